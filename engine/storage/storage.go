@@ -1,0 +1,291 @@
+// Package storage is the seam between the engine and a persistence backend.
+// Storage is the contract every backend implements (SQLite in package store;
+// NATS JetStream later); package storagetest is the conformance suite that
+// pins it. The engine decides (rules, claims, retry times); a backend stores
+// atomically what it is told, enforces the queue cap and the lease checks,
+// and answers queries.
+//
+// storage imports only engine packages (design, delivery, fault); it must
+// never import a driver, web or store.
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
+)
+
+// Storage persists the design and the runtime records. Every method is safe
+// for concurrent use. Write methods return only after their effects are
+// durable (committed; on disk as far as the backend's sync setting allows),
+// so nothing is acknowledged to a producer before it is committed. Errors a
+// user can act on are *fault.Error (ErrNotFound, ErrConflict, ErrQueueFull,
+// ErrLeaseLost); anything else is an internal failure.
+type Storage interface {
+	// DesignLoad returns the current design, every part with its id, names
+	// resolved (Event.App, Subscription.App, Subscription.Event) and
+	// parameters in order. Deleted parts are absent.
+	DesignLoad(ctx context.Context) (design.Design, error)
+	// DesignApply applies every op in one transaction, all or nothing, and
+	// returns the design after it. It does not re-check the design's rules
+	// (the engine has); it enforces only uniqueness (app names, event names
+	// per app, one subscription per (event, app)) with fault.ErrConflict and
+	// references by name with fault.ErrNotFound.
+	DesignApply(ctx context.Context, p *DesignApplyParams) (design.Design, error)
+
+	// KeyInsert stores an app key's hash.
+	KeyInsert(ctx context.Context, p *KeyInsertParams) (Key, error)
+	// KeyList returns an app's keys (hashes left out), newest first.
+	KeyList(ctx context.Context, appID int64) ([]Key, error)
+	// KeyDelete revokes key id of app appID; fault.ErrNotFound when absent.
+	KeyDelete(ctx context.Context, appID, id int64) error
+	// KeyLookup finds the key with this hash; fault.ErrNotFound when none.
+	KeyLookup(ctx context.Context, hash []byte) (Key, error)
+
+	// SettingGet returns a named setting (e.g. the admin token's hash);
+	// fault.ErrNotFound when unset.
+	SettingGet(ctx context.Context, name string) (string, error)
+	// SettingPut stores a named setting, replacing any earlier value.
+	SettingPut(ctx context.Context, name, value string) error
+
+	// OccurrenceInsert stores one occurrence and its deliveries atomically,
+	// or nothing: when the event already has p.QueueCap pending occurrences
+	// it returns a *fault.Error of kind fault.ErrQueueFull and stores
+	// nothing. The check and the insert are one atomic step and cost O(1)
+	// (counters kept with the writes), never a scan.
+	OccurrenceInsert(ctx context.Context, p *OccurrenceInsertParams) (*OccurrenceInsertResult, error)
+
+	// DeliveryClaim claims up to p.Limit deliveries of one subscription that
+	// are due: Pending or Retrying with NextAttemptAt <= p.Now. Each becomes
+	// Running under a new claim (Claim.Token) leased until p.LeaseUntil.
+	// Concurrent callers never receive the same delivery.
+	DeliveryClaim(ctx context.Context, p *DeliveryClaimParams) ([]Claim, error)
+	// DeliveryComplete records one finished attempt and the delivery's new
+	// state: Succeeded (with the occurrences its handler triggered, stored
+	// in the same transaction so they exist exactly once), Retrying (with
+	// NextAttemptAt) or Dead. It succeeds only while the delivery is Running
+	// under p.Token; otherwise it returns fault.ErrLeaseLost and changes
+	// nothing. When a triggered occurrence's queue is full the whole
+	// completion is refused with fault.ErrQueueFull and nothing changes.
+	DeliveryComplete(ctx context.Context, p *DeliveryCompleteParams) (*DeliveryCompleteResult, error)
+	// DeliveryRelease returns Running deliveries to Pending without counting
+	// an attempt, for claims a dispatcher will not run (shutdown, lease
+	// about to lapse). A delivery no longer under the given token is left
+	// alone.
+	DeliveryRelease(ctx context.Context, p *DeliveryReleaseParams) error
+	// DeliveryReleaseExpired returns every Running delivery whose lease ended
+	// before now to Pending (due now), without counting an attempt: the run
+	// it belonged to is presumed lost. It returns how many it released.
+	DeliveryReleaseExpired(ctx context.Context, now time.Time) (int, error)
+	// DeliveryRetryNow makes a Retrying or Pending delivery due at now.
+	// fault.ErrConflict when it is in another state.
+	DeliveryRetryNow(ctx context.Context, id int64, now time.Time) (delivery.Delivery, error)
+	// DeliveryReplay makes a Dead (or Discarded) delivery Pending again, due
+	// at now, with its attempt count kept; its occurrence becomes pending
+	// again (and counts against the queue cap, which it may exceed by that
+	// one). fault.ErrConflict when it is in another state.
+	DeliveryReplay(ctx context.Context, id int64, now time.Time) (delivery.Delivery, error)
+	// DeliveryDiscard drops an unfinished or dead delivery (Discarded).
+	// fault.ErrConflict when it already succeeded or was discarded.
+	DeliveryDiscard(ctx context.Context, id int64, now time.Time) (delivery.Delivery, error)
+
+	// OccurrenceGet returns one occurrence with its deliveries and each
+	// delivery's attempts.
+	OccurrenceGet(ctx context.Context, id int64) (delivery.Occurrence, error)
+	// OccurrenceList returns occurrences newest first (by id), filtered.
+	OccurrenceList(ctx context.Context, p *OccurrenceListParams) ([]delivery.Occurrence, error)
+	// TraceGet returns every occurrence of a trace, oldest first, each with
+	// its deliveries and their attempts; fault.ErrNotFound when none.
+	TraceGet(ctx context.Context, traceID int64) ([]delivery.Occurrence, error)
+	// DeliveryGet returns one delivery with its attempts.
+	DeliveryGet(ctx context.Context, id int64) (delivery.Delivery, error)
+	// DeliveryList returns deliveries newest first (by id), filtered.
+	DeliveryList(ctx context.Context, p *DeliveryListParams) ([]delivery.Delivery, error)
+	// DeliveryCounts counts deliveries by status, those updated at or after
+	// since (zero: all).
+	DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error)
+	// QueueDepths returns the pending occurrences per event id (events with
+	// none are absent), from the counters, in O(events).
+	QueueDepths(ctx context.Context) (map[int64]int, error)
+
+	// Close stops the backend after finishing the writes already accepted.
+	Close() error
+}
+
+// DesignOpKind says what one DesignOp does.
+type DesignOpKind int
+
+// The design operations.
+const (
+	// AppPut inserts App (ID 0) or updates the app with App.ID.
+	AppPut DesignOpKind = iota + 1
+	// AppDelete deletes the app with ID (its events and subscriptions must
+	// be deleted by ops before it in the same apply).
+	AppDelete
+	// EventPut inserts or updates Event; Event.App names its owner.
+	EventPut
+	// EventDelete deletes the event with ID.
+	EventDelete
+	// SubscriptionPut inserts or updates Subscription; Subscription.App and
+	// Subscription.Event name the handling app and the event.
+	SubscriptionPut
+	// SubscriptionDelete deletes the subscription with ID and discards its
+	// unfinished deliveries.
+	SubscriptionDelete
+)
+
+// DesignOp is one change to the design. Exactly the field matching Kind is
+// set (ID for deletes). Puts reference other parts by name, so one apply
+// may create an app, its events and their subscriptions together.
+type DesignOp struct {
+	Kind         DesignOpKind
+	ID           int64
+	App          *design.App
+	Event        *design.Event
+	Subscription *design.Subscription
+}
+
+// DesignApplyParams is one atomic design change.
+type DesignApplyParams struct {
+	Ops []DesignOp
+	Now time.Time
+}
+
+// Key is an app's API key, stored as a hash; the clear key is shown once at
+// creation and never stored.
+type Key struct {
+	ID        int64     `json:"id"`
+	AppID     int64     `json:"-"`
+	App       string    `json:"app"`
+	Prefix    string    `json:"prefix"`
+	Hash      []byte    `json:"-"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+// KeyInsertParams is a new key for an app.
+type KeyInsertParams struct {
+	AppID int64
+	// Prefix is the first characters of the clear key, shown to tell keys
+	// apart.
+	Prefix    string
+	Hash      []byte
+	CreatedAt time.Time
+}
+
+// NewDelivery is one delivery to create with an occurrence.
+type NewDelivery struct {
+	SubscriptionID int64
+	AppID          int64
+	// Claim true creates it Running under claim token 1 leased until the
+	// insert's LeaseUntil: the caller dispatches it straight from memory
+	// after the commit. False creates it Pending, due at CreatedAt.
+	Claim bool
+}
+
+// OccurrenceInsertParams is one occurrence to store.
+type OccurrenceInsertParams struct {
+	EventID int64
+	AppID   int64
+	// Parameters is the checked, canonical JSON object of the parameters.
+	Parameters json.RawMessage
+	// TraceID is the root occurrence's id; 0 makes this a root (its trace
+	// is its own id).
+	TraceID          int64
+	ParentDeliveryID int64
+	CreatedAt        time.Time
+	// QueueCap is the most pending occurrences this event may have; the
+	// insert is refused with fault.ErrQueueFull when it has that many.
+	QueueCap   int
+	Deliveries []NewDelivery
+	// LeaseUntil is the lease of the deliveries created claimed.
+	LeaseUntil time.Time
+}
+
+// OccurrenceInsertResult is what an insert created. Deliveries are in the
+// order of the params' Deliveries.
+type OccurrenceInsertResult struct {
+	OccurrenceID int64
+	TraceID      int64
+	Deliveries   []Claim
+}
+
+// DeliveryClaimParams asks for due deliveries of one subscription.
+type DeliveryClaimParams struct {
+	SubscriptionID int64
+	Limit          int
+	Now            time.Time
+	LeaseUntil     time.Time
+}
+
+// Claim is a delivery a dispatcher holds: enough to run its handler without
+// another read. Token identifies this claim; completion must present it.
+type Claim struct {
+	DeliveryID     int64
+	OccurrenceID   int64
+	SubscriptionID int64
+	AppID          int64
+	EventID        int64
+	TraceID        int64
+	Token          int64
+	// Attempts is how many attempts finished before this claim.
+	Attempts   int
+	Parameters json.RawMessage
+	// CreatedAt is the occurrence's creation time (for latency).
+	CreatedAt  time.Time
+	LeaseUntil time.Time
+}
+
+// DeliveryCompleteParams records one finished attempt.
+type DeliveryCompleteParams struct {
+	DeliveryID int64
+	Token      int64
+	// Status is Succeeded, Retrying or Dead.
+	Status        delivery.Status
+	Attempt       delivery.Attempt
+	NextAttemptAt time.Time
+	// Triggered are the occurrences the handler triggered, stored only with
+	// a success; their TraceID and ParentDeliveryID are set by the caller.
+	Triggered []OccurrenceInsertParams
+}
+
+// DeliveryCompleteResult holds what the completion created.
+type DeliveryCompleteResult struct {
+	Triggered []OccurrenceInsertResult
+	// OccurrenceStatus is the delivery's occurrence's status afterwards.
+	OccurrenceStatus delivery.OccurrenceStatus
+}
+
+// DeliveryReleaseParams hands claims back.
+type DeliveryReleaseParams struct {
+	Claims []Claim
+	Now    time.Time
+}
+
+// OccurrenceListParams filters OccurrenceList. Zero fields do not filter.
+type OccurrenceListParams struct {
+	AppID   int64
+	EventID int64
+	Status  delivery.OccurrenceStatus
+	TraceID int64
+	Since   time.Time
+	Until   time.Time
+	// BeforeID pages: only ids below it (the last id of the previous page).
+	BeforeID int64
+	// Limit caps the page; 0 means 50.
+	Limit int
+}
+
+// DeliveryListParams filters DeliveryList. Zero fields do not filter.
+type DeliveryListParams struct {
+	AppID        int64
+	EventID      int64
+	OccurrenceID int64
+	Status       delivery.Status
+	Since        time.Time
+	Until        time.Time
+	BeforeID     int64
+	Limit        int
+}
