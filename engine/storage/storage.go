@@ -71,6 +71,11 @@ type Storage interface {
 	// nothing. When a triggered occurrence's queue is full the whole
 	// completion is refused with fault.ErrQueueFull and nothing changes.
 	DeliveryComplete(ctx context.Context, p *DeliveryCompleteParams) (*DeliveryCompleteResult, error)
+	// DeliveryNextDue returns the earliest NextAttemptAt among the Pending
+	// and Retrying deliveries of one subscription, and false when it has
+	// none, so a dispatcher can sleep until then instead of polling (after a
+	// restart it knows no retry times of its own).
+	DeliveryNextDue(ctx context.Context, subscriptionID int64) (time.Time, bool, error)
 	// DeliveryRelease returns Running deliveries to Pending without counting
 	// an attempt, for claims a dispatcher will not run (shutdown, lease
 	// about to lapse). A delivery no longer under the given token is left

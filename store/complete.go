@@ -1,0 +1,328 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/engine/storage"
+)
+
+// simpleComplete is one conditional statement for every plain success of a
+// batch: it applies to the listed deliveries still running under their
+// token and returns those it changed.
+const simpleComplete = `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1,
+	lease_until = 0, last_error = '', updated_at = c.at
+FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS tok,
+		json_extract(value, '$[2]') AS at FROM json_each(?)) AS c
+WHERE deliveries.id = c.id AND deliveries.claim_token = c.tok AND +deliveries.status = 'running'
+RETURNING deliveries.id, deliveries.occurrence_id, deliveries.attempts`
+
+// completeBatch records the batch's completions. Plain successes (no
+// triggered occurrences) share one conditional UPDATE and one multi-row
+// attempts INSERT; the others, and a plain success whose delivery appears
+// twice in the batch, run alone.
+func (w *writer) completeBatch(ops []*op) error {
+	if len(ops) == 0 {
+		return nil
+	}
+	clear(w.byID)
+	simple := ops[:0:0]
+	var rest []*op
+	for _, o := range ops {
+		p := o.comp
+		if p.Status == delivery.Succeeded && len(p.Triggered) == 0 {
+			if _, dup := w.byID[p.DeliveryID]; !dup {
+				w.byID[p.DeliveryID] = o
+				simple = append(simple, o)
+				continue
+			}
+		}
+		rest = append(rest, o)
+	}
+	if len(simple) > 0 {
+		if err := w.completeSimple(simple); err != nil {
+			return err
+		}
+	}
+	for _, o := range rest {
+		if err := w.alone(o, func() error {
+			res, err := w.completeOne(o.comp)
+			o.compRes = res
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writer) completeSimple(ops []*op) error {
+	mark := len(w.undo)
+	if _, err := w.exec("SAVEPOINT completes"); err != nil {
+		return err
+	}
+	err := w.completeSimpleTx(ops)
+	if err == nil {
+		_, err = w.exec("RELEASE completes")
+		return err
+	}
+	w.resetStaged()
+	if _, rerr := w.exec("ROLLBACK TO completes"); rerr != nil {
+		return rerr
+	}
+	if _, rerr := w.exec("RELEASE completes"); rerr != nil {
+		return rerr
+	}
+	w.undoTo(mark)
+	w.s.log.Warn("store: coalesced completion failed; completing one by one", "ops", len(ops), "err", err)
+	for _, o := range ops {
+		o.compRes, o.err = nil, nil
+		if err := w.alone(o, func() error {
+			res, err := w.completeOne(o.comp)
+			o.compRes = res
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *writer) completeSimpleTx(ops []*op) error {
+	b := append(w.jbuf[:0], '[')
+	for i, o := range ops {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '[')
+		b = strconv.AppendInt(b, o.comp.DeliveryID, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, o.comp.Token, 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, o.comp.Attempt.FinishedAt.UnixNano(), 10)
+		b = append(b, ']')
+		o.compRes = nil
+	}
+	b = append(b, ']')
+	w.jbuf = b
+	rows, err := w.query(simpleComplete, string(b))
+	if err != nil {
+		return fmt.Errorf("complete deliveries: %w", err)
+	}
+	for rows.Next() {
+		var id, occ, attempts int64
+		if err := rows.Scan(&id, &occ, &attempts); err != nil {
+			rows.Close()
+			return fmt.Errorf("complete deliveries: %w", err)
+		}
+		o := w.byID[id]
+		if o == nil {
+			continue
+		}
+		w.stageAttempt(id, attempts, o.comp)
+		o.compRes = &storage.DeliveryCompleteResult{OccurrenceStatus: w.finished(occ, false)}
+		if o.compRes.OccurrenceStatus == "" {
+			w.ids = append(w.ids, occ)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("complete deliveries: %w", err)
+	}
+	for _, o := range ops {
+		if o.compRes == nil {
+			o.err = leaseLost(o.comp)
+		}
+	}
+	// An occurrence the counters did not hold as pending (never expected)
+	// is settled from its rows instead.
+	for _, occ := range w.ids {
+		if _, err := w.resettle(occ); err != nil {
+			return err
+		}
+	}
+	w.ids = w.ids[:0]
+	for _, o := range ops {
+		if o.compRes != nil && o.compRes.OccurrenceStatus == "" {
+			o.compRes.OccurrenceStatus = delivery.OccurrenceCompleted
+		}
+	}
+	if err := w.flushCompletions(); err != nil {
+		return err
+	}
+	return nil
+}
+
+func leaseLost(p *storage.DeliveryCompleteParams) error {
+	return fault.New(fault.ErrLeaseLost, "lease_lost", fmt.Sprintf(
+		"delivery %d is not running under claim %d: its lease lapsed, or it finished or was discarded", p.DeliveryID, p.Token))
+}
+
+// stageAttempt stages the attempts row numbered by the delivery's
+// attempt count after the bump, so numbers follow the stored count.
+func (w *writer) stageAttempt(id, number int64, p *storage.DeliveryCompleteParams) {
+	outcome := p.Attempt.Outcome
+	if outcome == "" {
+		if p.Status == delivery.Succeeded {
+			outcome = delivery.OutcomeSucceeded
+		} else {
+			outcome = delivery.OutcomeFailed
+		}
+	}
+	w.attIns.args = append(w.attIns.args, id, number, nanos(p.Attempt.StartedAt), p.Attempt.FinishedAt.UnixNano(), string(outcome), p.Attempt.Error)
+}
+
+// finished counts one delivery of occurrence occ finished (dead or not) and
+// returns the occurrence's status after it; when that was its last
+// unfinished delivery the occurrence is settled by flushCompletions.
+func (w *writer) finished(occ int64, dead bool) delivery.OccurrenceStatus {
+	st, ok := w.open[occ]
+	if !ok {
+		// Not pending by the counters: nothing to count down.
+		return ""
+	}
+	st.open--
+	st.dead = st.dead || dead
+	if st.open > 0 {
+		w.setOpen(occ, st)
+		return delivery.OccurrencePending
+	}
+	w.delOpen(occ)
+	w.setPending(st.event, w.pending[st.event]-1)
+	status := finalStatus(st.dead)
+	w.settled = append(w.settled, settled{occ, status})
+	return status
+}
+
+// flushCompletions writes the staged attempts and the settled
+// occurrences' statuses.
+func (w *writer) flushCompletions() error {
+	if err := w.attIns.flush(w); err != nil {
+		return fmt.Errorf("insert attempts: %w", err)
+	}
+	if len(w.settled) == 0 {
+		return nil
+	}
+	for _, status := range []delivery.OccurrenceStatus{delivery.OccurrenceCompleted, delivery.OccurrenceDead} {
+		b := append(w.jbuf[:0], '[')
+		n := 0
+		for _, x := range w.settled {
+			if x.status != status {
+				continue
+			}
+			if n > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(b, x.id, 10)
+			n++
+		}
+		b = append(b, ']')
+		w.jbuf = b
+		if n == 0 {
+			continue
+		}
+		if _, err := w.exec(`UPDATE occurrences SET status = ? WHERE id IN (SELECT value FROM json_each(?))`, string(status), string(b)); err != nil {
+			return fmt.Errorf("settle occurrences: %w", err)
+		}
+	}
+	w.settled = w.settled[:0]
+	return nil
+}
+
+// completeOne records one completion of any kind, with the occurrences a
+// success triggered, in the current savepoint.
+func (w *writer) completeOne(p *storage.DeliveryCompleteParams) (*storage.DeliveryCompleteResult, error) {
+	var next any
+	switch p.Status {
+	case delivery.Succeeded, delivery.Dead:
+	case delivery.Retrying:
+		next = nanos(p.NextAttemptAt)
+	default:
+		return nil, fault.New(fault.ErrInvalid, "invalid_status", fmt.Sprintf(
+			"a completion's status is succeeded, retrying or dead, not %q", p.Status))
+	}
+	if p.Status != delivery.Succeeded && len(p.Triggered) > 0 {
+		return nil, fault.New(fault.ErrInvalid, "invalid_triggers", "only a success stores triggered occurrences")
+	}
+	var occ, attempts int64
+	err := w.QueryRowContext(w.ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1,
+			next_attempt_at = coalesce(?, next_attempt_at), lease_until = 0, last_error = ?, updated_at = ?
+		WHERE id = ? AND status = 'running' AND claim_token = ?
+		RETURNING occurrence_id, attempts`,
+		string(p.Status), next, p.Attempt.Error, p.Attempt.FinishedAt.UnixNano(), p.DeliveryID, p.Token).Scan(&occ, &attempts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, leaseLost(p)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("complete delivery %d: %w", p.DeliveryID, err)
+	}
+	w.stageAttempt(p.DeliveryID, attempts, p)
+	res := &storage.DeliveryCompleteResult{OccurrenceStatus: delivery.OccurrencePending}
+	if p.Status != delivery.Retrying {
+		res.OccurrenceStatus = w.finished(occ, p.Status == delivery.Dead)
+	}
+	if err := w.flushCompletions(); err != nil {
+		return nil, err
+	}
+	if len(p.Triggered) > 0 {
+		res.Triggered = make([]storage.OccurrenceInsertResult, len(p.Triggered))
+		for i := range p.Triggered {
+			r, err := w.stageInsert(&p.Triggered[i])
+			if err != nil {
+				return nil, err
+			}
+			res.Triggered[i] = *r
+		}
+		if err := w.flushInserts(); err != nil {
+			return nil, err
+		}
+	}
+	if res.OccurrenceStatus == "" {
+		st, err := w.resettle(occ)
+		if err != nil {
+			return nil, err
+		}
+		res.OccurrenceStatus = st
+	}
+	return res, nil
+}
+
+// resettle recomputes occurrence occ's status and counters from its
+// deliveries, for the rare writes (replay, discard, subscription delete)
+// that move deliveries between finished and unfinished.
+func (w *writer) resettle(occ int64) (delivery.OccurrenceStatus, error) {
+	var event int64
+	var stored string
+	var open, dead int
+	err := w.QueryRowContext(w.ctx, `SELECT o.event_id, o.status,
+			(SELECT count(*) FROM deliveries d WHERE d.occurrence_id = o.id AND d.status IN ('pending', 'running', 'retrying')),
+			(SELECT count(*) FROM deliveries d WHERE d.occurrence_id = o.id AND d.status = 'dead')
+		FROM occurrences o WHERE o.id = ?`, occ).Scan(&event, &stored, &open, &dead)
+	if err != nil {
+		return "", fmt.Errorf("settle occurrence %d: %w", occ, err)
+	}
+	status := delivery.OccurrencePending
+	_, was := w.open[occ]
+	if open > 0 {
+		w.setOpen(occ, occState{event: event, open: int32(open), dead: dead > 0})
+		if !was {
+			w.setPending(event, w.pending[event]+1)
+		}
+	} else {
+		status = finalStatus(dead > 0)
+		if was {
+			w.delOpen(occ)
+			w.setPending(event, w.pending[event]-1)
+		}
+	}
+	if string(status) != stored {
+		if _, err := w.exec(`UPDATE occurrences SET status = ? WHERE id = ?`, string(status), occ); err != nil {
+			return "", fmt.Errorf("settle occurrence %d: %w", occ, err)
+		}
+	}
+	return status, nil
+}

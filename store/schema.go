@@ -1,0 +1,117 @@
+package store
+
+// migrations are the schema scripts, applied in order, each in one
+// transaction; PRAGMA user_version records how many have run. Append only:
+// a released script is never edited.
+//
+// Times are INTEGER unix nanoseconds (UTC), 0 meaning unset, for exact
+// ordering and cheap comparison. Design rows are soft deleted (deleted_at)
+// so history keeps their names; their uniqueness holds among live rows only.
+// Runtime tables (occurrences, deliveries, attempts) carry no foreign keys:
+// the writer alone inserts them with ids it checked, and a foreign-key probe
+// per row would cost the hot path a lookup each.
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE apps (
+	id          INTEGER PRIMARY KEY,
+	name        TEXT    NOT NULL,
+	description TEXT    NOT NULL DEFAULT '',
+	color       TEXT    NOT NULL DEFAULT '',
+	concurrency INTEGER NOT NULL DEFAULT 0,
+	endpoint    TEXT    NOT NULL DEFAULT '',
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	deleted_at  INTEGER
+);
+CREATE UNIQUE INDEX apps_name ON apps(name) WHERE deleted_at IS NULL;
+
+CREATE TABLE events (
+	id          INTEGER PRIMARY KEY,
+	app_id      INTEGER NOT NULL REFERENCES apps(id),
+	name        TEXT    NOT NULL,
+	public      INTEGER NOT NULL DEFAULT 0,
+	description TEXT    NOT NULL DEFAULT '',
+	parameters  TEXT    NOT NULL DEFAULT '[]',
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	deleted_at  INTEGER
+);
+CREATE UNIQUE INDEX events_app_name ON events(app_id, name) WHERE deleted_at IS NULL;
+
+CREATE TABLE subscriptions (
+	id         INTEGER PRIMARY KEY,
+	event_id   INTEGER NOT NULL REFERENCES events(id),
+	app_id     INTEGER NOT NULL REFERENCES apps(id),
+	handler    TEXT    NOT NULL,
+	enabled    INTEGER NOT NULL,
+	paused     INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL,
+	deleted_at INTEGER
+);
+CREATE UNIQUE INDEX subscriptions_event_app ON subscriptions(event_id, app_id) WHERE deleted_at IS NULL;
+CREATE INDEX subscriptions_app ON subscriptions(app_id);
+
+CREATE TABLE keys (
+	id         INTEGER PRIMARY KEY,
+	app_id     INTEGER NOT NULL REFERENCES apps(id),
+	prefix     TEXT    NOT NULL,
+	hash       BLOB    NOT NULL UNIQUE,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX keys_app ON keys(app_id, id);
+
+CREATE TABLE settings (
+	name  TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE occurrences (
+	id                 INTEGER PRIMARY KEY,
+	event_id           INTEGER NOT NULL,
+	app_id             INTEGER NOT NULL,
+	trace_id           INTEGER NOT NULL,
+	parent_delivery_id INTEGER NOT NULL DEFAULT 0,
+	parameters         TEXT    NOT NULL,
+	status             TEXT    NOT NULL,
+	created_at         INTEGER NOT NULL
+);
+CREATE INDEX occurrences_event ON occurrences(event_id, id);
+CREATE INDEX occurrences_app ON occurrences(app_id, id);
+CREATE INDEX occurrences_trace ON occurrences(trace_id, id);
+CREATE INDEX occurrences_status ON occurrences(status, id);
+CREATE INDEX occurrences_created ON occurrences(created_at);
+
+CREATE TABLE deliveries (
+	id              INTEGER PRIMARY KEY,
+	occurrence_id   INTEGER NOT NULL,
+	subscription_id INTEGER NOT NULL,
+	app_id          INTEGER NOT NULL,
+	event_id        INTEGER NOT NULL,
+	status          TEXT    NOT NULL,
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	next_attempt_at INTEGER NOT NULL,
+	claim_token     INTEGER NOT NULL DEFAULT 0,
+	lease_until     INTEGER NOT NULL DEFAULT 0,
+	last_error      TEXT    NOT NULL DEFAULT '',
+	created_at      INTEGER NOT NULL,
+	updated_at      INTEGER NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries(subscription_id, next_attempt_at) WHERE status IN ('pending', 'retrying');
+CREATE INDEX deliveries_occurrence ON deliveries(occurrence_id);
+CREATE INDEX deliveries_status ON deliveries(status, id);
+CREATE INDEX deliveries_app ON deliveries(app_id, id);
+CREATE INDEX deliveries_lease ON deliveries(lease_until) WHERE status = 'running';
+
+CREATE TABLE attempts (
+	delivery_id INTEGER NOT NULL,
+	number      INTEGER NOT NULL,
+	started_at  INTEGER NOT NULL,
+	finished_at INTEGER NOT NULL,
+	outcome     TEXT    NOT NULL,
+	error       TEXT    NOT NULL DEFAULT '',
+	PRIMARY KEY (delivery_id, number)
+) WITHOUT ROWID;
+`,
+}
