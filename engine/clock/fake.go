@@ -124,6 +124,19 @@ func (c *Fake) Next() (time.Time, bool) {
 	return next, true
 }
 
+// Scheduled lists the times of every pending callback, earliest first, so
+// a test can wait for one particular timer rather than any.
+func (c *Fake) Scheduled() []time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make([]time.Time, len(c.timers))
+	for i, x := range c.timers {
+		out[i] = x.at
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Before(out[j]) })
+	return out
+}
+
 // Changed returns a channel closed the next time a callback is scheduled, so
 // a test can wait for the code under test to arm a timer before advancing.
 func (c *Fake) Changed() <-chan struct{} {

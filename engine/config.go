@@ -1,0 +1,117 @@
+package engine
+
+import (
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/eventloom/eventloom/engine/clock"
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/notify"
+	"github.com/eventloom/eventloom/engine/payload"
+	"github.com/eventloom/eventloom/engine/storage"
+)
+
+// Config is everything an Engine is built from. Only Storage is required;
+// every other zero field takes the default its comment gives (the ODC rules
+// of DESIGN.md).
+type Config struct {
+	// Storage persists the design and the runtime records. The engine does
+	// not close it: whoever opened it closes it after Engine.Close.
+	Storage storage.Storage
+	// Clock is the time source; default clock.Real().
+	Clock clock.Clock
+	// Logger receives operational logs; default slog.Default().
+	Logger *slog.Logger
+	// Bus receives every state change; default a new bus (see Engine.Bus).
+	Bus *notify.Bus
+	// Handlers are the Go handlers a subscription of kind "go" may name.
+	Handlers map[string]Handler
+
+	// QueueCap is the most pending occurrences one event type may have;
+	// default 10,000 (ODC).
+	QueueCap int
+	// RetryUnit scales the retry waits; default a minute (ODC). A second
+	// makes demos and tests fast.
+	RetryUnit time.Duration
+	// RetryWaits are the waits before retries 1, 2, ... in RetryUnits;
+	// later retries reuse the last; default 2, 4, 8, 16, 32 (ODC).
+	RetryWaits []int
+	// MaxRetries is how many retries follow a failed first attempt before
+	// the delivery is dead; default 10 (ODC). Negative means none.
+	MaxRetries int
+	// HandlerTimeout fails a run that lasts longer; default 2 minutes (ODC).
+	HandlerTimeout time.Duration
+	// DefaultConcurrency caps simultaneous runs of an app whose own
+	// Concurrency is 0; default 100 (ODC).
+	DefaultConcurrency int
+	// Limits bound a payload; defaults 10 KB and 2,000 characters per Text
+	// (ODC).
+	Limits payload.Limits
+
+	// LeaseDuration is how long a claim is held before another dispatcher
+	// may take the delivery over; default 2×HandlerTimeout + 1 minute, so
+	// a claim that waits its turn in memory and then runs to the timeout
+	// is never taken over while it is alive.
+	LeaseDuration time.Duration
+	// SweepInterval is how often expired leases (of a crashed process) are
+	// returned to pending; default 30 seconds.
+	SweepInterval time.Duration
+	// Rand drives a flow's fail probability; default math/rand/v2.
+	Rand func() float64
+}
+
+// withDefaults returns c with every zero field set to its default.
+func (c Config) withDefaults() Config {
+	if c.Clock == nil {
+		c.Clock = clock.Real()
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Bus == nil {
+		c.Bus = notify.New()
+	}
+	if c.QueueCap <= 0 {
+		c.QueueCap = 10000
+	}
+	if c.RetryUnit <= 0 {
+		c.RetryUnit = time.Minute
+	}
+	if len(c.RetryWaits) == 0 {
+		c.RetryWaits = delivery.DefaultSchedule(c.RetryUnit).Waits
+	}
+	switch {
+	case c.MaxRetries == 0:
+		c.MaxRetries = 10
+	case c.MaxRetries < 0:
+		c.MaxRetries = 0
+	}
+	if c.HandlerTimeout <= 0 {
+		c.HandlerTimeout = 2 * time.Minute
+	}
+	if c.DefaultConcurrency <= 0 {
+		c.DefaultConcurrency = 100
+	}
+	if c.Limits.MaxPayloadBytes <= 0 {
+		c.Limits.MaxPayloadBytes = payload.DefaultLimits().MaxPayloadBytes
+	}
+	if c.Limits.MaxTextLength <= 0 {
+		c.Limits.MaxTextLength = payload.DefaultLimits().MaxTextLength
+	}
+	if c.LeaseDuration <= 0 {
+		c.LeaseDuration = 2*c.HandlerTimeout + time.Minute
+	}
+	if c.SweepInterval <= 0 {
+		c.SweepInterval = 30 * time.Second
+	}
+	if c.Rand == nil {
+		c.Rand = rand.Float64
+	}
+	return c
+}
+
+// schedule is the retry schedule the config describes.
+func (c Config) schedule() delivery.Schedule {
+	return delivery.Schedule{Waits: c.RetryWaits, MaxRetries: c.MaxRetries, Unit: c.RetryUnit}
+}

@@ -1,0 +1,626 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/engine/flow"
+	"github.com/eventloom/eventloom/engine/storage"
+)
+
+// Change is one difference a design change makes, for dry runs and logs.
+type Change struct {
+	// Action is "create", "update" or "delete".
+	Action string `json:"action"`
+	// Kind is "app", "event" or "subscription".
+	Kind string `json:"kind"`
+	// Name is the app, "Producer.Event", or "App:Producer.Event".
+	Name string `json:"name"`
+}
+
+// Design returns the current design. It is shared: callers must not modify
+// it.
+func (e *Engine) Design() design.Design { return e.snap.Load().idx.Design }
+
+// App returns the app named name.
+func (e *Engine) App(name string) (design.App, error) {
+	a, ok := e.snap.Load().idx.App(name)
+	if !ok {
+		return design.App{}, unknownApp(name)
+	}
+	return *a, nil
+}
+
+// Event returns one event with its parameters.
+func (e *Engine) Event(ref design.EventRef) (design.Event, error) {
+	ev, ok := e.snap.Load().idx.Event(ref)
+	if !ok {
+		return design.Event{}, unknownEvent(ref)
+	}
+	return *ev, nil
+}
+
+// Subscription returns the subscription of app to the event ref.
+func (e *Engine) Subscription(app string, ref design.EventRef) (design.Subscription, error) {
+	s, ok := e.snap.Load().idx.SubscriptionFor(app, ref)
+	if !ok {
+		return design.Subscription{}, unknownSubscription(app, ref)
+	}
+	return *s, nil
+}
+
+// CreateApp adds an app; fault.ErrConflict when the name is taken.
+func (e *Engine) CreateApp(ctx context.Context, a design.App) (design.App, error) {
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		if findApp(d, a.Name) >= 0 {
+			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("app %q exists already; app names are unique", a.Name)}
+		}
+		a.ID = 0
+		d.Apps = append(d.Apps, a)
+		return nil
+	})
+	if err != nil {
+		return design.App{}, fmt.Errorf("create app %s: %w", a.Name, err)
+	}
+	return e.App(a.Name)
+}
+
+// UpdateApp replaces the app named name by a (a.Name may rename it; its
+// events and subscriptions follow).
+func (e *Engine) UpdateApp(ctx context.Context, name string, a design.App) (design.App, error) {
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		i := findApp(d, name)
+		if i < 0 {
+			return unknownApp(name)
+		}
+		if a.Name != name && findApp(d, a.Name) >= 0 {
+			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("app %q exists already; pick another name", a.Name)}
+		}
+		a.ID = d.Apps[i].ID
+		d.Apps[i] = a
+		renameApp(d, name, a.Name)
+		return nil
+	})
+	if err != nil {
+		return design.App{}, fmt.Errorf("update app %s: %w", name, err)
+	}
+	return e.App(a.Name)
+}
+
+// DeleteApp deletes an app with its events and its subscriptions. While
+// other apps handle its events it is refused with fault.ErrConflict listing
+// them, unless cascade, which deletes those subscriptions too.
+func (e *Engine) DeleteApp(ctx context.Context, name string, cascade bool) error {
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		if findApp(d, name) < 0 {
+			return unknownApp(name)
+		}
+		var others []string
+		for _, s := range d.Subscriptions {
+			if s.Event.App == name && s.App != name {
+				others = append(others, s.App+" handles "+s.Event.String())
+			}
+		}
+		if len(others) > 0 && !cascade {
+			return &fault.Error{Kind: fault.ErrConflict, Code: "still_handled", Refs: others,
+				Message: fmt.Sprintf("app %s cannot be deleted while other apps handle its events (%s); delete those subscriptions first, or delete with cascade", name, strings.Join(others, "; "))}
+		}
+		d.Apps = slices.DeleteFunc(d.Apps, func(a design.App) bool { return a.Name == name })
+		d.Events = slices.DeleteFunc(d.Events, func(ev design.Event) bool { return ev.App == name })
+		d.Subscriptions = slices.DeleteFunc(d.Subscriptions, func(s design.Subscription) bool { return s.App == name || s.Event.App == name })
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete app %s: %w", name, err)
+	}
+	return nil
+}
+
+// CreateEvent adds an event owned by app.
+func (e *Engine) CreateEvent(ctx context.Context, app string, ev design.Event) (design.Event, error) {
+	ev.App = app
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		if findApp(d, app) < 0 {
+			return unknownApp(app)
+		}
+		if findEvent(d, ev.Ref()) >= 0 {
+			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("event %s exists already; event names are unique within an app", ev.Ref())}
+		}
+		ev.ID = 0
+		d.Events = append(d.Events, ev)
+		return nil
+	})
+	if err != nil {
+		return design.Event{}, fmt.Errorf("create event %s: %w", ev.Ref(), err)
+	}
+	return e.Event(ev.Ref())
+}
+
+// UpdateEvent replaces the event ref by ev (ev.Name may rename it; the
+// owner stays). Making it private while other apps handle it is refused
+// with fault.ErrConflict listing them, unless cascade, which deletes their
+// subscriptions. A parameter change that breaks a flow's mapping is
+// refused with the flow's errors.
+func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design.Event, cascade bool) (design.Event, error) {
+	ev.App = ref.App
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		i := findEvent(d, ref)
+		if i < 0 {
+			return unknownEvent(ref)
+		}
+		if ev.Name != ref.Event && findEvent(d, ev.Ref()) >= 0 {
+			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("event %s exists already; pick another name", ev.Ref())}
+		}
+		if !ev.Public {
+			others := handlersOf(d, ref, true)
+			if len(others) > 0 && !cascade {
+				return &fault.Error{Kind: fault.ErrConflict, Code: "still_handled", Field: "public", Refs: others,
+					Message: fmt.Sprintf("event %s cannot become private while %s handle it; delete those subscriptions first, or save with cascade", ref, strings.Join(others, ", "))}
+			}
+			d.Subscriptions = slices.DeleteFunc(d.Subscriptions, func(s design.Subscription) bool { return s.Event == ref && s.App != ref.App })
+		}
+		ev.ID = d.Events[i].ID
+		d.Events[i] = ev
+		for j := range d.Subscriptions {
+			if d.Subscriptions[j].Event == ref {
+				d.Subscriptions[j].Event = ev.Ref()
+			}
+		}
+		renameOwnTriggers(d, ref, ev.Name)
+		return nil
+	})
+	if err != nil {
+		return design.Event{}, fmt.Errorf("update event %s: %w", ref, err)
+	}
+	return e.Event(ev.Ref())
+}
+
+// DeleteEvent deletes an event and its owner's own subscription to it.
+// While other apps handle it, it is refused with fault.ErrConflict listing
+// them, unless cascade, which deletes their subscriptions too.
+func (e *Engine) DeleteEvent(ctx context.Context, ref design.EventRef, cascade bool) error {
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		if findEvent(d, ref) < 0 {
+			return unknownEvent(ref)
+		}
+		others := handlersOf(d, ref, true)
+		if len(others) > 0 && !cascade {
+			return &fault.Error{Kind: fault.ErrConflict, Code: "still_handled", Refs: others,
+				Message: fmt.Sprintf("event %s cannot be deleted while %s handle it; delete those subscriptions first, or delete with cascade", ref, strings.Join(others, ", "))}
+		}
+		d.Events = slices.DeleteFunc(d.Events, func(ev design.Event) bool { return ev.Ref() == ref })
+		d.Subscriptions = slices.DeleteFunc(d.Subscriptions, func(s design.Subscription) bool { return s.Event == ref })
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete event %s: %w", ref, err)
+	}
+	return nil
+}
+
+// CreateSubscription makes app handle s.Event with s.Handler. The handler
+// is compiled now: a flow's mistakes are refused with field errors.
+func (e *Engine) CreateSubscription(ctx context.Context, app string, s design.Subscription) (design.Subscription, error) {
+	s.App = app
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		if findApp(d, app) < 0 {
+			return unknownApp(app)
+		}
+		if findSub(d, app, s.Event) >= 0 {
+			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "event", Message: fmt.Sprintf("%s already handles %s; an app has at most one subscription per event (edit that one)", app, s.Event)}
+		}
+		s.ID = 0
+		d.Subscriptions = append(d.Subscriptions, s)
+		return nil
+	})
+	if err != nil {
+		return design.Subscription{}, fmt.Errorf("create subscription %s:%s: %w", app, s.Event, err)
+	}
+	return e.Subscription(app, s.Event)
+}
+
+// UpdateSubscription replaces app's subscription to ref by s (s.Event may
+// move it to another event).
+func (e *Engine) UpdateSubscription(ctx context.Context, app string, ref design.EventRef, s design.Subscription) (design.Subscription, error) {
+	s.App = app
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		i := findSub(d, app, ref)
+		if i < 0 {
+			return unknownSubscription(app, ref)
+		}
+		if s.Event != ref && findSub(d, app, s.Event) >= 0 {
+			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "event", Message: fmt.Sprintf("%s already handles %s", app, s.Event)}
+		}
+		s.ID = d.Subscriptions[i].ID
+		d.Subscriptions[i] = s
+		return nil
+	})
+	if err != nil {
+		return design.Subscription{}, fmt.Errorf("update subscription %s:%s: %w", app, ref, err)
+	}
+	return e.Subscription(app, s.Event)
+}
+
+// DeleteSubscription deletes app's subscription to ref; its unfinished
+// deliveries are discarded.
+func (e *Engine) DeleteSubscription(ctx context.Context, app string, ref design.EventRef) error {
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		i := findSub(d, app, ref)
+		if i < 0 {
+			return unknownSubscription(app, ref)
+		}
+		d.Subscriptions = slices.Delete(d.Subscriptions, i, i+1)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("delete subscription %s:%s: %w", app, ref, err)
+	}
+	return nil
+}
+
+// PauseSubscription holds app's deliveries of ref: they wait (they are not
+// lost) until ResumeSubscription.
+func (e *Engine) PauseSubscription(ctx context.Context, app string, ref design.EventRef) (design.Subscription, error) {
+	return e.setPaused(ctx, app, ref, true)
+}
+
+// ResumeSubscription lets a paused subscription's deliveries run again.
+func (e *Engine) ResumeSubscription(ctx context.Context, app string, ref design.EventRef) (design.Subscription, error) {
+	return e.setPaused(ctx, app, ref, false)
+}
+
+func (e *Engine) setPaused(ctx context.Context, app string, ref design.EventRef, paused bool) (design.Subscription, error) {
+	_, err := e.change(ctx, false, func(d *design.Design) error {
+		i := findSub(d, app, ref)
+		if i < 0 {
+			return unknownSubscription(app, ref)
+		}
+		d.Subscriptions[i].Paused = paused
+		return nil
+	})
+	if err != nil {
+		verb := "resume"
+		if paused {
+			verb = "pause"
+		}
+		return design.Subscription{}, fmt.Errorf("%s subscription %s:%s: %w", verb, app, ref, err)
+	}
+	return e.Subscription(app, ref)
+}
+
+// ImportDesign replaces the whole design by doc (apps, events and
+// subscriptions named as in an export; ids ignored), validated whole
+// before anything changes. It returns what changed, or with dryRun what
+// would change, without changing it.
+func (e *Engine) ImportDesign(ctx context.Context, doc design.Design, dryRun bool) ([]Change, error) {
+	changes, err := e.change(ctx, dryRun, func(d *design.Design) error {
+		next := design.Design{
+			Apps:          slices.Clone(doc.Apps),
+			Events:        slices.Clone(doc.Events),
+			Subscriptions: slices.Clone(doc.Subscriptions),
+		}
+		for i := range next.Apps {
+			next.Apps[i].ID = 0
+			if j := findApp(d, next.Apps[i].Name); j >= 0 {
+				next.Apps[i].ID = d.Apps[j].ID
+			}
+		}
+		for i := range next.Events {
+			next.Events[i].ID = 0
+			if j := findEvent(d, next.Events[i].Ref()); j >= 0 {
+				next.Events[i].ID = d.Events[j].ID
+			}
+		}
+		for i := range next.Subscriptions {
+			s := &next.Subscriptions[i]
+			s.ID = 0
+			if j := findSub(d, s.App, s.Event); j >= 0 {
+				s.ID = d.Subscriptions[j].ID
+			}
+		}
+		*d = next
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("import design: %w", err)
+	}
+	return changes, nil
+}
+
+// change applies edit to a copy of the current design, validates the
+// result whole (rules, references, flow expressions, Go handler names),
+// and stores the difference in one transaction. Nothing changes on any
+// refusal.
+func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Design) error) ([]Change, error) {
+	e.designMu.Lock()
+	defer e.designMu.Unlock()
+	if e.d.isClosed() {
+		return nil, ErrClosed
+	}
+	old := e.snap.Load()
+	next := cloneDesign(old.idx.Design)
+	if err := edit(&next); err != nil {
+		return nil, err
+	}
+	if errs := next.Check(); len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	idx := design.NewIndex(next)
+	var errs fault.List
+	for i := range idx.Subscriptions {
+		_, x := e.compileSub(idx, &idx.Subscriptions[i])
+		errs = append(errs, x...)
+	}
+	if len(errs) > 0 {
+		return nil, errs.Err()
+	}
+	ops, changes := diffDesign(old.idx.Design, next)
+	if dryRun || len(ops) == 0 {
+		return changes, nil
+	}
+	stored, err := e.st.DesignApply(ctx, &storage.DesignApplyParams{Ops: ops, Now: e.clk.Now()})
+	if err != nil {
+		return nil, err
+	}
+	snap, cerrs := e.compile(stored)
+	for _, x := range cerrs {
+		e.log.Warn("stored subscription does not compile", "field", x.Field, "error", x.Message)
+	}
+	e.snap.Store(snap)
+	e.d.designChanged(old, snap)
+	return changes, nil
+}
+
+// compileSub checks and compiles one subscription's handler against the
+// design idx. Errors carry the subscription's field prefix.
+func (e *Engine) compileSub(idx *design.Index, s *design.Subscription) (*compiled, fault.List) {
+	prefix := "subscriptions[" + s.App + ":" + s.Event.String() + "]."
+	app, ok1 := idx.App(s.App)
+	ev, ok2 := idx.Event(s.Event)
+	if !ok1 || !ok2 {
+		return nil, fault.List{&fault.Error{Kind: fault.ErrNotFound, Code: "unknown_event", Field: prefix + "event", Message: fmt.Sprintf("event %s or app %s does not exist", s.Event, s.App)}}
+	}
+	c := &compiled{sub: s, app: app, event: ev}
+	var errs fault.List
+	switch s.Handler.Kind {
+	case design.KindFlow:
+		own := func(name string) (design.Event, bool) {
+			x, ok := idx.Event(design.EventRef{App: s.App, Event: name})
+			if !ok {
+				return design.Event{}, false
+			}
+			return *x, true
+		}
+		f, err := flow.Compile(s.Handler, *ev, own)
+		if err != nil {
+			for _, x := range fault.All(err) {
+				y := *x
+				y.Field = prefix + y.Field
+				errs = append(errs, &y)
+			}
+			if len(fault.All(err)) == 0 {
+				errs = append(errs, fault.Field(prefix+"handler", "invalid_handler", err.Error()))
+			}
+		}
+		c.flow = f
+	case design.KindGo:
+		fn, ok := e.cfg.Handlers[s.Handler.Name]
+		if !ok {
+			names := make([]string, 0, len(e.cfg.Handlers))
+			for n := range e.cfg.Handlers {
+				names = append(names, n)
+			}
+			sort.Strings(names)
+			errs = append(errs, fault.Field(prefix+"handler.name", "unknown_handler", fmt.Sprintf("no Go handler is registered as %q in this process; registered: %v", s.Handler.Name, names)))
+		}
+		c.goFn = fn
+	case design.KindWebhook:
+		errs = append(errs, fault.Field(prefix+"handler.kind", "not_supported", "webhook handlers are not available in this version; use a flow or a Go handler"))
+	default:
+		errs = append(errs, fault.Field(prefix+"handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow or go", s.Handler.Kind)))
+	}
+	return c, errs
+}
+
+// diffDesign lists the storage ops that turn old into next (matched by
+// id; id 0 is new) and the changes they make: deletes first
+// (subscriptions, events, apps), then puts (apps, events, subscriptions),
+// so names freed by a delete can be reused and references resolve.
+func diffDesign(old, next design.Design) ([]storage.DesignOp, []Change) {
+	var ops []storage.DesignOp
+	var changes []Change
+	same := func(a, b any) bool {
+		x, _ := json.Marshal(a)
+		y, _ := json.Marshal(b)
+		return string(x) == string(y)
+	}
+	subName := func(s design.Subscription) string { return s.App + ":" + s.Event.String() }
+
+	nextSubs := map[int64]design.Subscription{}
+	for _, s := range next.Subscriptions {
+		if s.ID != 0 {
+			nextSubs[s.ID] = s
+		}
+	}
+	nextEvents := map[int64]design.Event{}
+	for _, ev := range next.Events {
+		if ev.ID != 0 {
+			nextEvents[ev.ID] = ev
+		}
+	}
+	nextApps := map[int64]design.App{}
+	for _, a := range next.Apps {
+		if a.ID != 0 {
+			nextApps[a.ID] = a
+		}
+	}
+	for _, s := range old.Subscriptions {
+		if _, ok := nextSubs[s.ID]; !ok {
+			ops = append(ops, storage.DesignOp{Kind: storage.SubscriptionDelete, ID: s.ID})
+			changes = append(changes, Change{"delete", "subscription", subName(s)})
+		}
+	}
+	for _, ev := range old.Events {
+		if _, ok := nextEvents[ev.ID]; !ok {
+			ops = append(ops, storage.DesignOp{Kind: storage.EventDelete, ID: ev.ID})
+			changes = append(changes, Change{"delete", "event", ev.Ref().String()})
+		}
+	}
+	for _, a := range old.Apps {
+		if _, ok := nextApps[a.ID]; !ok {
+			ops = append(ops, storage.DesignOp{Kind: storage.AppDelete, ID: a.ID})
+			changes = append(changes, Change{"delete", "app", a.Name})
+		}
+	}
+	oldApps := map[int64]design.App{}
+	for _, a := range old.Apps {
+		oldApps[a.ID] = a
+	}
+	for i := range next.Apps {
+		a := next.Apps[i]
+		if a.ID == 0 {
+			ops = append(ops, storage.DesignOp{Kind: storage.AppPut, App: &a})
+			changes = append(changes, Change{"create", "app", a.Name})
+		} else if !same(oldApps[a.ID], a) {
+			ops = append(ops, storage.DesignOp{Kind: storage.AppPut, App: &a})
+			changes = append(changes, Change{"update", "app", a.Name})
+		}
+	}
+	oldEvents := map[int64]design.Event{}
+	for _, ev := range old.Events {
+		oldEvents[ev.ID] = ev
+	}
+	for i := range next.Events {
+		ev := next.Events[i]
+		if ev.ID == 0 {
+			ops = append(ops, storage.DesignOp{Kind: storage.EventPut, Event: &ev})
+			changes = append(changes, Change{"create", "event", ev.Ref().String()})
+		} else if !same(oldEvents[ev.ID], ev) {
+			ops = append(ops, storage.DesignOp{Kind: storage.EventPut, Event: &ev})
+			changes = append(changes, Change{"update", "event", ev.Ref().String()})
+		}
+	}
+	oldSubs := map[int64]design.Subscription{}
+	for _, s := range old.Subscriptions {
+		oldSubs[s.ID] = s
+	}
+	for i := range next.Subscriptions {
+		s := next.Subscriptions[i]
+		if s.ID == 0 {
+			ops = append(ops, storage.DesignOp{Kind: storage.SubscriptionPut, Subscription: &s})
+			changes = append(changes, Change{"create", "subscription", subName(s)})
+		} else if !same(oldSubs[s.ID], s) {
+			ops = append(ops, storage.DesignOp{Kind: storage.SubscriptionPut, Subscription: &s})
+			changes = append(changes, Change{"update", "subscription", subName(s)})
+		}
+	}
+	return ops, changes
+}
+
+func cloneDesign(d design.Design) design.Design {
+	out := design.Design{
+		Apps:          slices.Clone(d.Apps),
+		Events:        slices.Clone(d.Events),
+		Subscriptions: slices.Clone(d.Subscriptions),
+	}
+	for i := range out.Events {
+		out.Events[i].Parameters = slices.Clone(out.Events[i].Parameters)
+	}
+	for i := range out.Subscriptions {
+		h := &out.Subscriptions[i].Handler
+		h.Steps = slices.Clone(h.Steps)
+		for j := range h.Steps {
+			if h.Steps[j].Parameters != nil {
+				m := make(map[string]string, len(h.Steps[j].Parameters))
+				for k, v := range h.Steps[j].Parameters {
+					m[k] = v
+				}
+				h.Steps[j].Parameters = m
+			}
+		}
+	}
+	return out
+}
+
+func findApp(d *design.Design, name string) int {
+	return slices.IndexFunc(d.Apps, func(a design.App) bool { return a.Name == name })
+}
+
+func findEvent(d *design.Design, ref design.EventRef) int {
+	return slices.IndexFunc(d.Events, func(ev design.Event) bool { return ev.Ref() == ref })
+}
+
+func findSub(d *design.Design, app string, ref design.EventRef) int {
+	return slices.IndexFunc(d.Subscriptions, func(s design.Subscription) bool { return s.App == app && s.Event == ref })
+}
+
+// handlersOf lists the apps handling ref, only those other than its owner
+// when othersOnly.
+func handlersOf(d *design.Design, ref design.EventRef, othersOnly bool) []string {
+	var out []string
+	for _, s := range d.Subscriptions {
+		if s.Event == ref && (!othersOnly || s.App != ref.App) {
+			out = append(out, s.App)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// renameApp makes every reference to app from follow its new name to.
+func renameApp(d *design.Design, from, to string) {
+	if from == to {
+		return
+	}
+	for i := range d.Events {
+		if d.Events[i].App == from {
+			d.Events[i].App = to
+		}
+	}
+	for i := range d.Subscriptions {
+		s := &d.Subscriptions[i]
+		if s.App == from {
+			s.App = to
+		}
+		if s.Event.App == from {
+			s.Event.App = to
+		}
+	}
+}
+
+// renameOwnTriggers makes the owner's flow trigger steps that name the
+// renamed event follow its new name.
+func renameOwnTriggers(d *design.Design, ref design.EventRef, to string) {
+	if ref.Event == to {
+		return
+	}
+	for i := range d.Subscriptions {
+		s := &d.Subscriptions[i]
+		if s.App != ref.App {
+			continue
+		}
+		for j := range s.Handler.Steps {
+			if s.Handler.Steps[j].Type == design.StepTrigger && s.Handler.Steps[j].Event == ref.Event {
+				s.Handler.Steps[j].Event = to
+			}
+		}
+	}
+}
+
+func unknownApp(name string) *fault.Error {
+	return &fault.Error{Kind: fault.ErrNotFound, Code: "unknown_app", Field: "app", Message: fmt.Sprintf("app %q does not exist; check the name or create it first", name)}
+}
+
+func unknownEvent(ref design.EventRef) *fault.Error {
+	return &fault.Error{Kind: fault.ErrNotFound, Code: "unknown_event", Field: "event", Message: fmt.Sprintf("event %s does not exist; name it as Producer.EventName", ref)}
+}
+
+func unknownSubscription(app string, ref design.EventRef) *fault.Error {
+	return &fault.Error{Kind: fault.ErrNotFound, Code: "unknown_subscription", Field: "event", Message: fmt.Sprintf("%s does not handle %s; create the subscription first", app, ref)}
+}

@@ -1,0 +1,477 @@
+package engine_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/engine/notify"
+)
+
+func ok(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) { return nil, nil }
+
+func TestTriggerOnlyByOwner(t *testing.T) {
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": ok}})
+	h.shopDesign()
+	ctx := context.Background()
+	req := order("A-1", 2)
+	req.Caller = "Stock"
+	_, err := h.eng.Trigger(ctx, req)
+	var fe *fault.Error
+	if !errors.As(err, &fe) || !errors.Is(err, fault.ErrForbidden) || fe.Code != "not_owner" {
+		t.Fatalf("trigger by Stock = %v, want not_owner forbidden", err)
+	}
+	if !strings.Contains(err.Error(), "only its owner Shop") {
+		t.Errorf("message %q does not say who may trigger", err)
+	}
+	list, _ := h.eng.Occurrences(ctx, engine.OccurrenceFilter{})
+	if len(list) != 0 {
+		t.Fatalf("a refused trigger stored %d occurrences", len(list))
+	}
+	req.Caller = "Shop"
+	res, err := h.eng.Trigger(ctx, req)
+	if err != nil {
+		t.Fatalf("trigger by owner: %v", err)
+	}
+	if res.OccurrenceID == 0 || res.TraceID != res.OccurrenceID || res.Deliveries != 1 {
+		t.Fatalf("result = %+v, want a root occurrence with 1 delivery", res)
+	}
+	_, err = h.eng.Trigger(ctx, engine.TriggerRequest{Event: design.EventRef{App: "Shop", Event: "Nope"}})
+	if !errors.Is(err, fault.ErrNotFound) {
+		t.Fatalf("unknown event = %v, want not found", err)
+	}
+}
+
+func TestPrivateEventRefusedForAnotherApp(t *testing.T) {
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": ok}})
+	h.shopDesign()
+	ctx := context.Background()
+	audit := design.EventRef{App: "Shop", Event: "Audit"}
+	_, err := h.eng.CreateSubscription(ctx, "Mail", design.Subscription{Event: audit, Handler: design.Handler{Kind: design.KindGo, Name: "stock"}, Enabled: true})
+	var fe *fault.Error
+	if !errors.As(err, &fe) || !errors.Is(err, fault.ErrForbidden) || fe.Code != "private_event" {
+		t.Fatalf("Mail subscribing to private Shop.Audit = %v, want private_event forbidden", err)
+	}
+	if _, err := h.eng.CreateSubscription(ctx, "Shop", design.Subscription{Event: audit, Handler: design.Handler{Kind: design.KindGo, Name: "stock"}, Enabled: true}); err != nil {
+		t.Fatalf("the owner handling its private event: %v", err)
+	}
+	if _, err := h.eng.CreateSubscription(ctx, "Stock", design.Subscription{Event: orderPlaced, Handler: design.Handler{Kind: design.KindGo, Name: "stock"}}); !errors.Is(err, fault.ErrConflict) {
+		t.Fatalf("second subscription of Stock to OrderPlaced = %v, want conflict", err)
+	}
+}
+
+func TestDeleteOrUnpublishHandledEvent(t *testing.T) {
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": ok}})
+	h.shopDesign()
+	ctx := context.Background()
+	err := h.eng.DeleteEvent(ctx, orderPlaced, false)
+	var fe *fault.Error
+	if !errors.As(err, &fe) || fe.Code != "still_handled" || len(fe.Refs) != 1 || fe.Refs[0] != "Stock" {
+		t.Fatalf("delete handled event = %v (refs %v), want still_handled listing Stock", err, fe)
+	}
+	ev, _ := h.eng.Event(orderPlaced)
+	ev.Public = false
+	if _, err := h.eng.UpdateEvent(ctx, orderPlaced, ev, false); !errors.Is(err, fault.ErrConflict) {
+		t.Fatalf("making a handled event private = %v, want conflict", err)
+	}
+	if err := h.eng.DeleteApp(ctx, "Shop", false); !errors.Is(err, fault.ErrConflict) {
+		t.Fatalf("deleting an app whose events others handle = %v, want conflict", err)
+	}
+	if err := h.eng.DeleteEvent(ctx, orderPlaced, true); err != nil {
+		t.Fatalf("cascade delete: %v", err)
+	}
+	d := h.eng.Design()
+	if len(d.Subscriptions) != 0 || len(d.Events) != 1 {
+		t.Fatalf("after cascade: %d subscriptions, %d events; want 0 and 1", len(d.Subscriptions), len(d.Events))
+	}
+}
+
+func TestFlowMistakeRefusedAtSave(t *testing.T) {
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": ok}})
+	h.shopDesign()
+	ctx := context.Background()
+	_, err := h.eng.CreateSubscription(ctx, "Shop", design.Subscription{Event: orderPlaced, Enabled: true, Handler: design.Handler{Kind: design.KindFlow, Steps: []design.Step{
+		{Type: design.StepTrigger, Event: "Audit", Parameters: map[string]string{"Sku": "Qty +"}},
+	}}})
+	if err == nil {
+		t.Fatal("a flow with a broken expression was accepted")
+	}
+	found := false
+	for _, x := range fault.All(err) {
+		if strings.HasSuffix(x.Field, "handler.steps[0].parameters.Sku") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("errors %v do not point at the broken mapping", err)
+	}
+	if len(h.eng.Design().Subscriptions) != 1 {
+		t.Fatal("a refused subscription was stored")
+	}
+	_, err = h.eng.CreateSubscription(ctx, "Mail", design.Subscription{Event: orderPlaced, Enabled: true, Handler: design.Handler{Kind: design.KindGo, Name: "missing"}})
+	if !errors.Is(err, fault.ErrInvalid) || !strings.Contains(err.Error(), "missing") {
+		t.Fatalf("unregistered Go handler = %v, want invalid naming it", err)
+	}
+}
+
+func TestParametersCheckedAtTheBoundaries(t *testing.T) {
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": ok}})
+	h.shopDesign()
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		values map[string]any
+		kind   error
+		field  string
+	}{
+		{"text of 2000 characters", map[string]any{"Sku": "A", "Qty": 1, "Note": strings.Repeat("é", 2000)}, nil, ""},
+		{"text of 2001 characters", map[string]any{"Sku": "A", "Qty": 1, "Note": strings.Repeat("é", 2001)}, fault.ErrInvalid, "Note"},
+		{"wrong type", map[string]any{"Sku": "A", "Qty": "three"}, fault.ErrInvalid, "Qty"},
+		{"missing mandatory", map[string]any{"Sku": "A"}, fault.ErrInvalid, "Qty"},
+		{"unknown name", map[string]any{"Sku": "A", "Qty": 1, "Colour": "red"}, fault.ErrInvalid, "Colour"},
+	}
+	stored := 0
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := h.eng.Trigger(ctx, engine.TriggerRequest{Event: orderPlaced, Values: c.values})
+			if c.kind == nil {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				stored++
+				return
+			}
+			if !errors.Is(err, c.kind) {
+				t.Fatalf("err = %v, want %v", err, c.kind)
+			}
+			fields := []string{}
+			for _, x := range fault.All(err) {
+				fields = append(fields, x.Field)
+			}
+			if !strings.Contains(strings.Join(fields, ","), c.field) {
+				t.Fatalf("fields %v, want %s", fields, c.field)
+			}
+		})
+	}
+	// 10 KB on the raw JSON: 10,240 bytes pass the size check, 10,241 do not.
+	for _, size := range []int{10240, 10241} {
+		body := `{"Sku":"A","Qty":1,"Note":"` + strings.Repeat("x", 2000) + `"}`
+		body += strings.Repeat(" ", size-len(body))
+		_, err := h.eng.Trigger(ctx, engine.TriggerRequest{Event: orderPlaced, JSON: []byte(body)})
+		if size == 10240 && err != nil {
+			t.Fatalf("payload of %d bytes refused: %v", size, err)
+		}
+		if size == 10241 && !errors.Is(err, fault.ErrTooLarge) {
+			t.Fatalf("payload of %d bytes = %v, want too large", size, err)
+		}
+		if err == nil {
+			stored++
+		}
+	}
+	list, err := h.eng.Occurrences(ctx, engine.OccurrenceFilter{Limit: 100})
+	if err != nil || len(list) != stored {
+		t.Fatalf("%d occurrences stored (%v), want %d: refusals must store nothing", len(list), err, stored)
+	}
+}
+
+func TestQueueCapExactlyAtTheBoundary(t *testing.T) {
+	h := newHarness(t, engine.Config{QueueCap: 3, Handlers: map[string]engine.Handler{"stock": ok}})
+	h.shopDesign()
+	ctx := context.Background()
+	if _, err := h.eng.PauseSubscription(ctx, "Stock", orderPlaced); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		if _, err := h.eng.Trigger(ctx, order("A", i+1)); err != nil {
+			t.Fatalf("trigger %d of cap 3: %v", i+1, err)
+		}
+	}
+	_, err := h.eng.Trigger(ctx, order("A", 4))
+	var fe *fault.Error
+	if !errors.As(err, &fe) || !errors.Is(err, fault.ErrQueueFull) || fe.Code != "queue_full" {
+		t.Fatalf("trigger 4 of cap 3 = %v, want queue_full", err)
+	}
+	list, _ := h.eng.Occurrences(ctx, engine.OccurrenceFilter{})
+	if len(list) != 3 {
+		t.Fatalf("%d occurrences stored, want 3 (nothing on refusal)", len(list))
+	}
+	depths, _ := h.eng.QueueDepths(ctx)
+	if d := depths["Shop.OrderPlaced"]; d.Pending != 3 || d.Cap != 3 {
+		t.Fatalf("queue depth = %+v, want 3 of 3", d)
+	}
+	// Paused deliveries wait, they are not lost: resuming runs them and
+	// frees the queue.
+	h.start()
+	if _, err := h.eng.ResumeSubscription(ctx, "Stock", orderPlaced); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		h.waitNote("success", kind(notify.DeliverySucceeded))
+	}
+	if _, err := h.eng.Trigger(ctx, order("A", 5)); err != nil {
+		t.Fatalf("trigger after the queue drained: %v", err)
+	}
+}
+
+func TestRetryScheduleAndDeadAfterTenthRetry(t *testing.T) {
+	var runs atomic.Int32
+	fail := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
+		runs.Add(1)
+		return nil, errors.New("warehouse offline")
+	}
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": fail}})
+	h.shopDesign()
+	h.start()
+	res, err := h.eng.Trigger(context.Background(), order("A", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	waits := []int{2, 4, 8, 16, 32, 32, 32, 32, 32, 32}
+	for i, w := range waits {
+		n := h.waitNote("failure", kind(notify.DeliveryFailed))
+		if n.Attempt != i+1 {
+			t.Fatalf("failure note for attempt %d, want %d", n.Attempt, i+1)
+		}
+		want := h.clk.Now().Add(time.Duration(w) * time.Minute)
+		if !n.NextAttemptAt.Equal(want) {
+			t.Fatalf("after attempt %d next attempt at %s, want %s (+%d min)", i+1, n.NextAttemptAt, want, w)
+		}
+		// The retry is scheduled for exactly that minute; one second
+		// early nothing runs, at the minute it does.
+		h.waitTimer(want)
+		h.clk.Set(want.Add(-time.Second))
+		select {
+		case n := <-h.notes.C():
+			if n.Kind == notify.DeliveryStarted {
+				t.Fatalf("retry %d started a second early", i+1)
+			}
+		default:
+		}
+		h.clk.Set(want)
+	}
+	n := h.waitNote("dead", kind(notify.DeliveryDead))
+	if n.Attempt != 11 || runs.Load() != 11 {
+		t.Fatalf("dead after attempt %d with %d runs, want 11 (first + 10 retries)", n.Attempt, runs.Load())
+	}
+	o, err := h.eng.Occurrence(context.Background(), res.OccurrenceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := o.Deliveries[0]
+	if d.Status != delivery.Dead || d.Attempts != 11 || len(d.AttemptList) != 11 || d.LastError != "warehouse offline" {
+		t.Fatalf("delivery = %s, %d attempts (%d recorded), last error %q", d.Status, d.Attempts, len(d.AttemptList), d.LastError)
+	}
+	if o.Status != delivery.OccurrenceDead {
+		t.Fatalf("occurrence status %s, want dead", o.Status)
+	}
+	// A dead delivery is replayable.
+	if _, err := h.eng.Replay(context.Background(), d.ID); err != nil {
+		t.Fatal(err)
+	}
+	h.waitNote("replayed run", kind(notify.DeliveryStarted))
+}
+
+func TestTimeoutCountsAsFailure(t *testing.T) {
+	block := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	h := newHarness(t, engine.Config{HandlerTimeout: 10 * time.Second, Handlers: map[string]engine.Handler{"stock": block}})
+	h.shopDesign()
+	h.start()
+	res, err := h.eng.Trigger(context.Background(), order("A", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.waitNote("start", kind(notify.DeliveryStarted))
+	h.waitTimer(start.Add(10 * time.Second))
+	h.clk.Advance(10 * time.Second)
+	n := h.waitNote("failure", kind(notify.DeliveryFailed))
+	if !strings.Contains(n.Error, "handler timeout") {
+		t.Fatalf("failure %q does not name the timeout", n.Error)
+	}
+	o, _ := h.eng.Occurrence(context.Background(), res.OccurrenceID)
+	a := o.Deliveries[0].AttemptList[0]
+	if a.Outcome != delivery.OutcomeTimedOut || a.Duration() != 10*time.Second {
+		t.Fatalf("attempt = %s after %s, want timed_out after 10s", a.Outcome, a.Duration())
+	}
+	if o.Deliveries[0].Status != delivery.Retrying {
+		t.Fatalf("status %s, want retrying", o.Deliveries[0].Status)
+	}
+}
+
+func TestConcurrencyNeverExceeded(t *testing.T) {
+	const limit, total = 5, 200
+	var running, high atomic.Int32
+	gate := make(chan struct{})
+	slow := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
+		n := running.Add(1)
+		for {
+			h := high.Load()
+			if n <= h || high.CompareAndSwap(h, n) {
+				break
+			}
+		}
+		<-gate
+		running.Add(-1)
+		return nil, nil
+	}
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": slow}})
+	h.shopDesign()
+	ctx := context.Background()
+	if _, err := h.eng.UpdateApp(ctx, "Stock", design.App{Name: "Stock", Concurrency: limit}); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	var wg sync.WaitGroup
+	for p := 0; p < 8; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < total/8; i++ {
+				if _, err := h.eng.Trigger(ctx, order("A", i+1)); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i := 0; i < limit; i++ {
+		h.waitNote("start", kind(notify.DeliveryStarted))
+	}
+	close(gate)
+	for i := 0; i < total; i++ {
+		h.waitNote("success", kind(notify.DeliverySucceeded))
+	}
+	if high.Load() != limit {
+		t.Fatalf("high-water mark %d, want exactly the limit %d", high.Load(), limit)
+	}
+	if l := h.eng.InFlight()["Stock"]; l.HighWater != limit || l.Limit != limit {
+		t.Fatalf("InFlight = %+v, want high water %d of %d", l, limit, limit)
+	}
+}
+
+func TestEachDeliverySucceedsOnceUnderConcurrentDispatchers(t *testing.T) {
+	const total = 300
+	var mu sync.Mutex
+	runs := map[int64]int{}
+	count := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
+		mu.Lock()
+		runs[d.ID]++
+		mu.Unlock()
+		return nil, nil
+	}
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": count}})
+	h.shopDesign()
+	ctx := context.Background()
+	// Stored while nobody dispatches, then two engines over one store
+	// race to claim them.
+	for i := 0; i < total; i++ {
+		if _, err := h.eng.Trigger(ctx, order("A", i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	second, err := engine.New(ctx, engine.Config{Storage: h.st, Clock: h.clk, Bus: h.eng.Bus(), Handlers: map[string]engine.Handler{"stock": count}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = second.Close(context.Background()) })
+	h.start()
+	if err := second.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < total; i++ {
+		h.waitNote("success", kind(notify.DeliverySucceeded))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(runs) != total {
+		t.Fatalf("%d deliveries ran, want %d", len(runs), total)
+	}
+	for id, n := range runs {
+		if n != 1 {
+			t.Fatalf("delivery %d ran %d times", id, n)
+		}
+	}
+	counts, _ := h.eng.DeliveryCounts(ctx, time.Time{})
+	if counts[delivery.Succeeded] != total {
+		t.Fatalf("counts %v, want %d succeeded", counts, total)
+	}
+}
+
+func TestFlowTriggersExactlyOnceAcrossACrash(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	release := make(chan struct{})
+	var calls atomic.Int32
+	reserve := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
+		if calls.Add(1) == 1 {
+			entered <- struct{}{}
+			<-release // the process "dies" while the handler has run
+		}
+		return []engine.Trigger{{Event: "Reserved", Values: map[string]any{"Sku": d.Values["Sku"]}}}, nil
+	}
+	cfg := engine.Config{Handlers: map[string]engine.Handler{"stock": reserve}}
+	h := newHarness(t, cfg)
+	h.shopDesign()
+	ctx := context.Background()
+	if _, err := h.eng.CreateEvent(ctx, "Stock", design.Event{Name: "Reserved", Parameters: []design.Parameter{{Name: "Sku", Type: design.Text, Mandatory: true}}}); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	res, err := h.eng.Trigger(ctx, order("A-7", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered
+	// Crash: the store goes away before the completion can commit.
+	st := h.st
+	h.st = nil
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	closeCtx, cancel := context.WithTimeout(ctx, waitBound)
+	_ = h.eng.Close(closeCtx)
+	cancel()
+	h.eng = nil
+
+	// Restart on the same data before the lease expires: the delivery is
+	// still leased to the dead process and nothing is triggered.
+	h.open()
+	h.start()
+	o, err := h.eng.Occurrence(ctx, res.OccurrenceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := o.Deliveries[0].Status; s != delivery.Running {
+		t.Fatalf("after the crash the delivery is %s, want running (leased)", s)
+	}
+	// After the lease the sweeper returns it, and it runs again once.
+	lease := h.eng.Config().LeaseDuration
+	h.waitTimer(start.Add(h.eng.Config().SweepInterval))
+	h.clk.Advance(lease + h.eng.Config().SweepInterval)
+	h.waitNote("success after restart", kind(notify.DeliverySucceeded))
+	trace, err := h.eng.Trace(ctx, res.TraceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(trace) != 2 {
+		t.Fatalf("trace has %d occurrences, want the root and exactly one Reserved", len(trace))
+	}
+	child := trace[1]
+	if child.Event != "Reserved" || child.ParentDeliveryID != o.Deliveries[0].ID || string(child.Parameters) != `{"Sku":"A-7"}` {
+		t.Fatalf("child = %s parent %d params %s", child.Event, child.ParentDeliveryID, child.Parameters)
+	}
+	d, _ := h.eng.Delivery(ctx, o.Deliveries[0].ID)
+	if d.Status != delivery.Succeeded || d.Attempts != 1 {
+		t.Fatalf("delivery %s with %d attempts, want succeeded after 1 recorded attempt", d.Status, d.Attempts)
+	}
+}

@@ -1,0 +1,46 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/eventloom/eventloom/engine/design"
+)
+
+// Handler is a Go handler: a function a program embedding the engine
+// registers by name (Config.Handlers) and a subscription of kind "go"
+// names. It returns the events it triggers — the handling app's own events
+// — and the engine commits them in the same transaction that marks the
+// delivery succeeded, so they happen exactly once. A returned error fails
+// the attempt (it is retried per the schedule). ctx ends at the handler
+// timeout or on shutdown; a handler should return promptly then.
+type Handler func(ctx context.Context, d *Delivery) ([]Trigger, error)
+
+// Delivery is what a handler receives: one occurrence of Event handed to
+// App, on its Attempt-th run.
+type Delivery struct {
+	ID           int64
+	OccurrenceID int64
+	TraceID      int64
+	// App is the handling app.
+	App   string
+	Event design.EventRef
+	// Attempt is 1 on the first run, 2 on the first retry, and so on.
+	Attempt int
+	// Parameters is the canonical JSON object of the event's parameters.
+	Parameters json.RawMessage
+	// Values are the parameters as Go values (string, int, float64, bool,
+	// time.Time); absent optional parameters hold their type's zero value.
+	Values map[string]any
+	// TriggeredAt is when the occurrence was committed.
+	TriggeredAt time.Time
+}
+
+// Trigger is an event a handler triggers: Event names one of the handling
+// app's own events; Values are checked against its parameters exactly like
+// a producer's trigger.
+type Trigger struct {
+	Event  string
+	Values map[string]any
+}

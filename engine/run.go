@@ -1,0 +1,264 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync/atomic"
+	"time"
+
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/engine/flow"
+	"github.com/eventloom/eventloom/engine/notify"
+	"github.com/eventloom/eventloom/engine/payload"
+	"github.com/eventloom/eventloom/engine/storage"
+)
+
+// run makes one attempt at a claimed delivery and records its outcome.
+func (e *Engine) run(p *pool, c storage.Claim) {
+	snap := e.snap.Load()
+	cs := snap.subs[c.SubscriptionID]
+	if cs == nil {
+		// The subscription was deleted: its deliveries were discarded
+		// with it, so there is nothing to record.
+		return
+	}
+	now := e.clk.Now()
+	if cs.sub.Paused || now.Add(e.cfg.HandlerTimeout).After(c.LeaseUntil) {
+		// Paused, or the claim waited so long that a run to the timeout
+		// would outlive its lease: hand it back without an attempt.
+		e.release(c)
+		if !cs.sub.Paused {
+			e.d.sub(c.SubscriptionID).backlog.Store(true)
+			e.d.signal()
+		}
+		return
+	}
+	attempt := c.Attempts + 1
+	started := now
+	e.publishDelivery(cs, c, notify.DeliveryStarted, attempt, "", time.Time{})
+
+	p.enter()
+	triggers, runErr, timedOut, wait := e.invoke(cs, c, attempt)
+	finished := e.clk.Now()
+	defer func() {
+		wait()
+		p.leave()
+	}()
+
+	if runErr != nil && !timedOut && e.d.runCtx.Err() != nil {
+		// Cancelled by a shutdown that could not wait: not the handler's
+		// failure, so no attempt is counted.
+		e.release(c)
+		return
+	}
+	rec := delivery.Attempt{DeliveryID: c.DeliveryID, Number: attempt, StartedAt: started, FinishedAt: finished}
+	if runErr == nil {
+		done, err := e.succeed(snap, cs, c, rec, triggers)
+		if done || err == nil {
+			return
+		}
+		runErr = err
+	}
+	if timedOut {
+		rec.Outcome = delivery.OutcomeTimedOut
+		rec.Error = fmt.Sprintf("the handler ran longer than %s (the handler timeout) and was stopped", e.cfg.HandlerTimeout)
+	} else {
+		rec.Outcome = delivery.OutcomeFailed
+		rec.Error = runErr.Error()
+	}
+	e.fail(cs, c, rec)
+}
+
+// invoke runs the handler under the handler timeout. When the timeout
+// passes first it returns at once with timedOut; wait then blocks until
+// the abandoned run returns, so the app's slot stays taken while it runs.
+func (e *Engine) invoke(cs *compiled, c storage.Claim, attempt int) (triggers []Trigger, err error, timedOut bool, wait func()) {
+	ctx, cancel := context.WithCancel(e.d.runCtx)
+	var expired atomic.Bool
+	timer := e.clk.AfterFunc(e.cfg.HandlerTimeout, func() {
+		expired.Store(true)
+		cancel()
+	})
+	type result struct {
+		triggers []Trigger
+		err      error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		defer func() {
+			if v := recover(); v != nil {
+				e.log.Error("handler panicked", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "panic", v, "stack", string(debug.Stack()))
+				r = result{err: fmt.Errorf("the handler panicked: %v", v)}
+			}
+			done <- r
+		}()
+		r.triggers, r.err = e.call(ctx, cs, c, attempt)
+	}()
+	select {
+	case r := <-done:
+		timer.Stop()
+		cancel()
+		if r.err != nil && expired.Load() {
+			return nil, r.err, true, func() {}
+		}
+		return r.triggers, r.err, false, func() {}
+	case <-ctx.Done():
+		timer.Stop()
+		wait = func() { <-done }
+		if expired.Load() {
+			return nil, ctx.Err(), true, wait
+		}
+		return nil, ctx.Err(), false, wait
+	}
+}
+
+// call runs the subscription's handler once.
+func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attempt int) ([]Trigger, error) {
+	values, err := payload.Decode(*cs.event, c.Parameters)
+	if err != nil {
+		return nil, fmt.Errorf("decode parameters: %w", err)
+	}
+	switch cs.sub.Handler.Kind {
+	case design.KindGo:
+		if cs.goFn == nil {
+			return nil, fmt.Errorf("no Go handler is registered as %q in this process", cs.sub.Handler.Name)
+		}
+		return cs.goFn(ctx, &Delivery{
+			ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
+			App: cs.app.Name, Event: cs.event.Ref(), Attempt: attempt,
+			Parameters: c.Parameters, Values: values, TriggeredAt: c.CreatedAt,
+		})
+	case design.KindFlow:
+		if cs.flow == nil {
+			return nil, errors.New("the flow does not compile against the current design; fix the subscription")
+		}
+		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, Log: func(msg string) {
+			e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
+			if e.bus.Active() {
+				e.bus.Publish(notify.Note{Kind: notify.FlowLogged, At: e.clk.Now(), TraceID: c.TraceID, OccurrenceID: c.OccurrenceID,
+					DeliveryID: c.DeliveryID, SubscriptionID: c.SubscriptionID, App: cs.app.Name, Event: cs.event.Ref().String(), Attempt: attempt, Message: msg})
+			}
+		}}
+		ft, err := cs.flow.Run(ctx, values, env)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Trigger, len(ft))
+		for i, t := range ft {
+			out[i] = Trigger{Event: t.Event, Values: t.Values}
+		}
+		return out, nil
+	default:
+		return nil, fmt.Errorf("handler kind %q cannot run", cs.sub.Handler.Kind)
+	}
+}
+
+// succeed records a successful attempt with the occurrences the handler
+// triggered, in one transaction. done is true when nothing more is to be
+// done (recorded, or the claim was lost); an error means the triggers
+// could not be accepted and the attempt must be recorded as failed.
+func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec delivery.Attempt, triggers []Trigger) (done bool, err error) {
+	params := make([]storage.OccurrenceInsertParams, 0, len(triggers))
+	events := make([]*design.Event, 0, len(triggers))
+	var res reservation
+	for _, t := range triggers {
+		ev, ok := snap.idx.Event(design.EventRef{App: cs.app.Name, Event: t.Event})
+		if !ok {
+			res.cancel()
+			return false, fmt.Errorf("the handler triggered %s.%s, which is not an event of %s", cs.app.Name, t.Event, cs.app.Name)
+		}
+		raw, err := payload.CheckValues(*ev, t.Values, e.cfg.Limits)
+		if err != nil {
+			res.cancel()
+			return false, fmt.Errorf("the handler triggered %s with bad parameters: %w", ev.Ref(), err)
+		}
+		p := storage.OccurrenceInsertParams{
+			EventID: ev.ID, AppID: ev.AppID, Parameters: raw,
+			TraceID: c.TraceID, ParentDeliveryID: c.DeliveryID,
+			CreatedAt: rec.FinishedAt, QueueCap: e.cfg.QueueCap,
+			LeaseUntil: rec.FinishedAt.Add(e.cfg.LeaseDuration),
+		}
+		var r reservation
+		p.Deliveries, r = e.d.plan(snap, ev)
+		res.pools = append(res.pools, r.pools...)
+		params = append(params, p)
+		events = append(events, ev)
+	}
+	rec.Outcome = delivery.OutcomeSucceeded
+	out, err := e.st.DeliveryComplete(context.WithoutCancel(e.d.runCtx), &storage.DeliveryCompleteParams{
+		DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Succeeded, Attempt: rec, Triggered: params,
+	})
+	switch {
+	case errors.Is(err, fault.ErrQueueFull):
+		res.cancel()
+		return false, fmt.Errorf("the handler's triggered event was refused: %w", err)
+	case err != nil:
+		res.cancel()
+		e.completionFailed(c, err)
+		return true, nil
+	}
+	e.publishDelivery(cs, c, notify.DeliverySucceeded, rec.Number, "", time.Time{})
+	for i := range out.Triggered {
+		e.d.inserted(snap, &params[i], &out.Triggered[i], reservation{})
+		e.publishOccurrence(events[i], &out.Triggered[i], c.DeliveryID)
+	}
+	return true, nil
+}
+
+// fail records a failed attempt: retrying after the schedule's wait, or
+// dead after the last retry.
+func (e *Engine) fail(cs *compiled, c storage.Claim, rec delivery.Attempt) {
+	wait, dead := e.schedule.Next(rec.Number)
+	p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Retrying, Attempt: rec}
+	if dead {
+		p.Status = delivery.Dead
+	} else {
+		p.NextAttemptAt = rec.FinishedAt.Add(wait)
+	}
+	if _, err := e.st.DeliveryComplete(context.WithoutCancel(e.d.runCtx), p); err != nil {
+		e.completionFailed(c, err)
+		return
+	}
+	if dead {
+		e.log.Warn("delivery dead", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "attempts", rec.Number, "error", rec.Error)
+		e.publishDelivery(cs, c, notify.DeliveryDead, rec.Number, rec.Error, time.Time{})
+		return
+	}
+	e.publishDelivery(cs, c, notify.DeliveryFailed, rec.Number, rec.Error, p.NextAttemptAt)
+	e.d.retryAt(c.SubscriptionID, p.NextAttemptAt)
+}
+
+// completionFailed logs a completion that could not be stored. A lost
+// lease means another dispatcher owns the delivery now; anything else
+// leaves it running until its lease expires and the sweeper returns it.
+func (e *Engine) completionFailed(c storage.Claim, err error) {
+	if errors.Is(err, fault.ErrLeaseLost) {
+		e.log.Info("delivery completion dropped: lease lost", "delivery_id", c.DeliveryID)
+		return
+	}
+	e.log.Error("record delivery attempt", "delivery_id", c.DeliveryID, "error", err)
+}
+
+// release hands a claim back without counting an attempt.
+func (e *Engine) release(c storage.Claim) {
+	err := e.st.DeliveryRelease(context.WithoutCancel(e.d.runCtx), &storage.DeliveryReleaseParams{Claims: []storage.Claim{c}, Now: e.clk.Now()})
+	if err != nil {
+		e.log.Error("release delivery", "delivery_id", c.DeliveryID, "error", err)
+	}
+}
+
+func (e *Engine) publishDelivery(cs *compiled, c storage.Claim, kind notify.Kind, attempt int, errText string, next time.Time) {
+	if !e.bus.Active() {
+		return
+	}
+	e.bus.Publish(notify.Note{
+		Kind: kind, At: e.clk.Now(), TraceID: c.TraceID, OccurrenceID: c.OccurrenceID,
+		DeliveryID: c.DeliveryID, SubscriptionID: c.SubscriptionID,
+		App: cs.app.Name, Event: cs.event.Ref().String(), Attempt: attempt, Error: errText, NextAttemptAt: next,
+	})
+}

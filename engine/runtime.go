@@ -1,0 +1,180 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/notify"
+	"github.com/eventloom/eventloom/engine/storage"
+)
+
+// RetryNow makes a delivery waiting for its next attempt due at once.
+func (e *Engine) RetryNow(ctx context.Context, id int64) (delivery.Delivery, error) {
+	d, err := e.st.DeliveryRetryNow(ctx, id, e.clk.Now())
+	if err != nil {
+		return delivery.Delivery{}, fmt.Errorf("retry delivery %d: %w", id, err)
+	}
+	e.deliveryMadeDue(d, notify.DeliveryRetried)
+	return d, nil
+}
+
+// Replay makes a dead (or discarded) delivery pending again; its attempts
+// are kept, and a failure of the replayed run is final again unless the
+// schedule still has retries left.
+func (e *Engine) Replay(ctx context.Context, id int64) (delivery.Delivery, error) {
+	d, err := e.st.DeliveryReplay(ctx, id, e.clk.Now())
+	if err != nil {
+		return delivery.Delivery{}, fmt.Errorf("replay delivery %d: %w", id, err)
+	}
+	e.deliveryMadeDue(d, notify.DeliveryReplayed)
+	return d, nil
+}
+
+// Discard drops an unfinished or dead delivery for good.
+func (e *Engine) Discard(ctx context.Context, id int64) (delivery.Delivery, error) {
+	d, err := e.st.DeliveryDiscard(ctx, id, e.clk.Now())
+	if err != nil {
+		return delivery.Delivery{}, fmt.Errorf("discard delivery %d: %w", id, err)
+	}
+	e.publishOp(d, notify.DeliveryDiscarded)
+	return d, nil
+}
+
+func (e *Engine) deliveryMadeDue(d delivery.Delivery, kind notify.Kind) {
+	e.d.sub(d.SubscriptionID).backlog.Store(true)
+	e.d.signal()
+	e.publishOp(d, kind)
+}
+
+func (e *Engine) publishOp(d delivery.Delivery, kind notify.Kind) {
+	if !e.bus.Active() {
+		return
+	}
+	n := notify.Note{Kind: kind, At: e.clk.Now(), OccurrenceID: d.OccurrenceID, DeliveryID: d.ID, SubscriptionID: d.SubscriptionID, App: d.App}
+	if o, err := e.st.OccurrenceGet(context.Background(), d.OccurrenceID); err == nil {
+		n.TraceID = o.TraceID
+		n.Event = design.EventRef{App: o.App, Event: o.Event}.String()
+	}
+	e.bus.Publish(n)
+}
+
+// Occurrence returns one occurrence with its deliveries and their attempts.
+func (e *Engine) Occurrence(ctx context.Context, id int64) (delivery.Occurrence, error) {
+	return e.st.OccurrenceGet(ctx, id)
+}
+
+// OccurrenceFilter selects occurrences by names rather than ids. Zero
+// fields do not filter.
+type OccurrenceFilter struct {
+	App      string
+	Event    design.EventRef
+	Status   delivery.OccurrenceStatus
+	TraceID  int64
+	Since    time.Time
+	Until    time.Time
+	BeforeID int64
+	Limit    int
+}
+
+// Occurrences lists occurrences newest first.
+func (e *Engine) Occurrences(ctx context.Context, f OccurrenceFilter) ([]delivery.Occurrence, error) {
+	p := &storage.OccurrenceListParams{Status: f.Status, TraceID: f.TraceID, Since: f.Since, Until: f.Until, BeforeID: f.BeforeID, Limit: f.Limit}
+	idx := e.snap.Load().idx
+	if f.App != "" {
+		a, ok := idx.App(f.App)
+		if !ok {
+			return nil, unknownApp(f.App)
+		}
+		p.AppID = a.ID
+	}
+	if f.Event != (design.EventRef{}) {
+		ev, ok := idx.Event(f.Event)
+		if !ok {
+			return nil, unknownEvent(f.Event)
+		}
+		p.EventID = ev.ID
+	}
+	return e.st.OccurrenceList(ctx, p)
+}
+
+// DeliveryFilter selects deliveries by names. Zero fields do not filter.
+type DeliveryFilter struct {
+	// App is the handling app.
+	App          string
+	Event        design.EventRef
+	OccurrenceID int64
+	Status       delivery.Status
+	Since        time.Time
+	Until        time.Time
+	BeforeID     int64
+	Limit        int
+}
+
+// Deliveries lists deliveries newest first.
+func (e *Engine) Deliveries(ctx context.Context, f DeliveryFilter) ([]delivery.Delivery, error) {
+	p := &storage.DeliveryListParams{OccurrenceID: f.OccurrenceID, Status: f.Status, Since: f.Since, Until: f.Until, BeforeID: f.BeforeID, Limit: f.Limit}
+	idx := e.snap.Load().idx
+	if f.App != "" {
+		a, ok := idx.App(f.App)
+		if !ok {
+			return nil, unknownApp(f.App)
+		}
+		p.AppID = a.ID
+	}
+	if f.Event != (design.EventRef{}) {
+		ev, ok := idx.Event(f.Event)
+		if !ok {
+			return nil, unknownEvent(f.Event)
+		}
+		p.EventID = ev.ID
+	}
+	return e.st.DeliveryList(ctx, p)
+}
+
+// Delivery returns one delivery with its attempts.
+func (e *Engine) Delivery(ctx context.Context, id int64) (delivery.Delivery, error) {
+	return e.st.DeliveryGet(ctx, id)
+}
+
+// Trace returns every occurrence of one chain, oldest first, each with its
+// deliveries and their attempts; Occurrence.ParentDeliveryID links the
+// tree.
+func (e *Engine) Trace(ctx context.Context, traceID int64) ([]delivery.Occurrence, error) {
+	return e.st.TraceGet(ctx, traceID)
+}
+
+// DeliveryCounts counts deliveries by state, those updated since (zero:
+// all).
+func (e *Engine) DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error) {
+	return e.st.DeliveryCounts(ctx, since)
+}
+
+// QueueDepth is one event type's pending occurrences against its cap.
+type QueueDepth struct {
+	Event   string `json:"event"`
+	Pending int    `json:"pending"`
+	Cap     int    `json:"cap"`
+}
+
+// QueueDepths reports every event's pending occurrences against the cap,
+// by "Producer.Event".
+func (e *Engine) QueueDepths(ctx context.Context) (map[string]QueueDepth, error) {
+	m, err := e.st.QueueDepths(ctx)
+	if err != nil {
+		return nil, err
+	}
+	idx := e.snap.Load().idx
+	out := make(map[string]QueueDepth, len(idx.Events))
+	for _, ev := range idx.Events {
+		name := ev.Ref().String()
+		out[name] = QueueDepth{Event: name, Pending: m[ev.ID], Cap: e.cfg.QueueCap}
+	}
+	return out, nil
+}
+
+// Now is the engine's clock's time, so callers measure windows ("the last
+// hour") on the same clock as the records.
+func (e *Engine) Now() time.Time { return e.clk.Now() }

@@ -1,0 +1,124 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/engine/notify"
+	"github.com/eventloom/eventloom/engine/payload"
+	"github.com/eventloom/eventloom/engine/storage"
+)
+
+// TriggerRequest is one triggering of an event. Exactly one of JSON,
+// Values and Form carries the parameters (all empty means none).
+type TriggerRequest struct {
+	// Caller is the app triggering (from its API key). Only the event's
+	// owner may trigger it. Empty means an operator (console, admin token)
+	// acting as the owner.
+	Caller string
+	Event  design.EventRef
+	// JSON is the parameters as a JSON object, checked on its raw size
+	// before it is parsed.
+	JSON json.RawMessage
+	// Values is the parameters as Go values (a Go program).
+	Values map[string]any
+	// Form is the parameters as strings (a browser form).
+	Form map[string]string
+}
+
+// TriggerResult says what a trigger stored.
+type TriggerResult struct {
+	OccurrenceID int64 `json:"occurrenceId"`
+	TraceID      int64 `json:"traceId"`
+	// Deliveries is how many deliveries were created (one per enabled
+	// subscription).
+	Deliveries int `json:"deliveries"`
+}
+
+// Trigger checks and stores one occurrence of an event with a delivery to
+// every enabled subscriber, in one transaction, and returns once it is
+// committed. Refusals are *fault.Error (or a fault.List of every parameter
+// error): fault.ErrNotFound for an unknown event, fault.ErrForbidden when
+// Caller is not the owner, fault.ErrTooLarge over the payload limit,
+// fault.ErrInvalid for parameters, fault.ErrQueueFull when the event
+// already has QueueCap pending occurrences — in every case nothing is
+// stored.
+func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
+	res, err := e.trigger(ctx, req)
+	if err != nil {
+		return TriggerResult{}, fmt.Errorf("trigger %s: %w", req.Event, err)
+	}
+	return res, nil
+}
+
+func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
+	if e.d.isClosed() {
+		return TriggerResult{}, ErrClosed
+	}
+	snap := e.snap.Load()
+	ev, ok := snap.idx.Event(req.Event)
+	if !ok {
+		return TriggerResult{}, unknownEvent(req.Event)
+	}
+	if req.Caller != "" && req.Caller != ev.App {
+		return TriggerResult{}, &fault.Error{Kind: fault.ErrForbidden, Code: "not_owner", Field: "app",
+			Message: fmt.Sprintf("%s may not trigger %s: only its owner %s may trigger it (handle it with a subscription instead)", req.Caller, req.Event, ev.App)}
+	}
+	raw, err := e.checkParams(ev, req)
+	if err != nil {
+		return TriggerResult{}, err
+	}
+	now := e.clk.Now()
+	p := storage.OccurrenceInsertParams{
+		EventID:    ev.ID,
+		AppID:      ev.AppID,
+		Parameters: raw,
+		CreatedAt:  now,
+		QueueCap:   e.cfg.QueueCap,
+		LeaseUntil: now.Add(e.cfg.LeaseDuration),
+	}
+	var r reservation
+	p.Deliveries, r = e.d.plan(snap, ev)
+	out, err := e.st.OccurrenceInsert(ctx, &p)
+	if err != nil {
+		r.cancel()
+		return TriggerResult{}, err
+	}
+	e.d.inserted(snap, &p, out, r)
+	e.publishOccurrence(ev, out, 0)
+	return TriggerResult{OccurrenceID: out.OccurrenceID, TraceID: out.TraceID, Deliveries: len(out.Deliveries)}, nil
+}
+
+// checkParams turns whichever form of parameters req carries into the
+// canonical JSON of ev's parameters.
+func (e *Engine) checkParams(ev *design.Event, req TriggerRequest) (json.RawMessage, error) {
+	switch {
+	case req.JSON != nil:
+		return payload.CheckJSON(*ev, req.JSON, e.cfg.Limits)
+	case req.Form != nil:
+		return payload.CheckForm(*ev, req.Form, e.cfg.Limits)
+	default:
+		return payload.CheckValues(*ev, req.Values, e.cfg.Limits)
+	}
+}
+
+// publishOccurrence tells the bus an occurrence was committed.
+func (e *Engine) publishOccurrence(ev *design.Event, out *storage.OccurrenceInsertResult, parent int64) {
+	if !e.bus.Active() {
+		return
+	}
+	n := notify.Note{
+		Kind:             notify.OccurrenceTriggered,
+		At:               e.clk.Now(),
+		TraceID:          out.TraceID,
+		OccurrenceID:     out.OccurrenceID,
+		ParentDeliveryID: parent,
+		App:              ev.App,
+		Event:            ev.Ref().String(),
+		Deliveries:       len(out.Deliveries),
+	}
+	e.bus.Publish(n)
+}
