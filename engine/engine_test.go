@@ -416,7 +416,7 @@ func TestFlowTriggersExactlyOnceAcrossACrash(t *testing.T) {
 			entered <- struct{}{}
 			<-release // the process "dies" while the handler has run
 		}
-		return []engine.Trigger{{Event: "Reserved", Values: map[string]any{"Sku": d.Values["Sku"]}}}, nil
+		return []engine.Trigger{{Event: "Reserved", Values: map[string]any{"Sku": d.Value("Sku")}}}, nil
 	}
 	cfg := engine.Config{Handlers: map[string]engine.Handler{"stock": reserve}}
 	h := newHarness(t, cfg)

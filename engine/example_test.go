@@ -36,10 +36,10 @@ func Example() {
 			// Shipping handles Shop.OrderPaid and triggers its own
 			// OrderShipped.
 			"ship": func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
-				return []engine.Trigger{{Event: "OrderShipped", Values: map[string]any{"OrderId": d.Values["OrderId"]}}}, nil
+				return []engine.Trigger{{Event: "OrderShipped", Values: map[string]any{"OrderId": d.Value("OrderId")}}}, nil
 			},
 			"notify": func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
-				shipped <- d.Values["OrderId"].(string)
+				shipped <- d.Value("OrderId").(string)
 				return nil, nil
 			},
 		},

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/payload"
 )
 
 // Handler is a Go handler: a function a program embedding the engine
@@ -30,11 +31,30 @@ type Delivery struct {
 	Attempt int
 	// Parameters is the canonical JSON object of the event's parameters.
 	Parameters json.RawMessage
-	// Values are the parameters as Go values (string, int, float64, bool,
-	// time.Time); absent optional parameters hold their type's zero value.
-	Values map[string]any
 	// TriggeredAt is when the occurrence was committed.
 	TriggeredAt time.Time
+
+	event  design.Event
+	values map[string]any
+	err    error
+}
+
+// Values returns the parameters as Go values (string, int, float64, bool,
+// time.Time); absent optional parameters hold their type's zero value.
+// They are decoded on first use, so a handler that needs only the JSON (or
+// nothing) does not pay for it.
+func (d *Delivery) Values() (map[string]any, error) {
+	if d.values == nil && d.err == nil {
+		d.values, d.err = payload.Decode(d.event, d.Parameters)
+	}
+	return d.values, d.err
+}
+
+// Value returns one parameter as a Go value (nil when the parameters
+// cannot be decoded, which a stored occurrence never is).
+func (d *Delivery) Value(name string) any {
+	v, _ := d.Values()
+	return v[name]
 }
 
 // Trigger is an event a handler triggers: Event names one of the handling

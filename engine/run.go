@@ -119,10 +119,6 @@ func (e *Engine) invoke(cs *compiled, c storage.Claim, attempt int) (triggers []
 
 // call runs the subscription's handler once.
 func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attempt int) ([]Trigger, error) {
-	values, err := payload.Decode(*cs.event, c.Parameters)
-	if err != nil {
-		return nil, fmt.Errorf("decode parameters: %w", err)
-	}
 	switch cs.sub.Handler.Kind {
 	case design.KindGo:
 		if cs.goFn == nil {
@@ -131,11 +127,15 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 		return cs.goFn(ctx, &Delivery{
 			ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
 			App: cs.app.Name, Event: cs.event.Ref(), Attempt: attempt,
-			Parameters: c.Parameters, Values: values, TriggeredAt: c.CreatedAt,
+			Parameters: c.Parameters, TriggeredAt: c.CreatedAt, event: *cs.event,
 		})
 	case design.KindFlow:
 		if cs.flow == nil {
 			return nil, errors.New("the flow does not compile against the current design; fix the subscription")
+		}
+		values, err := payload.Decode(*cs.event, c.Parameters)
+		if err != nil {
+			return nil, fmt.Errorf("decode parameters: %w", err)
 		}
 		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, Log: func(msg string) {
 			e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
