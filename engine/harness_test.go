@@ -3,6 +3,8 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -49,6 +51,9 @@ func (h *harness) open() {
 	cfg := h.cfg
 	cfg.Storage = st
 	cfg.Clock = h.clk
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	cfg.Bus = notify.New()
 	h.notes = cfg.Bus.Subscribe(100000)
 	eng, err := engine.New(ctx, cfg)

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// client talks to a running server with the admin token, for the trigger,
+// export and import commands.
+type client struct {
+	base  string
+	token string
+}
+
+func newClient() (*client, error) {
+	base := os.Getenv("EVENTLOOM_URL")
+	if base == "" {
+		base = "http://127.0.0.1:8080"
+	}
+	tok := os.Getenv("EVENTLOOM_ADMIN_TOKEN")
+	if tok == "" {
+		return nil, errors.New("set EVENTLOOM_ADMIN_TOKEN to the server's admin token (and EVENTLOOM_URL when it is not http://127.0.0.1:8080)")
+	}
+	return &client{base: strings.TrimRight(base, "/"), token: tok}, nil
+}
+
+// do sends a request and returns the body of a 2xx answer, or the API's
+// error message.
+func (c *client) do(ctx context.Context, method, path, contentType string, body io.Reader) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w (is 'eventloom serve' running at %s?)", err, c.base)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	if resp.StatusCode/100 != 2 {
+		var e struct {
+			Error struct {
+				Code, Message, Field string
+			} `json:"error"`
+			Details []struct {
+				Code, Message, Field string
+			} `json:"details"`
+		}
+		if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
+			return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
+		}
+		msgs := []string{}
+		if len(e.Details) == 0 {
+			e.Details = append(e.Details, e.Error)
+		}
+		for _, d := range e.Details {
+			m := d.Message
+			if d.Field != "" {
+				m = d.Field + ": " + m
+			}
+			msgs = append(msgs, m+" ("+d.Code+")")
+		}
+		return nil, fmt.Errorf("%s:\n  %s", resp.Status, strings.Join(msgs, "\n  "))
+	}
+	return b, nil
+}
+
+func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("trigger", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: eventloom trigger APP EVENT [Name=value ...]\n\nTriggers APP's EVENT on the running server; each value is read by its\nparameter's type. Example:\n  eventloom trigger Storefront OnPurchaseStarted ProductId=P-1 Quantity=2 CustomerEmail=ann@example.com Amount=99.50\n")
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() < 2 {
+		fs.Usage()
+		return errors.New("name the app and the event")
+	}
+	form := url.Values{}
+	for _, kv := range fs.Args()[2:] {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return fmt.Errorf("%q is not Name=value", kv)
+		}
+		form.Set(k, v)
+	}
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
+	path := "/api/v1/apps/" + url.PathEscape(fs.Arg(0)) + "/events/" + url.PathEscape(fs.Arg(1)) + "/trigger"
+	b, err := c.do(ctx, http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	_, err = stdout.Write(b)
+	return err
+}
+
+func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		fmt.Fprint(stderr, "Usage: eventloom export > design.json\n\nWrites every app, event and subscription of the running server as JSON.\n")
+		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+			return nil
+		}
+		return errors.New("export takes no arguments")
+	}
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
+	b, err := c.do(ctx, http.MethodGet, "/api/v1/design", "", nil)
+	if err != nil {
+		return err
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, "", "  "); err != nil {
+		return err
+	}
+	out.WriteByte('\n')
+	_, err = stdout.Write(out.Bytes())
+	return err
+}
+
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dry := fs.Bool("dry-run", false, "report what would change without changing it")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: eventloom import [--dry-run] design.json\n\nReplaces the running server's design by the file's, validated whole before\nanything changes; prints the changes.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	// Accept the flag after the file name too.
+	var files []string
+	for _, a := range args {
+		if a == "--dry-run" || a == "-dry-run" {
+			*dry = true
+			continue
+		}
+		files = append(files, a)
+	}
+	if err := fs.Parse(files); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("name one design file")
+	}
+	body, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	c, err := newClient()
+	if err != nil {
+		return err
+	}
+	path := "/api/v1/design"
+	if *dry {
+		path += "?dryRun=true"
+	}
+	b, err := c.do(ctx, http.MethodPut, path, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	var res struct {
+		DryRun  bool `json:"dryRun"`
+		Changes []struct{ Action, Kind, Name string }
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		return err
+	}
+	verb := "changed"
+	if res.DryRun {
+		verb = "would change"
+	}
+	fmt.Fprintf(stdout, "%d %s\n", len(res.Changes), verb)
+	for _, ch := range res.Changes {
+		fmt.Fprintf(stdout, "  %s %s %s\n", ch.Action, ch.Kind, ch.Name)
+	}
+	return nil
+}

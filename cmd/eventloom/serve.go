@@ -1,0 +1,215 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/demo"
+	"github.com/eventloom/eventloom/engine/payload"
+	"github.com/eventloom/eventloom/store"
+	"github.com/eventloom/eventloom/web"
+)
+
+// serveConfig is everything serve reads from flags and EVENTLOOM_*
+// variables (a flag wins over its variable).
+type serveConfig struct {
+	Addr               string
+	DataDir            string
+	AdminToken         string
+	QueueCap           int
+	RetryUnit          time.Duration
+	HandlerTimeout     time.Duration
+	DefaultConcurrency int
+	MaxPayloadBytes    int
+	MaxTextLength      int
+	Sync               string
+	NoDemo             bool
+	ShutdownTimeout    time.Duration
+}
+
+// envFlags binds flags whose defaults come from EVENTLOOM_* variables and
+// remembers a variable that does not parse, reported after parsing.
+type envFlags struct {
+	fs   *flag.FlagSet
+	errs []string
+}
+
+func (f *envFlags) env(name string) (string, bool) { return os.LookupEnv("EVENTLOOM_" + name) }
+
+func (f *envFlags) str(dst *string, flagName, envName, def, usage string) {
+	if v, ok := f.env(envName); ok {
+		def = v
+	}
+	f.fs.StringVar(dst, flagName, def, usage+" (EVENTLOOM_"+envName+")")
+}
+
+func (f *envFlags) int(dst *int, flagName, envName string, def int, usage string) {
+	if v, ok := f.env(envName); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			f.errs = append(f.errs, fmt.Sprintf("EVENTLOOM_%s=%q is not a whole number ≥ 0", envName, v))
+		} else {
+			def = n
+		}
+	}
+	f.fs.IntVar(dst, flagName, def, usage+" (EVENTLOOM_"+envName+")")
+}
+
+func (f *envFlags) dur(dst *time.Duration, flagName, envName string, def time.Duration, usage string) {
+	if v, ok := f.env(envName); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			f.errs = append(f.errs, fmt.Sprintf("EVENTLOOM_%s=%q is not a positive duration such as 1m or 1s", envName, v))
+		} else {
+			def = d
+		}
+	}
+	f.fs.DurationVar(dst, flagName, def, usage+" (EVENTLOOM_"+envName+")")
+}
+
+func (f *envFlags) boolean(dst *bool, flagName, envName string, usage string) {
+	def := false
+	if v, ok := f.env(envName); ok {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			f.errs = append(f.errs, fmt.Sprintf("EVENTLOOM_%s=%q is not true or false", envName, v))
+		}
+		def = b
+	}
+	f.fs.BoolVar(dst, flagName, def, usage+" (EVENTLOOM_"+envName+")")
+}
+
+func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	f := &envFlags{fs: fs}
+	lim := payload.DefaultLimits()
+	f.str(&c.Addr, "addr", "ADDR", "127.0.0.1:8080", "address to listen on")
+	f.str(&c.DataDir, "data", "DATA", "eventloom_data", "data directory, created if missing")
+	f.int(&c.QueueCap, "queue-cap", "QUEUE_CAP", 10000, "most pending occurrences per event type")
+	f.dur(&c.RetryUnit, "retry-unit", "RETRY_UNIT", time.Minute, "unit of the retry waits 2, 4, 8, 16, 32 (1s for demos)")
+	f.dur(&c.HandlerTimeout, "handler-timeout", "HANDLER_TIMEOUT", 2*time.Minute, "a handler run longer than this fails")
+	f.int(&c.DefaultConcurrency, "concurrency", "DEFAULT_CONCURRENCY", 100, "handler runs at once per app, unless the app sets its own")
+	f.int(&c.MaxPayloadBytes, "max-payload-bytes", "MAX_PAYLOAD_BYTES", lim.MaxPayloadBytes, "largest payload of parameters, in bytes")
+	f.int(&c.MaxTextLength, "max-text-length", "MAX_TEXT_LENGTH", lim.MaxTextLength, "longest Text parameter, in characters")
+	f.str(&c.Sync, "sync", "SYNC", "FULL", "SQLite synchronous setting: FULL (nothing acknowledged before it is on disk), NORMAL or OFF")
+	f.boolean(&c.NoDemo, "no-demo", "NO_DEMO", "do not seed the demo design into an empty database")
+	f.dur(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 30*time.Second, "how long running handlers may finish on SIGINT/SIGTERM before they are released")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if len(f.errs) > 0 {
+		return c, errors.New(strings.Join(f.errs, "; "))
+	}
+	c.AdminToken = os.Getenv("EVENTLOOM_ADMIN_TOKEN")
+	return c, nil
+}
+
+func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseServe(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return serve(ctx, c, stdout, stderr, nil)
+}
+
+// serve runs until ctx ends. ready, when set, receives the listening
+// address (tests listen on port 0).
+func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready chan<- string) error {
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	st, err := store.Open(ctx, store.Config{Dir: c.DataDir, Synchronous: c.Sync, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	eng, err := engine.New(ctx, engine.Config{
+		Storage:            st,
+		Logger:             log,
+		QueueCap:           c.QueueCap,
+		RetryUnit:          c.RetryUnit,
+		HandlerTimeout:     c.HandlerTimeout,
+		DefaultConcurrency: c.DefaultConcurrency,
+		Limits:             payload.Limits{MaxPayloadBytes: c.MaxPayloadBytes, MaxTextLength: c.MaxTextLength},
+	})
+	if err != nil {
+		return err
+	}
+	generated, err := eng.InitAdminToken(ctx, c.AdminToken)
+	if err != nil {
+		return err
+	}
+	if d := eng.Design(); len(d.Apps) == 0 && !c.NoDemo {
+		doc, err := demo.Design()
+		if err != nil {
+			return err
+		}
+		if _, err := eng.ImportDesign(ctx, doc, false); err != nil {
+			return fmt.Errorf("seed demo design: %w", err)
+		}
+		log.Info("seeded the demo design (the ODC web-store example); start with --no-demo to skip it")
+	}
+	if err := eng.Start(ctx); err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           web.New(web.Config{Engine: eng, Logger: log}).Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		_ = eng.Close(context.Background())
+		return fmt.Errorf("listen on %s: %w (is another server running? pick another with --addr)", c.Addr, err)
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	abs, _ := filepath.Abs(c.DataDir)
+	fmt.Fprintf(stdout, "Eventloom is running at %s\n  data:  %s\n  API:   %sapi/v1 (see README.md)\n", url, abs, url)
+	switch {
+	case generated != "":
+		fmt.Fprintf(stdout, "  admin token (shown once, stored hashed): %s\n  sign in with it, or send 'Authorization: Bearer <token>'; set EVENTLOOM_ADMIN_TOKEN to choose your own\n", generated)
+	case c.AdminToken != "":
+		fmt.Fprintf(stdout, "  sign in with the admin token from EVENTLOOM_ADMIN_TOKEN\n")
+	default:
+		fmt.Fprintf(stdout, "  sign in with the admin token printed at the first start (or set EVENTLOOM_ADMIN_TOKEN to replace it)\n")
+	}
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		log.Info("shutting down: finishing running handlers", "timeout", c.ShutdownTimeout)
+	case err := <-errc:
+		_ = eng.Close(context.Background())
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
+	defer cancel()
+	herr := srv.Shutdown(sctx)
+	eerr := eng.Close(sctx)
+	if err := errors.Join(herr, eerr); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped cleanly")
+	return nil
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServeSeedsDemoAndServesCLI starts the real server on a free port in
+// a fresh data directory, checks the printed URL answers and the demo is
+// seeded, drives it with the trigger, export and import commands, and
+// shuts it down gracefully.
+func TestServeSeedsDemoAndServesCLI(t *testing.T) {
+	t.Setenv("EVENTLOOM_ADMIN_TOKEN", "cli-test-token")
+	c, err := parseServe([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(t.TempDir(), "data"), "-retry-unit", "1s"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	var out bytes.Buffer
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, c, &out, io.Discard, ready) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("serve stopped early: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not start within 20s")
+	}
+	base := "http://" + addr
+	if !strings.Contains(out.String(), base+"/") || !strings.Contains(out.String(), "EVENTLOOM_ADMIN_TOKEN") {
+		t.Fatalf("startup output does not give the URL and how to sign in:\n%s", out.String())
+	}
+	resp, err := http.Get(base + "/")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET / = %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	t.Setenv("EVENTLOOM_URL", base)
+	var stdout, stderr bytes.Buffer
+	if code := run(ctx, []string{"export"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("export exit %d: %s", code, stderr.String())
+	}
+	for _, app := range []string{"Storefront", "Inventory", "FraudDetection", "Payments", "Shipping", "Notifications"} {
+		if !strings.Contains(stdout.String(), `"name": "`+app+`"`) {
+			t.Fatalf("the demo design lacks %s:\n%s", app, stdout.String())
+		}
+	}
+	design := filepath.Join(t.TempDir(), "design.json")
+	if err := os.WriteFile(design, stdout.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	if code := run(ctx, []string{"import", design, "--dry-run"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "0 would change") {
+		t.Fatalf("import of the export itself = exit %d, %q %q", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if code := run(ctx, []string{"trigger", "Storefront", "OnPurchaseStarted", "ProductId=P-1", "Quantity=2", "CustomerEmail=ann@example.com", "Amount=99.50"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("trigger exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"occurrenceId"`) {
+		t.Fatalf("trigger printed %q", stdout.String())
+	}
+	stderr.Reset()
+	if code := run(ctx, []string{"trigger", "Storefront", "OnPurchaseStarted", "Quantity=two"}, &stdout, &stderr); code != 1 ||
+		!strings.Contains(stderr.String(), "Quantity") || !strings.Contains(stderr.String(), "ProductId") {
+		t.Fatalf("a bad trigger = exit %d, %q; want every field error", code, stderr.String())
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop within 60s of the signal")
+	}
+}
+
+func TestServeRefusesBadEnvironment(t *testing.T) {
+	t.Setenv("EVENTLOOM_QUEUE_CAP", "lots")
+	_, err := parseServe(nil, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "EVENTLOOM_QUEUE_CAP") {
+		t.Fatalf("parse = %v, want an error naming EVENTLOOM_QUEUE_CAP", err)
+	}
+}

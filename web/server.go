@@ -1,0 +1,210 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/fault"
+)
+
+// Config is what a Server is built from.
+type Config struct {
+	// Engine is the engine the server drives; required.
+	Engine *engine.Engine
+	// Logger receives request errors; default slog.Default().
+	Logger *slog.Logger
+	// MaxBodyBytes bounds every request body other than a trigger's
+	// (whose bound is the engine's payload limit); default 4 MiB, room for
+	// a large design document.
+	MaxBodyBytes int64
+}
+
+// Server is the HTTP face of one engine.
+type Server struct {
+	eng     *engine.Engine
+	log     *slog.Logger
+	maxBody int64
+	echo    *echo.Echo
+}
+
+// New builds the server and its routes.
+func New(cfg Config) *Server {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 4 << 20
+	}
+	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		if werr := s.writeError(c, err); werr != nil {
+			s.log.Error("write error response", "error", werr)
+		}
+	}
+	e.Use(middleware.RequestID())
+	e.Use(middleware.Recover())
+	s.echo = e
+	s.routes()
+	return s
+}
+
+// Handler is the server's http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+func (s *Server) routes() {
+	s.echo.GET("/", s.home)
+	s.echo.GET("/healthz", s.health)
+	api := s.echo.Group("/api/v1")
+	admin := api.Group("", s.requireAdmin)
+
+	admin.GET("/apps", s.listApps)
+	admin.POST("/apps", s.createApp)
+	admin.GET("/apps/:app", s.getApp)
+	admin.PATCH("/apps/:app", s.patchApp)
+	admin.DELETE("/apps/:app", s.deleteApp)
+
+	admin.GET("/apps/:app/events", s.listEvents)
+	admin.POST("/apps/:app/events", s.createEvent)
+	admin.GET("/apps/:app/events/:event", s.getEvent)
+	admin.PATCH("/apps/:app/events/:event", s.patchEvent)
+	admin.DELETE("/apps/:app/events/:event", s.deleteEvent)
+	// Triggering takes an app key of the owner or the admin token.
+	api.POST("/apps/:app/events/:event/trigger", s.trigger, s.requireKeyOrAdmin)
+
+	admin.GET("/apps/:app/subscriptions", s.listSubscriptions)
+	admin.POST("/apps/:app/subscriptions", s.createSubscription)
+	admin.GET("/apps/:app/subscriptions/:ref", s.getSubscription)
+	admin.PATCH("/apps/:app/subscriptions/:ref", s.patchSubscription)
+	admin.DELETE("/apps/:app/subscriptions/:ref", s.deleteSubscription)
+	admin.POST("/apps/:app/subscriptions/:ref/pause", s.pauseSubscription)
+	admin.POST("/apps/:app/subscriptions/:ref/resume", s.resumeSubscription)
+
+	admin.GET("/apps/:app/keys", s.listKeys)
+	admin.POST("/apps/:app/keys", s.createKey)
+	admin.DELETE("/apps/:app/keys/:id", s.revokeKey)
+
+	admin.GET("/occurrences", s.listOccurrences)
+	admin.GET("/occurrences/:id", s.getOccurrence)
+	admin.GET("/traces/:id", s.getTrace)
+	admin.GET("/deliveries", s.listDeliveries)
+	admin.GET("/deliveries/:id", s.getDelivery)
+	admin.POST("/deliveries/:id/retry", s.retryDelivery)
+	admin.POST("/deliveries/:id/replay", s.replayDelivery)
+	admin.POST("/deliveries/:id/discard", s.discardDelivery)
+	admin.GET("/stats", s.stats)
+
+	admin.GET("/design", s.exportDesign)
+	admin.PUT("/design", s.importDesign)
+
+	api.Any("/*", func(c echo.Context) error {
+		return &fault.Error{Kind: fault.ErrNotFound, Code: "not_found", Message: "no such API route: " + c.Request().Method + " " + c.Request().URL.Path + "; see the README for the routes"}
+	})
+}
+
+// callerKey is the context key of the app a request's API key belongs to.
+type callerKey struct{}
+
+func bearer(c echo.Context) string {
+	h := c.Request().Header.Get(echo.HeaderAuthorization)
+	if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+		return strings.TrimSpace(t)
+	}
+	return ""
+}
+
+var errNoCredentials = &fault.Error{Kind: fault.ErrUnauthorized, Code: "unauthorized", Message: "missing or wrong credentials: send 'Authorization: Bearer <admin token>' (printed when the server first started, or EVENTLOOM_ADMIN_TOKEN)"}
+
+// requireAdmin lets through requests bearing the admin token.
+func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		ok, err := s.eng.CheckAdminToken(c.Request().Context(), bearer(c))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return errNoCredentials
+		}
+		return next(c)
+	}
+}
+
+// requireKeyOrAdmin lets through the admin token (acting as any owner) or
+// an app key, remembering the key's app as the caller.
+func (s *Server) requireKeyOrAdmin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		tok := bearer(c)
+		if tok == "" {
+			return errNoCredentials
+		}
+		ok, err := s.eng.CheckAdminToken(c.Request().Context(), tok)
+		if err != nil {
+			return err
+		}
+		if ok {
+			return next(c)
+		}
+		app, err := s.eng.KeyApp(c.Request().Context(), tok)
+		if err != nil {
+			return err
+		}
+		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), callerKey{}, app)))
+		return next(c)
+	}
+}
+
+// readBody reads at most limit bytes of the body; over it is a 413 before
+// anything is parsed.
+func readBody(c echo.Context, limit int64) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(c.Request().Body, limit+1))
+	if err != nil {
+		return nil, &badRequest{code: "unreadable_body", message: "the request body could not be read: " + err.Error()}
+	}
+	if int64(len(b)) > limit {
+		return nil, &fault.Error{Kind: fault.ErrTooLarge, Code: "payload_too_large", Message: "the request body is over the limit of " + itoa(limit) + " bytes; send less"}
+	}
+	return b, nil
+}
+
+// decode reads a JSON body into v; malformed JSON is a 400 naming where.
+func (s *Server) decode(c echo.Context, v any) error {
+	b, err := readBody(c, s.maxBody)
+	if err != nil {
+		return err
+	}
+	if len(strings.TrimSpace(string(b))) == 0 {
+		return &badRequest{code: "malformed_json", message: "the request body is empty; send a JSON object"}
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return malformed(err)
+	}
+	return nil
+}
+
+func malformed(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return &badRequest{code: "malformed_json", message: "the body is not valid JSON at byte " + itoa(se.Offset) + ": " + se.Error()}
+	case errors.As(err, &te):
+		return &badRequest{code: "malformed_json", field: te.Field, message: "field " + te.Field + " must be a " + te.Type.String() + ", not a JSON " + te.Value}
+	}
+	return &badRequest{code: "malformed_json", message: "the body is not the expected JSON: " + err.Error()}
+}
