@@ -66,7 +66,7 @@ func (e *Engine) CreateApp(ctx context.Context, a design.App) (design.App, error
 		return nil
 	})
 	if err != nil {
-		return design.App{}, fmt.Errorf("create app %s: %w", a.Name, err)
+		return design.App{}, fmt.Errorf("create app %s: %w", a.Name, localize(err, "apps["+a.Name+"]."))
 	}
 	return e.App(a.Name)
 }
@@ -88,7 +88,7 @@ func (e *Engine) UpdateApp(ctx context.Context, name string, a design.App) (desi
 		return nil
 	})
 	if err != nil {
-		return design.App{}, fmt.Errorf("update app %s: %w", name, err)
+		return design.App{}, fmt.Errorf("update app %s: %w", name, localize(err, "apps["+a.Name+"]."))
 	}
 	return e.App(a.Name)
 }
@@ -137,7 +137,7 @@ func (e *Engine) CreateEvent(ctx context.Context, app string, ev design.Event) (
 		return nil
 	})
 	if err != nil {
-		return design.Event{}, fmt.Errorf("create event %s: %w", ev.Ref(), err)
+		return design.Event{}, fmt.Errorf("create event %s: %w", ev.Ref(), localize(err, "events["+ev.Ref().String()+"]."))
 	}
 	return e.Event(ev.Ref())
 }
@@ -176,7 +176,7 @@ func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design
 		return nil
 	})
 	if err != nil {
-		return design.Event{}, fmt.Errorf("update event %s: %w", ref, err)
+		return design.Event{}, fmt.Errorf("update event %s: %w", ref, localize(err, "events["+ev.Ref().String()+"]."))
 	}
 	return e.Event(ev.Ref())
 }
@@ -220,7 +220,7 @@ func (e *Engine) CreateSubscription(ctx context.Context, app string, s design.Su
 		return nil
 	})
 	if err != nil {
-		return design.Subscription{}, fmt.Errorf("create subscription %s:%s: %w", app, s.Event, err)
+		return design.Subscription{}, fmt.Errorf("create subscription %s:%s: %w", app, s.Event, localize(err, "subscriptions["+app+":"+s.Event.String()+"]."))
 	}
 	return e.Subscription(app, s.Event)
 }
@@ -242,7 +242,7 @@ func (e *Engine) UpdateSubscription(ctx context.Context, app string, ref design.
 		return nil
 	})
 	if err != nil {
-		return design.Subscription{}, fmt.Errorf("update subscription %s:%s: %w", app, ref, err)
+		return design.Subscription{}, fmt.Errorf("update subscription %s:%s: %w", app, ref, localize(err, "subscriptions["+app+":"+s.Event.String()+"]."))
 	}
 	return e.Subscription(app, s.Event)
 }
@@ -611,6 +611,23 @@ func renameOwnTriggers(d *design.Design, ref design.EventRef, to string) {
 			}
 		}
 	}
+}
+
+// localize strips the design-wide prefix ("apps[Shop].") from the fields
+// of errors about the one part a verb edits, so a form can show each error
+// next to its own input; errors about other parts keep their prefix.
+func localize(err error, prefix string) error {
+	all := fault.All(err)
+	if len(all) == 0 {
+		return err
+	}
+	out := make(fault.List, len(all))
+	for i, x := range all {
+		y := *x
+		y.Field = strings.TrimPrefix(y.Field, prefix)
+		out[i] = &y
+	}
+	return out.Err()
 }
 
 func unknownApp(name string) *fault.Error {
