@@ -26,9 +26,11 @@ func (s *Server) trigger(c echo.Context) error {
 	}
 	caller, _ := c.Request().Context().Value(callerKey{}).(string)
 	req := engine.TriggerRequest{Caller: caller, Event: eventRef(c), JSON: body}
-	if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+	isJSON := strings.HasPrefix(strings.TrimSpace(string(body)), "{")
+	if !isJSON && strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
 		// key=value pairs (the CLI, a plain HTML form): each value is
-		// read by its parameter's type.
+		// read by its parameter's type. A JSON object sent with curl's
+		// default form content type is still read as JSON.
 		vals, err := url.ParseQuery(string(body))
 		if err != nil {
 			return &badRequest{code: "malformed_form", message: "the form body could not be read: " + err.Error()}
@@ -51,7 +53,7 @@ func (s *Server) listKeys(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": keys})
+	return c.JSON(http.StatusOK, map[string]any{"items": nonNil(keys)})
 }
 
 func (s *Server) createKey(c echo.Context) error {
@@ -86,6 +88,14 @@ func pathID(c echo.Context) (int64, error) {
 type page[T any] struct {
 	Items      []T    `json:"items"`
 	NextCursor string `json:"nextCursor,omitempty"`
+}
+
+// nonNil makes an empty list [] on the wire rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 // listQuery reads the filters shared by the list endpoints.
@@ -162,7 +172,7 @@ func (s *Server) listOccurrences(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := page[delivery.Occurrence]{Items: items}
+	p := page[delivery.Occurrence]{Items: nonNil(items)}
 	if len(items) == q.limit {
 		p.NextCursor = itoa(items[len(items)-1].ID)
 	}
@@ -215,7 +225,7 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := page[delivery.Delivery]{Items: items}
+	p := page[delivery.Delivery]{Items: nonNil(items)}
 	if len(items) == q.limit {
 		p.NextCursor = itoa(items[len(items)-1].ID)
 	}

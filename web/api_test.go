@@ -69,6 +69,11 @@ func (s *apiServer) call(method, path, token, body string) (int, map[string]any,
 	if body != "" {
 		r = strings.NewReader(body)
 	}
+	contentType := "application/json"
+	if method == "FORMJSON" {
+		// What curl -d sends: a JSON body labelled as a form.
+		method, contentType = "POST", "application/x-www-form-urlencoded"
+	}
 	req, err := http.NewRequest(method, s.url+path, r)
 	if err != nil {
 		s.t.Fatal(err)
@@ -77,7 +82,7 @@ func (s *apiServer) call(method, path, token, body string) (int, map[string]any,
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -159,6 +164,7 @@ func TestAPIScenarios(t *testing.T) {
 		{"delete handled event", "DELETE", "/api/v1/apps/Shop/events/OrderPlaced", adminToken, "", 409, "still_handled"},
 		{"delete app others depend on", "DELETE", "/api/v1/apps/Shop", adminToken, "", 409, "still_handled"},
 		{"trigger with owner key", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", shopKey, `{"Sku":"A","Qty":2}`, 202, ""},
+		{"trigger with curl's default form content type", "FORMJSON", "/api/v1/apps/Shop/events/OrderPlaced/trigger", shopKey, `{"Sku":"A","Qty":2}`, 202, ""},
 		{"trigger with admin", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A","Qty":2}`, 202, ""},
 		{"trigger another app's event", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", stockKey, `{"Sku":"A","Qty":2}`, 403, "not_owner"},
 		{"trigger without key", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", "", `{"Sku":"A","Qty":2}`, 401, "unauthorized"},
