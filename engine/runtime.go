@@ -81,23 +81,12 @@ type OccurrenceFilter struct {
 
 // Occurrences lists occurrences newest first.
 func (e *Engine) Occurrences(ctx context.Context, f OccurrenceFilter) ([]delivery.Occurrence, error) {
-	p := &storage.OccurrenceListParams{Status: f.Status, TraceID: f.TraceID, Since: f.Since, Until: f.Until, BeforeID: f.BeforeID, Limit: f.Limit}
-	idx := e.snap.Load().idx
-	if f.App != "" {
-		a, ok := idx.App(f.App)
-		if !ok {
-			return nil, unknownApp(f.App)
-		}
-		p.AppID = a.ID
+	appID, eventID, err := e.resolve(f.App, f.Event)
+	if err != nil {
+		return nil, err
 	}
-	if f.Event != (design.EventRef{}) {
-		ev, ok := idx.Event(f.Event)
-		if !ok {
-			return nil, unknownEvent(f.Event)
-		}
-		p.EventID = ev.ID
-	}
-	return e.st.OccurrenceList(ctx, p)
+	return e.st.OccurrenceList(ctx, &storage.OccurrenceListParams{AppID: appID, EventID: eventID, Status: f.Status, TraceID: f.TraceID,
+		Since: f.Since, Until: f.Until, BeforeID: f.BeforeID, Limit: f.Limit})
 }
 
 // DeliveryFilter selects deliveries by names. Zero fields do not filter.
@@ -115,23 +104,33 @@ type DeliveryFilter struct {
 
 // Deliveries lists deliveries newest first.
 func (e *Engine) Deliveries(ctx context.Context, f DeliveryFilter) ([]delivery.Delivery, error) {
-	p := &storage.DeliveryListParams{OccurrenceID: f.OccurrenceID, Status: f.Status, Since: f.Since, Until: f.Until, BeforeID: f.BeforeID, Limit: f.Limit}
+	appID, eventID, err := e.resolve(f.App, f.Event)
+	if err != nil {
+		return nil, err
+	}
+	return e.st.DeliveryList(ctx, &storage.DeliveryListParams{AppID: appID, EventID: eventID, OccurrenceID: f.OccurrenceID, Status: f.Status,
+		Since: f.Since, Until: f.Until, BeforeID: f.BeforeID, Limit: f.Limit})
+}
+
+// resolve turns filter names into ids; empty names resolve to 0 (no
+// filter), unknown ones to fault.ErrNotFound.
+func (e *Engine) resolve(app string, ref design.EventRef) (appID, eventID int64, err error) {
 	idx := e.snap.Load().idx
-	if f.App != "" {
-		a, ok := idx.App(f.App)
+	if app != "" {
+		a, ok := idx.App(app)
 		if !ok {
-			return nil, unknownApp(f.App)
+			return 0, 0, unknownApp(app)
 		}
-		p.AppID = a.ID
+		appID = a.ID
 	}
-	if f.Event != (design.EventRef{}) {
-		ev, ok := idx.Event(f.Event)
+	if ref != (design.EventRef{}) {
+		ev, ok := idx.Event(ref)
 		if !ok {
-			return nil, unknownEvent(f.Event)
+			return 0, 0, unknownEvent(ref)
 		}
-		p.EventID = ev.ID
+		eventID = ev.ID
 	}
-	return e.st.DeliveryList(ctx, p)
+	return appID, eventID, nil
 }
 
 // Delivery returns one delivery with its attempts.

@@ -126,18 +126,24 @@ func (s *Server) deleteApp(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) listEvents(c echo.Context) error {
+// ofApp answers the items of the app in the path that keep says belong to
+// it, or 404 when there is no such app.
+func ofApp[T any](s *Server, c echo.Context, all []T, keep func(T, string) bool) error {
 	app := c.Param("app")
 	if _, err := s.eng.App(app); err != nil {
 		return err
 	}
-	out := []design.Event{}
-	for _, ev := range s.eng.Design().Events {
-		if ev.App == app {
-			out = append(out, ev)
+	out := []T{}
+	for _, x := range all {
+		if keep(x, app) {
+			out = append(out, x)
 		}
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) listEvents(c echo.Context) error {
+	return ofApp(s, c, s.eng.Design().Events, func(ev design.Event, app string) bool { return ev.App == app })
 }
 
 func (s *Server) createEvent(c echo.Context) error {
@@ -211,17 +217,7 @@ func (s *Server) deleteEvent(c echo.Context) error {
 }
 
 func (s *Server) listSubscriptions(c echo.Context) error {
-	app := c.Param("app")
-	if _, err := s.eng.App(app); err != nil {
-		return err
-	}
-	out := []design.Subscription{}
-	for _, sub := range s.eng.Design().Subscriptions {
-		if sub.App == app {
-			out = append(out, sub)
-		}
-	}
-	return c.JSON(http.StatusOK, map[string]any{"items": out})
+	return ofApp(s, c, s.eng.Design().Subscriptions, func(sub design.Subscription, app string) bool { return sub.App == app })
 }
 
 // subscriptionBody is a subscription as a client sends it; enabled
