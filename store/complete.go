@@ -49,15 +49,20 @@ func (w *writer) completeBatch(ops []*op) error {
 		}
 	}
 	for _, o := range rest {
-		if err := w.alone(o, func() error {
-			res, err := w.completeOne(o.comp)
-			o.compRes = res
-			return err
-		}); err != nil {
+		if err := w.completeAlone(o); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// completeAlone runs one completion under its own savepoint.
+func (w *writer) completeAlone(o *op) error {
+	return w.alone(o, func() error {
+		res, err := w.completeOne(o.comp)
+		o.compRes = res
+		return err
+	})
 }
 
 func (w *writer) completeSimple(ops []*op) error {
@@ -81,11 +86,7 @@ func (w *writer) completeSimple(ops []*op) error {
 	w.s.log.Warn("store: coalesced completion failed; completing one by one", "ops", len(ops), "err", err)
 	for _, o := range ops {
 		o.compRes, o.err = nil, nil
-		if err := w.alone(o, func() error {
-			res, err := w.completeOne(o.comp)
-			o.compRes = res
-			return err
-		}); err != nil {
+		if err := w.completeAlone(o); err != nil {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -299,23 +300,21 @@ func (s *Server) deleteSubscription(c echo.Context) error {
 }
 
 func (s *Server) pauseSubscription(c echo.Context) error {
-	ref, err := subRef(c)
-	if err != nil {
-		return err
-	}
-	sub, err := s.eng.PauseSubscription(c.Request().Context(), c.Param("app"), ref)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, sub)
+	return s.subscriptionOp(c, s.eng.PauseSubscription)
 }
 
 func (s *Server) resumeSubscription(c echo.Context) error {
+	return s.subscriptionOp(c, s.eng.ResumeSubscription)
+}
+
+// subscriptionOp runs op on the subscription named by the path and
+// answers the subscription as it is afterwards.
+func (s *Server) subscriptionOp(c echo.Context, op func(context.Context, string, design.EventRef) (design.Subscription, error)) error {
 	ref, err := subRef(c)
 	if err != nil {
 		return err
 	}
-	sub, err := s.eng.ResumeSubscription(c.Request().Context(), c.Param("app"), ref)
+	sub, err := op(c.Request().Context(), c.Param("app"), ref)
 	if err != nil {
 		return err
 	}
