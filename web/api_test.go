@@ -271,3 +271,70 @@ func waitFor(t *testing.T, s *apiServer, match func(notify.Note) bool) {
 		}
 	}
 }
+
+// TestAPIEveryRouteNeedsCredentials calls every route without a token and
+// with an app key where only the admin token will do.
+func TestAPIEveryRouteNeedsCredentials(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	_, key, _ := s.call("POST", "/api/v1/apps/Shop/keys", adminToken, "")
+	shopKey := key["key"].(string)
+	routes := []struct{ method, path string }{
+		{"GET", "/api/v1/apps"}, {"POST", "/api/v1/apps"}, {"GET", "/api/v1/apps/Shop"}, {"PATCH", "/api/v1/apps/Shop"}, {"DELETE", "/api/v1/apps/Shop"},
+		{"GET", "/api/v1/apps/Shop/events"}, {"POST", "/api/v1/apps/Shop/events"}, {"GET", "/api/v1/apps/Shop/events/OrderPlaced"},
+		{"PATCH", "/api/v1/apps/Shop/events/OrderPlaced"}, {"DELETE", "/api/v1/apps/Shop/events/OrderPlaced"},
+		{"GET", "/api/v1/apps/Stock/subscriptions"}, {"POST", "/api/v1/apps/Stock/subscriptions"},
+		{"GET", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced"}, {"PATCH", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced"},
+		{"DELETE", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced"}, {"POST", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced/pause"},
+		{"POST", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced/resume"},
+		{"GET", "/api/v1/apps/Shop/keys"}, {"POST", "/api/v1/apps/Shop/keys"}, {"DELETE", "/api/v1/apps/Shop/keys/1"},
+		{"GET", "/api/v1/occurrences"}, {"GET", "/api/v1/occurrences/1"}, {"GET", "/api/v1/traces/1"},
+		{"GET", "/api/v1/deliveries"}, {"GET", "/api/v1/deliveries/1"}, {"POST", "/api/v1/deliveries/1/retry"},
+		{"POST", "/api/v1/deliveries/1/replay"}, {"POST", "/api/v1/deliveries/1/discard"},
+		{"GET", "/api/v1/stats"}, {"GET", "/api/v1/design"}, {"PUT", "/api/v1/design"},
+	}
+	for _, r := range routes {
+		for _, tok := range []string{"", shopKey} {
+			status, body, _ := s.call(r.method, r.path, tok, "")
+			if status != 401 || errCode(body) != "unauthorized" {
+				t.Errorf("%s %s with token %q = %d %v, want 401 unauthorized", r.method, r.path, tok, status, body)
+			}
+		}
+	}
+	// The trigger route takes the owner's key but nothing less.
+	if status, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", "", `{"Sku":"A","Qty":1}`); status != 401 {
+		t.Errorf("trigger without a token = %d %v", status, body)
+	}
+}
+
+// TestAPIQueueFull fills a paused subscription's queue to its cap and gets
+// 429 with nothing stored.
+func TestAPIQueueFull(t *testing.T) {
+	s := newAPIServer(t, engine.Config{QueueCap: 2})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	if code, _, _ := s.call("POST", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced/pause", adminToken, ""); code != 200 {
+		t.Fatalf("pause = %d", code)
+	}
+	for i := 0; i < 2; i++ {
+		if code, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A","Qty":1}`); code != 202 {
+			t.Fatalf("trigger %d = %d %v", i+1, code, body)
+		}
+	}
+	status, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A","Qty":1}`)
+	if status != 429 || errCode(body) != "queue_full" {
+		t.Fatalf("trigger past the cap = %d %v, want 429 queue_full", status, body)
+	}
+	_, body, _ = s.call("GET", "/api/v1/occurrences", adminToken, "")
+	if n := len(body["items"].([]any)); n != 2 {
+		t.Fatalf("%d occurrences stored, want 2", n)
+	}
+	_, body, _ = s.call("GET", "/api/v1/stats", adminToken, "")
+	q := body["queues"].(map[string]any)["Shop.OrderPlaced"].(map[string]any)
+	if q["pending"].(float64) != 2 || q["cap"].(float64) != 2 {
+		t.Fatalf("queue = %v, want 2 of 2", q)
+	}
+}
