@@ -21,13 +21,13 @@ const adminToken = "test-admin-token"
 
 // apiServer is a real HTTP server over a real engine and SQLite store.
 type apiServer struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	eng   *engine.Engine
 	notes *notify.Subscriber
 }
 
-func newAPIServer(t *testing.T, cfg engine.Config) *apiServer {
+func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Dir: t.TempDir()})

@@ -1,0 +1,204 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/notify"
+	"github.com/eventloom/eventloom/web"
+)
+
+func runHub(t testing.TB, bus *notify.Bus) *web.Hub {
+	h := web.NewHub(bus)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return h
+}
+
+func TestHubFiltersAndNumbersEnvelopes(t *testing.T) {
+	bus := notify.New()
+	h := runHub(t, bus)
+	all := h.Join(100, web.Filter{})
+	one := h.Join(100, web.Filter{TraceID: 7})
+	slow := h.Join(2, web.Filter{Apps: []string{"Mail"}})
+	defer all.Leave()
+	defer one.Leave()
+	defer slow.Leave()
+	for i := 0; i < 10; i++ {
+		bus.Publish(notify.Note{Kind: notify.DeliveryStarted, TraceID: int64(i%2 + 6), App: "Mail"})
+	}
+	bus.Publish(notify.Note{Kind: notify.OccurrenceTriggered, TraceID: 99, App: "Shop"}) // a marker
+	last := recv(t, all, 11)
+	if last.Note.TraceID != 99 || last.Seq != 11 || last.Dropped != 0 {
+		t.Fatalf("last envelope to the unfiltered viewer = %+v", last)
+	}
+	got := drain(one)
+	if len(got) != 5 {
+		t.Fatalf("trace filter passed %d notes, want 5", len(got))
+	}
+	for i, e := range got {
+		if e.Note.TraceID != 7 || e.Seq != uint64(i+1) {
+			t.Fatalf("envelope %d = %+v", i, e)
+		}
+	}
+	if slow.Dropped() != 8 {
+		t.Fatalf("slow viewer dropped %d, want 8 of 10", slow.Dropped())
+	}
+}
+
+func recv(t *testing.T, v *web.Viewer, n int) web.Envelope {
+	t.Helper()
+	var e web.Envelope
+	for i := 0; i < n; i++ {
+		select {
+		case e = <-v.C():
+		case <-time.After(10 * time.Second):
+			t.Fatalf("envelope %d of %d did not arrive", i+1, n)
+		}
+	}
+	return e
+}
+
+func drain(v *web.Viewer) []web.Envelope {
+	var out []web.Envelope
+	for {
+		select {
+		case e := <-v.C():
+			out = append(out, e)
+		default:
+			return out
+		}
+	}
+}
+
+// noopServer is a real server whose Stock app handles Shop.Placed with a
+// Go handler that does nothing.
+func noopServer(t testing.TB) (*apiServer, design.EventRef) {
+	noop := func(context.Context, *engine.Delivery) ([]engine.Trigger, error) { return nil, nil }
+	s := newAPIServer(t, engine.Config{Handlers: map[string]engine.Handler{"noop": noop}})
+	ctx := context.Background()
+	for _, a := range []string{"Shop", "Stock"} {
+		if _, err := s.eng.CreateApp(ctx, design.App{Name: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := design.EventRef{App: "Shop", Event: "Placed"}
+	if _, err := s.eng.CreateEvent(ctx, "Shop", design.Event{Name: "Placed", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.eng.CreateSubscription(ctx, "Stock", design.Subscription{Event: ref, Enabled: true, Handler: design.Handler{Kind: design.KindGo, Name: "noop"}}); err != nil {
+		t.Fatal(err)
+	}
+	return s, ref
+}
+
+// awaitSuccesses waits for n successful deliveries.
+func awaitSuccesses(t testing.TB, s *apiServer, n int) {
+	t.Helper()
+	for done := 0; done < n; {
+		select {
+		case note := <-s.notes.C():
+			if note.Kind == notify.DeliverySucceeded {
+				done++
+			}
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%d of %d deliveries succeeded", done, n)
+		}
+	}
+}
+
+// TestHubSlowViewersDoNotHoldTheEngine runs a load through a real engine
+// while 10 viewers never read: every delivery still succeeds, and each
+// viewer is told how many envelopes it lost.
+func TestHubSlowViewersDoNotHoldTheEngine(t *testing.T) {
+	s, ref := noopServer(t)
+	h := runHub(t, s.eng.Bus())
+	var viewers []*web.Viewer
+	for i := 0; i < 10; i++ {
+		v := h.Join(16, web.Filter{})
+		defer v.Leave()
+		viewers = append(viewers, v)
+	}
+	const total = 500
+	for i := 0; i < total; i++ {
+		if _, err := s.eng.Trigger(context.Background(), engine.TriggerRequest{Event: ref}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	awaitSuccesses(t, s, total)
+	for i, v := range viewers {
+		// 1,500 notes (triggered, started, succeeded) into 16 places.
+		if v.Dropped() == 0 {
+			t.Fatalf("viewer %d dropped nothing", i)
+		}
+		got := drain(v)
+		if len(got) != 16 || got[15].Seq != 16 {
+			t.Fatalf("viewer %d kept %d envelopes", i, len(got))
+		}
+	}
+	t.Logf("each slow viewer lost %d envelopes", viewers[0].Dropped())
+}
+
+// BenchmarkHubTenViewers reports notes/s fanned out to 10 reading viewers.
+func BenchmarkHubTenViewers(b *testing.B) {
+	bus := notify.New()
+	h := runHub(b, bus)
+	done := make(chan struct{})
+	for i := 0; i < 10; i++ {
+		v := h.Join(1024, web.Filter{})
+		defer v.Leave()
+		go func() {
+			for {
+				select {
+				case <-v.C():
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	defer close(done)
+	n := notify.Note{Kind: notify.DeliverySucceeded, App: "Mail", Event: "Shop.Placed"}
+	start := time.Now()
+	for b.Loop() {
+		bus.Publish(n)
+	}
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "notes/s")
+}
+
+// BenchmarkEngineWithSlowViewers compares the engine's throughput with no
+// viewer and with 10 viewers that never read; compare the events/s of the
+// two sub-benchmarks.
+func BenchmarkEngineWithSlowViewers(b *testing.B) {
+	for _, viewers := range []int{0, 10} {
+		b.Run(fmt.Sprintf("viewers=%d", viewers), func(b *testing.B) {
+			s, ref := noopServer(b)
+			var h *web.Hub
+			if viewers > 0 {
+				h = runHub(b, s.eng.Bus())
+				for i := 0; i < viewers; i++ {
+					defer h.Join(16, web.Filter{}).Leave()
+				}
+			}
+			ctx := context.Background()
+			start := time.Now()
+			b.SetParallelism(32)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if _, err := s.eng.Trigger(ctx, engine.TriggerRequest{Event: ref}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			awaitSuccesses(b, s, b.N)
+			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+		})
+	}
+}
