@@ -204,8 +204,8 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 	}
 	e.publishDelivery(cs, c, notify.DeliverySucceeded, rec.Number, "", time.Time{})
 	for i := range out.Triggered {
-		e.d.inserted(snap, &params[i], &out.Triggered[i], reservation{})
 		e.publishOccurrence(events[i], &out.Triggered[i], c.DeliveryID)
+		e.d.inserted(snap, &params[i], &out.Triggered[i], reservation{})
 	}
 	return true, nil
 }

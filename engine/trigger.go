@@ -87,8 +87,10 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 		r.cancel()
 		return TriggerResult{}, err
 	}
-	e.d.inserted(snap, &p, out, r)
+	// Published before the deliveries are handed out, so a viewer sees
+	// the occurrence before any of its deliveries starts.
 	e.publishOccurrence(ev, out, 0)
+	e.d.inserted(snap, &p, out, r)
 	return TriggerResult{OccurrenceID: out.OccurrenceID, TraceID: out.TraceID, Deliveries: len(out.Deliveries)}, nil
 }
 

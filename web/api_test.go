@@ -50,8 +50,10 @@ func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(web.New(web.Config{Engine: eng}).Handler())
+	ws := web.New(web.Config{Engine: eng})
+	srv := httptest.NewServer(ws.Handler())
 	t.Cleanup(func() {
+		ws.Close()
 		srv.Close()
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()

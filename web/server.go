@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -34,6 +35,11 @@ type Server struct {
 	log     *slog.Logger
 	maxBody int64
 	echo    *echo.Echo
+	hub     *Hub
+	// done is closed by Close: live streams end, the hub stops.
+	done      chan struct{}
+	stopHub   context.CancelFunc
+	closeOnce sync.Once
 }
 
 // New builds the server and its routes.
@@ -44,7 +50,10 @@ func New(cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 4 << 20
 	}
-	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
+	hubCtx, stop := context.WithCancel(context.Background())
+	s.stopHub = stop
+	go s.hub.Run(hubCtx)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -62,6 +71,18 @@ func New(cfg Config) *Server {
 	s.routes()
 	return s
 }
+
+// Close ends live streams and stops the hub; call it when the HTTP server
+// has shut down. Calling it again does nothing.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		close(s.done)
+		s.stopHub()
+	})
+}
+
+// Hub is the fan-out of the engine's notifications to live viewers.
+func (s *Server) Hub() *Hub { return s.hub }
 
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
@@ -107,6 +128,8 @@ func (s *Server) routes() {
 	admin.POST("/deliveries/:id/replay", s.replayDelivery)
 	admin.POST("/deliveries/:id/discard", s.discardDelivery)
 	admin.GET("/stats", s.stats)
+
+	admin.GET("/live", s.live)
 
 	admin.GET("/design", s.exportDesign)
 	admin.PUT("/design", s.importDesign)

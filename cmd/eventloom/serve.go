@@ -171,8 +171,10 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
+	ws := web.New(web.Config{Engine: eng, Logger: log})
+	defer ws.Close()
 	srv := &http.Server{
-		Handler:           web.New(web.Config{Engine: eng, Logger: log}).Handler(),
+		Handler:           ws.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	ln, err := net.Listen("tcp", c.Addr)
@@ -205,6 +207,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
+	ws.Close() // live streams end first: Shutdown does not wait for hijacked connections
 	herr := srv.Shutdown(sctx)
 	eerr := eng.Close(sctx)
 	if err := errors.Join(herr, eerr); err != nil {

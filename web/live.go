@@ -1,0 +1,110 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/websocket"
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine/fault"
+)
+
+const (
+	// liveBuffer is each live viewer's buffer: a second or so of a busy
+	// engine; past it the viewer loses envelopes and is told.
+	liveBuffer = 512
+	// liveWriteWait bounds one websocket write, so a stalled client is
+	// dropped rather than holding its goroutine.
+	liveWriteWait = 10 * time.Second
+	// livePing keeps idle connections (and proxies) alive.
+	livePing = 30 * time.Second
+)
+
+// liveRequest is what a viewer may send: a new filter.
+type liveRequest struct {
+	Filter *Filter `json:"filter"`
+}
+
+// sameOrigin refuses a cross-site websocket: a page of another origin
+// must not read the live stream with the user's credentials. Requests
+// without an Origin (programs, not browsers) pass.
+func sameOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return true
+	}
+	u, err := url.Parse(o)
+	return err == nil && u.Host == r.Host
+}
+
+// live upgrades to a websocket that streams envelopes of the hub to one
+// viewer until either side closes. Filters may arrive at any time as
+// {"filter":{"apps":[...],"events":[...],"traceId":N}}; ?trace=N, ?app=
+// and ?event= set the first one.
+func (s *Server) live(c echo.Context) error {
+	r := c.Request()
+	if !sameOrigin(r) {
+		return &fault.Error{Kind: fault.ErrForbidden, Code: "cross_origin", Message: "the live stream is only served to pages of this server"}
+	}
+	q, err := readListQuery(c)
+	if err != nil {
+		return err
+	}
+	f := Filter{TraceID: q.traceID}
+	if q.app != "" {
+		f.Apps = []string{q.app}
+	}
+	if q.event.App != "" {
+		f.Events = []string{q.event.String()}
+	}
+	up := websocket.Upgrader{CheckOrigin: sameOrigin}
+	conn, err := up.Upgrade(c.Response(), r, nil)
+	if err != nil {
+		// The upgrader has answered the client already.
+		return nil
+	}
+	v := s.hub.Join(liveBuffer, f)
+	defer v.Leave()
+	defer conn.Close()
+
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		for {
+			var req liveRequest
+			if err := conn.ReadJSON(&req); err != nil {
+				return
+			}
+			if req.Filter != nil {
+				v.SetFilter(*req.Filter)
+			}
+		}
+	}()
+	ping := time.NewTicker(livePing)
+	defer ping.Stop()
+	for {
+		select {
+		case <-closed:
+			return nil
+		case <-s.done:
+			_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(time.Second))
+			return nil
+		case <-ping.C:
+			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(liveWriteWait)); err != nil {
+				return nil
+			}
+		case env := <-v.C():
+			b, err := json.Marshal(env)
+			if err != nil {
+				return err
+			}
+			_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
+			if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
+				return nil
+			}
+		}
+	}
+}

@@ -1,0 +1,75 @@
+package web_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/notify"
+	"github.com/eventloom/eventloom/web"
+)
+
+func dialLive(t *testing.T, s *apiServer, query string, h http.Header) (*websocket.Conn, *http.Response, error) {
+	t.Helper()
+	u := "ws" + strings.TrimPrefix(s.url, "http") + "/api/v1/live" + query
+	c, resp, err := websocket.DefaultDialer.Dial(u, h)
+	if err == nil {
+		t.Cleanup(func() { c.Close() })
+	}
+	return c, resp, err
+}
+
+// TestLiveStreamFollowsAChainInCausalOrder triggers over the API and reads
+// the chain's notes from the websocket, filtered to its trace.
+func TestLiveStreamFollowsAChainInCausalOrder(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	conn, _, err := dialLive(t, s, "", http.Header{"Authorization": {"Bearer " + adminToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-1","Qty":1}`)
+	if status != 202 {
+		t.Fatalf("trigger = %d %v", status, body)
+	}
+	trace := int64(body["traceId"].(float64))
+	if err := conn.WriteJSON(map[string]any{"filter": web.Filter{TraceID: trace}}); err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for len(kinds) == 0 || kinds[len(kinds)-1] != "Mail:"+string(notify.DeliverySucceeded) {
+		var env web.Envelope
+		if err := conn.ReadJSON(&env); err != nil {
+			t.Fatalf("read after %v: %v", kinds, err)
+		}
+		if env.Note.TraceID != trace {
+			continue // sent before the filter arrived
+		}
+		if env.Note.Kind == notify.FlowLogged {
+			continue
+		}
+		kinds = append(kinds, env.Note.App+":"+string(env.Note.Kind))
+	}
+	want := []string{"Shop:occurrence.triggered", "Stock:delivery.started", "Stock:delivery.succeeded", "Stock:occurrence.triggered", "Mail:delivery.started", "Mail:delivery.succeeded"}
+	if strings.Join(kinds, " ") != strings.Join(want, " ") {
+		t.Fatalf("notes %v, want %v", kinds, want)
+	}
+}
+
+func TestLiveStreamRefusals(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if _, resp, err := dialLive(t, s, "", nil); err == nil || resp.StatusCode != 401 {
+		t.Fatalf("without a token: %v %v, want 401", resp, err)
+	}
+	h := http.Header{"Authorization": {"Bearer " + adminToken}, "Origin": {"http://evil.example"}}
+	if _, resp, err := dialLive(t, s, "", h); err == nil || resp.StatusCode != 403 {
+		t.Fatalf("from another origin: %v %v, want 403", resp, err)
+	}
+}
