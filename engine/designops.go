@@ -364,7 +364,10 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 	if dryRun || len(ops) == 0 {
 		return changes, nil
 	}
-	stored, err := e.st.DesignApply(ctx, &storage.DesignApplyParams{Ops: ops, Now: e.clk.Now()})
+	// Not cancelled with the caller: a change that commits must also reach
+	// the snapshot, or the next change would be computed against a stale
+	// design.
+	stored, err := e.st.DesignApply(context.WithoutCancel(ctx), &storage.DesignApplyParams{Ops: ops, Now: e.clk.Now()})
 	if err != nil {
 		return nil, err
 	}

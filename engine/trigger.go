@@ -82,7 +82,10 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 	}
 	var r reservation
 	p.Deliveries, r = e.d.plan(snap, ev)
-	out, err := e.st.OccurrenceInsert(ctx, &p)
+	// Not cancelled with the caller: once queued, the write may commit, and
+	// its claimed deliveries must reach their pools rather than wait out
+	// their lease.
+	out, err := e.st.OccurrenceInsert(context.WithoutCancel(ctx), &p)
 	if err != nil {
 		r.cancel()
 		return TriggerResult{}, err
