@@ -103,6 +103,9 @@ CREATE INDEX deliveries_occurrence ON deliveries(occurrence_id);
 CREATE INDEX deliveries_status ON deliveries(status, id);
 CREATE INDEX deliveries_app ON deliveries(app_id, id);
 CREATE INDEX deliveries_lease ON deliveries(lease_until) WHERE status = 'running';
+-- The overview's "deliveries in the last hour by state" reads a range of
+-- this index instead of scanning every delivery.
+CREATE INDEX deliveries_updated ON deliveries(updated_at, status);
 
 CREATE TABLE attempts (
 	delivery_id INTEGER NOT NULL,
