@@ -296,6 +296,7 @@ func TestAPIEveryRouteNeedsCredentials(t *testing.T) {
 		{"GET", "/api/v1/deliveries"}, {"GET", "/api/v1/deliveries/1"}, {"POST", "/api/v1/deliveries/1/retry"},
 		{"POST", "/api/v1/deliveries/1/replay"}, {"POST", "/api/v1/deliveries/1/discard"},
 		{"GET", "/api/v1/stats"}, {"GET", "/api/v1/design"}, {"PUT", "/api/v1/design"},
+		{"GET", "/api/v1/lint"}, {"GET", "/api/v1/layout"}, {"PUT", "/api/v1/layout"}, {"GET", "/api/v1/live"},
 	}
 	for _, r := range routes {
 		for _, tok := range []string{"", shopKey} {
@@ -338,5 +339,36 @@ func TestAPIQueueFull(t *testing.T) {
 	q := body["queues"].(map[string]any)["Shop.OrderPlaced"].(map[string]any)
 	if q["pending"].(float64) != 2 || q["cap"].(float64) != 2 {
 		t.Fatalf("queue = %v, want 2 of 2", q)
+	}
+}
+
+func TestAPILintAndLayout(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	_, body, _ := s.call("GET", "/api/v1/lint", adminToken, "")
+	var codes []string
+	for _, f := range body["items"].([]any) {
+		m := f.(map[string]any)
+		codes = append(codes, m["code"].(string)+" "+m["subject"].(string))
+	}
+	joined := strings.Join(codes, ", ")
+	for _, want := range []string{"unhandled_event Shop.Audit", "idle_app Shop"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("lint %q lacks %q", joined, want)
+		}
+	}
+	if code, body, _ := s.call("PUT", "/api/v1/layout", adminToken, `{"positions":{"app:Shop":{"x":10,"y":20}}}`); code != 200 {
+		t.Fatalf("save layout = %d %v", code, body)
+	}
+	s.call("PUT", "/api/v1/layout", adminToken, `{"positions":{"event:Shop.OrderPlaced":{"x":-5,"y":7.5}}}`)
+	_, body, _ = s.call("GET", "/api/v1/layout", adminToken, "")
+	pos := body["positions"].(map[string]any)
+	if len(pos) != 2 || pos["app:Shop"].(map[string]any)["x"].(float64) != 10 {
+		t.Fatalf("layout = %v, want both moves kept", pos)
+	}
+	if code, _, _ := s.call("PUT", "/api/v1/layout", adminToken, `{"positions":{"":{"x":1,"y":1}}}`); code != 422 {
+		t.Fatalf("a nameless node = %d, want 422", code)
 	}
 }

@@ -130,6 +130,9 @@ func (s *Server) routes() {
 	admin.GET("/stats", s.stats)
 
 	admin.GET("/live", s.live)
+	admin.GET("/lint", s.lint)
+	admin.GET("/layout", s.getLayout)
+	admin.PUT("/layout", s.putLayout)
 
 	admin.GET("/design", s.exportDesign)
 	admin.PUT("/design", s.importDesign)
