@@ -60,12 +60,72 @@ type Hub struct {
 	// upstream counts notes the hub itself lost on the bus; every viewer
 	// is told of them.
 	upstream atomic.Uint64
+
+	countMu sync.Mutex
+	counts  Counts
+}
+
+// Counts are running totals since the hub started, for live counters; a
+// viewer derives rates from two readings.
+type Counts struct {
+	// Triggered counts occurrences per "Producer.Event".
+	Triggered map[string]uint64 `json:"triggered"`
+	// Apps counts delivery outcomes per handling app.
+	Apps map[string]*AppCounts `json:"apps"`
+}
+
+// AppCounts are one app's delivery totals.
+type AppCounts struct {
+	Started   uint64 `json:"started"`
+	Succeeded uint64 `json:"succeeded"`
+	Failed    uint64 `json:"failed"`
+	Dead      uint64 `json:"dead"`
+}
+
+// count adds n to the totals.
+func (h *Hub) count(n *notify.Note) {
+	h.countMu.Lock()
+	defer h.countMu.Unlock()
+	if n.Kind == notify.OccurrenceTriggered {
+		h.counts.Triggered[n.Event]++
+		return
+	}
+	a := h.counts.Apps[n.App]
+	if a == nil {
+		a = &AppCounts{}
+		h.counts.Apps[n.App] = a
+	}
+	switch n.Kind {
+	case notify.DeliveryStarted:
+		a.Started++
+	case notify.DeliverySucceeded:
+		a.Succeeded++
+	case notify.DeliveryFailed:
+		a.Failed++
+	case notify.DeliveryDead:
+		a.Dead++
+	}
+}
+
+// Counts returns a copy of the totals.
+func (h *Hub) Counts() Counts {
+	h.countMu.Lock()
+	defer h.countMu.Unlock()
+	out := Counts{Triggered: make(map[string]uint64, len(h.counts.Triggered)), Apps: make(map[string]*AppCounts, len(h.counts.Apps))}
+	for k, v := range h.counts.Triggered {
+		out.Triggered[k] = v
+	}
+	for k, v := range h.counts.Apps {
+		c := *v
+		out.Apps[k] = &c
+	}
+	return out
 }
 
 // NewHub returns a hub listening on bus from now on; Run relays what it
 // hears to the viewers.
 func NewHub(bus *notify.Bus) *Hub {
-	h := &Hub{sub: bus.Subscribe(hubBusBuffer)}
+	h := &Hub{sub: bus.Subscribe(hubBusBuffer), counts: Counts{Triggered: map[string]uint64{}, Apps: map[string]*AppCounts{}}}
 	h.viewers.Store(&[]*Viewer{})
 	return h
 }
@@ -84,6 +144,7 @@ func (h *Hub) Run(ctx context.Context) {
 				h.upstream.Add(n.Seq - seen - 1)
 			}
 			seen = n.Seq
+			h.count(&n)
 			h.fanOut(&n)
 		}
 	}

@@ -21,7 +21,22 @@ const (
 	liveWriteWait = 10 * time.Second
 	// livePing keeps idle connections (and proxies) alive.
 	livePing = 30 * time.Second
+	// liveStats is how often a viewer gets the counters, often enough for
+	// a rate that reads as live.
+	liveStats = time.Second
 )
+
+// liveStatsMessage is the counters a viewer gets every liveStats: the
+// hub's totals, each event's queue against its cap, each app's runs
+// against its limit.
+type liveStatsMessage struct {
+	Stats struct {
+		At       time.Time `json:"at"`
+		Counts   Counts    `json:"counts"`
+		Queues   any       `json:"queues"`
+		InFlight any       `json:"inFlight"`
+	} `json:"stats"`
+}
 
 // liveRequest is what a viewer may send: a new filter.
 type liveRequest struct {
@@ -85,6 +100,8 @@ func (s *Server) live(c echo.Context) error {
 	}()
 	ping := time.NewTicker(livePing)
 	defer ping.Stop()
+	stats := time.NewTicker(liveStats)
+	defer stats.Stop()
 	for {
 		select {
 		case <-closed:
@@ -94,6 +111,20 @@ func (s *Server) live(c echo.Context) error {
 			return nil
 		case <-ping.C:
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(liveWriteWait)); err != nil {
+				return nil
+			}
+		case <-stats.C:
+			var m liveStatsMessage
+			m.Stats.At = s.eng.Now()
+			m.Stats.Counts = s.hub.Counts()
+			m.Stats.InFlight = s.eng.InFlight()
+			q, err := s.eng.QueueDepths(r.Context())
+			if err != nil {
+				return err
+			}
+			m.Stats.Queues = q
+			_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
+			if err := conn.WriteJSON(m); err != nil {
 				return nil
 			}
 		case env := <-v.C():

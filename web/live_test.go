@@ -73,3 +73,37 @@ func TestLiveStreamRefusals(t *testing.T) {
 		t.Fatalf("from another origin: %v %v, want 403", resp, err)
 	}
 }
+
+// TestLiveStreamSendsCounters reads the periodic counters after a trigger.
+func TestLiveStreamSendsCounters(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	conn, _, err := dialLive(t, s, "?trace=999999", http.Header{"Authorization": {"Bearer " + adminToken}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-1","Qty":1}`); code != 202 {
+		t.Fatal("trigger failed")
+	}
+	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	for {
+		var m struct {
+			Stats *struct {
+				Counts web.Counts                            `json:"counts"`
+				Queues map[string]struct{ Pending, Cap int } `json:"queues"`
+			} `json:"stats"`
+		}
+		if err := conn.ReadJSON(&m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Stats == nil || m.Stats.Counts.Apps["Mail"] == nil || m.Stats.Counts.Apps["Mail"].Succeeded == 0 {
+			continue // the chain is still running
+		}
+		if m.Stats.Counts.Triggered["Shop.OrderPlaced"] != 1 || m.Stats.Counts.Apps["Stock"].Succeeded != 1 || m.Stats.Queues["Shop.OrderPlaced"].Cap != 10000 {
+			t.Fatalf("counters = %+v %v", m.Stats.Counts, m.Stats.Queues)
+		}
+		return
+	}
+}
