@@ -31,11 +31,12 @@ type Config struct {
 
 // Server is the HTTP face of one engine.
 type Server struct {
-	eng     *engine.Engine
-	log     *slog.Logger
-	maxBody int64
-	echo    *echo.Echo
-	hub     *Hub
+	eng      *engine.Engine
+	log      *slog.Logger
+	maxBody  int64
+	echo     *echo.Echo
+	hub      *Hub
+	sessions *sessions
 	// done is closed by Close: live streams end, the hub stops.
 	done      chan struct{}
 	stopHub   context.CancelFunc
@@ -51,6 +52,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBodyBytes = 4 << 20
 	}
 	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
+	s.sessions = newSessions(cfg.Engine.Now)
 	hubCtx, stop := context.WithCancel(context.Background())
 	s.stopHub = stop
 	go s.hub.Run(hubCtx)
@@ -59,6 +61,12 @@ func New(cfg Config) *Server {
 	e.HidePort = true
 	e.HTTPErrorHandler = func(err error, c echo.Context) {
 		if c.Response().Committed {
+			return
+		}
+		if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
+			if werr := s.writeErrorPage(c, err); werr != nil {
+				s.log.Error("write error page", "error", werr)
+			}
 			return
 		}
 		if werr := s.writeError(c, err); werr != nil {
@@ -88,8 +96,7 @@ func (s *Server) Hub() *Hub { return s.hub }
 func (s *Server) Handler() http.Handler { return s.echo }
 
 func (s *Server) routes() {
-	s.echo.GET("/", s.home)
-	s.echo.GET("/healthz", s.health)
+	s.consoleRoutes()
 	api := s.echo.Group("/api/v1")
 	admin := api.Group("", s.requireAdmin)
 

@@ -1,0 +1,128 @@
+package templates
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
+)
+
+// Page is what every full page shares: its title, the nav item it belongs
+// to, a flash message and the CSRF-free form token is not needed (forms
+// are same-origin checked by the server).
+type Page struct {
+	Title string
+	// Nav is the active nav item: overview, apps, history, dead.
+	Nav       string
+	SignedIn  bool
+	Flash     string
+	FlashKind string // "ok" or "error"
+}
+
+// FieldErrors maps a form field to the server's message about it.
+type FieldErrors map[string]string
+
+// OverviewProps feed the overview page.
+type OverviewProps struct {
+	Apps, Events, Subscriptions int
+	Counts                      map[delivery.Status]int
+	Queues                      []QueueRow
+	Loads                       []LoadRow
+	Failures                    []delivery.Delivery
+}
+
+// QueueRow is one event type's queue against its cap.
+type QueueRow struct {
+	Event        string
+	Pending, Cap int
+}
+
+// LoadRow is one app's runs against its limit.
+type LoadRow struct {
+	App                    string
+	Running, Queued, Limit int
+}
+
+// AppRow is one app in the apps list.
+type AppRow struct {
+	App                   design.App
+	Events, Subscriptions int
+}
+
+// AppProps feed an app's page.
+type AppProps struct {
+	App           design.App
+	Events        []design.Event
+	Subscriptions []design.Subscription
+	Keys          []KeyRow
+	NewKey        string
+	Deliveries    []delivery.Delivery
+	Errors        FieldErrors
+}
+
+// KeyRow is an API key without its secret.
+type KeyRow struct {
+	ID        int64
+	Prefix    string
+	CreatedAt time.Time
+}
+
+// EventProps feed an event's page and its trigger-test form.
+type EventProps struct {
+	Event       design.Event
+	Subscribers []design.Subscription
+	Recent      []delivery.Occurrence
+	Form        map[string]string
+	Errors      FieldErrors
+	// FormError is an error not about one field (queue full, too large).
+	FormError       string
+	Triggered       *TriggeredResult
+	MaxTextLength   int
+	MaxPayloadBytes int
+}
+
+// TriggeredResult is what a successful test trigger made.
+type TriggeredResult struct {
+	OccurrenceID, TraceID int64
+	Deliveries            int
+}
+
+// TraceProps feed the trace page: the chain as a tree.
+type TraceProps struct {
+	TraceID int64
+	Roots   []TraceNode
+	Running bool
+}
+
+// TraceNode is one occurrence with its deliveries, each with the
+// occurrences its handler triggered.
+type TraceNode struct {
+	Occurrence delivery.Occurrence
+	Deliveries []TraceDelivery
+}
+
+// TraceDelivery is a delivery and what it triggered.
+type TraceDelivery struct {
+	Delivery delivery.Delivery
+	Children []TraceNode
+}
+
+// DeadProps feed the dead-letters page.
+type DeadProps struct {
+	Deliveries []delivery.Delivery
+	Waiting    []delivery.Delivery
+}
+
+func ago(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}
+
+func dur(a delivery.Attempt) string {
+	return a.Duration().Round(time.Millisecond).String()
+}
+
+func itoa[T ~int | ~int64](n T) string { return fmt.Sprint(n) }

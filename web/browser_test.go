@@ -1,0 +1,271 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/notify"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts headless Chromium with every launch flag this
+// machine needs in one place. Without Chromium the test fails in CI
+// (CI is set) and is skipped only on a developer's machine.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("no Chromium at %s: CI must install it (.ci/run does)", chromiumPath)
+		}
+		t.Skipf("no Chromium at %s; install the chromium package to run browser tests", chromiumPath)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// screenshot saves the page as an artifact for review (never committed).
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100 makes a PNG
+	if err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func signIn(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	do(t, ctx, "sign in",
+		chromedp.Navigate(base+"/signin"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="token"]`), adminToken),
+		chromedp.Click(chromedp.CSS(`[data-testid="signin-form"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="count-apps"]`)),
+	)
+}
+
+func TestBrowserConsoleSignedOutGoesToSignIn(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	ctx := newBrowser(t)
+	do(t, ctx, "open apps signed out",
+		chromedp.Navigate(s.url+"/apps"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signin-form"]`)),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(loc, "/signin?next=%2Fapps") {
+		t.Fatalf("signed-out browser at %q (%v), want the sign-in page", loc, err)
+	}
+	screenshot(t, ctx, "signin")
+	do(t, ctx, "wrong token",
+		chromedp.SendKeys(chromedp.CSS(`input[name="token"]`), "not-it"),
+		chromedp.Click(chromedp.CSS(`[data-testid="signin-form"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signin-error"]`)),
+	)
+	signIn(t, ctx, s.url)
+	do(t, ctx, "sign out",
+		chromedp.Click(chromedp.CSS(`[data-testid="signout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signin-form"]`)),
+		chromedp.Navigate(s.url+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signin-form"]`)),
+	)
+}
+
+// TestBrowserConsoleJourney signs in, creates an app, triggers an event
+// from its form and follows the delivery to success on the trace page,
+// then submits an invalid value and a 2,001-character text and sees the
+// inline errors with nothing stored.
+func TestBrowserConsoleJourney(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	screenshot(t, ctx, "overview")
+
+	do(t, ctx, "create an app",
+		chromedp.Navigate(s.url+"/apps"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="create-app"] input[name="name"]`), "Billing"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="create-app"] textarea[name="description"]`), "Bills customers."),
+		chromedp.Click(chromedp.CSS(`[data-testid="create-app"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+	)
+	if got := text(t, ctx, `[data-testid="flash"]`); !strings.Contains(got, "Created Billing") {
+		t.Fatalf("flash after create = %q", got)
+	}
+	if code, _, _ := s.call("GET", "/api/v1/apps/Billing", adminToken, ""); code != 200 {
+		t.Fatal("the app created in the browser is not in the API")
+	}
+	do(t, ctx, "duplicate app refused inline",
+		chromedp.Navigate(s.url+"/apps"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="create-app"] input[name="name"]`), "Billing"),
+		chromedp.Click(chromedp.CSS(`[data-testid="create-app"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-name"]`)),
+	)
+	screenshot(t, ctx, "apps")
+	do(t, ctx, "app page", chromedp.Navigate(s.url+"/apps/Shop"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="app-events"]`)))
+	screenshot(t, ctx, "app")
+
+	do(t, ctx, "trigger from the form",
+		chromedp.Navigate(s.url+"/apps/Shop/events/OrderPlaced"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="param-Sku"]`), "A-1"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="param-Qty"]`), "2"),
+		chromedp.Click(chromedp.CSS(`[data-testid="trigger-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-link"]`)),
+	)
+	screenshot(t, ctx, "event")
+	do(t, ctx, "follow the trace",
+		chromedp.Click(chromedp.CSS(`[data-testid="trace-link"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-delivery-Mail"][data-status="succeeded"]`)),
+	)
+	if st := attr(t, ctx, `[data-testid="trace-delivery-Stock"]`, "data-status"); st != "succeeded" {
+		t.Fatalf("Stock's delivery is %s on the trace page", st)
+	}
+	screenshot(t, ctx, "trace")
+
+	_, body, _ := s.call("GET", "/api/v1/occurrences?event=Shop.OrderPlaced", adminToken, "")
+	before := len(body["items"].([]any))
+	do(t, ctx, "invalid values",
+		chromedp.Navigate(s.url+"/apps/Shop/events/OrderPlaced"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="param-Sku"]`), strings.Repeat("x", 2001)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="param-Qty"]`), "1.5"),
+		chromedp.Click(chromedp.CSS(`[data-testid="trigger-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-Sku"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-Qty"]`)),
+	)
+	if got := text(t, ctx, `[data-testid="error-Sku"]`); !strings.Contains(got, "2001") || !strings.Contains(got, "2000") {
+		t.Fatalf("Sku error = %q, want it to name 2001 and the limit 2000", got)
+	}
+	screenshot(t, ctx, "event-errors")
+	_, body, _ = s.call("GET", "/api/v1/occurrences?event=Shop.OrderPlaced", adminToken, "")
+	if after := len(body["items"].([]any)); after != before {
+		t.Fatalf("%d occurrences after a refused trigger, want %d", after, before)
+	}
+	do(t, ctx, "404 page", chromedp.Navigate(s.url+"/apps/Nope"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="not-found"]`)))
+}
+
+func attr(t *testing.T, ctx context.Context, sel, name string) string {
+	t.Helper()
+	r, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	if err != nil {
+		t.Fatalf("%s of %s: %v", name, sel, err)
+	}
+	return r.Value
+}
+
+// TestBrowserConsoleReplayDeadLetter replays a dead delivery from the
+// dead-letters page and sees it succeed.
+func TestBrowserConsoleReplayDeadLetter(t *testing.T) {
+	var calls atomic.Int32
+	flaky := func(context.Context, *engine.Delivery) ([]engine.Trigger, error) {
+		if calls.Add(1) == 1 {
+			return nil, errors.New("the ledger was offline")
+		}
+		return nil, nil
+	}
+	s := newAPIServer(t, engine.Config{MaxRetries: -1, Handlers: map[string]engine.Handler{"ledger": flaky}})
+	for _, c := range []struct{ path, body string }{
+		{"/api/v1/apps", `{"name":"Shop"}`},
+		{"/api/v1/apps", `{"name":"Ledger"}`},
+		{"/api/v1/apps/Shop/events", `{"name":"Paid","public":true,"parameters":[]}`},
+		{"/api/v1/apps/Ledger/subscriptions", `{"event":"Shop.Paid","handler":{"kind":"go","name":"ledger"}}`},
+	} {
+		if code, body, _ := s.call("POST", c.path, adminToken, c.body); code != 201 {
+			t.Fatalf("POST %s = %d %v", c.path, code, body)
+		}
+	}
+	if code, _, _ := s.call("POST", "/api/v1/apps/Shop/events/Paid/trigger", adminToken, `{}`); code != 202 {
+		t.Fatal("trigger failed")
+	}
+	dead := waitNote(t, s, notify.DeliveryDead)
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	id := jsonNum(dead.DeliveryID)
+	do(t, ctx, "dead letters page",
+		chromedp.Navigate(s.url+"/dead"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="dead-`+id+`"]`)),
+	)
+	screenshot(t, ctx, "dead-letters")
+	do(t, ctx, "replay",
+		chromedp.Click(chromedp.CSS(`[data-testid="replay-`+id+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+	)
+	waitNote(t, s, notify.DeliverySucceeded)
+	_, body, _ := s.call("GET", "/api/v1/deliveries/"+id, adminToken, "")
+	if body["status"] != "succeeded" || body["attempts"].(float64) != 2 {
+		t.Fatalf("after replay the delivery is %v", body)
+	}
+}
+
+func waitNote(t *testing.T, s *apiServer, kind notify.Kind) notify.Note {
+	t.Helper()
+	deadline := time.After(30 * time.Second)
+	for {
+		select {
+		case n := <-s.notes.C():
+			if n.Kind == kind {
+				return n
+			}
+		case <-deadline:
+			t.Fatalf("no %s within 30s", kind)
+		}
+	}
+}

@@ -1,0 +1,544 @@
+package web
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/static"
+	"github.com/eventloom/eventloom/templates"
+)
+
+// consoleRoutes serves the browser console: server-rendered pages that
+// work as plain HTML forms, enhanced by htmx where it helps.
+func (s *Server) consoleRoutes() {
+	e := s.echo
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static.FS)))))
+	e.GET("/healthz", s.health)
+	e.GET("/signin", s.signInPage)
+	e.POST("/signin", s.signIn, s.sameOrigin)
+	e.POST("/signout", s.signOut, s.sameOrigin)
+
+	g := e.Group("", s.requireSession, s.sameOrigin)
+	g.GET("/", s.overviewPage)
+	g.GET("/apps", s.appsPage)
+	g.POST("/apps", s.appCreate)
+	g.GET("/apps/:app", s.appPage)
+	g.POST("/apps/:app", s.appUpdate)
+	g.POST("/apps/:app/delete", s.appDelete)
+	g.POST("/apps/:app/keys", s.keyCreate)
+	g.POST("/apps/:app/keys/:id/revoke", s.keyRevoke)
+	g.GET("/apps/:app/events/:event", s.eventPage)
+	g.POST("/apps/:app/events/:event/trigger", s.eventTrigger)
+	g.GET("/occurrences/:id", s.occurrenceRedirect)
+	g.GET("/traces/:id", s.tracePage)
+	g.GET("/dead", s.deadPage)
+	g.POST("/deliveries/:id/:op", s.deliveryAction)
+	g.GET("/live", s.live)
+}
+
+func (s *Server) health(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// crossOrigin refuses cross-site form posts (the browser's Sec-Fetch-Site
+// and Origin headers), so another site cannot act with a signed-in user's
+// cookie.
+var crossOrigin = http.NewCrossOriginProtection()
+
+func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if err := crossOrigin.Check(c.Request()); err != nil {
+			return echo.NewHTTPError(http.StatusForbidden, "cross-origin requests are refused; use the console's own pages")
+		}
+		return next(c)
+	}
+}
+
+// requireSession sends a signed-out browser to the sign-in page.
+func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if s.sessions.valid(c.Request()) {
+			return next(c)
+		}
+		to := "/signin?next=" + url.QueryEscape(c.Request().URL.RequestURI())
+		if c.Request().Header.Get("HX-Request") == "true" {
+			c.Response().Header().Set("HX-Redirect", to)
+			return c.NoContent(http.StatusUnauthorized)
+		}
+		return c.Redirect(http.StatusSeeOther, to)
+	}
+}
+
+// render writes a component after rendering it into a buffer, so a render
+// error can still become a 500. An htmx request gets the partial (when
+// there is one), any other the full page; Vary says so to caches.
+func (s *Server) render(c echo.Context, status int, full, partial templ.Component) error {
+	c.Response().Header().Add("Vary", "HX-Request")
+	comp := full
+	if partial != nil && c.Request().Header.Get("HX-Request") == "true" {
+		comp = partial
+	}
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+func (s *Server) page(c echo.Context, title, nav string) templates.Page {
+	p := templates.Page{Title: title, Nav: nav, SignedIn: s.sessions.valid(c.Request())}
+	if f := c.QueryParam("flash"); f != "" {
+		p.Flash, p.FlashKind = f, "ok"
+	}
+	return p
+}
+
+// back redirects after a post (post/redirect/get), with a flash message.
+func back(c echo.Context, to, flash string) error {
+	if flash != "" {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		to += sep + "flash=" + url.QueryEscape(flash)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// safeNext keeps a sign-in's return path on this server.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) signInPage(c echo.Context) error {
+	return s.render(c, http.StatusOK, templates.SignIn(s.page(c, "Sign in", ""), c.QueryParam("next"), ""), nil)
+}
+
+func (s *Server) signIn(c echo.Context) error {
+	ok, err := s.eng.CheckAdminToken(c.Request().Context(), c.FormValue("token"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		p := s.page(c, "Sign in", "")
+		return s.render(c, http.StatusUnauthorized, templates.SignIn(p, c.FormValue("next"), "That is not the admin token. Use the token printed at the server's first start, or EVENTLOOM_ADMIN_TOKEN."), nil)
+	}
+	if err := s.sessions.create(c.Response(), c.Request()); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
+}
+
+func (s *Server) signOut(c echo.Context) error {
+	s.sessions.end(c.Response(), c.Request())
+	return back(c, "/signin", "Signed out.")
+}
+
+// fieldErrors turns a refusal into messages by form field; messages about
+// no field (or one the form lacks) go under "".
+func fieldErrors(err error, fields ...string) templates.FieldErrors {
+	out := templates.FieldErrors{}
+	for _, x := range fault.All(err) {
+		key := x.Field
+		known := false
+		for _, f := range fields {
+			known = known || f == key
+		}
+		if !known {
+			key = ""
+		}
+		if prev, ok := out[key]; ok {
+			out[key] = prev + " " + x.Message
+		} else {
+			out[key] = x.Message
+		}
+	}
+	return out
+}
+
+func (s *Server) overviewPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	d := s.eng.Design()
+	counts, err := s.eng.DeliveryCounts(ctx, s.eng.Now().Add(-3600e9))
+	if err != nil {
+		return err
+	}
+	depths, err := s.eng.QueueDepths(ctx)
+	if err != nil {
+		return err
+	}
+	o := templates.OverviewProps{Apps: len(d.Apps), Events: len(d.Events), Subscriptions: len(d.Subscriptions), Counts: counts}
+	for _, q := range depths {
+		o.Queues = append(o.Queues, templates.QueueRow{Event: q.Event, Pending: q.Pending, Cap: q.Cap})
+	}
+	sort.Slice(o.Queues, func(i, j int) bool { return o.Queues[i].Event < o.Queues[j].Event })
+	for app, l := range s.eng.InFlight() {
+		o.Loads = append(o.Loads, templates.LoadRow{App: app, Running: l.Running, Queued: l.Queued, Limit: l.Limit})
+	}
+	sort.Slice(o.Loads, func(i, j int) bool { return o.Loads[i].App < o.Loads[j].App })
+	for _, st := range []delivery.Status{delivery.Dead, delivery.Retrying} {
+		ds, err := s.eng.Deliveries(ctx, engine.DeliveryFilter{Status: st, Limit: 10})
+		if err != nil {
+			return err
+		}
+		o.Failures = append(o.Failures, ds...)
+	}
+	return s.render(c, http.StatusOK, templates.Overview(s.page(c, "Overview", "overview"), o), nil)
+}
+
+func (s *Server) appRows() []templates.AppRow {
+	d := s.eng.Design()
+	rows := make([]templates.AppRow, 0, len(d.Apps))
+	for _, a := range d.Apps {
+		r := templates.AppRow{App: a}
+		for _, ev := range d.Events {
+			if ev.App == a.Name {
+				r.Events++
+			}
+		}
+		for _, sub := range d.Subscriptions {
+			if sub.App == a.Name {
+				r.Subscriptions++
+			}
+		}
+		rows = append(rows, r)
+	}
+	return rows
+}
+
+func (s *Server) appsPage(c echo.Context) error {
+	return s.render(c, http.StatusOK, templates.Apps(s.page(c, "Apps", "apps"), s.appRows(), design.App{}, nil), nil)
+}
+
+var appFields = []string{"name", "description", "color", "concurrency", "endpoint"}
+
+// appFromForm reads the app form; a concurrency that is not a number is
+// an inline error, not a crash.
+func appFromForm(c echo.Context) (design.App, templates.FieldErrors) {
+	a := design.App{Name: strings.TrimSpace(c.FormValue("name")), Description: c.FormValue("description"), Color: c.FormValue("color"), Endpoint: strings.TrimSpace(c.FormValue("endpoint"))}
+	if v := strings.TrimSpace(c.FormValue("concurrency")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return a, templates.FieldErrors{"concurrency": "Concurrency must be a whole number such as 10, or empty for the default."}
+		}
+		a.Concurrency = n
+	}
+	return a, nil
+}
+
+func (s *Server) appCreate(c echo.Context) error {
+	a, errs := appFromForm(c)
+	if errs == nil {
+		if _, err := s.eng.CreateApp(c.Request().Context(), a); err != nil {
+			if len(fault.All(err)) == 0 {
+				return err
+			}
+			errs = fieldErrors(err, appFields...)
+		}
+	}
+	if errs != nil {
+		return s.render(c, http.StatusUnprocessableEntity, templates.Apps(s.page(c, "Apps", "apps"), s.appRows(), a, errs), nil)
+	}
+	return back(c, "/apps/"+url.PathEscape(a.Name), "Created "+a.Name+".")
+}
+
+func (s *Server) appProps(c echo.Context, a design.App) (templates.AppProps, error) {
+	ctx := c.Request().Context()
+	p := templates.AppProps{App: a}
+	d := s.eng.Design()
+	for _, ev := range d.Events {
+		if ev.App == a.Name {
+			p.Events = append(p.Events, ev)
+		}
+	}
+	for _, sub := range d.Subscriptions {
+		if sub.App == a.Name {
+			p.Subscriptions = append(p.Subscriptions, sub)
+		}
+	}
+	keys, err := s.eng.Keys(ctx, a.Name)
+	if err != nil {
+		return p, err
+	}
+	for _, k := range keys {
+		p.Keys = append(p.Keys, templates.KeyRow{ID: k.ID, Prefix: k.Prefix, CreatedAt: k.CreatedAt})
+	}
+	p.Deliveries, err = s.eng.Deliveries(ctx, engine.DeliveryFilter{App: a.Name, Limit: 20})
+	return p, err
+}
+
+func (s *Server) appPage(c echo.Context) error {
+	a, err := s.eng.App(c.Param("app"))
+	if err != nil {
+		return err
+	}
+	p, err := s.appProps(c, a)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.AppPage(s.page(c, a.Name, "apps"), p), nil)
+}
+
+func (s *Server) appUpdate(c echo.Context) error {
+	name := c.Param("app")
+	cur, err := s.eng.App(name)
+	if err != nil {
+		return err
+	}
+	a, errs := appFromForm(c)
+	if errs == nil {
+		if _, err := s.eng.UpdateApp(c.Request().Context(), name, a); err != nil {
+			if len(fault.All(err)) == 0 {
+				return err
+			}
+			errs = fieldErrors(err, appFields...)
+		}
+	}
+	if errs != nil {
+		p, err := s.appProps(c, cur)
+		if err != nil {
+			return err
+		}
+		p.App, p.Errors = a, errs
+		p.App.Name = cur.Name
+		return s.render(c, http.StatusUnprocessableEntity, templates.AppPage(s.page(c, cur.Name, "apps"), p), nil)
+	}
+	return back(c, "/apps/"+url.PathEscape(a.Name), "Saved.")
+}
+
+func (s *Server) appDelete(c echo.Context) error {
+	name := c.Param("app")
+	if err := s.eng.DeleteApp(c.Request().Context(), name, false); err != nil {
+		if errors.Is(err, fault.ErrConflict) {
+			all := fault.All(err)
+			p := s.page(c, name, "apps")
+			p.Flash, p.FlashKind = all[0].Message, "error"
+			a, aerr := s.eng.App(name)
+			if aerr != nil {
+				return aerr
+			}
+			props, perr := s.appProps(c, a)
+			if perr != nil {
+				return perr
+			}
+			return s.render(c, http.StatusConflict, templates.AppPage(p, props), nil)
+		}
+		return err
+	}
+	return back(c, "/apps", "Deleted "+name+".")
+}
+
+func (s *Server) keyCreate(c echo.Context) error {
+	k, err := s.eng.CreateKey(c.Request().Context(), c.Param("app"))
+	if err != nil {
+		return err
+	}
+	a, err := s.eng.App(c.Param("app"))
+	if err != nil {
+		return err
+	}
+	p, err := s.appProps(c, a)
+	if err != nil {
+		return err
+	}
+	p.NewKey = k.Clear
+	// Rendered, not redirected: the clear key is shown this once and never
+	// travels in a URL.
+	return s.render(c, http.StatusOK, templates.AppPage(s.page(c, a.Name, "apps"), p), nil)
+}
+
+func (s *Server) keyRevoke(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.eng.RevokeKey(c.Request().Context(), c.Param("app"), id); err != nil {
+		return err
+	}
+	return back(c, "/apps/"+url.PathEscape(c.Param("app")), "Key revoked.")
+}
+
+func (s *Server) eventProps(c echo.Context, ev design.Event) (templates.EventProps, error) {
+	lim := s.eng.Config().Limits
+	p := templates.EventProps{Event: ev, Form: map[string]string{}, MaxTextLength: lim.MaxTextLength, MaxPayloadBytes: lim.MaxPayloadBytes}
+	for _, sub := range s.eng.Design().Subscriptions {
+		if sub.Event == ev.Ref() {
+			p.Subscribers = append(p.Subscribers, sub)
+		}
+	}
+	var err error
+	p.Recent, err = s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{Event: ev.Ref(), Limit: 10})
+	return p, err
+}
+
+func (s *Server) eventPage(c echo.Context) error {
+	ev, err := s.eng.Event(eventRef(c))
+	if err != nil {
+		return err
+	}
+	p, err := s.eventProps(c, ev)
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), nil)
+}
+
+// eventTrigger triggers from the test form: every field error shows next
+// to its field and nothing is stored; success links to the trace.
+func (s *Server) eventTrigger(c echo.Context) error {
+	ev, err := s.eng.Event(eventRef(c))
+	if err != nil {
+		return err
+	}
+	if err := c.Request().ParseForm(); err != nil {
+		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+	}
+	form := map[string]string{}
+	for _, prm := range ev.Parameters {
+		if vs, ok := c.Request().PostForm[prm.Name]; ok && len(vs) > 0 {
+			form[prm.Name] = vs[len(vs)-1]
+		} else if prm.Type == design.Boolean {
+			form[prm.Name] = "false" // an unchecked box sends nothing
+		}
+	}
+	p, err := s.eventProps(c, ev)
+	if err != nil {
+		return err
+	}
+	p.Form = form
+	status := http.StatusOK
+	res, err := s.eng.Trigger(c.Request().Context(), engine.TriggerRequest{Event: ev.Ref(), Form: form})
+	if err != nil {
+		all := fault.All(err)
+		if len(all) == 0 {
+			return err
+		}
+		names := make([]string, 0, len(ev.Parameters))
+		for _, prm := range ev.Parameters {
+			names = append(names, prm.Name)
+		}
+		p.Errors = fieldErrors(err, names...)
+		p.FormError = p.Errors[""]
+		if p.FormError == "" && len(p.Errors) > 0 {
+			p.FormError = "Nothing was triggered: fix the fields marked below."
+		}
+		status = statusOf(all[0].Kind)
+	} else {
+		p.Triggered = &templates.TriggeredResult{OccurrenceID: res.OccurrenceID, TraceID: res.TraceID, Deliveries: res.Deliveries}
+		p.Recent, err = s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{Event: ev.Ref(), Limit: 10})
+		if err != nil {
+			return err
+		}
+	}
+	return s.render(c, status, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerForm(p))
+}
+
+func (s *Server) occurrenceRedirect(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	o, err := s.eng.Occurrence(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, "/traces/"+itoa(o.TraceID)+"#occ-"+itoa(o.ID))
+}
+
+// traceTree builds the chain's tree from its occurrences (oldest first):
+// an occurrence hangs under the delivery that triggered it.
+func traceTree(traceID int64, occ []delivery.Occurrence) templates.TraceProps {
+	children := map[int64][]delivery.Occurrence{}
+	var roots []delivery.Occurrence
+	running := false
+	for _, o := range occ {
+		if o.Status == delivery.OccurrencePending {
+			running = true
+		}
+		if o.ParentDeliveryID == 0 {
+			roots = append(roots, o)
+		} else {
+			children[o.ParentDeliveryID] = append(children[o.ParentDeliveryID], o)
+		}
+	}
+	var build func([]delivery.Occurrence) []templates.TraceNode
+	build = func(os []delivery.Occurrence) []templates.TraceNode {
+		out := make([]templates.TraceNode, 0, len(os))
+		for _, o := range os {
+			n := templates.TraceNode{Occurrence: o}
+			for _, d := range o.Deliveries {
+				n.Deliveries = append(n.Deliveries, templates.TraceDelivery{Delivery: d, Children: build(children[d.ID])})
+			}
+			out = append(out, n)
+		}
+		return out
+	}
+	return templates.TraceProps{TraceID: traceID, Roots: build(roots), Running: running}
+}
+
+func (s *Server) tracePage(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	occ, err := s.eng.Trace(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	t := traceTree(id, occ)
+	return s.render(c, http.StatusOK, templates.TracePage(s.page(c, "Trace #"+itoa(id), ""), t), templates.TraceTree(t))
+}
+
+func (s *Server) deadPage(c echo.Context) error {
+	ctx := c.Request().Context()
+	dead, err := s.eng.Deliveries(ctx, engine.DeliveryFilter{Status: delivery.Dead, Limit: 100})
+	if err != nil {
+		return err
+	}
+	waiting, err := s.eng.Deliveries(ctx, engine.DeliveryFilter{Status: delivery.Retrying, Limit: 100})
+	if err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.DeadLetters(s.page(c, "Dead letters", "dead"), templates.DeadProps{Deliveries: dead, Waiting: waiting}), nil)
+}
+
+func (s *Server) deliveryAction(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	var flash string
+	switch c.Param("op") {
+	case "replay":
+		_, err = s.eng.Replay(ctx, id)
+		flash = "Delivery #" + itoa(id) + " replayed."
+	case "retry":
+		_, err = s.eng.RetryNow(ctx, id)
+		flash = "Delivery #" + itoa(id) + " will be retried now."
+	case "discard":
+		_, err = s.eng.Discard(ctx, id)
+		flash = "Delivery #" + itoa(id) + " discarded."
+	default:
+		return echo.NewHTTPError(http.StatusNotFound, "no such action")
+	}
+	if err != nil {
+		return err
+	}
+	return back(c, "/dead", flash)
+}
