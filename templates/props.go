@@ -2,6 +2,7 @@ package templates
 
 import (
 	"fmt"
+	"github.com/a-h/templ"
 	"time"
 
 	"github.com/eventloom/eventloom/engine/delivery"
@@ -112,6 +113,14 @@ type TraceDelivery struct {
 type DeadProps struct {
 	Deliveries []delivery.Delivery
 	Waiting    []delivery.Delivery
+}
+
+// invalid marks an input aria-invalid="true" when cond holds.
+func invalid(cond bool) templ.Attributes {
+	if cond {
+		return templ.Attributes{"aria-invalid": "true"}
+	}
+	return templ.Attributes{}
 }
 
 func ago(t time.Time) string {

@@ -1,0 +1,78 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/notify"
+)
+
+// BenchmarkConsolePages times the server side of each console page over
+// 100k stored occurrences (each handled by one app): the budget is
+// 50 ms a page.
+func BenchmarkConsolePages(b *testing.B) {
+	s, ref := noopServer(b)
+	ctx := context.Background()
+	const total = 100_000
+	// Count successes while filling: 100k deliveries make 300k notes, more
+	// than the test subscriber's buffer holds.
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for note := range s.notes.C() {
+			if note.Kind == notify.DeliverySucceeded {
+				if n++; n == total {
+					close(done)
+					return
+				}
+			}
+		}
+	}()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range 64 {
+		wg.Go(func() {
+			for next.Add(1) <= total {
+				if _, err := s.eng.Trigger(ctx, engine.TriggerRequest{Event: ref}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Minute):
+		b.Fatal("the 100k deliveries were not handled within 5 minutes")
+	}
+
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest("POST", s.url+"/signin", strings.NewReader(url.Values{"token": {adminToken}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := client.Do(req)
+	if err != nil || resp.StatusCode != http.StatusSeeOther || len(resp.Cookies()) == 0 {
+		b.Fatalf("sign in: %v %v", resp, err)
+	}
+	cookie := resp.Cookies()[0]
+	for _, path := range []string{"/", "/apps", "/apps/Stock", "/apps/Shop/events/Placed", "/dead", "/traces/50000"} {
+		b.Run(strings.ReplaceAll(path, "/", "_"), func(b *testing.B) {
+			for b.Loop() {
+				req, _ := http.NewRequest("GET", s.url+path, nil)
+				req.AddCookie(cookie)
+				resp, err := client.Do(req)
+				if err != nil || resp.StatusCode != 200 {
+					b.Fatalf("GET %s: %v %v", path, resp, err)
+				}
+				resp.Body.Close()
+			}
+		})
+	}
+}
