@@ -2,16 +2,19 @@ package templates
 
 import (
 	"fmt"
-	"github.com/a-h/templ"
+	"sort"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/a-h/templ"
 
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
 )
 
 // Page is what every full page shares: its title, the nav item it belongs
-// to, a flash message and the CSRF-free form token is not needed (forms
-// are same-origin checked by the server).
+// to, whether someone is signed in, and a flash message.
 type Page struct {
 	Title string
 	// Nav is the active nav item: overview, apps, history, dead.
@@ -135,3 +138,28 @@ func dur(a delivery.Attempt) string {
 }
 
 func itoa[T ~int | ~int64](n T) string { return fmt.Sprint(n) }
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func hasStepPrefix(field string, i int) bool {
+	return strings.HasPrefix(field, "handler.steps["+itoa(i)+"]")
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+// stepPart names the part of step i an error is about ("when: "), or
+// nothing when it is about the whole step.
+func stepPart(field string, i int) string {
+	part := strings.TrimPrefix(strings.TrimPrefix(field, "handler.steps["+itoa(i)+"]"), ".")
+	if part == "" {
+		return ""
+	}
+	return part + ": "
+}

@@ -269,3 +269,67 @@ func waitNote(t *testing.T, s *apiServer, kind notify.Kind) notify.Note {
 		}
 	}
 }
+
+// TestBrowserConsoleDesignsAnEventAndAFlow creates an event with
+// parameters and a subscription with a flow in the editors; a broken
+// expression is refused inline first.
+func TestBrowserConsoleDesignsAnEventAndAFlow(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	for _, body := range []string{`{"name":"Shop"}`, `{"name":"Stock"}`} {
+		if code, b, _ := s.call("POST", "/api/v1/apps", adminToken, body); code != 201 {
+			t.Fatalf("create app = %d %v", code, b)
+		}
+	}
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	row := func(n int, field string) chromedp.CSS {
+		return chromedp.CSS(`[data-testid="param-rows"] tbody tr:nth-child(` + jsonNum(int64(n)) + `) [name="` + field + `"]`)
+	}
+	do(t, ctx, "create an event with a parameter",
+		chromedp.Navigate(s.url+"/apps/Shop"),
+		chromedp.Click(chromedp.CSS(`[data-testid="new-event"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="event-editor"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="event-editor"] input[name="name"]`), "OrderPlaced"),
+		chromedp.Click(chromedp.CSS(`[data-testid="event-editor"] input[name="public"]`)),
+		chromedp.SendKeys(row(1, "pname"), "Sku"),
+		chromedp.Click(row(1, "pmandatory0")),
+		chromedp.Click(chromedp.CSS(`[data-testid="event-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trigger-form"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="edit-event"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="event-editor"]`)),
+		chromedp.SendKeys(row(2, "pname"), "Qty"),
+		chromedp.SetValue(row(2, "ptype"), "Integer"),
+		chromedp.Click(chromedp.CSS(`[data-testid="event-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="param-Qty"]`)),
+	)
+	_, body, _ := s.call("GET", "/api/v1/apps/Shop/events/OrderPlaced", adminToken, "")
+	params, _ := body["parameters"].([]any)
+	if len(params) != 2 || body["public"] != true || params[0].(map[string]any)["mandatory"] != true || params[1].(map[string]any)["type"] != "Integer" {
+		t.Fatalf("event designed in the browser = %v", body)
+	}
+	step := chromedp.CSS(`[data-testid="step-rows"] tbody tr:nth-child(1) [name="smessage"]`)
+	do(t, ctx, "a broken expression is refused inline",
+		chromedp.Navigate(s.url+"/apps/Stock"),
+		chromedp.Click(chromedp.CSS(`[data-testid="new-subscription"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="subscription-editor"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="subscription-editor"] select[name="event"]`), "Shop.OrderPlaced"),
+		chromedp.SendKeys(step, "reserving {{ Qty + }}"),
+		chromedp.Click(chromedp.CSS(`[data-testid="subscription-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="step-rows"] .field-error`)),
+	)
+	screenshot(t, ctx, "subscription-editor-error")
+	if code, _, _ := s.call("GET", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced", adminToken, ""); code != 404 {
+		t.Fatal("a refused subscription was stored")
+	}
+	do(t, ctx, "fix it and save",
+		chromedp.SetValue(step, "reserving {{ Qty }} of {{ Sku }}"),
+		chromedp.Click(chromedp.CSS(`[data-testid="subscription-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+	)
+	_, body, _ = s.call("GET", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced", adminToken, "")
+	h, _ := body["handler"].(map[string]any)
+	steps, _ := h["steps"].([]any)
+	if len(steps) != 1 || steps[0].(map[string]any)["message"] != "reserving {{ Qty }} of {{ Sku }}" {
+		t.Fatalf("subscription designed in the browser = %v", body)
+	}
+}

@@ -46,6 +46,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/dead", s.deadPage)
 	g.POST("/deliveries/:id/:op", s.deliveryAction)
 	g.GET("/live", s.live)
+	s.editorRoutes(g)
 }
 
 func (s *Server) health(c echo.Context) error {

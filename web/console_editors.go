@@ -1,0 +1,284 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/templates"
+)
+
+// editorRoutes serve the event and subscription editors.
+func (s *Server) editorRoutes(g *echo.Group) {
+	g.GET("/apps/:app/events/new", s.eventEditor)
+	g.POST("/apps/:app/events/new", s.eventSave)
+	g.GET("/apps/:app/events/:event/edit", s.eventEditor)
+	g.POST("/apps/:app/events/:event/edit", s.eventSave)
+	g.GET("/apps/:app/subscriptions/new", s.subscriptionEditor)
+	g.POST("/apps/:app/subscriptions/new", s.subscriptionSave)
+	g.GET("/apps/:app/subscriptions/:ref/edit", s.subscriptionEditor)
+	g.POST("/apps/:app/subscriptions/:ref/edit", s.subscriptionSave)
+	g.POST("/apps/:app/subscriptions/:ref/:op", s.subscriptionAction)
+}
+
+// errorsByField keeps every refusal under its own field, for editors
+// whose inputs are named after the engine's fields.
+func errorsByField(err error) templates.FieldErrors {
+	out := templates.FieldErrors{}
+	for _, x := range fault.All(err) {
+		if prev, ok := out[x.Field]; ok {
+			out[x.Field] = prev + " " + x.Message
+		} else {
+			out[x.Field] = x.Message
+		}
+	}
+	return out
+}
+
+func (s *Server) eventEditor(c echo.Context) error {
+	app := c.Param("app")
+	if _, err := s.eng.App(app); err != nil {
+		return err
+	}
+	e := templates.EventEditProps{App: app, Event: design.Event{Parameters: []design.Parameter{}}}
+	if name := c.Param("event"); name != "" {
+		ev, err := s.eng.Event(design.EventRef{App: app, Event: name})
+		if err != nil {
+			return err
+		}
+		e.Original, e.Event = name, ev
+	}
+	return s.render(c, http.StatusOK, templates.EventEditor(s.page(c, "Edit event", "apps"), e), nil)
+}
+
+// formRows reads the repeated inputs of an editor's table row by row.
+type formRows struct{ f url.Values }
+
+func (r formRows) at(name string, i int) string {
+	if v := r.f[name]; i < len(v) {
+		return v[i]
+	}
+	return ""
+}
+
+func (r formRows) checked(name string, i int) bool { return r.f.Get(name+strconv.Itoa(i)) == "true" }
+
+// order returns the row indexes to keep, sorted by their position input.
+func (r formRows) order(keep func(i int) bool, posName string, n int) []int {
+	var idx []int
+	for i := 0; i < n; i++ {
+		if keep(i) {
+			idx = append(idx, i)
+		}
+	}
+	sort.SliceStable(idx, func(a, b int) bool {
+		pa, _ := strconv.Atoi(r.at(posName, idx[a]))
+		pb, _ := strconv.Atoi(r.at(posName, idx[b]))
+		return pa < pb
+	})
+	return idx
+}
+
+func (s *Server) eventSave(c echo.Context) error {
+	app := c.Param("app")
+	if err := c.Request().ParseForm(); err != nil {
+		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+	}
+	r := formRows{c.Request().PostForm}
+	ev := design.Event{Name: strings.TrimSpace(r.f.Get("name")), Description: r.f.Get("description"), Public: r.f.Get("public") == "true", Parameters: []design.Parameter{}}
+	n := len(r.f["pname"])
+	for _, i := range r.order(func(i int) bool { return strings.TrimSpace(r.at("pname", i)) != "" && !r.checked("premove", i) }, "pos", n) {
+		ev.Parameters = append(ev.Parameters, design.Parameter{
+			Name: strings.TrimSpace(r.at("pname", i)), Type: design.ParamType(r.at("ptype", i)),
+			Mandatory: r.checked("pmandatory", i), Description: r.at("pdescription", i),
+		})
+	}
+	original := c.Param("event")
+	var err error
+	if original == "" {
+		_, err = s.eng.CreateEvent(c.Request().Context(), app, ev)
+	} else {
+		_, err = s.eng.UpdateEvent(c.Request().Context(), design.EventRef{App: app, Event: original}, ev, false)
+	}
+	if err != nil {
+		if len(fault.All(err)) == 0 {
+			return err
+		}
+		e := templates.EventEditProps{App: app, Original: original, Event: ev, Errors: errorsByField(err)}
+		return s.render(c, statusOf(fault.All(err)[0].Kind), templates.EventEditor(s.page(c, "Edit event", "apps"), e), nil)
+	}
+	if r.f.Get("more") != "" {
+		return back(c, "/apps/"+url.PathEscape(app)+"/events/"+url.PathEscape(ev.Name)+"/edit", "Saved.")
+	}
+	return back(c, "/apps/"+url.PathEscape(app)+"/events/"+url.PathEscape(ev.Name), "Saved "+app+"."+ev.Name+".")
+}
+
+// subscriptionChoices lists what app may handle and what its flows may
+// trigger.
+func (s *Server) subscriptionChoices(app string) (choices []design.EventRef, own []string) {
+	for _, ev := range s.eng.Design().Events {
+		if ev.App == app {
+			own = append(own, ev.Name)
+		}
+		if ev.App == app || ev.Public {
+			choices = append(choices, ev.Ref())
+		}
+	}
+	return choices, own
+}
+
+func (s *Server) subscriptionEditor(c echo.Context) error {
+	app := c.Param("app")
+	if _, err := s.eng.App(app); err != nil {
+		return err
+	}
+	p := templates.SubscriptionEditProps{App: app, Sub: design.Subscription{Enabled: true, Handler: design.Handler{Kind: design.KindFlow}}}
+	p.Choices, p.Own = s.subscriptionChoices(app)
+	if c.Param("ref") != "" {
+		ref, err := subRef(c)
+		if err != nil {
+			return err
+		}
+		sub, err := s.eng.Subscription(app, ref)
+		if err != nil {
+			return err
+		}
+		p.Original, p.Sub, p.Paused = ref, sub, sub.Paused
+	}
+	return s.render(c, http.StatusOK, templates.SubscriptionEditor(s.page(c, "Subscription", "apps"), p), nil)
+}
+
+// stepsFromForm reads the flow's step rows; a row left as the blank
+// trailing one is skipped. Values that do not parse become field errors.
+func stepsFromForm(r formRows) ([]design.Step, templates.FieldErrors) {
+	errs := templates.FieldErrors{}
+	n := len(r.f["stype"])
+	blank := func(i int) bool {
+		for _, f := range []string{"smessage", "sduration", "sevent", "swhen", "sprobability", "sparams"} {
+			if strings.TrimSpace(r.at(f, i)) != "" {
+				return false
+			}
+		}
+		return true
+	}
+	var steps []design.Step
+	for _, i := range r.order(func(i int) bool { return !blank(i) && !r.checked("sremove", i) }, "spos", n) {
+		field := "handler.steps[" + strconv.Itoa(len(steps)) + "]"
+		st := design.Step{Type: design.StepType(r.at("stype", i)), Message: r.at("smessage", i), Event: r.at("sevent", i), When: strings.TrimSpace(r.at("swhen", i))}
+		if d := strings.TrimSpace(r.at("sduration", i)); d != "" {
+			if err := st.Duration.UnmarshalText([]byte(d)); err != nil {
+				errs[field+".duration"] = err.Error()
+			}
+		}
+		if p := strings.TrimSpace(r.at("sprobability", i)); p != "" {
+			f, err := strconv.ParseFloat(p, 64)
+			if err != nil {
+				errs[field+".probability"] = "probability must be a number from 0 to 1, such as 0.2"
+			}
+			st.Probability = f
+		}
+		for _, line := range strings.Split(r.at("sparams", i), "\n") {
+			if strings.TrimSpace(line) == "" {
+				continue
+			}
+			k, v, ok := strings.Cut(line, "=")
+			if !ok || strings.TrimSpace(k) == "" {
+				errs[field+".parameters"] = "write one mapping a line as Param = expression; got " + strconv.Quote(strings.TrimSpace(line))
+				continue
+			}
+			if st.Parameters == nil {
+				st.Parameters = map[string]string{}
+			}
+			st.Parameters[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+		steps = append(steps, st)
+	}
+	if len(errs) == 0 {
+		errs = nil
+	}
+	return steps, errs
+}
+
+func (s *Server) subscriptionSave(c echo.Context) error {
+	app := c.Param("app")
+	if err := c.Request().ParseForm(); err != nil {
+		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+	}
+	r := formRows{c.Request().PostForm}
+	p := templates.SubscriptionEditProps{App: app}
+	p.Choices, p.Own = s.subscriptionChoices(app)
+	ref, refErr := design.ParseEventRef(r.f.Get("event"))
+	sub := design.Subscription{Event: ref, Enabled: r.f.Get("enabled") == "true"}
+	var errs templates.FieldErrors
+	if r.f.Get("kind") == string(design.KindGo) {
+		sub.Handler = design.Handler{Kind: design.KindGo, Name: strings.TrimSpace(r.f.Get("goname"))}
+	} else {
+		sub.Handler.Kind = design.KindFlow
+		sub.Handler.Steps, errs = stepsFromForm(r)
+	}
+	if refErr != nil {
+		if errs == nil {
+			errs = templates.FieldErrors{}
+		}
+		errs["event"] = "pick the event to handle"
+	}
+	if c.Param("ref") != "" {
+		orig, err := subRef(c)
+		if err != nil {
+			return err
+		}
+		p.Original = orig
+		if cur, err := s.eng.Subscription(app, orig); err == nil {
+			sub.Paused, p.Paused = cur.Paused, cur.Paused
+		}
+	}
+	status := http.StatusUnprocessableEntity
+	if errs == nil {
+		var err error
+		if p.Original.App == "" {
+			_, err = s.eng.CreateSubscription(c.Request().Context(), app, sub)
+		} else {
+			_, err = s.eng.UpdateSubscription(c.Request().Context(), app, p.Original, sub)
+		}
+		if err == nil {
+			return back(c, "/apps/"+url.PathEscape(app), "Saved: "+app+" handles "+sub.Event.String()+".")
+		}
+		if len(fault.All(err)) == 0 {
+			return err
+		}
+		errs, status = errorsByField(err), statusOf(fault.All(err)[0].Kind)
+	}
+	p.Sub, p.Errors = sub, errs
+	return s.render(c, status, templates.SubscriptionEditor(s.page(c, "Subscription", "apps"), p), nil)
+}
+
+func (s *Server) subscriptionAction(c echo.Context) error {
+	app := c.Param("app")
+	ref, err := subRef(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	switch c.Param("op") {
+	case "pause":
+		_, err = s.eng.PauseSubscription(ctx, app, ref)
+	case "resume":
+		_, err = s.eng.ResumeSubscription(ctx, app, ref)
+	case "delete":
+		if err = s.eng.DeleteSubscription(ctx, app, ref); err == nil {
+			return back(c, "/apps/"+url.PathEscape(app), "Deleted the subscription to "+ref.String()+".")
+		}
+	default:
+		return echo.NewHTTPError(http.StatusNotFound, "no such action")
+	}
+	if err != nil {
+		return err
+	}
+	return back(c, "/apps/"+url.PathEscape(app)+"/subscriptions/"+url.PathEscape(ref.String())+"/edit", "Subscription "+c.Param("op")+"d.")
+}
