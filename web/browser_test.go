@@ -199,6 +199,23 @@ func TestBrowserConsoleJourney(t *testing.T) {
 	if after := len(body["items"].([]any)); after != before {
 		t.Fatalf("%d occurrences after a refused trigger, want %d", after, before)
 	}
+	do(t, ctx, "history filtered by event and state",
+		chromedp.Navigate(s.url+"/history"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="history-occurrences"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="history-filter"] select[name="event"]`), "Stock.Reserved"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="history-filter"] select[name="status"]`), "completed"),
+		chromedp.Click(chromedp.CSS(`[data-testid="history-apply"]`)),
+		// The filtered page renders the choice as selected.
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="history-filter"] option[value="Stock.Reserved"][selected]`)),
+	)
+	if got := text(t, ctx, `[data-testid="history-occurrences"] tbody`); !strings.Contains(got, "Stock.Reserved") || strings.Contains(got, "Shop.OrderPlaced") {
+		t.Fatalf("filtered history = %q", got)
+	}
+	screenshot(t, ctx, "history")
+	do(t, ctx, "a bad trace id is refused inline",
+		chromedp.Navigate(s.url+"/history?trace=abc"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-trace"]`)),
+	)
 	do(t, ctx, "404 page", chromedp.Navigate(s.url+"/apps/Nope"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="not-found"]`)))
 }
 

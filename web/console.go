@@ -44,6 +44,8 @@ func (s *Server) consoleRoutes() {
 	g.GET("/occurrences/:id", s.occurrenceRedirect)
 	g.GET("/traces/:id", s.tracePage)
 	g.GET("/dead", s.deadPage)
+	g.POST("/dead/bulk", s.deadBulk)
+	g.GET("/history", s.historyPage)
 	g.POST("/deliveries/:id/:op", s.deliveryAction)
 	g.GET("/live", s.live)
 	s.editorRoutes(g)

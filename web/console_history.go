@@ -1,0 +1,130 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/templates"
+)
+
+// historyPage lists occurrences or deliveries newest first, filtered by
+// app, event, state, time range and trace, 50 a page.
+func (s *Server) historyPage(c echo.Context) error {
+	q := c.QueryParams()
+	f := templates.HistoryFilter{View: q.Get("view"), App: q.Get("app"), Event: q.Get("event"), Status: q.Get("status"), Trace: q.Get("trace"), Since: q.Get("since"), Until: q.Get("until")}
+	if f.View != "deliveries" {
+		f.View = "occurrences"
+	}
+	h := templates.HistoryProps{Filter: f, Errors: templates.FieldErrors{}}
+	d := s.eng.Design()
+	for _, a := range d.Apps {
+		h.Apps = append(h.Apps, a.Name)
+	}
+	for _, ev := range d.Events {
+		h.Events = append(h.Events, ev.Ref())
+	}
+	var ref design.EventRef
+	if f.Event != "" {
+		ref, _ = design.ParseEventRef(f.Event)
+	}
+	when := func(name, v string) time.Time {
+		if v == "" {
+			return time.Time{}
+		}
+		t, err := time.Parse("2006-01-02T15:04", v)
+		if err != nil {
+			if t, err = time.Parse("2006-01-02T15:04:05", v); err != nil {
+				h.Errors[name] = "use a date and time such as 2026-11-23T10:00"
+			}
+		}
+		return t
+	}
+	since, until := when("since", f.Since), when("until", f.Until)
+	var trace int64
+	if f.Trace != "" {
+		n, err := strconv.ParseInt(strings.TrimSpace(f.Trace), 10, 64)
+		if err != nil || n <= 0 {
+			h.Errors["trace"] = "a trace id is a whole number, such as 42"
+		}
+		trace = n
+	}
+	cursor, _ := strconv.ParseInt(q.Get("cursor"), 10, 64)
+	const pageSize = 50
+	status := http.StatusOK
+	if len(h.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	} else if f.View == "deliveries" {
+		ds, err := s.eng.Deliveries(c.Request().Context(), engine.DeliveryFilter{App: f.App, Event: ref, Status: delivery.Status(f.Status), Since: since, Until: until, BeforeID: cursor, Limit: pageSize})
+		if err != nil {
+			return err
+		}
+		h.Deliveries = ds
+		if len(ds) == pageSize {
+			h.Older = olderQuery(q, ds[len(ds)-1].ID)
+		}
+	} else {
+		os, err := s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{App: f.App, Event: ref, Status: delivery.OccurrenceStatus(f.Status), TraceID: trace, Since: since, Until: until, BeforeID: cursor, Limit: pageSize})
+		if err != nil {
+			return err
+		}
+		h.Occurrences = os
+		if len(os) == pageSize {
+			h.Older = olderQuery(q, os[len(os)-1].ID)
+		}
+	}
+	return s.render(c, status, templates.History(s.page(c, "History", "history"), h), nil)
+}
+
+// olderQuery is q moved to the page after id.
+func olderQuery(q url.Values, id int64) string {
+	next := url.Values{}
+	for k, v := range q {
+		next[k] = v
+	}
+	next.Set("cursor", strconv.FormatInt(id, 10))
+	return next.Encode()
+}
+
+// deadBulk replays or discards every selected dead delivery.
+func (s *Server) deadBulk(c echo.Context) error {
+	if err := c.Request().ParseForm(); err != nil {
+		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+	}
+	op := c.Request().PostForm.Get("op")
+	done, failed := 0, 0
+	for _, v := range c.Request().PostForm["id"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		switch op {
+		case "replay":
+			_, err = s.eng.Replay(c.Request().Context(), id)
+		case "discard":
+			_, err = s.eng.Discard(c.Request().Context(), id)
+		default:
+			return echo.NewHTTPError(http.StatusNotFound, "no such action")
+		}
+		if err != nil {
+			failed++
+			continue
+		}
+		done++
+	}
+	msg := strconv.Itoa(done) + " deliveries " + op + "ed."
+	if op == "discard" {
+		msg = strconv.Itoa(done) + " deliveries discarded."
+	}
+	if failed > 0 {
+		msg += " " + strconv.Itoa(failed) + " could not be (already handled by someone else)."
+	}
+	return back(c, "/dead", msg)
+}
