@@ -170,12 +170,15 @@ func TestBrowserConsoleJourney(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="param-Qty"]`), "2"),
 		chromedp.Click(chromedp.CSS(`[data-testid="trigger-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-link"]`)),
+		// The start of the trace shows under the form.
+		chromedp.WaitVisible(chromedp.CSS(`#trigger [data-testid="trace-tree"] [data-testid="trace-delivery-Stock"]`)),
 	)
 	screenshot(t, ctx, "event")
 	do(t, ctx, "follow the trace",
 		chromedp.Click(chromedp.CSS(`[data-testid="trace-link"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-delivery-Mail"][data-status="succeeded"]`)),
 	)
+	do(t, ctx, "timeline", chromedp.WaitVisible(chromedp.CSS(`[data-testid="timeline"] .tl-bar`)))
 	if st := attr(t, ctx, `[data-testid="trace-delivery-Stock"]`, "data-status"); st != "succeeded" {
 		t.Fatalf("Stock's delivery is %s on the trace page", st)
 	}
