@@ -9,6 +9,7 @@ package static
 import "embed"
 
 //go:generate sh -c "mkdir -p dist && cp ../node_modules/htmx.org/dist/htmx.min.js dist/htmx.min.js"
+//go:generate go tool esbuild src/designer.js --bundle --minify --format=iife --outfile=dist/designer.js --log-level=warning
 
 // FS is the files served under /static/.
 //

@@ -98,7 +98,7 @@ func signIn(t *testing.T, ctx context.Context, base string) {
 		chromedp.Navigate(base+"/signin"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="token"]`), adminToken),
 		chromedp.Click(chromedp.CSS(`[data-testid="signin-form"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="count-apps"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="canvas"]`)),
 	)
 }
 
@@ -139,6 +139,7 @@ func TestBrowserConsoleJourney(t *testing.T) {
 	}
 	ctx := newBrowser(t)
 	signIn(t, ctx, s.url)
+	do(t, ctx, "overview", chromedp.Navigate(s.url+"/overview"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="count-apps"]`)))
 	screenshot(t, ctx, "overview")
 
 	do(t, ctx, "create an app",

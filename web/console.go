@@ -31,7 +31,10 @@ func (s *Server) consoleRoutes() {
 	e.POST("/signout", s.signOut, s.sameOrigin)
 
 	g := e.Group("", s.requireSession, s.sameOrigin)
-	g.GET("/", s.overviewPage)
+	g.GET("/", s.designerPage)
+	g.GET("/overview", s.overviewPage)
+	g.POST("/designer/subscribe", s.designerSubscribe)
+	g.POST("/designer/layout", s.designerLayout)
 	g.GET("/apps", s.appsPage)
 	g.POST("/apps", s.appCreate)
 	g.GET("/apps/:app", s.appPage)

@@ -1,0 +1,205 @@
+// Eventloom designer: the whole design on one canvas. Apps are compound
+// nodes holding the events they own; a subscription is an edge from an
+// event to the app handling it. Bundled by esbuild (go generate) with
+// cytoscape, cytoscape-dagre and cytoscape-edgehandles from npm.
+import cytoscape from "cytoscape";
+import dagre from "cytoscape-dagre";
+import edgehandles from "cytoscape-edgehandles";
+
+cytoscape.use(dagre);
+cytoscape.use(edgehandles);
+
+const appID = (name) => "app:" + name;
+const eventID = (ref) => "event:" + ref;
+const subID = (app, ref) => "sub:" + app + ":" + ref;
+
+function elements(d) {
+  const els = [];
+  const lint = new Map(d.lints.map((l) => [l.subject, l]));
+  for (const a of d.apps) {
+    els.push({ group: "nodes", data: { id: appID(a.name), label: a.name, color: a.color || "#64748b", kind: "app" }, classes: lint.has(a.name) ? "app lint" : "app" });
+  }
+  for (const e of d.events) {
+    const ref = e.app + "." + e.name;
+    const cls = ["event", e.public ? "public" : "private"];
+    if (lint.has(ref)) cls.push("lint");
+    els.push({ group: "nodes", data: { id: eventID(ref), parent: appID(e.app), label: e.name, ref, kind: "event" }, classes: cls.join(" ") });
+  }
+  for (const s of d.subscriptions) {
+    const ref = s.event;
+    els.push({ group: "edges", data: { id: subID(s.app, ref), source: eventID(ref), target: appID(s.app), label: s.kind, app: s.app, ref }, classes: s.paused ? "sub paused" : "sub" });
+  }
+  return els;
+}
+
+const style = [
+  { selector: "node.app", style: { "background-color": "data(color)", "background-opacity": 0.12, "border-color": "data(color)", "border-width": 2, label: "data(label)", "text-valign": "top", "font-weight": "bold", "font-size": 13, padding: 18, shape: "round-rectangle", "min-width": 90, "min-height": 50 } },
+  { selector: "node.event", style: { "background-color": "#fff", "border-width": 2, "border-color": "#2563eb", label: "data(label)", "text-valign": "center", "font-size": 11, shape: "round-rectangle", width: "label", height: 26, padding: 8 } },
+  { selector: "node.private", style: { "border-style": "dashed", "border-color": "#64748b" } },
+  { selector: "node.lint", style: { "underlay-color": "#f59e0b", "underlay-opacity": 0.35, "underlay-padding": 4 } },
+  { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 2, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", label: "data(label)", "font-size": 10, "text-background-color": "#fff", "text-background-opacity": 1 } },
+  { selector: "edge.paused", style: { "line-style": "dashed" } },
+  { selector: ".faded", style: { opacity: 0.2 } },
+  { selector: ".highlight", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "border-color": "#2563eb", "border-width": 3 } },
+  { selector: ":selected", style: { "border-color": "#f59e0b", "border-width": 3 } },
+  { selector: ".eh-ghost-edge", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "line-style": "dashed" } },
+];
+
+function post(url, body) {
+  return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin" })
+    .then(async (r) => ({ ok: r.ok, status: r.status, body: await r.json().catch(() => ({})) }));
+}
+
+function say(text, kind) {
+  const box = document.getElementById("designer-message");
+  box.textContent = text;
+  box.className = "flash " + (kind || "ok");
+  box.hidden = false;
+}
+
+function saveLayout(nodes, replace) {
+  const positions = {};
+  nodes.forEach((n) => {
+    if (n.isParent()) return; // a compound's position follows its children
+    const p = n.position();
+    positions[n.id()] = { x: p.x, y: p.y };
+  });
+  return post("/designer/layout", { positions, replace }).then((r) => {
+    if (!r.ok) say("The layout could not be saved: " + ((r.body.error && r.body.error.message) || r.status), "error");
+    if (window.designer) window.designer.saves++;
+    return r;
+  });
+}
+
+function start() {
+  const data = JSON.parse(document.getElementById("cy").dataset.design);
+  const t0 = performance.now();
+  const saved = data.positions || {};
+  const els = elements(data);
+  const allPlaced = els.filter((e) => e.group === "nodes" && !(e.data.kind === "app" && data.events.some((ev) => ev.app === e.data.label))).every((e) => saved[e.data.id]);
+  for (const e of els) {
+    if (e.group === "nodes" && saved[e.data.id]) e.position = saved[e.data.id];
+  }
+  const cy = cytoscape({
+    container: document.getElementById("cy"),
+    elements: els,
+    style,
+    layout: allPlaced && els.length > 0 ? { name: "preset" } : { name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 90 },
+    wheelSensitivity: 0.3,
+    // Large designs stay fluid: while panning or zooming the canvas shows
+    // a snapshot instead of redrawing every label and edge.
+    ...(els.length > 400 ? { textureOnViewport: true, hideEdgesOnViewport: true, pixelRatio: 1 } : {}),
+  });
+  const eh = cy.edgehandles({
+    canConnect: (src, tgt) => src.hasClass("event") && tgt.hasClass("app"),
+    edgeParams: (src, tgt) => ({ data: { id: subID(tgt.data("label"), src.data("ref")), label: "flow" }, classes: "sub" }),
+    snap: false,
+    hoverDelay: 50,
+  });
+  cy.on("ehstart ehstop ehcancel ehhoverover ehhoverout", (ev) => { if (window.designer) window.designer.gesture = ev.type; });
+  cy.on("ehcomplete", async (ev, source, target, added) => {
+    // Re-arm draw mode: the extension keeps state from the finished
+    // gesture that stops the next one from finding its target.
+    setTimeout(() => { eh.disableDrawMode(); eh.enableDrawMode(); }, 0);
+    const app = target.data("label"), ref = source.data("ref");
+    const r = await post("/designer/subscribe", { app, event: ref });
+    if (!r.ok) {
+      cy.remove(added);
+      say((r.body.error && r.body.error.message) || "The subscription was refused.", "error");
+      return;
+    }
+    say(app + " now handles " + ref + " with a flow; click the edge to edit it.");
+  });
+  cy.on("dragfree", "node", (ev) => { saveLayout(ev.target.isParent() ? ev.target.descendants() : ev.target, false); });
+  cy.on("tap", "node.event", (ev) => highlight(cy, ev.target));
+  cy.on("tap", (ev) => { if (ev.target === cy) cy.elements().removeClass("faded highlight"); });
+  cy.on("tap", "node, edge", (ev) => showSide(ev.target));
+
+  document.getElementById("connect").addEventListener("click", (e) => {
+    const on = e.currentTarget.getAttribute("aria-pressed") !== "true";
+    e.currentTarget.setAttribute("aria-pressed", String(on));
+    if (on) eh.enableDrawMode(); else eh.disableDrawMode();
+  });
+  document.getElementById("arrange").addEventListener("click", () => {
+    const l = cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 90 });
+    l.one("layoutstop", () => saveLayout(cy.nodes(), true).then(() => say("Arranged and saved.")));
+    l.run();
+  });
+  document.getElementById("fit").addEventListener("click", () => cy.fit(undefined, 30));
+  document.getElementById("search").addEventListener("change", (e) => {
+    const q = e.target.value.trim().toLowerCase();
+    const hit = cy.nodes().filter((n) => n.data("label").toLowerCase() === q || (n.data("ref") || "").toLowerCase() === q)[0]
+      || cy.nodes().filter((n) => n.data("label").toLowerCase().includes(q))[0];
+    if (!hit) { say("Nothing is named like " + e.target.value, "error"); return; }
+    cy.elements().unselect();
+    hit.select();
+    cy.animate({ fit: { eles: hit, padding: 120 } }, { duration: 200 });
+    if (hit.hasClass("event")) highlight(cy, hit);
+  });
+
+  window.designer = {
+    cy,
+    ready: true,
+    saves: 0,
+    loadMs: performance.now() - t0,
+    // pagePos is where a node is on the page, for tests that drive the
+    // canvas with real pointer events.
+    pagePos(id) {
+      const n = cy.getElementById(id), box = cy.container().getBoundingClientRect(), p = n.renderedPosition();
+      return { x: box.left + p.x, y: box.top + p.y };
+    },
+    // padPos is a point inside a compound app's padding, off its events.
+    padPos(id) {
+      const n = cy.getElementById(id), box = cy.container().getBoundingClientRect(), b = n.renderedBoundingBox();
+      return { x: box.left + (b.x1 + b.x2) / 2, y: box.top + b.y2 - 6 };
+    },
+    hasEdge(id) { return cy.getElementById(id).length > 0; },
+    position(id) { return cy.getElementById(id).position(); },
+  };
+}
+
+// highlight marks what is downstream (who handles it, and what their
+// flows trigger) and upstream of an event, fading the rest.
+function highlight(cy, node) {
+  const flows = JSON.parse(document.getElementById("cy").dataset.design).flows || {};
+  let marked = node.union(node.predecessors()).union(node.successors());
+  // A handling app's flow triggers its own events: follow those too.
+  const seen = new Set();
+  const walk = (ev) => {
+    if (seen.has(ev.id())) return;
+    seen.add(ev.id());
+    ev.connectedEdges().filter((e) => e.source().same(ev)).forEach((edge) => {
+      marked = marked.union(edge).union(edge.target());
+      for (const to of flows[edge.data("app") + ":" + edge.data("ref")] || []) {
+        const next = cy.getElementById("event:" + to);
+        if (next.length) { marked = marked.union(next); walk(next); }
+      }
+    });
+  };
+  walk(node);
+  cy.elements().addClass("faded").removeClass("highlight");
+  marked.removeClass("faded").addClass("highlight");
+}
+
+function showSide(el) {
+  const side = document.getElementById("side");
+  let href = "", label = "";
+  if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("label"); label = "Open " + el.data("label"); }
+  else if (el.isNode()) { const [app, name] = el.data("ref").split("."); href = "/apps/" + app + "/events/" + name; label = "Open " + el.data("ref"); }
+  else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = "Edit " + el.data("app") + " handling " + el.data("ref"); }
+  side.querySelector("[data-side-title]").textContent = label;
+  const frame = side.querySelector("iframe");
+  frame.src = href;
+  side.hidden = false;
+}
+
+function safeStart() {
+  try {
+    start();
+  } catch (e) {
+    window.designerError = String(e && e.stack || e);
+    say("The designer could not start: " + e, "error");
+  }
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", safeStart); else safeStart();

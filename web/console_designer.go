@@ -1,0 +1,117 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/templates"
+)
+
+// designerData is everything the canvas draws, in one document.
+type designerData struct {
+	Apps          []designerApp           `json:"apps"`
+	Events        []designerEvent         `json:"events"`
+	Subscriptions []designerSub           `json:"subscriptions"`
+	Positions     map[string]engine.Point `json:"positions"`
+	Lints         []engine.Finding        `json:"lints"`
+	// Flows maps "App:Producer.Event" to the events that subscription's
+	// flow triggers ("App.Event"), so highlighting can follow a chain.
+	Flows map[string][]string `json:"flows"`
+}
+
+type designerApp struct {
+	Name  string `json:"name"`
+	Color string `json:"color"`
+}
+
+type designerEvent struct {
+	App    string `json:"app"`
+	Name   string `json:"name"`
+	Public bool   `json:"public"`
+}
+
+type designerSub struct {
+	App    string `json:"app"`
+	Event  string `json:"event"`
+	Kind   string `json:"kind"`
+	Paused bool   `json:"paused"`
+}
+
+func (s *Server) designerPage(c echo.Context) error {
+	d := s.eng.Design()
+	pos, err := s.eng.Layout(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	data := designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: map[string][]string{},
+		Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}}
+	for _, a := range d.Apps {
+		data.Apps = append(data.Apps, designerApp{Name: a.Name, Color: a.Color})
+	}
+	for _, ev := range d.Events {
+		data.Events = append(data.Events, designerEvent{App: ev.App, Name: ev.Name, Public: ev.Public})
+	}
+	for _, sub := range d.Subscriptions {
+		data.Subscriptions = append(data.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused})
+		for _, st := range sub.Handler.Steps {
+			if st.Type == design.StepTrigger {
+				key := sub.App + ":" + sub.Event.String()
+				data.Flows[key] = append(data.Flows[key], sub.App+"."+st.Event)
+			}
+		}
+	}
+	b, err := json.Marshal(data)
+	if err != nil {
+		return err
+	}
+	props := templates.DesignerProps{DataJSON: string(b)}
+	for _, l := range data.Lints {
+		props.Lints = append(props.Lints, templates.LintRow{Code: l.Code, Subject: l.Subject, Message: l.Message})
+	}
+	return s.render(c, http.StatusOK, templates.Designer(s.page(c, "Designer", "designer"), props), nil)
+}
+
+// designerSubscribe is the canvas's drag from an event onto an app: it
+// subscribes the app with a one-step flow to start from, or answers the
+// refusal (private event, duplicate) for the canvas to show.
+func (s *Server) designerSubscribe(c echo.Context) error {
+	var body struct {
+		App   string `json:"app"`
+		Event string `json:"event"`
+	}
+	if err := s.decode(c, &body); err != nil {
+		return s.writeError(c, err)
+	}
+	ref, err := design.ParseEventRef(body.Event)
+	if err != nil {
+		return s.writeError(c, fault.Field("event", "bad_reference", err.Error()))
+	}
+	sub, err := s.eng.CreateSubscription(c.Request().Context(), body.App, design.Subscription{
+		Event: ref, Enabled: true,
+		Handler: design.Handler{Kind: design.KindFlow, Steps: []design.Step{{Type: design.StepLog, Message: body.App + " received " + ref.String()}}},
+	})
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	return c.JSON(http.StatusCreated, sub)
+}
+
+// designerLayout saves node positions moved on the canvas.
+func (s *Server) designerLayout(c echo.Context) error {
+	var body struct {
+		Positions map[string]engine.Point `json:"positions"`
+		Replace   bool                    `json:"replace"`
+	}
+	if err := s.decode(c, &body); err != nil {
+		return s.writeError(c, err)
+	}
+	if _, err := s.eng.SaveLayout(c.Request().Context(), body.Positions, body.Replace); err != nil {
+		return s.writeError(c, err)
+	}
+	return c.NoContent(http.StatusNoContent)
+}
