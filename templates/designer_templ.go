@@ -69,7 +69,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" data-testid=\"canvas\" aria-label=\"Design graph: apps contain the events they own; arrows go from an event to each app that handles it\"></div><aside id=\"side\" class=\"panel\" hidden><strong data-side-title></strong> <iframe title=\"Editor\" loading=\"lazy\"></iframe></aside></div><section class=\"panel\"><h2>Lints</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" data-testid=\"canvas\" aria-label=\"Design graph: apps contain the events they own; arrows go from an event to each app that handles it\"></div><aside id=\"side\" class=\"panel\" hidden><strong data-side-title></strong> <iframe title=\"Editor\" loading=\"lazy\"></iframe></aside></div><section class=\"panel\" data-testid=\"live\"><h2>Live <span id=\"live-status\" class=\"badge\" data-state=\"connecting\" data-testid=\"live-status\">connecting</span></h2><p><button type=\"button\" id=\"live-pause\" class=\"secondary\" aria-pressed=\"false\">Pause the log</button> <button type=\"button\" id=\"live-freeze\" class=\"secondary\" aria-pressed=\"false\">Freeze the graph</button> <label class=\"designer-search\">Filter <input id=\"live-filter\" type=\"search\" placeholder=\"app, event or state\"></label></p><p id=\"live-counts\" class=\"muted\"></p><ol id=\"live-log\" class=\"live-log\" data-testid=\"live-log\" reversed></ol></section><section class=\"panel\"><h2>Lints</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -91,7 +91,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var4 string
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(l.Code)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 42, Col: 27}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 52, Col: 27}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
@@ -104,7 +104,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(l.Subject)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 42, Col: 49}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 52, Col: 49}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
@@ -117,7 +117,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(l.Message)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 42, Col: 73}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 52, Col: 73}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {

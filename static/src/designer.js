@@ -43,6 +43,11 @@ const style = [
   { selector: ".highlight", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "border-color": "#2563eb", "border-width": 3 } },
   { selector: ":selected", style: { "border-color": "#f59e0b", "border-width": 3 } },
   { selector: ".eh-ghost-edge", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "line-style": "dashed" } },
+  { selector: "node.pulse", style: { "background-color": "#bfdbfe", "border-color": "#1d4ed8", "border-width": 4 } },
+  { selector: "edge.running", style: { "line-color": "#3b82f6", "target-arrow-color": "#3b82f6", width: 4 } },
+  { selector: "edge.succeeded", style: { "line-color": "#22c55e", "target-arrow-color": "#22c55e", width: 3 } },
+  { selector: "edge.failed", style: { "line-color": "#f59e0b", "target-arrow-color": "#f59e0b", width: 3, "line-style": "dashed" } },
+  { selector: "edge.dead", style: { "line-color": "#ef4444", "target-arrow-color": "#ef4444", width: 4 } },
 ];
 
 function post(url, body) {
@@ -54,7 +59,11 @@ function say(text, kind) {
   const box = document.getElementById("designer-message");
   box.textContent = text;
   box.className = "flash " + (kind || "ok");
+  const shown = box.hidden;
   box.hidden = false;
+  // The message pushes the canvas down: Cytoscape caches where its
+  // container is, so tell it, or pointer events land off their nodes.
+  if (shown && window.designer) window.designer.cy.resize();
 }
 
 function saveLayout(nodes, replace) {
@@ -96,11 +105,9 @@ function start() {
     snap: false,
     hoverDelay: 50,
   });
+  // The last gesture event, for a test that must explain a failed drag.
   cy.on("ehstart ehstop ehcancel ehhoverover ehhoverout", (ev) => { if (window.designer) window.designer.gesture = ev.type; });
   cy.on("ehcomplete", async (ev, source, target, added) => {
-    // Re-arm draw mode: the extension keeps state from the finished
-    // gesture that stops the next one from finding its target.
-    setTimeout(() => { eh.disableDrawMode(); eh.enableDrawMode(); }, 0);
     const app = target.data("label"), ref = source.data("ref");
     const r = await post("/designer/subscribe", { app, event: ref });
     if (!r.ok) {
@@ -203,3 +210,108 @@ function safeStart() {
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", safeStart); else safeStart();
+
+// Live flows: the graph animates as events travel through handlers, fed by
+// the server's notification stream over a websocket. A slow page loses
+// messages rather than slowing the engine; it is told how many (Dropped)
+// and shows it.
+const live = { paused: false, frozen: false, dropped: 0, lines: 0, filter: "", socket: null, backoff: 500 };
+
+function liveStatus(text, kind) {
+  const el = document.getElementById("live-status");
+  if (!el) return;
+  el.textContent = text;
+  el.dataset.state = kind;
+}
+
+function liveLine(note) {
+  const log = document.getElementById("live-log");
+  if (!log || live.paused) return;
+  const text = `${note.kind} ${note.app} ${note.event}` + (note.attempt ? ` #${note.attempt}` : "") + (note.error ? ` — ${note.error}` : "");
+  if (live.filter && !text.toLowerCase().includes(live.filter)) return;
+  const li = document.createElement("li");
+  li.className = "live-" + note.kind.replace(".", "-");
+  li.dataset.kind = note.kind;
+  li.dataset.app = note.app;
+  li.dataset.trace = note.traceId;
+  const a = document.createElement("a");
+  a.href = "/traces/" + note.traceId;
+  a.textContent = text;
+  li.append(a);
+  log.prepend(li);
+  while (log.children.length > 200) log.lastChild.remove();
+}
+
+function liveAnimate(note) {
+  const d = window.designer;
+  if (!d || live.frozen) return;
+  const cy = d.cy;
+  if (note.kind === "occurrence.triggered") {
+    const n = cy.getElementById("event:" + note.event);
+    n.addClass("pulse");
+    setTimeout(() => n.removeClass("pulse"), 700);
+    return;
+  }
+  const edge = cy.getElementById("sub:" + note.app + ":" + note.event);
+  if (!edge.length) return;
+  edge.removeClass("running succeeded failed dead");
+  const cls = { "delivery.started": "running", "delivery.succeeded": "succeeded", "delivery.failed": "failed", "delivery.dead": "dead" }[note.kind];
+  if (cls) edge.addClass(cls);
+}
+
+function liveStats(stats) {
+  const d = window.designer;
+  if (!d || live.frozen) return;
+  // An event with a backlog shows its queue against the cap.
+  for (const [name, q] of Object.entries(stats.queues || {})) {
+    const n = d.cy.getElementById("event:" + name);
+    if (!n.length) continue;
+    const base = name.slice(name.indexOf(".") + 1);
+    const label = q.pending > 0 ? `${base} (${q.pending}/${q.cap})` : base;
+    if (n.data("label") !== label) n.data("label", label);
+  }
+  const counts = stats.counts || {};
+  const el = document.getElementById("live-counts");
+  if (el) {
+    const apps = Object.entries(counts.apps || {}).map(([a, c]) => `${a}: ${c.succeeded} ok, ${c.failed} failed, ${c.dead} dead`);
+    el.textContent = apps.join(" · ");
+  }
+}
+
+function liveConnect() {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${proto}//${location.host}/live`);
+  live.socket = ws;
+  ws.onopen = () => { live.backoff = 500; liveStatus("live", "connected"); };
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.stats) { liveStats(msg.stats); return; }
+    if (msg.dropped > live.dropped) {
+      live.dropped = msg.dropped;
+      liveStatus(`live — ${live.dropped} messages skipped`, "skipped");
+    }
+    liveAnimate(msg.note);
+    liveLine(msg.note);
+  };
+  ws.onclose = () => {
+    liveStatus("disconnected — reconnecting", "disconnected");
+    setTimeout(liveConnect, live.backoff);
+    live.backoff = Math.min(live.backoff * 2, 10000);
+  };
+}
+
+function liveStart() {
+  if (!document.getElementById("live-log")) return;
+  document.getElementById("live-pause").addEventListener("click", (e) => {
+    live.paused = !live.paused;
+    e.currentTarget.setAttribute("aria-pressed", String(live.paused));
+  });
+  document.getElementById("live-freeze").addEventListener("click", (e) => {
+    live.frozen = !live.frozen;
+    e.currentTarget.setAttribute("aria-pressed", String(live.frozen));
+  });
+  document.getElementById("live-filter").addEventListener("input", (e) => { live.filter = e.target.value.trim().toLowerCase(); });
+  liveConnect();
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", liveStart); else liveStart();
