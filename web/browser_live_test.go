@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/design"
 )
 
 // TestBrowserLiveFollowsAChain opens the designer, triggers an event over
@@ -38,4 +40,15 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 		waitJS(t, ctx, `designer.cy.getElementById("`+id+`").hasClass("succeeded")`)
 	}
 	screenshot(t, ctx, "live")
+
+	// Hundreds a second: single animations give way to rates and heat.
+	// Rates need a reading before the burst to compare with.
+	waitJS(t, ctx, `window.designerLive && designerLive.stats >= 1`)
+	for i := 0; i < 400; i++ {
+		if _, err := s.eng.Trigger(context.Background(), engine.TriggerRequest{Event: design.EventRef{App: "Shop", Event: "OrderPlaced"}, Values: map[string]any{"Sku": "B", "Qty": 1}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitJS(t, ctx, `document.getElementById("cy").dataset.mode === "aggregate" && designer.cy.nodes(".hot").length > 0`)
+	screenshot(t, ctx, "live-aggregate")
 }

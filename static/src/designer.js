@@ -17,7 +17,7 @@ function elements(d) {
   const els = [];
   const lint = new Map(d.lints.map((l) => [l.subject, l]));
   for (const a of d.apps) {
-    els.push({ group: "nodes", data: { id: appID(a.name), label: a.name, color: a.color || "#64748b", kind: "app" }, classes: lint.has(a.name) ? "app lint" : "app" });
+    els.push({ group: "nodes", data: { id: appID(a.name), name: a.name, label: a.name, color: a.color || "#64748b", kind: "app" }, classes: lint.has(a.name) ? "app lint" : "app" });
   }
   for (const e of d.events) {
     const ref = e.app + "." + e.name;
@@ -43,6 +43,7 @@ const style = [
   { selector: ".highlight", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "border-color": "#2563eb", "border-width": 3 } },
   { selector: ":selected", style: { "border-color": "#f59e0b", "border-width": 3 } },
   { selector: ".eh-ghost-edge", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "line-style": "dashed" } },
+  { selector: "node.event.hot", style: { "background-color": "mapData(heat, 0, 1, #fef3c7, #dc2626)" } },
   { selector: "node.pulse", style: { "background-color": "#bfdbfe", "border-color": "#1d4ed8", "border-width": 4 } },
   { selector: "edge.running", style: { "line-color": "#3b82f6", "target-arrow-color": "#3b82f6", width: 4 } },
   { selector: "edge.succeeded", style: { "line-color": "#22c55e", "target-arrow-color": "#22c55e", width: 3 } },
@@ -101,14 +102,14 @@ function start() {
   });
   const eh = cy.edgehandles({
     canConnect: (src, tgt) => src.hasClass("event") && tgt.hasClass("app"),
-    edgeParams: (src, tgt) => ({ data: { id: subID(tgt.data("label"), src.data("ref")), label: "flow" }, classes: "sub" }),
+    edgeParams: (src, tgt) => ({ data: { id: subID(tgt.data("name"), src.data("ref")), label: "flow" }, classes: "sub" }),
     snap: false,
     hoverDelay: 50,
   });
   // The last gesture event, for a test that must explain a failed drag.
   cy.on("ehstart ehstop ehcancel ehhoverover ehhoverout", (ev) => { if (window.designer) window.designer.gesture = ev.type; });
   cy.on("ehcomplete", async (ev, source, target, added) => {
-    const app = target.data("label"), ref = source.data("ref");
+    const app = target.data("name"), ref = source.data("ref");
     const r = await post("/designer/subscribe", { app, event: ref });
     if (!r.ok) {
       cy.remove(added);
@@ -191,7 +192,7 @@ function highlight(cy, node) {
 function showSide(el) {
   const side = document.getElementById("side");
   let href = "", label = "";
-  if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("label"); label = "Open " + el.data("label"); }
+  if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = "Open " + el.data("name"); }
   else if (el.isNode()) { const [app, name] = el.data("ref").split("."); href = "/apps/" + app + "/events/" + name; label = "Open " + el.data("ref"); }
   else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = "Edit " + el.data("app") + " handling " + el.data("ref"); }
   side.querySelector("[data-side-title]").textContent = label;
@@ -215,7 +216,10 @@ if (document.readyState === "loading") document.addEventListener("DOMContentLoad
 // the server's notification stream over a websocket. A slow page loses
 // messages rather than slowing the engine; it is told how many (Dropped)
 // and shows it.
-const live = { paused: false, frozen: false, dropped: 0, lines: 0, filter: "", socket: null, backoff: 500 };
+// aggregateAbove is the rate (events a second, all events together) past
+// which single animations stop and the graph shows rates and heat instead.
+const aggregateAbove = 50;
+const live = { paused: false, frozen: false, dropped: 0, lines: 0, filter: "", socket: null, backoff: 500, prev: null, aggregate: false };
 
 function liveStatus(text, kind) {
   const el = document.getElementById("live-status");
@@ -244,7 +248,7 @@ function liveLine(note) {
 
 function liveAnimate(note) {
   const d = window.designer;
-  if (!d || live.frozen) return;
+  if (!d || live.frozen || live.aggregate) return;
   const cy = d.cy;
   if (note.kind === "occurrence.triggered") {
     const n = cy.getElementById("event:" + note.event);
@@ -270,7 +274,46 @@ function liveStats(stats) {
     const label = q.pending > 0 ? `${base} (${q.pending}/${q.cap})` : base;
     if (n.data("label") !== label) n.data("label", label);
   }
+  // Rates from two readings of the running totals; past aggregateAbove
+  // the graph switches from single animations to heat and numbers.
+  const now = Date.parse(stats.at) || Date.now();
   const counts = stats.counts || {};
+  if (live.prev) {
+    const dt = Math.max((now - live.prev.at) / 1000, 0.001);
+    let total = 0;
+    const rates = {};
+    for (const [ev, n] of Object.entries(counts.triggered || {})) {
+      rates[ev] = Math.max(0, (n - ((live.prev.triggered || {})[ev] || 0)) / dt);
+      total += rates[ev];
+    }
+    // Enter at once; leave only after three calm readings, so the view
+    // does not flicker between modes on a bursty load.
+    if (total > aggregateAbove) {
+      live.aggregate = true;
+      live.calm = 0;
+    } else if (live.aggregate && ++live.calm >= 3) {
+      live.aggregate = false;
+    }
+    document.getElementById("cy").dataset.mode = live.aggregate ? "aggregate" : "single";
+    const top = Math.max(1, ...Object.values(rates));
+    d.cy.batch(() => {
+      for (const n of d.cy.nodes(".event")) {
+        const r = rates[n.data("ref")] || 0;
+        if (!live.aggregate || r > 0) n.data("heat", live.aggregate ? r / top : 0);
+        n.toggleClass("hot", live.aggregate && (r > 0 || n.hasClass("hot")));
+        n.data("rate", r);
+      }
+    });
+  }
+  live.prev = { at: now, triggered: counts.triggered || {} };
+  live.stats = (live.stats || 0) + 1;
+  // Each app shows its runs against its limit while any run.
+  for (const [app, l] of Object.entries(stats.inFlight || {})) {
+    const n = d.cy.getElementById("app:" + app);
+    if (!n.length) continue;
+    const label = l.running > 0 || l.queued > 0 ? `${app} ${l.running}/${l.limit}` + (l.queued ? ` +${l.queued}` : "") : app;
+    if (n.data("label") !== label) n.data("label", label);
+  }
   const el = document.getElementById("live-counts");
   if (el) {
     const apps = Object.entries(counts.apps || {}).map(([a, c]) => `${a}: ${c.succeeded} ok, ${c.failed} failed, ${c.dead} dead`);
@@ -302,6 +345,7 @@ function liveConnect() {
 
 function liveStart() {
   if (!document.getElementById("live-log")) return;
+  window.designerLive = live; // for tests and the curious: the live view's state
   document.getElementById("live-pause").addEventListener("click", (e) => {
     live.paused = !live.paused;
     e.currentTarget.setAttribute("aria-pressed", String(live.paused));
