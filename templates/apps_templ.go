@@ -231,7 +231,7 @@ func Apps(p Page, rows []AppRow, form design.App, errs FieldErrors) templ.Compon
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, " <h2>Create an app</h2><form class=\"stack panel\" method=\"post\" action=\"/apps\" data-testid=\"create-app\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, " <h2>Create an app</h2><form class=\"stack panel\" method=\"post\" action=\"/apps\" data-testid=\"create-app\" id=\"create\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -56,20 +56,20 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"designer-bar\"><h1>Designer</h1><button type=\"button\" id=\"connect\" aria-pressed=\"false\" class=\"secondary\" data-testid=\"connect\">Connect: drag an event onto an app</button> <button type=\"button\" id=\"arrange\" class=\"secondary\" data-testid=\"arrange\">Auto-arrange</button> <button type=\"button\" id=\"fit\" class=\"secondary\">Fit</button> <label class=\"designer-search\">Find <input id=\"search\" type=\"search\" placeholder=\"app or event name\" data-testid=\"search\"></label></div><p id=\"designer-message\" class=\"flash ok\" role=\"status\" data-testid=\"designer-message\" hidden></p><div class=\"designer\"><div id=\"cy\" data-design=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"designer-bar\"><h1>Designer</h1><button type=\"button\" id=\"connect\" aria-pressed=\"false\" class=\"secondary\" data-testid=\"connect\">Connect: drag an event onto an app</button> <button type=\"button\" id=\"arrange\" class=\"secondary\" data-testid=\"arrange\">Auto-arrange</button> <button type=\"button\" id=\"fit\" class=\"secondary\">Fit</button> <label class=\"designer-search\">Find <input id=\"search\" type=\"search\" placeholder=\"app or event name\" data-testid=\"search\"></label> <button type=\"button\" id=\"new-app\" class=\"secondary\" data-testid=\"new-app\">New app</button> <button type=\"button\" id=\"new-event\" class=\"secondary\" data-testid=\"new-event\" disabled title=\"Select an app first\">New event in the selected app</button> <button type=\"button\" id=\"delete\" class=\"danger\" data-testid=\"delete\" disabled title=\"Select something first\">Delete selected</button></div><p id=\"designer-message\" class=\"flash ok\" role=\"status\" data-testid=\"designer-message\" hidden></p><div class=\"designer\"><div id=\"cy\" data-design=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(d.DataJSON)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 29, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 32, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" data-testid=\"canvas\" aria-label=\"Design graph: apps contain the events they own; arrows go from an event to each app that handles it\"></div><aside id=\"side\" class=\"panel\" hidden><strong data-side-title></strong> <iframe title=\"Editor\" loading=\"lazy\"></iframe></aside></div><section class=\"panel\" data-testid=\"live\"><h2>Live <span id=\"live-status\" class=\"badge\" data-state=\"connecting\" data-testid=\"live-status\">connecting</span></h2><p><button type=\"button\" id=\"live-pause\" class=\"secondary\" aria-pressed=\"false\">Pause the log</button> <button type=\"button\" id=\"live-freeze\" class=\"secondary\" aria-pressed=\"false\">Freeze the graph</button> <label class=\"designer-search\">Filter <input id=\"live-filter\" type=\"search\" placeholder=\"app, event or state\"></label></p><p id=\"live-counts\" class=\"muted\"></p><ol id=\"live-log\" class=\"live-log\" data-testid=\"live-log\" reversed></ol></section><section class=\"panel\"><h2>Lints</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" data-testid=\"canvas\" aria-label=\"Design graph: apps contain the events they own; arrows go from an event to each app that handles it\"></div><aside id=\"side\" class=\"panel\" hidden><strong data-side-title></strong> <button type=\"button\" id=\"side-close\" class=\"secondary\" aria-label=\"Close the editor\">×</button> <iframe title=\"Editor\" loading=\"lazy\"></iframe></aside></div><section class=\"panel\" data-testid=\"live\"><h2>Live <span id=\"live-status\" class=\"badge\" data-state=\"connecting\" data-testid=\"live-status\">connecting</span></h2><p><button type=\"button\" id=\"live-pause\" class=\"secondary\" aria-pressed=\"false\">Pause the log</button> <button type=\"button\" id=\"live-freeze\" class=\"secondary\" aria-pressed=\"false\">Freeze the graph</button> <label class=\"designer-search\">Filter <input id=\"live-filter\" type=\"search\" placeholder=\"app, event or state\"></label></p><p id=\"live-counts\" class=\"muted\"></p><ol id=\"live-log\" class=\"live-log\" data-testid=\"live-log\" reversed></ol></section><section class=\"panel\"><h2>Lints</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -91,7 +91,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var4 string
 				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(l.Code)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 52, Col: 27}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 55, Col: 27}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 				if templ_7745c5c3_Err != nil {
@@ -104,7 +104,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(l.Subject)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 52, Col: 49}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 55, Col: 49}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
@@ -117,7 +117,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(l.Message)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 52, Col: 73}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 55, Col: 73}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {

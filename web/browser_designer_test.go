@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -203,4 +204,42 @@ func TestBrowserDesignerDemoAndScale(t *testing.T) {
 	}
 	screenshot(t, ctx, "designer-200-apps")
 	t.Logf("200 apps, 1000 events: page load %s, graph built in %.0f ms, %.1f frames/s while panning", load.Round(time.Millisecond), layoutMs, fps)
+}
+
+// TestBrowserDesignerDeletesFromTheCanvas selects an arrow, deletes it
+// after confirming, and sees an app that others depend on refused with
+// the reason.
+func TestBrowserDesignerDeletesFromTheCanvas(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+	openDesigner(t, ctx, s.url)
+	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Mail:Stock.Reserved"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
+	do(t, ctx, "select the arrow", chromedp.MouseClickXY(mid.X, mid.Y))
+	waitJS(t, ctx, `designer.cy.getElementById("sub:Mail:Stock.Reserved").selected()`)
+	do(t, ctx, "delete it", chromedp.Click(chromedp.CSS(`[data-testid="delete"]`)))
+	waitJS(t, ctx, `!designer.hasEdge("sub:Mail:Stock.Reserved")`)
+	if code, _, _ := s.call("GET", "/api/v1/apps/Mail/subscriptions/Stock.Reserved", adminToken, ""); code != 404 {
+		t.Fatal("the deleted subscription is still in the API")
+	}
+	shop := evalPoint(t, ctx, `designer.padPos("app:Shop")`)
+	do(t, ctx, "select Shop", chromedp.MouseClickXY(shop.X, shop.Y))
+	waitJS(t, ctx, `designer.cy.getElementById("app:Shop").selected()`)
+	do(t, ctx, "try to delete Shop", chromedp.Click(chromedp.CSS(`[data-testid="delete"]`)))
+	waitJS(t, ctx, `document.querySelector('[data-testid="designer-message"]').textContent.includes("Stock")`)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.getElementById("app:Shop").length`)); n != 1 {
+		t.Fatal("a refused deletion removed the app from the canvas")
+	}
+	screenshot(t, ctx, "designer-delete-refused")
 }

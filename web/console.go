@@ -44,6 +44,7 @@ func (s *Server) consoleRoutes() {
 	g.POST("/apps/:app/keys/:id/revoke", s.keyRevoke)
 	g.GET("/apps/:app/events/:event", s.eventPage)
 	g.POST("/apps/:app/events/:event/trigger", s.eventTrigger)
+	g.POST("/apps/:app/events/:event/delete", s.eventDelete)
 	g.GET("/occurrences/:id", s.occurrenceRedirect)
 	g.GET("/traces/:id", s.tracePage)
 	g.GET("/dead", s.deadPage)
@@ -330,7 +331,7 @@ func (s *Server) appUpdate(c echo.Context) error {
 func (s *Server) appDelete(c echo.Context) error {
 	name := c.Param("app")
 	if err := s.eng.DeleteApp(c.Request().Context(), name, false); err != nil {
-		if errors.Is(err, fault.ErrConflict) {
+		if errors.Is(err, fault.ErrConflict) && !wantsJSON(c) {
 			all := fault.All(err)
 			p := s.page(c, name, "apps")
 			p.Flash, p.FlashKind = all[0].Message, "error"
@@ -547,4 +548,14 @@ func (s *Server) deliveryAction(c echo.Context) error {
 		return err
 	}
 	return back(c, "/dead", flash)
+}
+
+// eventDelete deletes an event; while other apps handle it the refusal
+// names them (delete their subscriptions first).
+func (s *Server) eventDelete(c echo.Context) error {
+	ref := eventRef(c)
+	if err := s.eng.DeleteEvent(c.Request().Context(), ref, false); err != nil {
+		return err
+	}
+	return back(c, "/apps/"+url.PathEscape(ref.App), "Deleted "+ref.String()+".")
 }

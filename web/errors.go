@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -110,6 +111,9 @@ func wire(e *fault.Error) apiError {
 // for what does not exist, the refusal's message for other refusals, and
 // for anything else a request id, never the error's text.
 func (s *Server) writeErrorPage(c echo.Context, err error) error {
+	if wantsJSON(c) {
+		return s.writeError(c, err)
+	}
 	p := s.page(c, "Error", "")
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
@@ -136,4 +140,10 @@ func (s *Server) writeErrorPage(c echo.Context, err error) error {
 	id := c.Response().Header().Get(echo.HeaderXRequestID)
 	s.log.Error("request failed", "request_id", id, "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
 	return s.render(c, http.StatusInternalServerError, templates.ServerError(p, id), nil)
+}
+
+// wantsJSON reports whether a console request comes from the page's own
+// script (fetch with Accept: application/json) rather than navigation.
+func wantsJSON(c echo.Context) bool {
+	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
 }

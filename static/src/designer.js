@@ -145,6 +145,34 @@ function start() {
     if (hit.hasClass("event")) highlight(cy, hit);
   });
 
+  // Create and delete from the canvas. Editors open beside the graph; a
+  // deletion asks first and redraws the design afterwards.
+  const selected = () => cy.$(":selected").filter((e) => e.isEdge() || e.hasClass("app") || e.hasClass("event"))[0];
+  cy.on("select unselect", () => {
+    const el = selected();
+    document.getElementById("delete").disabled = !el;
+    document.getElementById("new-event").disabled = !(el && el.hasClass("app"));
+  });
+  document.getElementById("new-app").addEventListener("click", () => openSide("/apps#create", "New app"));
+  document.getElementById("new-event").addEventListener("click", () => {
+    const el = selected();
+    if (el && el.hasClass("app")) openSide("/apps/" + el.data("name") + "/events/new", "New event in " + el.data("name"));
+  });
+  document.getElementById("side-close").addEventListener("click", () => { document.getElementById("side").hidden = true; cy.resize(); location.reload(); });
+  document.getElementById("delete").addEventListener("click", async () => {
+    const el = selected();
+    if (!el) return;
+    let url, what;
+    if (el.isEdge()) { url = `/apps/${el.data("app")}/subscriptions/${el.data("ref")}/delete`; what = `${el.data("app")}'s subscription to ${el.data("ref")}`; }
+    else if (el.hasClass("app")) { url = `/apps/${el.data("name")}/delete`; what = `the app ${el.data("name")} with its events and subscriptions`; }
+    else { const [app, name] = el.data("ref").split("."); url = `/apps/${app}/events/${name}/delete`; what = `the event ${el.data("ref")}`; }
+    if (!confirm(`Delete ${what}?`)) return;
+    const r = await fetch(url, { method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" } });
+    if (r.ok || r.redirected) { cy.remove(el.isNode() ? el.union(el.descendants()).union(el.connectedEdges()) : el); say("Deleted " + what + "."); return; }
+    const body = await r.json().catch(() => ({}));
+    say((body.error && body.error.message) || "The deletion was refused (" + r.status + ").", "error");
+  });
+
   window.designer = {
     cy,
     ready: true,
@@ -158,8 +186,8 @@ function start() {
     },
     // padPos is a point inside a compound app's padding, off its events.
     padPos(id) {
-      const n = cy.getElementById(id), box = cy.container().getBoundingClientRect(), b = n.renderedBoundingBox();
-      return { x: box.left + (b.x1 + b.x2) / 2, y: box.top + b.y2 - 6 };
+      const n = cy.getElementById(id), box = cy.container().getBoundingClientRect(), b = n.renderedBoundingBox({ includeLabels: false, includeOverlays: false });
+      return { x: box.left + b.x1 + 8, y: box.top + (b.y1 + b.y2) / 2 };
     },
     hasEdge(id) { return cy.getElementById(id).length > 0; },
     position(id) { return cy.getElementById(id).position(); },
@@ -190,15 +218,19 @@ function highlight(cy, node) {
 }
 
 function showSide(el) {
-  const side = document.getElementById("side");
   let href = "", label = "";
   if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = "Open " + el.data("name"); }
   else if (el.isNode()) { const [app, name] = el.data("ref").split("."); href = "/apps/" + app + "/events/" + name; label = "Open " + el.data("ref"); }
   else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = "Edit " + el.data("app") + " handling " + el.data("ref"); }
+  openSide(href, label);
+}
+
+function openSide(href, label) {
+  const side = document.getElementById("side");
   side.querySelector("[data-side-title]").textContent = label;
-  const frame = side.querySelector("iframe");
-  frame.src = href;
+  side.querySelector("iframe").src = href;
   side.hidden = false;
+  if (window.designer) window.designer.cy.resize();
 }
 
 function safeStart() {
