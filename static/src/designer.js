@@ -33,6 +33,9 @@ function elements(d) {
 }
 
 const style = [
+  // Labels too small to read are not drawn: a zoomed-out large design
+  // stays fluid, and zooming in brings them back.
+  { selector: "node, edge", style: { "min-zoomed-font-size": 8 } },
   { selector: "node.app", style: { "background-color": "data(color)", "background-opacity": 0.12, "border-color": "data(color)", "border-width": 2, label: "data(label)", "text-valign": "top", "font-weight": "bold", "font-size": 13, padding: 18, shape: "round-rectangle", "min-width": 90, "min-height": 50 } },
   { selector: "node.event", style: { "background-color": "#fff", "border-width": 2, "border-color": "#2563eb", label: "data(label)", "text-valign": "center", "font-size": 11, shape: "round-rectangle", width: "label", height: 26, padding: 8 } },
   { selector: "node.private", style: { "border-style": "dashed", "border-color": "#64748b" } },
