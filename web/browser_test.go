@@ -60,13 +60,7 @@ func newBrowser(t *testing.T) context.Context {
 // screenshot saves the page as an artifact for review (never committed).
 func screenshot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("ARTIFACTS_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	dir := artifactsDir(t)
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100 makes a PNG
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
@@ -74,6 +68,20 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// artifactsDir is where screenshots go: $ARTIFACTS_DIR, or artifacts/ at
+// the repository root (git-ignored).
+func artifactsDir(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("ARTIFACTS_DIR")
+	if dir == "" {
+		dir = filepath.Join("..", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
