@@ -61,17 +61,36 @@ function renderRecent(form) {
   });
 }
 
+// once reports whether el is seen here for the first time, so enhancing
+// a page again after an htmx swap never adds a second listener (htmx 4
+// fires htmx:after:swap on the replaced, detached element after an
+// outerHTML swap, so the whole document is enhanced again).
+function once(el, what) {
+  const key = "enhanced" + what;
+  if (el.dataset[key]) return false;
+  el.dataset[key] = "1";
+  return true;
+}
+
 function enhance(root) {
   for (const form of root.querySelectorAll("form[data-counters]")) {
+    if (!once(form, "Counters")) continue;
     form.addEventListener("input", () => updateCounters(form));
     form.addEventListener("submit", () => remember(form));
     updateCounters(form);
     renderRecent(form);
   }
   for (const form of root.querySelectorAll("form[data-confirm]")) {
+    if (!once(form, "Confirm")) continue;
     form.addEventListener("submit", e => { if (!confirm(form.dataset.confirm)) e.preventDefault(); });
   }
 }
 
 document.addEventListener("DOMContentLoaded", () => enhance(document));
-document.addEventListener("htmx:after:swap", e => enhance(e.target.parentElement || document));
+document.addEventListener("htmx:after:swap", e => enhance(e.target.isConnected ? e.target.parentElement || document : document));
+// A form sent again clears the notice of the last request that failed
+// (the server retargets a failed htmx request's notice to
+// #console-errors); a refreshing trace leaves it in place.
+document.addEventListener("htmx:before:request", e => {
+  if (e.target.closest?.("form")) document.getElementById("console-errors")?.replaceChildren();
+});

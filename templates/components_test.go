@@ -3,6 +3,7 @@ package templates_test
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,26 @@ func TestSignedOutLayoutHasNoNav(t *testing.T) {
 	d := doc(t, templates.SignIn(templates.Page{Title: "Sign in"}, "/apps", ""))
 	if d.Find("nav").Length() != 0 || d.Find(`input[name="next"]`).AttrOr("value", "") != "/apps" {
 		t.Fatal("sign-in page shows the nav or loses where to return")
+	}
+}
+
+func TestErrorNoticeShowsARefusalOrOnlyARequestID(t *testing.T) {
+	d := doc(t, templates.ErrorNotice("There is no event Shop.Audit.", ""))
+	if got := d.Find(`[data-testid="error-notice"]`).Text(); got != "There is no event Shop.Audit." || d.Find(`[data-testid="request-id"]`).Length() != 0 {
+		t.Fatalf("refusal notice = %q", got)
+	}
+	d = doc(t, templates.ErrorNotice("sql: database is closed", "req-42"))
+	if d.Find(`[data-testid="request-id"]`).Text() != "req-42" || strings.Contains(d.Text(), "sql") {
+		t.Fatalf("unknown-error notice = %q; want the request id and nothing else", d.Text())
+	}
+	if d.Find("header, nav, title").Length() != 0 {
+		t.Fatal("a notice is a fragment, not a page")
+	}
+}
+
+func TestErrorPageHeadingFitsTheRefusal(t *testing.T) {
+	d := doc(t, templates.ErrorPage(page, "Error", "Shop still handles Stock.Reserved."))
+	if d.Find("h1").Text() != "Error" || d.Find(`[data-testid="error-message"]`).Text() != "Shop still handles Stock.Reserved." || d.Find(`#console-errors`).Length() != 1 {
+		t.Fatal("the error page does not show its heading, its message and the errors region")
 	}
 }

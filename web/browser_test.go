@@ -228,7 +228,7 @@ func TestBrowserConsoleJourney(t *testing.T) {
 		chromedp.Navigate(s.url+"/history?trace=abc"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-trace"]`)),
 	)
-	do(t, ctx, "404 page", chromedp.Navigate(s.url+"/apps/Nope"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="not-found"]`)))
+	do(t, ctx, "404 page", chromedp.Navigate(s.url+"/apps/Nope"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-message"]`)))
 }
 
 func attr(t *testing.T, ctx context.Context, sel, name string) string {
@@ -360,5 +360,69 @@ func TestBrowserConsoleDesignsAnEventAndAFlow(t *testing.T) {
 	steps, _ := h["steps"].([]any)
 	if len(steps) != 1 || steps[0].(map[string]any)["message"] != "reserving {{ Qty }} of {{ Sku }}" {
 		t.Fatalf("subscription designed in the browser = %v", body)
+	}
+}
+
+// TestBrowserConsoleFailedHTMXRequestShowsANotice submits the trigger form
+// for an event deleted since the page loaded: htmx 4 swaps a 404 answer
+// like any other, so the server retargets a notice to the layout's errors
+// region and the form stays as it was, never a page inside the page.
+func TestBrowserConsoleFailedHTMXRequestShowsANotice(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	do(t, ctx, "event page with htmx",
+		chromedp.Navigate(s.url+"/apps/Shop/events/Audit"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trigger-form"]`)),
+	)
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!window.htmx`, chromedp.WithPollingTimeout(10*time.Second))); err != nil {
+		t.Fatalf("htmx did not load (run go generate ./static/...): %v", err)
+	}
+	if code, body, _ := s.call("DELETE", "/api/v1/apps/Shop/events/Audit", adminToken, ""); code != 204 {
+		t.Fatalf("delete event = %d %v", code, body)
+	}
+	do(t, ctx, "trigger the deleted event",
+		chromedp.Click(chromedp.CSS(`[data-testid="trigger-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#console-errors [data-testid="error-notice"]`)),
+	)
+	if got := text(t, ctx, `[data-testid="error-notice"]`); !strings.Contains(got, "Audit") {
+		t.Fatalf("notice = %q, want it to name the missing event", got)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("header.top").length + document.querySelectorAll("[data-testid=trigger-form]").length`)); n != 2 {
+		t.Fatalf("%d headers and trigger forms on the page, want one of each", n)
+	}
+	screenshot(t, ctx, "htmx-error-notice")
+}
+
+// TestBrowserConsoleNarrowWindow opens the main pages in a phone-sized
+// window: none may scroll sideways, and each is saved for review.
+func TestBrowserConsoleNarrowWindow(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	do(t, ctx, "narrow window", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	for _, pg := range []struct{ name, path, ready string }{
+		{"overview", "/overview", `[data-testid="count-apps"]`},
+		{"apps", "/apps", `[data-testid="create-app"]`},
+		{"app", "/apps/Shop", `[data-testid="app-events"]`},
+		{"event", "/apps/Shop/events/OrderPlaced", `[data-testid="trigger-form"]`},
+		{"history", "/history", `[data-testid="history-filter"]`},
+		{"dead-letters", "/dead", `h1`},
+	} {
+		do(t, ctx, pg.name, chromedp.Navigate(s.url+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)))
+		over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if over > 0 {
+			t.Errorf("%s scrolls sideways by %d px in a 390 px window", pg.path, over)
+		}
+		screenshot(t, ctx, "narrow-"+pg.name)
 	}
 }

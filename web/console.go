@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -59,14 +60,11 @@ func (s *Server) health(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// crossOrigin refuses cross-site form posts (the browser's Sec-Fetch-Site
-// and Origin headers), so another site cannot act with a signed-in user's
-// cookie.
-var crossOrigin = http.NewCrossOriginProtection()
-
+// sameOrigin refuses cross-site form posts (the browser's Sec-Fetch-Site
+// and Origin headers); safe methods pass.
 func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if err := crossOrigin.Check(c.Request()); err != nil {
+		if err := s.crossOrigin.Check(c.Request()); err != nil {
 			return echo.NewHTTPError(http.StatusForbidden, "cross-origin requests are refused; use the console's own pages")
 		}
 		return next(c)
@@ -79,13 +77,29 @@ func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		if s.sessions.valid(c.Request()) {
 			return next(c)
 		}
-		to := "/signin?next=" + url.QueryEscape(c.Request().URL.RequestURI())
-		if c.Request().Header.Get("HX-Request") == "true" {
+		to := "/signin?next=" + url.QueryEscape(returnPath(c))
+		if isHTMX(c) {
 			c.Response().Header().Set("HX-Redirect", to)
 			return c.NoContent(http.StatusUnauthorized)
 		}
 		return c.Redirect(http.StatusSeeOther, to)
 	}
+}
+
+// returnPath is where sign-in leads back to: the page the person was on.
+// A GET is that page; an htmx request or a form post is not, so the page
+// comes from HX-Current-URL or the Referer when they are this server's.
+func returnPath(c echo.Context) string {
+	r := c.Request()
+	if r.Method == http.MethodGet && !isHTMX(c) {
+		return r.URL.RequestURI()
+	}
+	for _, h := range []string{"HX-Current-URL", "Referer"} {
+		if u, err := url.Parse(r.Header.Get(h)); err == nil && u.Host == r.Host && u.Path != "" {
+			return u.RequestURI()
+		}
+	}
+	return "/"
 }
 
 // render writes a component after rendering it into a buffer, so a render
@@ -94,7 +108,7 @@ func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 func (s *Server) render(c echo.Context, status int, full, partial templ.Component) error {
 	c.Response().Header().Add("Vary", "HX-Request")
 	comp := full
-	if partial != nil && c.Request().Header.Get("HX-Request") == "true" {
+	if partial != nil && isHTMX(c) {
 		comp = partial
 	}
 	var buf bytes.Buffer
@@ -106,22 +120,40 @@ func (s *Server) render(c echo.Context, status int, full, partial templ.Componen
 
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 	p := templates.Page{Title: title, Nav: nav, SignedIn: s.sessions.valid(c.Request())}
-	if f := c.QueryParam("flash"); f != "" {
+	if f := takeFlash(c); f != "" {
 		p.Flash, p.FlashKind = f, "ok"
 	}
 	return p
 }
 
-// back redirects after a post (post/redirect/get), with a flash message.
+// flashCookie carries a post's outcome to the page it redirects to. A
+// cookie, not the URL: a link someone else wrote must not be able to put
+// words in the console's own status banner.
+const flashCookie = "eventloom_flash"
+
+// back redirects after a post (post/redirect/get), with a flash message
+// for the next page.
 func back(c echo.Context, to, flash string) error {
 	if flash != "" {
-		sep := "?"
-		if strings.Contains(to, "?") {
-			sep = "&"
-		}
-		to += sep + "flash=" + url.QueryEscape(flash)
+		c.SetCookie(&http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(flash)), Path: "/",
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request().TLS != nil,
+			MaxAge: 60}) // a minute: long enough for the redirect, short enough not to surprise later
 	}
 	return c.Redirect(http.StatusSeeOther, to)
+}
+
+// takeFlash reads the flash message and clears it, so it shows once.
+func takeFlash(c echo.Context) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request().TLS != nil, MaxAge: -1})
+	b, err := base64.RawURLEncoding.DecodeString(ck.Value)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
 
 // safeNext keeps a sign-in's return path on this server.

@@ -3,13 +3,11 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/fault"
-	"github.com/eventloom/eventloom/templates"
 )
 
 // apiError is one error on the wire: {"code","message","field"}.
@@ -105,45 +103,4 @@ func (s *Server) writeError(c echo.Context, err error) error {
 
 func wire(e *fault.Error) apiError {
 	return apiError{Code: e.Code, Message: e.Message, Field: e.Field, Refs: e.Refs}
-}
-
-// writeErrorPage answers a console request that failed with a page: 404
-// for what does not exist, the refusal's message for other refusals, and
-// for anything else a request id, never the error's text.
-func (s *Server) writeErrorPage(c echo.Context, err error) error {
-	if wantsJSON(c) {
-		return s.writeError(c, err)
-	}
-	p := s.page(c, "Error", "")
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		if he.Code == http.StatusNotFound {
-			p.Title = "Not found"
-			return s.render(c, http.StatusNotFound, templates.NotFound(p, "There is no page at "+c.Request().URL.Path+"."), nil)
-		}
-		msg, _ := he.Message.(string)
-		p.Flash, p.FlashKind = msg, "error"
-		return s.render(c, he.Code, templates.NotFound(p, msg), nil)
-	}
-	var br *badRequest
-	if errors.As(err, &br) {
-		p.Title = "Bad request"
-		return s.render(c, http.StatusBadRequest, templates.NotFound(p, br.message), nil)
-	}
-	if all := fault.All(err); len(all) > 0 {
-		status := statusOf(all[0].Kind)
-		if status == http.StatusNotFound {
-			p.Title = "Not found"
-		}
-		return s.render(c, status, templates.NotFound(p, all[0].Message), nil)
-	}
-	id := c.Response().Header().Get(echo.HeaderXRequestID)
-	s.log.Error("request failed", "request_id", id, "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
-	return s.render(c, http.StatusInternalServerError, templates.ServerError(p, id), nil)
-}
-
-// wantsJSON reports whether a console request comes from the page's own
-// script (fetch with Accept: application/json) rather than navigation.
-func wantsJSON(c echo.Context) bool {
-	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
 }

@@ -37,6 +37,9 @@ type Server struct {
 	echo     *echo.Echo
 	hub      *Hub
 	sessions *sessions
+	// crossOrigin refuses cross-site console posts (Sec-Fetch-Site and
+	// Origin), so another site cannot act with a signed-in user's cookie.
+	crossOrigin *http.CrossOriginProtection
 	// done is closed by Close: live streams end, the hub stops.
 	done      chan struct{}
 	stopHub   context.CancelFunc
@@ -53,6 +56,7 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
 	s.sessions = newSessions(cfg.Engine.Now)
+	s.crossOrigin = http.NewCrossOriginProtection()
 	hubCtx, stop := context.WithCancel(context.Background())
 	s.stopHub = stop
 	go s.hub.Run(hubCtx)
