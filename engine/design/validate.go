@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"unicode/utf8"
 
 	"github.com/eventloom/eventloom/engine/fault"
 )
@@ -12,7 +13,9 @@ import (
 // graph labels and URLs.
 const MaxNameLength = 64
 
-// MaxDescriptionLength bounds descriptions, the same as a Text parameter.
+// MaxDescriptionLength bounds the descriptions of apps, events and
+// parameters, in characters (Unicode code points), the same as a Text
+// parameter.
 const MaxDescriptionLength = 2000
 
 var (
@@ -26,8 +29,8 @@ func CheckName(field, name string) *fault.Error {
 	switch {
 	case name == "":
 		return fault.Field(field, "required", "a name is required")
-	case len(name) > MaxNameLength:
-		return fault.Field(field, "too_long", fmt.Sprintf("%q is %d characters; names are at most %d", name, len(name), MaxNameLength))
+	case utf8.RuneCountInString(name) > MaxNameLength:
+		return fault.Field(field, "too_long", fmt.Sprintf("%q is %d characters; names are at most %d", name, utf8.RuneCountInString(name), MaxNameLength))
 	case !namePattern.MatchString(name):
 		return fault.Field(field, "invalid_name", fmt.Sprintf("%q is not an identifier: start with a letter and use only letters, digits and _ (e.g. OnPurchaseStarted)", name))
 	}
@@ -40,8 +43,8 @@ func (a App) Check() fault.List {
 	if e := CheckName("name", a.Name); e != nil {
 		errs = append(errs, e)
 	}
-	if len(a.Description) > MaxDescriptionLength {
-		errs = append(errs, fault.Field("description", "too_long", fmt.Sprintf("the description is %d characters; at most %d", len(a.Description), MaxDescriptionLength)))
+	if e := checkDescription("description", a.Description); e != nil {
+		errs = append(errs, e)
 	}
 	if a.Color != "" && !colorPattern.MatchString(a.Color) {
 		errs = append(errs, fault.Field("color", "invalid_color", fmt.Sprintf("%q is not a colour; use #rrggbb, e.g. #3b82f6", a.Color)))
@@ -64,8 +67,8 @@ func (e Event) Check() fault.List {
 	if x := CheckName("name", e.Name); x != nil {
 		errs = append(errs, x)
 	}
-	if len(e.Description) > MaxDescriptionLength {
-		errs = append(errs, fault.Field("description", "too_long", fmt.Sprintf("the description is %d characters; at most %d", len(e.Description), MaxDescriptionLength)))
+	if x := checkDescription("description", e.Description); x != nil {
+		errs = append(errs, x)
 	}
 	seen := map[string]bool{}
 	for i, p := range e.Parameters {
@@ -79,8 +82,21 @@ func (e Event) Check() fault.List {
 		if !p.Type.Valid() {
 			errs = append(errs, fault.Field(field+".type", "invalid_type", fmt.Sprintf("%q is not a parameter type; use one of %v", p.Type, ParamTypes())))
 		}
+		if x := checkDescription(field+".description", p.Description); x != nil {
+			errs = append(errs, x)
+		}
 	}
 	return errs
+}
+
+// checkDescription refuses a description longer than MaxDescriptionLength
+// characters; it counts characters, not bytes, as the Text check of package
+// payload does, so a description in any script gets the same room.
+func checkDescription(field, s string) *fault.Error {
+	if n := utf8.RuneCountInString(s); n > MaxDescriptionLength {
+		return fault.Field(field, "too_long", fmt.Sprintf("the description is %d characters; at most %d", n, MaxDescriptionLength))
+	}
+	return nil
 }
 
 // Check refuses a handler whose structure is wrong. Expressions are checked
