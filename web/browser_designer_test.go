@@ -102,8 +102,11 @@ func TestBrowserDesignerDragSubscribes(t *testing.T) {
 	from = evalPoint(t, ctx, `designer.pagePos("event:Shop.Placed")`)
 	to = evalPoint(t, ctx, `designer.pagePos("app:Mail")`)
 	do(t, ctx, "drag Placed onto Mail", drag(from, to))
-	waitJS(t, ctx, `designer.hasEdge("sub:Mail:Shop.Placed")`)
-	do(t, ctx, "confirmation", chromedp.WaitVisible(chromedp.CSS(`[data-testid="designer-message"]`)))
+	// The edge shows at once, dotted; the message changes once it is stored.
+	waitJS(t, ctx, `designer.hasEdge("sub:Mail:Shop.Placed") && document.querySelector('[data-testid="designer-message"]').textContent.includes("now handles")`)
+	if saving, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.cy.getElementById("sub:Mail:Shop.Placed").hasClass("saving")`)); saving {
+		t.Fatal("the stored subscription's edge is still drawn as saving")
+	}
 	if code, body, _ := s.call("GET", "/api/v1/apps/Mail/subscriptions/Shop.Placed", adminToken, ""); code != 200 {
 		t.Fatalf("the dragged subscription is not in the API: %d %v", code, body)
 	}

@@ -42,6 +42,7 @@ const style = [
   { selector: "node.lint", style: { "underlay-color": "#f59e0b", "underlay-opacity": 0.35, "underlay-padding": 4 } },
   { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 2, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", label: "data(label)", "font-size": 10, "text-background-color": "#fff", "text-background-opacity": 1 } },
   { selector: "edge.paused", style: { "line-style": "dashed" } },
+  { selector: "edge.saving", style: { "line-style": "dotted", opacity: 0.6 } },
   { selector: ".faded", style: { opacity: 0.2 } },
   { selector: ".highlight", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "border-color": "#2563eb", "border-width": 3 } },
   { selector: ":selected", style: { "border-color": "#f59e0b", "border-width": 3 } },
@@ -113,7 +114,12 @@ function start() {
   cy.on("ehstart ehstop ehcancel ehhoverover ehhoverout", (ev) => { if (window.designer) window.designer.gesture = ev.type; });
   cy.on("ehcomplete", async (ev, source, target, added) => {
     const app = target.data("name"), ref = source.data("ref");
+    // Dotted until the server has stored it, so nobody edits an edge
+    // that may yet be refused.
+    added.addClass("saving");
+    say("Subscribing " + app + " to " + ref + "…", "info");
     const r = await post("/designer/subscribe", { app, event: ref });
+    added.removeClass("saving");
     if (!r.ok) {
       cy.remove(added);
       say((r.body.error && r.body.error.message) || "The subscription was refused.", "error");
