@@ -73,6 +73,8 @@ function once(el, what) {
 }
 
 function enhance(root) {
+  followTraces(root);
+  closeFinishedTraces();
   for (const form of root.querySelectorAll("form[data-counters]")) {
     if (!once(form, "Counters")) continue;
     form.addEventListener("input", () => updateCounters(form));
@@ -82,7 +84,58 @@ function enhance(root) {
   }
   for (const form of root.querySelectorAll("form[data-confirm]")) {
     if (!once(form, "Confirm")) continue;
+    // A form htmx sends (one in the designer's side panel) is asked by
+    // htmx: a listener here could not stop htmx's own submit handler.
+    if (form.closest("[hx-boost\\:inherited]")) { form.setAttribute("hx-confirm", form.dataset.confirm); continue; }
     form.addEventListener("submit", e => { if (!confirm(form.dataset.confirm)) e.preventDefault(); });
+  }
+}
+
+// A running trace follows its chain: one websocket per trace, filtered to
+// it by the server, asks the tree to refresh when a note of the chain
+// arrives. The tree is replaced on each refresh, so the socket looks it up
+// by id; once a refresh shows the chain finished, the socket closes.
+const traceSockets = new Map();
+window.traceLive = { notes: 0, refreshes: 0 };
+
+function followTraces(root) {
+  for (const tree of root.querySelectorAll("[data-live-trace]")) {
+    const id = tree.dataset.liveTrace;
+    if (traceSockets.has(id)) continue;
+    openTraceSocket(id, 500);
+  }
+}
+
+function treeOf(id) {
+  return document.querySelector(`[data-live-trace="${id}"]`);
+}
+
+function openTraceSocket(id, backoff) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${proto}//${location.host}/live?trace=${encodeURIComponent(id)}`);
+  traceSockets.set(id, ws);
+  ws.onopen = () => { backoff = 500; refreshTrace(id); }; // catch up on what happened before
+  ws.onmessage = (m) => {
+    if (JSON.parse(m.data).note) { window.traceLive.notes++; refreshTrace(id); }
+  };
+  ws.onclose = () => {
+    if (traceSockets.get(id) !== ws) return;
+    traceSockets.delete(id);
+    if (treeOf(id)) setTimeout(() => { if (treeOf(id) && !traceSockets.has(id)) openTraceSocket(id, Math.min(backoff * 2, 10000)); }, backoff);
+  };
+}
+
+function refreshTrace(id) {
+  const tree = treeOf(id);
+  if (!tree) { traceSockets.get(id)?.close(); return; }
+  window.traceLive.refreshes++;
+  tree.dispatchEvent(new CustomEvent("trace-changed"));
+}
+
+// After a refresh: a trace no longer running (or gone) needs no socket.
+function closeFinishedTraces() {
+  for (const [id, ws] of traceSockets) {
+    if (!treeOf(id)) { traceSockets.delete(id); ws.close(); }
   }
 }
 

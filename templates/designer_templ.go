@@ -22,6 +22,15 @@ type LintRow struct {
 	Code, Subject, Message string
 }
 
+// sideBoost makes links and forms in the side panel load into the panel:
+// the page's main content (without its errors region), no history entry,
+// the tab's title kept.
+const sideBoost = `{"target":"#side-body","select":"main > :not(#console-errors)","swap":"innerHTML ignoreTitle:true","push":"false"}`
+
+// liveStates are the states a live log line can show, in the order they
+// happen to a delivery.
+var liveStates = []string{"triggered", "started", "succeeded", "failed", "dead", "retried", "replayed", "discarded", "logged"}
+
 // Designer is the console's home: the architecture as an editable graph.
 func Designer(p Page, d DesignerProps) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -63,72 +72,121 @@ func Designer(p Page, d DesignerProps) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(d.DataJSON)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 32, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 41, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" data-testid=\"canvas\" aria-label=\"Design graph: apps contain the events they own; arrows go from an event to each app that handles it\"></div><aside id=\"side\" class=\"panel\" hidden><strong data-side-title></strong> <button type=\"button\" id=\"side-close\" class=\"secondary\" aria-label=\"Close the editor\">×</button> <iframe title=\"Editor\" loading=\"lazy\"></iframe></aside></div><section class=\"panel\" data-testid=\"live\"><h2>Live <span id=\"live-status\" class=\"badge\" data-state=\"connecting\" data-testid=\"live-status\">connecting</span></h2><p><button type=\"button\" id=\"live-pause\" class=\"secondary\" aria-pressed=\"false\">Pause the log</button> <button type=\"button\" id=\"live-freeze\" class=\"secondary\" aria-pressed=\"false\">Freeze the graph</button> <label class=\"designer-search\">Filter <input id=\"live-filter\" type=\"search\" placeholder=\"app, event or state\"></label></p><p id=\"live-counts\" class=\"muted\"></p><ol id=\"live-log\" class=\"live-log\" data-testid=\"live-log\" reversed></ol></section><section class=\"panel\"><h2>Lints</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" data-testid=\"canvas\" aria-label=\"Design graph: apps contain the events they own; arrows go from an event to each app that handles it\"></div><aside id=\"side\" class=\"panel side\" hidden aria-labelledby=\"side-title\" data-testid=\"side\"><div class=\"side-head\"><strong id=\"side-title\" data-side-title></strong> <a id=\"side-page\" href=\"/\" class=\"muted\" target=\"_blank\" rel=\"noopener\">open as a page</a> <button type=\"button\" id=\"side-close\" class=\"secondary\" aria-label=\"Close the editor\" data-testid=\"side-close\">×</button></div><div id=\"side-errors\" aria-live=\"assertive\" data-testid=\"side-errors\"></div><!-- The console's own pages, loaded by htmx: links and forms inside stay in the panel. --><div id=\"side-body\" data-testid=\"side-body\" hx-boost:inherited=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if len(d.Lints) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<p class=\"muted\">Nothing to look at: every event is handled, every app handles something, no chain loops.</p>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
+			var templ_7745c5c3_Var4 string
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(sideBoost)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 50, Col: 78}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<ul data-testid=\"lints\">")
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, l := range d.Lints {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<li data-code=\"")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var4 string
-				templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(l.Code)
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 55, Col: 27}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "\"><strong>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"></div></aside></div><section class=\"panel\" data-testid=\"live\"><h2>Live <span id=\"live-status\" class=\"badge\" data-state=\"connecting\" data-testid=\"live-status\">connecting</span></h2><p><button type=\"button\" id=\"live-pause\" class=\"secondary\" aria-pressed=\"false\">Pause the log</button> <button type=\"button\" id=\"live-freeze\" class=\"secondary\" aria-pressed=\"false\">Freeze the graph</button></p><p class=\"live-filters\">Show <label><span class=\"sr-only\">App</span><select id=\"live-app\" data-testid=\"live-app\"><option value=\"\">every app</option></select></label> <label><span class=\"sr-only\">Event</span><select id=\"live-event\" data-testid=\"live-event\"><option value=\"\">every event</option></select></label> <label><span class=\"sr-only\">State</span> <select id=\"live-state\" data-testid=\"live-state\"><option value=\"\">every state</option> ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			for _, st := range liveStates {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<option value=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var5 string
-				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(l.Subject)
+				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(st)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 55, Col: 49}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 68, Col: 25}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</strong>: ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var6 string
-				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(l.Message)
+				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(st)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 55, Col: 73}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 68, Col: 32}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, "</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</option>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "</ul><p class=\"muted\">No canvas? The designer's script is built from npm: run <code>npm ci --ignore-scripts &amp;&amp; go generate ./static/...</code>.</p></section><script src=\"/static/dist/designer.js\" defer></script>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</select></label></p><p id=\"live-counts\" class=\"muted\"></p><ol id=\"live-log\" class=\"live-log\" data-testid=\"live-log\" reversed></ol></section><section class=\"panel\"><h2>Lints</h2><p class=\"muted\" data-testid=\"no-lints\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if len(d.Lints) > 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " hidden")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, ">Nothing to look at: every event is handled, every app handles something, no chain loops.</p><ul data-testid=\"lints\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			for _, l := range d.Lints {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<li data-code=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var7 string
+				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(l.Code)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 81, Col: 27}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\"><strong>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var8 string
+				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(l.Subject)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 81, Col: 49}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</strong>: ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var9 string
+				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(l.Message)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 81, Col: 73}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</li>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</ul><p class=\"muted\">No canvas? The designer's script is built from npm: run <code>npm ci --ignore-scripts &amp;&amp; go generate ./static/...</code>.</p></section><script src=\"/static/dist/designer.js\" defer></script>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

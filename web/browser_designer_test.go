@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/input"
-	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -237,15 +236,7 @@ func TestBrowserDesignerDeletesFromTheCanvas(t *testing.T) {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
-	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
-	go func() {
-		for _, err := range dialogs {
-			if err != nil {
-				return
-			}
-			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
-		}
-	}()
+	acceptDialogs(ctx)
 	openDesigner(t, ctx, s.url)
 	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Mail:Stock.Reserved"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
 	do(t, ctx, "select the arrow", chromedp.MouseClickXY(mid.X, mid.Y))

@@ -2,6 +2,8 @@ package web_test
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -11,18 +13,26 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 )
 
-// TestBrowserLiveFollowsAChain opens the designer, triggers an event over
-// the API and checks the page received the occurrence and every delivery
-// of its chain in causal order (the live log) and drew their states on
-// the graph (the edges' classes).
-func TestBrowserLiveFollowsAChain(t *testing.T) {
+// openLiveDesigner imports a design, opens the designer signed in and
+// waits for its live stream to connect.
+func openLiveDesigner(t *testing.T, doc string) (*apiServer, context.Context) {
+	t.Helper()
 	s := newAPIServer(t, engine.Config{})
-	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, doc); code != 200 {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
 	openDesigner(t, ctx, s.url)
 	waitJS(t, ctx, `document.getElementById("live-status").dataset.state === "connected"`)
+	return s, ctx
+}
+
+// TestBrowserLiveFollowsAChain opens the designer, triggers an event over
+// the API and checks the page received the occurrence and every delivery
+// of its chain in causal order (the live log) and drew their states on
+// the graph (the edges' classes).
+func TestBrowserLiveFollowsAChain(t *testing.T) {
+	s, ctx := openLiveDesigner(t, shopDesign)
 	if code, _, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-1","Qty":1}`); code != 202 {
 		t.Fatal("trigger failed")
 	}
@@ -36,10 +46,57 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 	if strings.Join(lines, ", ") != strings.Join(want, ", ") {
 		t.Fatalf("live log %q, want %q", lines, want)
 	}
+	// Each delivery sent a token along its edge, and the edge showed it
+	// running, then succeeded; the occurrences pulsed their events.
+	trail, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`designerLive.trail`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pos := func(s string) int { return slices.Index(trail, s) }
 	for _, id := range []string{"sub:Stock:Shop.OrderPlaced", "sub:Mail:Stock.Reserved"} {
-		waitJS(t, ctx, `designer.cy.getElementById("`+id+`").hasClass("succeeded")`)
+		if r, ok := pos("running "+id), pos("succeeded "+id); r < 0 || ok < r {
+			t.Fatalf("%s: running at %d, succeeded at %d in %q", id, r, ok, trail)
+		}
+		if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designerLive.animated["`+id+`"] || 0`)); n != 1 {
+			t.Fatalf("%s carried %d tokens, want 1", id, n)
+		}
+	}
+	if p1, p2 := pos("pulse event:Shop.OrderPlaced"), pos("pulse event:Stock.Reserved"); p1 < 0 || p2 < p1 || pos("running sub:Mail:Stock.Reserved") < p2 {
+		t.Fatalf("the events did not pulse in causal order: %q", trail)
 	}
 	screenshot(t, ctx, "live")
+
+	// The log's filters hide what does not match, and show it again.
+	do(t, ctx, "filter by state", chromedp.SetValue(chromedp.CSS(`[data-testid="live-state"]`), "succeeded"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="live-state"]').dispatchEvent(new Event("change"))`))
+	shown := func() []string {
+		got, _ := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#live-log li:not([hidden])")].map(li => li.dataset.state + " " + li.dataset.app)`))
+		return got
+	}
+	if got := shown(); strings.Join(got, ", ") != "succeeded Mail, succeeded Stock" {
+		t.Fatalf("filtered by succeeded, the log shows %q", got)
+	}
+	do(t, ctx, "filter by app", chromedp.SetValue(chromedp.CSS(`[data-testid="live-state"]`), ""),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="live-state"]').dispatchEvent(new Event("change"))`),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="live-app"]`), "Mail"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="live-app"]').dispatchEvent(new Event("change"))`))
+	for _, l := range shown() {
+		if !strings.HasSuffix(l, " Mail") && !strings.HasPrefix(l, "logged") {
+			t.Fatalf("filtered by Mail, the log shows %q", shown())
+		}
+	}
+
+	// Frozen, the graph stops while the log and the counts go on.
+	do(t, ctx, "freeze", chromedp.Click(chromedp.CSS(`#live-freeze`)))
+	before, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#live-log li").length`))
+	if code, _, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-2","Qty":1}`); code != 202 {
+		t.Fatal("trigger failed")
+	}
+	waitJS(t, ctx, `document.querySelectorAll("#live-log li").length >= `+strconv.Itoa(before+6))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designerLive.animated["sub:Stock:Shop.OrderPlaced"]`)); n != 1 {
+		t.Fatalf("a frozen graph animated: %d tokens", n)
+	}
+	do(t, ctx, "unfreeze", chromedp.Click(chromedp.CSS(`#live-freeze`)))
 
 	// Hundreds a second: single animations give way to rates and heat.
 	// Rates need a reading before the burst to compare with.
@@ -50,5 +107,56 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 		}
 	}
 	waitJS(t, ctx, `document.getElementById("cy").dataset.mode === "aggregate" && designer.cy.nodes(".hot").length > 0`)
+	// Numbers, not only colour: the event's rate, on the graph.
+	waitJS(t, ctx, `/\d+(\.\d)?\/s/.test(designer.cy.getElementById("event:Shop.OrderPlaced").data("label"))`)
 	screenshot(t, ctx, "live-aggregate")
+}
+
+// slowChain is shopDesign with waits in both handlers, so a chain runs
+// long enough to be watched while it unfolds.
+const slowChain = `{
+ "apps":[{"name":"Shop"},{"name":"Stock"},{"name":"Mail"}],
+ "events":[
+  {"app":"Shop","name":"OrderPlaced","public":true,"parameters":[{"name":"Sku","type":"Text","mandatory":true}]},
+  {"app":"Stock","name":"Reserved","public":true,"parameters":[{"name":"Sku","type":"Text","mandatory":true}]}
+ ],
+ "subscriptions":[
+  {"app":"Stock","event":"Shop.OrderPlaced","enabled":true,"handler":{"kind":"flow","steps":[
+    {"type":"wait","duration":"700ms"},
+    {"type":"trigger","event":"Reserved","parameters":{"Sku":"Sku"}}]}},
+  {"app":"Mail","event":"Stock.Reserved","enabled":true,"handler":{"kind":"flow","steps":[
+    {"type":"wait","duration":"700ms"},
+    {"type":"log","message":"mail about {{ Sku }}"}]}}
+ ]}`
+
+// TestBrowserLiveTracePage opens the trace of a chain that is still
+// running and sees it grow to its end without reloading, pushed by the
+// live stream rather than polled.
+func TestBrowserLiveTracePage(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, slowChain); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	code, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-1"}`)
+	if code != 202 {
+		t.Fatalf("trigger = %d %v", code, body)
+	}
+	trace := strconv.FormatInt(int64(body["traceId"].(float64)), 10)
+	do(t, ctx, "open the trace", chromedp.Navigate(s.url+"/traces/"+trace),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-tree"][data-running="true"]`)))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
+		t.Fatal(err)
+	}
+	if has, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="trace-delivery-Mail"]')`)); has {
+		t.Fatal("Mail's delivery is on the page before Stock's wait ended; the chain is too fast to watch")
+	}
+	do(t, ctx, "watch it end", chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-delivery-Mail"][data-status="succeeded"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-tree"][data-running="false"]`)))
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && traceLive.notes >= 4`)); !ok {
+		n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`traceLive.notes`))
+		t.Fatalf("the page reloaded, or heard %d notes of the chain (want the occurrences and deliveries)", n)
+	}
+	screenshot(t, ctx, "trace-live")
 }

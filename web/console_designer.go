@@ -42,11 +42,13 @@ type designerSub struct {
 	Paused bool   `json:"paused"`
 }
 
-func (s *Server) designerPage(c echo.Context) error {
+// designerData gathers what the canvas draws from the engine's current
+// design, saved layout and lints.
+func (s *Server) designerData(c echo.Context) (designerData, error) {
 	d := s.eng.Design()
 	pos, err := s.eng.Layout(c.Request().Context())
 	if err != nil {
-		return err
+		return designerData{}, err
 	}
 	data := designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: map[string][]string{},
 		Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}}
@@ -65,6 +67,14 @@ func (s *Server) designerPage(c echo.Context) error {
 			}
 		}
 	}
+	return data, nil
+}
+
+func (s *Server) designerPage(c echo.Context) error {
+	data, err := s.designerData(c)
+	if err != nil {
+		return err
+	}
 	b, err := json.Marshal(data)
 	if err != nil {
 		return err
@@ -74,6 +84,16 @@ func (s *Server) designerPage(c echo.Context) error {
 		props.Lints = append(props.Lints, templates.LintRow{Code: l.Code, Subject: l.Subject, Message: l.Message})
 	}
 	return s.render(c, http.StatusOK, templates.Designer(s.page(c, "Designer", "designer"), props), nil)
+}
+
+// designerDataJSON is the canvas's document again, for redrawing after an
+// edit made in the side panel without reloading the page.
+func (s *Server) designerDataJSON(c echo.Context) error {
+	data, err := s.designerData(c)
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	return c.JSON(http.StatusOK, data)
 }
 
 // designerSubscribe is the canvas's drag from an event onto an app: it

@@ -17,6 +17,19 @@ import (
 // being refreshed.
 const errorsRegion = "#console-errors"
 
+// sideErrorsRegion is the designer's side panel's own errors region: a
+// request made from the panel (its htmx target is the panel's body) shows
+// its failure there, next to the form that failed.
+const sideErrorsRegion = "#side-errors"
+
+// errorsRegionOf is where an htmx request's failure goes.
+func errorsRegionOf(c echo.Context) string {
+	if strings.HasSuffix(c.Request().Header.Get("HX-Target"), "#side-body") {
+		return sideErrorsRegion
+	}
+	return errorsRegion
+}
+
 // consoleFailure is what the console tells a person about a failed request:
 // the status, a title, and either a refusal's own message or, for an error
 // nobody can act on, only a request id.
@@ -66,8 +79,11 @@ func (s *Server) writeErrorPage(c echo.Context, err error) error {
 	f := s.failure(c, err)
 	if isHTMX(c) {
 		h := c.Response().Header()
-		h.Set("HX-Retarget", errorsRegion)
+		h.Set("HX-Retarget", errorsRegionOf(c))
 		h.Set("HX-Reswap", "innerHTML")
+		// The request may select part of a page (the side panel does):
+		// the notice is what to take from this answer.
+		h.Set("HX-Reselect", `[data-testid="error-notice"]`)
 		notice := templates.ErrorNotice(f.message, f.requestID)
 		return s.render(c, f.status, notice, notice)
 	}

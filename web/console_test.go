@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -197,6 +198,63 @@ func TestConsoleErrorsFullPageAndHTMX(t *testing.T) {
 	}
 	if doc.Find("header, nav, title").Length() != 0 || doc.Find(`[data-testid="error-notice"]`).Length() != 1 {
 		t.Fatal("the htmx error answer is not a bare notice")
+	}
+}
+
+// TestConsoleSidePanelErrorsStayInThePanel: a request made from the
+// designer's side panel (its htmx target) gets its notice in the panel's
+// own errors region, selected whole from the answer.
+func TestConsoleSidePanelErrorsStayInThePanel(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	c := newConsoleClient(t, s.url, http.DefaultClient)
+	c.signIn()
+	resp, doc := c.send("GET", "/traces/424242", nil, map[string]string{"HX-Request": "true", "HX-Target": "div#side-body"})
+	if resp.StatusCode != http.StatusNotFound || resp.Header.Get("HX-Retarget") != "#side-errors" || resp.Header.Get("HX-Reselect") != `[data-testid="error-notice"]` {
+		t.Fatalf("panel request = %d retarget %q reselect %q", resp.StatusCode, resp.Header.Get("HX-Retarget"), resp.Header.Get("HX-Reselect"))
+	}
+	if doc.Find(`[data-testid="error-notice"]`).Length() != 1 {
+		t.Fatal("no notice in the answer")
+	}
+}
+
+// TestConsoleDesignerData is what the canvas redraws from after an edit
+// in the side panel: the same document the page embeds.
+func TestConsoleDesignerData(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	c := newConsoleClient(t, s.url, http.DefaultClient)
+	c.signIn()
+	req, _ := http.NewRequest("GET", s.url+"/designer/data", nil)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var data struct {
+		Apps          []struct{ Name string }
+		Events        []struct{ App, Name string }
+		Subscriptions []struct{ App, Event, Kind string }
+		Flows         map[string][]string
+		Lints         []struct{ Code, Subject string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&data); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("designer data = %d %v", resp.StatusCode, err)
+	}
+	if len(data.Apps) != 3 || len(data.Events) != 3 || len(data.Subscriptions) != 2 {
+		t.Fatalf("designer data = %+v", data)
+	}
+	if got := data.Flows["Stock:Shop.OrderPlaced"]; len(got) != 1 || got[0] != "Stock.Reserved" {
+		t.Fatalf("flows = %v; want Stock's flow to trigger Stock.Reserved", data.Flows)
+	}
+	if len(data.Lints) == 0 || data.Lints[0].Subject == "" {
+		t.Fatalf("lints = %v; Shop.Audit is handled by nobody", data.Lints)
+	}
+	// Signed out, it is not served.
+	anon := newConsoleClient(t, s.url, http.DefaultClient)
+	if r, _ := anon.send("GET", "/designer/data", nil, nil); r.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signed-out designer data = %d, want a redirect to sign in", r.StatusCode)
 	}
 }
 

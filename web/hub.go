@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -72,9 +73,12 @@ type Counts struct {
 	Triggered map[string]uint64 `json:"triggered"`
 	// Apps counts delivery outcomes per handling app.
 	Apps map[string]*AppCounts `json:"apps"`
+	// Subs counts delivery outcomes per subscription, keyed
+	// "App:Producer.Event" (the designer's edges).
+	Subs map[string]*AppCounts `json:"subs"`
 }
 
-// AppCounts are one app's delivery totals.
+// AppCounts are the delivery totals of one app or one subscription.
 type AppCounts struct {
 	Started   uint64 `json:"started"`
 	Succeeded uint64 `json:"succeeded"`
@@ -90,12 +94,21 @@ func (h *Hub) count(n *notify.Note) {
 		h.counts.Triggered[n.Event]++
 		return
 	}
-	a := h.counts.Apps[n.App]
+	counter(h.counts.Apps, n.App).add(n.Kind)
+	counter(h.counts.Subs, n.App+":"+n.Event).add(n.Kind)
+}
+
+func counter(m map[string]*AppCounts, key string) *AppCounts {
+	a := m[key]
 	if a == nil {
 		a = &AppCounts{}
-		h.counts.Apps[n.App] = a
+		m[key] = a
 	}
-	switch n.Kind {
+	return a
+}
+
+func (a *AppCounts) add(k notify.Kind) {
+	switch k {
 	case notify.DeliveryStarted:
 		a.Started++
 	case notify.DeliverySucceeded:
@@ -107,25 +120,26 @@ func (h *Hub) count(n *notify.Note) {
 	}
 }
 
+func cloneCounts(m map[string]*AppCounts) map[string]*AppCounts {
+	out := make(map[string]*AppCounts, len(m))
+	for k, v := range m {
+		c := *v
+		out[k] = &c
+	}
+	return out
+}
+
 // Counts returns a copy of the totals.
 func (h *Hub) Counts() Counts {
 	h.countMu.Lock()
 	defer h.countMu.Unlock()
-	out := Counts{Triggered: make(map[string]uint64, len(h.counts.Triggered)), Apps: make(map[string]*AppCounts, len(h.counts.Apps))}
-	for k, v := range h.counts.Triggered {
-		out.Triggered[k] = v
-	}
-	for k, v := range h.counts.Apps {
-		c := *v
-		out.Apps[k] = &c
-	}
-	return out
+	return Counts{Triggered: maps.Clone(h.counts.Triggered), Apps: cloneCounts(h.counts.Apps), Subs: cloneCounts(h.counts.Subs)}
 }
 
 // NewHub returns a hub listening on bus from now on; Run relays what it
 // hears to the viewers.
 func NewHub(bus *notify.Bus) *Hub {
-	h := &Hub{sub: bus.Subscribe(hubBusBuffer), counts: Counts{Triggered: map[string]uint64{}, Apps: map[string]*AppCounts{}}}
+	h := &Hub{sub: bus.Subscribe(hubBusBuffer), counts: Counts{Triggered: map[string]uint64{}, Apps: map[string]*AppCounts{}, Subs: map[string]*AppCounts{}}}
 	h.viewers.Store(&[]*Viewer{})
 	return h
 }

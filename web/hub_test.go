@@ -52,6 +52,45 @@ func TestHubFiltersAndNumbersEnvelopes(t *testing.T) {
 	}
 }
 
+// TestHubCountsPerAppAndSubscription: the totals the designer's numbers
+// come from, per handling app and per subscription (edge).
+func TestHubCountsPerAppAndSubscription(t *testing.T) {
+	bus := notify.New()
+	h := runHub(t, bus)
+	v := h.Join(100, web.Filter{})
+	defer v.Leave()
+	notes := []notify.Note{
+		{Kind: notify.OccurrenceTriggered, App: "Shop", Event: "Shop.Placed"},
+		{Kind: notify.DeliveryStarted, App: "Mail", Event: "Shop.Placed"},
+		{Kind: notify.DeliveryFailed, App: "Mail", Event: "Shop.Placed"},
+		{Kind: notify.DeliveryStarted, App: "Mail", Event: "Shop.Placed"},
+		{Kind: notify.DeliveryDead, App: "Mail", Event: "Shop.Placed"},
+		{Kind: notify.DeliveryStarted, App: "Mail", Event: "Stock.Reserved"},
+		{Kind: notify.DeliverySucceeded, App: "Mail", Event: "Stock.Reserved"},
+	}
+	for _, n := range notes {
+		bus.Publish(n)
+	}
+	recv(t, v, len(notes)) // counted before fanned out
+	c := h.Counts()
+	if c.Triggered["Shop.Placed"] != 1 {
+		t.Fatalf("triggered = %v", c.Triggered)
+	}
+	if a := c.Apps["Mail"]; a == nil || *a != (web.AppCounts{Started: 3, Succeeded: 1, Failed: 1, Dead: 1}) {
+		t.Fatalf("Mail = %+v", a)
+	}
+	if e := c.Subs["Mail:Shop.Placed"]; e == nil || *e != (web.AppCounts{Started: 2, Failed: 1, Dead: 1}) {
+		t.Fatalf("Mail:Shop.Placed = %+v", e)
+	}
+	if e := c.Subs["Mail:Stock.Reserved"]; e == nil || *e != (web.AppCounts{Started: 1, Succeeded: 1}) {
+		t.Fatalf("Mail:Stock.Reserved = %+v", e)
+	}
+	c.Subs["Mail:Stock.Reserved"].Started = 99
+	if h.Counts().Subs["Mail:Stock.Reserved"].Started != 1 {
+		t.Fatal("Counts returned the hub's own totals, not a copy")
+	}
+}
+
 func recv(t *testing.T, v *web.Viewer, n int) web.Envelope {
 	t.Helper()
 	var e web.Envelope

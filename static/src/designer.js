@@ -5,6 +5,7 @@
 import cytoscape from "cytoscape";
 import dagre from "cytoscape-dagre";
 import edgehandles from "cytoscape-edgehandles";
+import { startLive, fillPickers, relabel } from "./live.js";
 
 cytoscape.use(dagre);
 cytoscape.use(edgehandles);
@@ -17,17 +18,17 @@ function elements(d) {
   const els = [];
   const lint = new Map(d.lints.map((l) => [l.subject, l]));
   for (const a of d.apps) {
-    els.push({ group: "nodes", data: { id: appID(a.name), name: a.name, label: a.name, color: a.color || "#64748b", kind: "app" }, classes: lint.has(a.name) ? "app lint" : "app" });
+    els.push({ group: "nodes", data: { id: appID(a.name), name: a.name, base: a.name, label: a.name, color: a.color || "#64748b", kind: "app" }, classes: lint.has(a.name) ? "app lint" : "app" });
   }
   for (const e of d.events) {
     const ref = e.app + "." + e.name;
     const cls = ["event", e.public ? "public" : "private"];
     if (lint.has(ref)) cls.push("lint");
-    els.push({ group: "nodes", data: { id: eventID(ref), parent: appID(e.app), label: e.name, ref, kind: "event" }, classes: cls.join(" ") });
+    els.push({ group: "nodes", data: { id: eventID(ref), parent: appID(e.app), base: e.name, label: e.name, ref, kind: "event" }, classes: cls.join(" ") });
   }
   for (const s of d.subscriptions) {
     const ref = s.event;
-    els.push({ group: "edges", data: { id: subID(s.app, ref), source: eventID(ref), target: appID(s.app), label: s.kind, app: s.app, ref }, classes: s.paused ? "sub paused" : "sub" });
+    els.push({ group: "edges", data: { id: subID(s.app, ref), source: eventID(ref), target: appID(s.app), base: s.kind, label: s.kind, app: s.app, ref }, classes: s.paused ? "sub paused" : "sub" });
   }
   return els;
 }
@@ -49,10 +50,14 @@ const style = [
   { selector: ".eh-ghost-edge", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "line-style": "dashed" } },
   { selector: "node.event.hot", style: { "background-color": "mapData(heat, 0, 1, #fef3c7, #dc2626)" } },
   { selector: "node.pulse", style: { "background-color": "#bfdbfe", "border-color": "#1d4ed8", "border-width": 4 } },
+  // Live states of a subscription's deliveries, and heat at high rates.
+  { selector: "node, edge", style: { "text-wrap": "wrap" } },
+  { selector: "edge.hot", style: { width: "mapData(heat, 0, 1, 2, 9)", "line-color": "mapData(heat, 0, 1, #fca5a5, #dc2626)", "target-arrow-color": "mapData(heat, 0, 1, #fca5a5, #dc2626)" } },
   { selector: "edge.running", style: { "line-color": "#3b82f6", "target-arrow-color": "#3b82f6", width: 4 } },
   { selector: "edge.succeeded", style: { "line-color": "#22c55e", "target-arrow-color": "#22c55e", width: 3 } },
-  { selector: "edge.failed", style: { "line-color": "#f59e0b", "target-arrow-color": "#f59e0b", width: 3, "line-style": "dashed" } },
-  { selector: "edge.dead", style: { "line-color": "#ef4444", "target-arrow-color": "#ef4444", width: 4 } },
+  { selector: "edge.failed", style: { "line-color": "#f97316", "target-arrow-color": "#f97316", width: 4 } },
+  { selector: "edge.retrying", style: { "line-color": "#f59e0b", "target-arrow-color": "#f59e0b", width: 3, "line-style": "dashed" } },
+  { selector: "edge.dead", style: { "line-color": "#ef4444", "target-arrow-color": "#ef4444", width: 4, "line-style": "dotted" } },
 ];
 
 function post(url, body) {
@@ -162,12 +167,12 @@ function start() {
     document.getElementById("delete").disabled = !el;
     document.getElementById("new-event").disabled = !(el && el.hasClass("app"));
   });
-  document.getElementById("new-app").addEventListener("click", () => openSide("/apps#create", "New app"));
+  document.getElementById("new-app").addEventListener("click", () => openSide("/apps", "New app", "#create"));
   document.getElementById("new-event").addEventListener("click", () => {
     const el = selected();
     if (el && el.hasClass("app")) openSide("/apps/" + el.data("name") + "/events/new", "New event in " + el.data("name"));
   });
-  document.getElementById("side-close").addEventListener("click", () => { document.getElementById("side").hidden = true; cy.resize(); location.reload(); });
+  watchSide(cy);
   document.getElementById("delete").addEventListener("click", async () => {
     const el = selected();
     if (!el) return;
@@ -186,6 +191,7 @@ function start() {
     cy,
     ready: true,
     saves: 0,
+    refreshes: 0,
     loadMs: performance.now() - t0,
     // pagePos is where a node is on the page, for tests that drive the
     // canvas with real pointer events.
@@ -228,18 +234,145 @@ function highlight(cy, node) {
 
 function showSide(el) {
   let href = "", label = "";
-  if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = "Open " + el.data("name"); }
-  else if (el.isNode()) { const [app, name] = el.data("ref").split("."); href = "/apps/" + app + "/events/" + name; label = "Open " + el.data("ref"); }
-  else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = "Edit " + el.data("app") + " handling " + el.data("ref"); }
+  if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = el.data("name"); }
+  else if (el.isNode()) { const [app, name] = el.data("ref").split("."); href = "/apps/" + app + "/events/" + name; label = el.data("ref"); }
+  else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = el.data("app") + " handles " + el.data("ref"); }
   openSide(href, label);
 }
 
-function openSide(href, label) {
-  const side = document.getElementById("side");
+// openSide loads one of the console's pages into the side panel with htmx:
+// its main content only; links and forms inside stay in the panel (the
+// panel's hx-boost), so every editor of the console works here unchanged.
+function openSide(href, label, select) {
+  const side = document.getElementById("side"), body = document.getElementById("side-body");
   side.querySelector("[data-side-title]").textContent = label;
-  side.querySelector("iframe").src = href;
+  document.getElementById("side-page").href = href;
+  document.getElementById("side-errors").replaceChildren();
+  const wasHidden = side.hidden;
   side.hidden = false;
-  if (window.designer) window.designer.cy.resize();
+  if (wasHidden && window.designer) window.designer.cy.resize();
+  if (!window.htmx) { location.href = href; return; } // no htmx build: the page itself
+  window.htmx.ajax("GET", href, {
+    source: body, target: body,
+    select: select || "main > :not(#console-errors)",
+    swap: "innerHTML ignoreTitle:true",
+  });
+}
+
+// A form sent from the side panel may have changed the design: once it
+// succeeded, redraw the canvas from the server's design.
+function watchSide(cy) {
+  const side = document.getElementById("side");
+  document.addEventListener("htmx:after:request", (e) => {
+    const ctx = e.detail && e.detail.ctx;
+    if (!ctx || !side.contains(e.target) && ctx.target !== document.getElementById("side-body")) return;
+    if (ctx.response && ctx.response.raw && ctx.response.raw.url) document.getElementById("side-page").href = ctx.response.raw.url;
+    if (ctx.request.method !== "GET" && ctx.response && ctx.response.status < 400) {
+      document.getElementById("side-errors").replaceChildren();
+      refreshDesign(cy);
+    }
+  });
+  // The title follows the page shown: links and redirects move it on.
+  document.addEventListener("htmx:after:swap", () => {
+    const h = document.querySelector("#side-body h1");
+    if (h && !side.hidden) side.querySelector("[data-side-title]").textContent = h.firstChild ? [...h.childNodes].filter((n) => !n.classList || !n.classList.contains("badge")).map((n) => n.textContent).join("").trim() : "";
+    document.getElementById("side-body").scrollTop = 0;
+  });
+  document.getElementById("side-close").addEventListener("click", () => {
+    side.hidden = true;
+    document.getElementById("side-body").replaceChildren();
+    cy.resize();
+  });
+}
+
+// refreshDesign redraws the canvas from /designer/data: new apps, events
+// and subscriptions appear (new nodes near their app), removed ones go,
+// labels, colours and lints follow; nothing is laid out again.
+async function refreshDesign(cy) {
+  const r = await fetch("/designer/data", { credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (!r.ok) { say("The design could not be reloaded (" + r.status + "); reload the page.", "error"); return; }
+  const data = await r.json();
+  document.getElementById("cy").dataset.design = JSON.stringify(data);
+  const els = elements(data), want = new Set(els.map((e) => e.data.id));
+  cy.batch(() => {
+    cy.elements().filter((x) => !x.hasClass("eh-ghost") && !x.hasClass("eh-preview") && !x.hasClass("eh-handle") && !want.has(x.id())).remove();
+    const center = { x: (cy.extent().x1 + cy.extent().x2) / 2, y: (cy.extent().y1 + cy.extent().y2) / 2 };
+    for (const e of els.filter((x) => x.group === "nodes")) addOrUpdate(cy, e, data.positions, center);
+    for (const e of els.filter((x) => x.group === "edges")) addOrUpdate(cy, e, data.positions, center);
+  });
+  const grown = cy.nodes(".app").filter((a) => a.data("fresh") || a.children().some((k) => k.data("fresh")));
+  cy.nodes().removeData("fresh");
+  const moved = grown.length ? makeRoom(cy, grown) : cy.collection();
+  if (moved.length) saveLayout(moved, false);
+  fillPickers(data);
+  showLints(data.lints);
+  if (window.designer) window.designer.refreshes++;
+}
+
+// below is where a new event goes in its app: under the app's lowest
+// event, in line with the others, so it covers no edge leaving them.
+function below(cy, parentID) {
+  const kids = parentID ? cy.getElementById(parentID).children() : cy.collection();
+  if (!kids.length) return null;
+  let x = Infinity, y = -Infinity;
+  kids.forEach((k) => { x = Math.min(x, k.position("x")); y = Math.max(y, k.position("y")); });
+  return { x, y: y + 45 };
+}
+
+// showLints rewrites the list of lints under the canvas.
+function showLints(lints) {
+  const ul = document.querySelector('[data-testid="lints"]');
+  if (!ul) return;
+  ul.replaceChildren(...lints.map((l) => {
+    const li = document.createElement("li"), b = document.createElement("strong");
+    li.dataset.code = l.code;
+    b.textContent = l.subject;
+    li.append(b, ": " + l.message);
+    return li;
+  }));
+  const none = document.querySelector('[data-testid="no-lints"]');
+  if (none) none.hidden = lints.length > 0;
+}
+
+// makeRoom moves apps that an app grown by a new event now overlaps down
+// out of its way (and whatever they then overlap, in turn), and returns
+// the event nodes it moved, for saving.
+function makeRoom(cy, grown) {
+  let moved = cy.collection(), todo = grown.toArray();
+  const overlap = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  for (let pass = 0; todo.length && pass < 50; pass++) {
+    const app = todo.shift(), box = app.boundingBox();
+    for (const other of cy.nodes().orphans()) {
+      if (other.same(app) || !overlap(box, other.boundingBox())) continue;
+      const dy = box.y2 - other.boundingBox().y1 + 30;
+      const what = other.isParent() ? other.children() : other;
+      what.shift({ x: 0, y: dy });
+      moved = moved.union(what);
+      todo.push(other);
+    }
+  }
+  return moved;
+}
+
+function addOrUpdate(cy, e, saved, center) {
+  const x = cy.getElementById(e.data.id);
+  if (!x.length) {
+    if (e.group === "nodes") {
+      e.position = saved[e.data.id] || below(cy, e.data.parent) || center;
+      if (!saved[e.data.id]) e.data.fresh = true;
+    }
+    cy.add(e);
+    return;
+  }
+  for (const [k, v] of Object.entries(e.data)) {
+    if (k === "id" || k === "source" || k === "target" || k === "parent") continue;
+    if (k === "label") continue; // relabel joins the name and the live numbers
+    if (x.data(k) !== v) x.data(k, v);
+  }
+  relabel(x);
+  if (e.data.parent && x.data("parent") !== e.data.parent) x.move({ parent: e.data.parent });
+  const keep = (x.classes() || []).filter((c) => !["app", "event", "public", "private", "lint", "sub", "paused"].includes(c));
+  x.classes([...e.classes.split(" "), ...keep].join(" "));
 }
 
 function safeStart() {
@@ -249,154 +382,8 @@ function safeStart() {
     window.designerError = String(e && e.stack || e);
     say("The designer could not start: " + e, "error");
   }
+  // The live log works even when the canvas could not start.
+  startLive(JSON.parse(document.getElementById("cy").dataset.design));
 }
 
 if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", safeStart); else safeStart();
-
-// Live flows: the graph animates as events travel through handlers, fed by
-// the server's notification stream over a websocket. A slow page loses
-// messages rather than slowing the engine; it is told how many (Dropped)
-// and shows it.
-// aggregateAbove is the rate (events a second, all events together) past
-// which single animations stop and the graph shows rates and heat instead.
-const aggregateAbove = 50;
-const live = { paused: false, frozen: false, dropped: 0, lines: 0, filter: "", socket: null, backoff: 500, prev: null, aggregate: false };
-
-function liveStatus(text, kind) {
-  const el = document.getElementById("live-status");
-  if (!el) return;
-  el.textContent = text;
-  el.dataset.state = kind;
-}
-
-function liveLine(note) {
-  const log = document.getElementById("live-log");
-  if (!log || live.paused) return;
-  const text = `${note.kind} ${note.app} ${note.event}` + (note.attempt ? ` #${note.attempt}` : "") + (note.error ? ` — ${note.error}` : "");
-  if (live.filter && !text.toLowerCase().includes(live.filter)) return;
-  const li = document.createElement("li");
-  li.className = "live-" + note.kind.replace(".", "-");
-  li.dataset.kind = note.kind;
-  li.dataset.app = note.app;
-  li.dataset.trace = note.traceId;
-  const a = document.createElement("a");
-  a.href = "/traces/" + note.traceId;
-  a.textContent = text;
-  li.append(a);
-  log.prepend(li);
-  while (log.children.length > 200) log.lastChild.remove();
-}
-
-function liveAnimate(note) {
-  const d = window.designer;
-  if (!d || live.frozen || live.aggregate) return;
-  const cy = d.cy;
-  if (note.kind === "occurrence.triggered") {
-    const n = cy.getElementById("event:" + note.event);
-    n.addClass("pulse");
-    setTimeout(() => n.removeClass("pulse"), 700);
-    return;
-  }
-  const edge = cy.getElementById("sub:" + note.app + ":" + note.event);
-  if (!edge.length) return;
-  edge.removeClass("running succeeded failed dead");
-  const cls = { "delivery.started": "running", "delivery.succeeded": "succeeded", "delivery.failed": "failed", "delivery.dead": "dead" }[note.kind];
-  if (cls) edge.addClass(cls);
-}
-
-function liveStats(stats) {
-  const d = window.designer;
-  if (!d || live.frozen) return;
-  // An event with a backlog shows its queue against the cap.
-  for (const [name, q] of Object.entries(stats.queues || {})) {
-    const n = d.cy.getElementById("event:" + name);
-    if (!n.length) continue;
-    const base = name.slice(name.indexOf(".") + 1);
-    const label = q.pending > 0 ? `${base} (${q.pending}/${q.cap})` : base;
-    if (n.data("label") !== label) n.data("label", label);
-  }
-  // Rates from two readings of the running totals; past aggregateAbove
-  // the graph switches from single animations to heat and numbers.
-  const now = Date.parse(stats.at) || Date.now();
-  const counts = stats.counts || {};
-  if (live.prev) {
-    const dt = Math.max((now - live.prev.at) / 1000, 0.001);
-    let total = 0;
-    const rates = {};
-    for (const [ev, n] of Object.entries(counts.triggered || {})) {
-      rates[ev] = Math.max(0, (n - ((live.prev.triggered || {})[ev] || 0)) / dt);
-      total += rates[ev];
-    }
-    // Enter at once; leave only after three calm readings, so the view
-    // does not flicker between modes on a bursty load.
-    if (total > aggregateAbove) {
-      live.aggregate = true;
-      live.calm = 0;
-    } else if (live.aggregate && ++live.calm >= 3) {
-      live.aggregate = false;
-    }
-    document.getElementById("cy").dataset.mode = live.aggregate ? "aggregate" : "single";
-    const top = Math.max(1, ...Object.values(rates));
-    d.cy.batch(() => {
-      for (const n of d.cy.nodes(".event")) {
-        const r = rates[n.data("ref")] || 0;
-        if (!live.aggregate || r > 0) n.data("heat", live.aggregate ? r / top : 0);
-        n.toggleClass("hot", live.aggregate && (r > 0 || n.hasClass("hot")));
-        n.data("rate", r);
-      }
-    });
-  }
-  live.prev = { at: now, triggered: counts.triggered || {} };
-  live.stats = (live.stats || 0) + 1;
-  // Each app shows its runs against its limit while any run.
-  for (const [app, l] of Object.entries(stats.inFlight || {})) {
-    const n = d.cy.getElementById("app:" + app);
-    if (!n.length) continue;
-    const label = l.running > 0 || l.queued > 0 ? `${app} ${l.running}/${l.limit}` + (l.queued ? ` +${l.queued}` : "") : app;
-    if (n.data("label") !== label) n.data("label", label);
-  }
-  const el = document.getElementById("live-counts");
-  if (el) {
-    const apps = Object.entries(counts.apps || {}).map(([a, c]) => `${a}: ${c.succeeded} ok, ${c.failed} failed, ${c.dead} dead`);
-    el.textContent = apps.join(" · ");
-  }
-}
-
-function liveConnect() {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${proto}//${location.host}/live`);
-  live.socket = ws;
-  ws.onopen = () => { live.backoff = 500; liveStatus("live", "connected"); };
-  ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data);
-    if (msg.stats) { liveStats(msg.stats); return; }
-    if (msg.dropped > live.dropped) {
-      live.dropped = msg.dropped;
-      liveStatus(`live — ${live.dropped} messages skipped`, "skipped");
-    }
-    liveAnimate(msg.note);
-    liveLine(msg.note);
-  };
-  ws.onclose = () => {
-    liveStatus("disconnected — reconnecting", "disconnected");
-    setTimeout(liveConnect, live.backoff);
-    live.backoff = Math.min(live.backoff * 2, 10000);
-  };
-}
-
-function liveStart() {
-  if (!document.getElementById("live-log")) return;
-  window.designerLive = live; // for tests and the curious: the live view's state
-  document.getElementById("live-pause").addEventListener("click", (e) => {
-    live.paused = !live.paused;
-    e.currentTarget.setAttribute("aria-pressed", String(live.paused));
-  });
-  document.getElementById("live-freeze").addEventListener("click", (e) => {
-    live.frozen = !live.frozen;
-    e.currentTarget.setAttribute("aria-pressed", String(live.frozen));
-  });
-  document.getElementById("live-filter").addEventListener("input", (e) => { live.filter = e.target.value.trim().toLowerCase(); });
-  liveConnect();
-}
-
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", liveStart); else liveStart();

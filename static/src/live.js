@@ -1,0 +1,391 @@
+// Live flows on the designer: the graph animates as events travel through
+// handlers, fed by the server's notification stream over a websocket.
+//
+// - An occurrence makes its event node pulse; a delivery sends a token
+//   along its edge (drawn on an overlay canvas, so the graph's own
+//   elements, layout and hit-testing are untouched), and the edge shows
+//   the delivery's state: running, succeeded, failed, retrying, dead.
+// - Every second the server sends running totals; nodes and edges show
+//   numbers derived from them: queue depth against the cap, runs against
+//   the app's limit, rates and errors.
+// - Past aggregateAbove events a second single animations stop and the
+//   graph shows heat instead; the numbers go on.
+// - A slow page loses messages rather than slowing the engine; it is told
+//   how many (Dropped) and shows it.
+
+// aggregateAbove is the rate (events a second, all events together) past
+// which single animations stop and the graph shows rates and heat instead.
+const aggregateAbove = 50;
+// tokenMs is how long a token takes to travel along its edge.
+const tokenMs = 600;
+// settleMs is how long a finished state stays on an edge before the edge
+// returns to rest (dead stays until the next run).
+const settleMs = 2500;
+// maxTokens bounds the tokens in flight; past it new ones are not drawn.
+const maxTokens = 200;
+// maxLines bounds the live log (and what a paused log holds back).
+const maxLines = 300;
+
+const stateClasses = ["running", "succeeded", "failed", "retrying", "dead"];
+const kindState = {
+  "occurrence.triggered": "triggered", "delivery.started": "started", "delivery.succeeded": "succeeded",
+  "delivery.failed": "failed", "delivery.dead": "dead", "delivery.replayed": "replayed",
+  "delivery.retried": "retried", "delivery.discarded": "discarded", "flow.logged": "logged",
+};
+
+export const live = {
+  paused: false, frozen: false, aggregate: false, calm: 0,
+  dropped: 0, stats: 0, backoff: 500, socket: null, prev: null, base: null,
+  filter: { app: "", event: "", state: "" },
+  held: [], // lines that arrived while the log was paused
+  tokens: [], // tokens in flight
+  // animated counts the tokens sent along each edge, and trail the last
+  // states drawn, for tests and the curious.
+  animated: {}, trail: [],
+  edges: new Map(), // edge id -> { running, timer }
+};
+
+function record(what) {
+  live.trail.push(what);
+  if (live.trail.length > 500) live.trail.splice(0, 100);
+}
+
+function status(text, kind) {
+  const el = document.getElementById("live-status");
+  if (!el) return;
+  el.textContent = text;
+  el.dataset.state = kind;
+}
+
+// ---- the live log ----
+
+function matches(li) {
+  const f = live.filter;
+  return (!f.app || li.dataset.app === f.app || li.dataset.event.startsWith(f.app + "."))
+    && (!f.event || li.dataset.event === f.event)
+    && (!f.state || li.dataset.state === f.state);
+}
+
+function lineOf(note) {
+  const state = kindState[note.kind] || note.kind;
+  const li = document.createElement("li");
+  li.className = "live-" + state;
+  li.dataset.kind = note.kind;
+  li.dataset.state = state;
+  li.dataset.app = note.app;
+  li.dataset.event = note.event;
+  li.dataset.trace = note.traceId;
+  const time = document.createElement("time");
+  time.textContent = new Date(note.at).toLocaleTimeString();
+  time.dateTime = note.at;
+  const a = document.createElement("a");
+  a.href = "/traces/" + note.traceId;
+  a.title = "Follow trace #" + note.traceId;
+  let text = note.kind === "occurrence.triggered"
+    ? `${note.event} triggered` + (note.deliveries ? ` → ${note.deliveries} ${note.deliveries === 1 ? "delivery" : "deliveries"}` : "")
+    : `${note.app} ${state} ${note.event}` + (note.attempt ? ` (attempt ${note.attempt})` : "");
+  if (note.error) text += ` — ${note.error}`;
+  if (note.message) text += ` — ${note.message}`;
+  a.textContent = text;
+  li.append(time, " ", a);
+  li.hidden = !matches(li);
+  return li;
+}
+
+function logLine(note) {
+  const li = lineOf(note);
+  if (live.paused) {
+    live.held.push(li);
+    if (live.held.length > maxLines) live.held.shift();
+    pauseLabel();
+    return;
+  }
+  const log = document.getElementById("live-log");
+  log.prepend(li);
+  while (log.children.length > maxLines) log.lastChild.remove();
+}
+
+function pauseLabel() {
+  const b = document.getElementById("live-pause");
+  b.textContent = live.paused ? `Resume the log (${live.held.length} new)` : "Pause the log";
+}
+
+function refilter() {
+  for (const li of document.getElementById("live-log").children) li.hidden = !matches(li);
+}
+
+// fillPickers lists the design's apps and events in the log's filters.
+export function fillPickers(design) {
+  const fill = (id, values) => {
+    const sel = document.getElementById(id);
+    if (!sel) return;
+    const keep = sel.value;
+    sel.replaceChildren(sel.options[0]);
+    for (const v of values) sel.add(new Option(v, v));
+    sel.value = values.includes(keep) ? keep : "";
+  };
+  fill("live-app", design.apps.map((a) => a.name).sort());
+  fill("live-event", design.events.map((e) => e.app + "." + e.name).sort());
+}
+
+// ---- the graph ----
+
+function designer() {
+  return window.designer && window.designer.cy ? window.designer : null;
+}
+
+function setState(edge, cls) {
+  edge.removeClass(stateClasses.join(" "));
+  if (cls) edge.addClass(cls);
+  record(cls + " " + edge.id());
+}
+
+function edgeState(id) {
+  let s = live.edges.get(id);
+  if (!s) { s = { running: 0, timer: 0 }; live.edges.set(id, s); }
+  return s;
+}
+
+// settle returns an edge to rest a while after its last delivery finished,
+// unless another is running on it by then.
+function settle(edge, s) {
+  clearTimeout(s.timer);
+  s.timer = setTimeout(() => { if (s.running === 0 && !edge.hasClass("dead") && !edge.hasClass("retrying")) setState(edge, ""); }, settleMs);
+}
+
+function animate(note) {
+  const d = designer();
+  if (!d || live.frozen || live.aggregate) return;
+  const cy = d.cy;
+  if (note.kind === "occurrence.triggered") {
+    const n = cy.getElementById("event:" + note.event);
+    if (!n.length) return;
+    n.addClass("pulse");
+    record("pulse " + n.id());
+    setTimeout(() => n.removeClass("pulse"), 700);
+    return;
+  }
+  const edge = cy.getElementById("sub:" + note.app + ":" + note.event);
+  if (!edge.length) return;
+  const s = edgeState(edge.id());
+  switch (note.kind) {
+    case "delivery.started":
+      s.running++;
+      clearTimeout(s.timer);
+      setState(edge, "running");
+      launch(edge);
+      break;
+    case "delivery.succeeded":
+      s.running = Math.max(0, s.running - 1);
+      setState(edge, s.running ? "running" : "succeeded");
+      settle(edge, s);
+      break;
+    case "delivery.failed":
+      s.running = Math.max(0, s.running - 1);
+      setState(edge, "failed");
+      // A failed attempt with a retry due waits as retrying.
+      if (note.nextAttemptAt) setTimeout(() => { if (edge.hasClass("failed")) setState(edge, "retrying"); }, 800);
+      break;
+    case "delivery.dead":
+      s.running = Math.max(0, s.running - 1);
+      setState(edge, "dead");
+      break;
+    case "delivery.discarded":
+      setState(edge, "");
+      break;
+  }
+}
+
+// launch sends a token from the event to the handling app along the edge.
+function launch(edge) {
+  live.animated[edge.id()] = (live.animated[edge.id()] || 0) + 1;
+  if (live.tokens.length >= maxTokens) return;
+  live.tokens.push({ edge, t0: performance.now(), color: edge.target().data("color") || "#2563eb" });
+  if (live.tokens.length === 1) requestAnimationFrame(frame);
+}
+
+// pointOn is the point a fraction f along an edge's drawn curve (source
+// endpoint, control points, target endpoint; de Casteljau).
+function pointOn(edge, f) {
+  let pts = [edge.sourceEndpoint(), ...(edge.controlPoints() || []), edge.targetEndpoint()].map((p) => ({ x: p.x, y: p.y }));
+  while (pts.length > 1) {
+    const next = [];
+    for (let i = 0; i + 1 < pts.length; i++) next.push({ x: pts[i].x + (pts[i + 1].x - pts[i].x) * f, y: pts[i].y + (pts[i + 1].y - pts[i].y) * f });
+    pts = next;
+  }
+  return pts[0];
+}
+
+function overlay(cy) {
+  let c = document.getElementById("live-overlay");
+  const box = cy.container();
+  if (!c) {
+    c = document.createElement("canvas");
+    c.id = "live-overlay";
+    c.setAttribute("aria-hidden", "true");
+    box.style.position = "relative";
+    box.append(c);
+  }
+  if (c.width !== box.clientWidth || c.height !== box.clientHeight) {
+    c.width = box.clientWidth;
+    c.height = box.clientHeight;
+  }
+  return c;
+}
+
+function frame(now) {
+  const d = designer();
+  if (!d) return;
+  const cy = d.cy, c = overlay(cy), g = c.getContext("2d");
+  g.clearRect(0, 0, c.width, c.height);
+  const zoom = cy.zoom(), pan = cy.pan(), r = Math.max(3, 6 * Math.min(zoom, 1.5));
+  live.tokens = live.tokens.filter((t) => t.edge.inside() && now - t.t0 < tokenMs);
+  if (live.frozen) live.tokens = [];
+  for (const t of live.tokens) {
+    const p = pointOn(t.edge, Math.min(1, (now - t.t0) / tokenMs));
+    g.beginPath();
+    g.arc(p.x * zoom + pan.x, p.y * zoom + pan.y, r, 0, 2 * Math.PI);
+    g.fillStyle = t.color;
+    g.fill();
+    g.lineWidth = 2;
+    g.strokeStyle = "#fff";
+    g.stroke();
+  }
+  if (live.tokens.length) requestAnimationFrame(frame);
+  else g.clearRect(0, 0, c.width, c.height);
+}
+
+// ---- numbers ----
+
+const rateText = (r) => (r >= 10 ? Math.round(r) : Math.round(r * 10) / 10) + "/s";
+
+// relabel shows an element's name (or handler kind) with its live numbers
+// on a second line.
+export function relabel(el) {
+  const stat = el.data("stat"), label = stat ? el.data("base") + "\n" + stat : el.data("base");
+  if (el.data("label") !== label) el.data("label", label);
+}
+
+function errorsOf(c, base) {
+  return c ? (c.failed - ((base && base.failed) || 0)) + (c.dead - ((base && base.dead) || 0)) : 0;
+}
+
+function onStats(stats) {
+  live.stats++;
+  const counts = stats.counts || {};
+  const now = Date.parse(stats.at) || Date.now();
+  // Errors count from when this page started watching.
+  live.base ||= { apps: counts.apps || {}, subs: counts.subs || {} };
+  const text = document.getElementById("live-counts");
+  if (text) {
+    text.textContent = Object.entries(counts.apps || {}).sort()
+      .map(([a, c]) => `${a}: ${c.succeeded} ok, ${c.failed} failed, ${c.dead} dead`).join(" · ");
+  }
+  const prev = live.prev;
+  live.prev = { at: now, counts };
+  const d = designer();
+  if (!d || !prev || live.frozen) return;
+  const dt = Math.max((now - prev.at) / 1000, 0.001);
+  const rate = (cur, old) => Math.max(0, (cur - (old || 0)) / dt);
+  const evRates = {}, subRates = {};
+  let total = 0;
+  for (const [ev, n] of Object.entries(counts.triggered || {})) {
+    evRates[ev] = rate(n, (prev.counts.triggered || {})[ev]);
+    total += evRates[ev];
+  }
+  for (const [k, c] of Object.entries(counts.subs || {})) subRates[k] = rate(c.started, ((prev.counts.subs || {})[k] || {}).started);
+  // Enter at once; leave only after three calm readings, so the view does
+  // not flicker between modes on a bursty load.
+  if (total > aggregateAbove) { live.aggregate = true; live.calm = 0; live.tokens = []; }
+  else if (live.aggregate && ++live.calm >= 3) live.aggregate = false;
+  d.cy.container().dataset.mode = live.aggregate ? "aggregate" : "single";
+  const topEv = Math.max(1, ...Object.values(evRates)), topSub = Math.max(1, ...Object.values(subRates));
+  const queues = stats.queues || {}, loads = stats.inFlight || {};
+  d.cy.batch(() => {
+    for (const n of d.cy.nodes(".event")) {
+      const ref = n.data("ref"), q = queues[ref], r = evRates[ref] || 0;
+      const parts = [];
+      if (q && q.pending > 0) parts.push(`queue ${q.pending}/${q.cap}`);
+      if (r > 0) parts.push(rateText(r));
+      n.data("stat", parts.join(" · "));
+      n.data("rate", r);
+      n.data("heat", live.aggregate ? r / topEv : 0);
+      n.toggleClass("hot", live.aggregate && r > 0);
+      relabel(n);
+    }
+    for (const n of d.cy.nodes(".app")) {
+      const name = n.data("name"), l = loads[name], errs = errorsOf((counts.apps || {})[name], live.base.apps[name]);
+      const parts = [];
+      if (l && (l.running > 0 || l.queued > 0)) parts.push(`${l.running}/${l.limit} running` + (l.queued ? ` +${l.queued}` : ""));
+      if (errs > 0) parts.push(`${errs} ${errs === 1 ? "error" : "errors"}`);
+      n.data("stat", parts.join(" · "));
+      relabel(n);
+    }
+    for (const e of d.cy.edges(".sub")) {
+      const key = e.data("app") + ":" + e.data("ref"), r = subRates[key] || 0;
+      const errs = errorsOf((counts.subs || {})[key], live.base.subs[key]);
+      const parts = [];
+      if (r > 0) parts.push(rateText(r));
+      if (errs > 0) parts.push(`${errs} err`);
+      e.data("stat", parts.join(" · "));
+      e.data("heat", live.aggregate ? r / topSub : 0);
+      e.toggleClass("hot", live.aggregate && r > 0);
+      relabel(e);
+    }
+  });
+}
+
+// ---- the connection ----
+
+function connect() {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const ws = new WebSocket(`${proto}//${location.host}/live`);
+  live.socket = ws;
+  let lastSeq = 0;
+  ws.onopen = () => { live.backoff = 500; live.dropped = 0; status("live", "connected"); };
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.stats) { onStats(msg.stats); return; }
+    // A gap in the sequence, or a drop count, is a message this page lost.
+    const lost = Math.max(msg.dropped, live.dropped + (lastSeq && msg.seq > lastSeq + 1 ? msg.seq - lastSeq - 1 : 0));
+    lastSeq = msg.seq;
+    if (lost > live.dropped) {
+      live.dropped = lost;
+      status(`live — ${live.dropped} messages skipped`, "skipped");
+    }
+    animate(msg.note);
+    logLine(msg.note);
+  };
+  ws.onclose = () => {
+    status(`disconnected — reconnecting in ${Math.round(live.backoff / 1000)} s`, "disconnected");
+    setTimeout(connect, live.backoff);
+    live.backoff = Math.min(live.backoff * 2, 10000);
+  };
+}
+
+// startLive wires the live panel's controls and connects.
+export function startLive(design) {
+  if (!document.getElementById("live-log")) return;
+  window.designerLive = live;
+  fillPickers(design);
+  document.getElementById("live-pause").addEventListener("click", (e) => {
+    live.paused = !live.paused;
+    e.currentTarget.setAttribute("aria-pressed", String(live.paused));
+    if (!live.paused) {
+      const log = document.getElementById("live-log");
+      for (const li of live.held) log.prepend(li);
+      live.held = [];
+      while (log.children.length > maxLines) log.lastChild.remove();
+    }
+    pauseLabel();
+  });
+  document.getElementById("live-freeze").addEventListener("click", (e) => {
+    live.frozen = !live.frozen;
+    e.currentTarget.setAttribute("aria-pressed", String(live.frozen));
+    e.currentTarget.textContent = live.frozen ? "Unfreeze the graph" : "Freeze the graph";
+  });
+  for (const [id, key] of [["live-app", "app"], ["live-event", "event"], ["live-state", "state"]]) {
+    document.getElementById(id).addEventListener("change", (e) => { live.filter[key] = e.target.value; refilter(); });
+  }
+  connect();
+}

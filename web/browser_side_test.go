@@ -1,0 +1,124 @@
+package web_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/eventloom/eventloom/engine"
+)
+
+// clickNode clicks a node of the canvas with a real pointer event.
+func clickNode(t *testing.T, ctx context.Context, id string) {
+	t.Helper()
+	p := evalPoint(t, ctx, `designer.pagePos("`+id+`")`)
+	do(t, ctx, "click "+id, chromedp.MouseClickXY(p.X, p.Y))
+}
+
+// acceptDialogs answers every confirm() of the page with OK.
+func acceptDialogs(ctx context.Context) {
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		for _, err := range dialogs {
+			if err != nil {
+				return
+			}
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
+}
+
+// TestBrowserDesignerSidePanel opens the console's editors beside the
+// graph with htmx: a refused form shows its errors in the panel with the
+// typed values kept; a saved one redraws the graph without reloading the
+// page; a refused deletion says why in the panel.
+func TestBrowserDesignerSidePanel(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	acceptDialogs(ctx)
+	openDesigner(t, ctx, s.url)
+	// Survives only while the page is not reloaded.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
+		t.Fatal(err)
+	}
+
+	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById("side")).display !== "none"`)); shown {
+		t.Fatal("the side panel shows before anything was clicked")
+	}
+	shop := evalPoint(t, ctx, `designer.padPos("app:Shop")`)
+	do(t, ctx, "open Shop", chromedp.MouseClickXY(shop.X, shop.Y),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="edit-app"]`)))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#side iframe, #side-body header, #side-body #console-errors").length`)); n != 0 {
+		t.Fatal("the panel holds a frame or a whole page, not the editor")
+	}
+
+	do(t, ctx, "new event in Shop", chromedp.Click(chromedp.CSS(`[data-testid="new-event"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="event-editor"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#side-body input[name="name"]`), "9Shipped"),
+		chromedp.SendKeys(chromedp.CSS(`#side-body textarea[name="description"]`), "Parcel left the warehouse"),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="event-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="error-name"]`)))
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#side-body textarea[name="description"]').value`)); got != "Parcel left the warehouse" {
+		t.Fatalf("the refused form lost the description: %q", got)
+	}
+	do(t, ctx, "fix the name and save",
+		chromedp.SetValue(chromedp.CSS(`#side-body input[name="name"]`), "Shipped"),
+		chromedp.Click(chromedp.CSS(`#side-body input[name="public"]`)),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="event-save"]`)))
+	waitJS(t, ctx, `designer.cy.getElementById("event:Shop.Shipped").length === 1`)
+	if code, _, _ := s.call("GET", "/api/v1/apps/Shop/events/Shipped", adminToken, ""); code != 200 {
+		t.Fatal("the event saved in the panel is not in the API")
+	}
+	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && designer.cy.getElementById("event:Shop.Shipped").parent().id() === "app:Shop"`)); !same {
+		t.Fatal("the page reloaded, or the new event is not inside its app")
+	}
+	screenshot(t, ctx, "designer-side-saved")
+
+	// An edge opens its subscription; pausing it there redraws the edge.
+	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Stock:Shop.OrderPlaced"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
+	do(t, ctx, "click the edge", chromedp.MouseClickXY(mid.X, mid.Y))
+	do(t, ctx, "open the subscription",
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="subscription-editor"]`)),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="pause"]`)))
+	waitJS(t, ctx, `designer.cy.getElementById("sub:Stock:Shop.OrderPlaced").hasClass("paused")`)
+	do(t, ctx, "resume it", chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="resume"]`)),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="resume"]`)))
+	waitJS(t, ctx, `!designer.cy.getElementById("sub:Stock:Shop.OrderPlaced").hasClass("paused")`)
+
+	// Deleting Shop, which others handle, is refused in the panel.
+	shop = evalPoint(t, ctx, `designer.padPos("app:Shop")`) // it grew
+	do(t, ctx, "open Shop again", chromedp.MouseClickXY(shop.X, shop.Y),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="edit-app"]`)),
+		chromedp.Click(chromedp.CSS(`#side-body form[action$="/delete"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="flash"]`)))
+	if msg := text(t, ctx, `#side-body [data-testid="flash"]`); !strings.Contains(msg, "Stock") {
+		t.Fatalf("the refusal does not say who depends on Shop: %q", msg)
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.getElementById("app:Shop").length`)); n != 1 {
+		t.Fatal("a refused deletion removed the app from the canvas")
+	}
+}
+
+// TestBrowserLiveTriggerFromThePanel fires the trigger-test form in the
+// designer's side panel and watches the chain unfold in the panel's trace
+// and on the graph, without reloading.
+func TestBrowserLiveTriggerFromThePanel(t *testing.T) {
+	_, ctx := openLiveDesigner(t, shopDesign)
+	clickNode(t, ctx, "event:Shop.OrderPlaced")
+	do(t, ctx, "fill the trigger form",
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="trigger-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#side-body [data-testid="param-Sku"]`), "A-7"),
+		chromedp.SendKeys(chromedp.CSS(`#side-body [data-testid="param-Qty"]`), "2"),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="trigger-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="trace-delivery-Mail"][data-status="succeeded"]`)))
+	for _, id := range []string{"sub:Stock:Shop.OrderPlaced", "sub:Mail:Stock.Reserved"} {
+		waitJS(t, ctx, `(designerLive.animated["`+id+`"] || 0) >= 1 && designerLive.trail.includes("succeeded `+id+`")`)
+	}
+	screenshot(t, ctx, "live-panel-trigger")
+}
