@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"net"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -25,6 +26,8 @@ type apiServer struct {
 	url   string
 	eng   *engine.Engine
 	notes *notify.Subscriber
+	web   *web.Server
+	srv   *httptest.Server
 }
 
 func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
@@ -50,17 +53,50 @@ func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	ws := web.New(web.Config{Engine: eng})
-	srv := httptest.NewServer(ws.Handler())
+	a := &apiServer{t: t, eng: eng, notes: notes}
+	a.startWeb("")
+	a.url = a.srv.URL
 	t.Cleanup(func() {
-		ws.Close()
-		srv.Close()
+		a.stopWeb()
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		defer cancel()
 		_ = eng.Close(cctx)
 		_ = st.Close()
 	})
-	return &apiServer{t: t, url: srv.URL, eng: eng, notes: notes}
+	return a
+}
+
+// startWeb serves the console and API over the engine, on addr when given
+// (a restart keeps the address the browser knows).
+func (s *apiServer) startWeb(addr string) {
+	s.t.Helper()
+	s.web = web.New(web.Config{Engine: s.eng})
+	s.srv = httptest.NewUnstartedServer(s.web.Handler())
+	if addr != "" {
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			s.t.Fatalf("listen again on %s: %v", addr, err)
+		}
+		s.srv.Listener.Close()
+		s.srv.Listener = l
+	}
+	s.srv.Start()
+}
+
+func (s *apiServer) stopWeb() {
+	s.web.Close()
+	s.srv.CloseClientConnections()
+	s.srv.Close()
+}
+
+// restartWeb stops the web server as a restart would (live streams end,
+// sessions are forgotten) and starts a new one on the same address, over
+// the same engine.
+func (s *apiServer) restartWeb() {
+	s.t.Helper()
+	addr := s.srv.Listener.Addr().String()
+	s.stopWeb()
+	s.startWeb(addr)
 }
 
 // call sends body (a string of JSON, or "" for none) with the token and

@@ -160,3 +160,24 @@ func TestBrowserLiveTracePage(t *testing.T) {
 	}
 	screenshot(t, ctx, "trace-live")
 }
+
+// TestBrowserLiveReconnectsAfterARestart restarts the web server under an
+// open designer: the view says it is disconnected, then that the restart
+// forgot the sign-in; signing in again in another tab brings the stream
+// back by itself, and the next chain is seen.
+func TestBrowserLiveReconnectsAfterARestart(t *testing.T) {
+	s, ctx := openLiveDesigner(t, shopDesign)
+	s.restartWeb()
+	waitJS(t, ctx, `["disconnected", "signed-out"].includes(document.getElementById("live-status").dataset.state)`)
+	waitJS(t, ctx, `document.getElementById("live-status").dataset.state === "signed-out" && !document.getElementById("live-signin").hidden`)
+	screenshot(t, ctx, "live-signed-out")
+
+	other, cancel := chromedp.NewContext(ctx) // a second tab of the same browser
+	defer cancel()
+	signIn(t, other, s.url)
+	waitJS(t, ctx, `document.getElementById("live-status").dataset.state === "connected"`)
+	if code, _, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-1","Qty":1}`); code != 202 {
+		t.Fatal("trigger failed")
+	}
+	waitJS(t, ctx, `!!document.querySelector('#live-log li[data-kind="delivery.succeeded"][data-app="Mail"]')`)
+}

@@ -55,6 +55,8 @@ function status(text, kind) {
   if (!el) return;
   el.textContent = text;
   el.dataset.state = kind;
+  const signin = document.getElementById("live-signin");
+  if (signin) signin.hidden = kind !== "signed-out";
 }
 
 // ---- the live log ----
@@ -356,11 +358,27 @@ function connect() {
     animate(msg.note);
     logLine(msg.note);
   };
-  ws.onclose = () => {
-    status(`disconnected — reconnecting in ${Math.round(live.backoff / 1000)} s`, "disconnected");
-    setTimeout(connect, live.backoff);
+  ws.onclose = async () => {
+    const wait = live.backoff;
     live.backoff = Math.min(live.backoff * 2, 10000);
+    setTimeout(connect, wait);
+    status(`disconnected — reconnecting in ${Math.max(1, Math.round(wait / 1000))} s`, "disconnected");
+    // A restarted server has forgotten the sign-in: say so, and keep
+    // trying, so signing in again (in any tab) brings the view back.
+    if (await signedOut()) status("signed out — sign in again to resume", "signed-out");
   };
+}
+
+// signedOut asks the server whether this browser's sign-in is gone (the
+// console answers a redirect to the sign-in page); a server that is down
+// is not signed out.
+async function signedOut() {
+  try {
+    const r = await fetch("/designer/data", { credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" } });
+    return r.type === "opaqueredirect" || r.status === 401;
+  } catch {
+    return false;
+  }
 }
 
 // startLive wires the live panel's controls and connects.
