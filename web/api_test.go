@@ -2,10 +2,10 @@ package web_test
 
 import (
 	"context"
-	"net"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
