@@ -80,6 +80,12 @@ func TestBrowserDesignerSidePanel(t *testing.T) {
 	}
 	screenshot(t, ctx, "designer-side-saved")
 
+	do(t, ctx, "new app", chromedp.Click(chromedp.CSS(`[data-testid="new-app"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="create-app"]`)),
+		chromedp.SendKeys(chromedp.CSS(`#side-body [data-testid="create-app"] input[name="name"]`), "Billing"),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="create-app"] button[type="submit"]`)))
+	waitJS(t, ctx, `designer.cy.getElementById("app:Billing").length === 1 && window.samePage === true && !designer.cy.animated()`)
+
 	// An edge opens its subscription; pausing it there redraws the edge.
 	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Stock:Shop.OrderPlaced"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
 	do(t, ctx, "click the edge", chromedp.MouseClickXY(mid.X, mid.Y))

@@ -296,7 +296,9 @@ async function refreshDesign(cy) {
   const els = elements(data), want = new Set(els.map((e) => e.data.id));
   cy.batch(() => {
     cy.elements().filter((x) => !x.hasClass("eh-ghost") && !x.hasClass("eh-preview") && !x.hasClass("eh-handle") && !want.has(x.id())).remove();
-    const center = { x: (cy.extent().x1 + cy.extent().x2) / 2, y: (cy.extent().y1 + cy.extent().y2) / 2 };
+    // A new app (with no saved place) goes right of everything, in view.
+    const bb = cy.elements().boundingBox(), ext = cy.extent();
+    const center = cy.elements().length ? { x: bb.x2 + 110, y: Math.max(bb.y1, ext.y1) + 60 } : { x: (ext.x1 + ext.x2) / 2, y: (ext.y1 + ext.y2) / 2 };
     for (const e of els.filter((x) => x.group === "nodes")) addOrUpdate(cy, e, data.positions, center);
     for (const e of els.filter((x) => x.group === "edges")) addOrUpdate(cy, e, data.positions, center);
   });
@@ -304,6 +306,8 @@ async function refreshDesign(cy) {
   cy.nodes().removeData("fresh");
   const moved = grown.length ? makeRoom(cy, grown) : cy.collection();
   if (moved.length) saveLayout(moved, false);
+  const out = grown.filter((a) => { const b = a.boundingBox(), e = cy.extent(); return b.x2 > e.x2 || b.y2 > e.y2 || b.x1 < e.x1 || b.y1 < e.y1; });
+  if (out.length) cy.animate({ fit: { eles: cy.elements(), padding: 30 } }, { duration: 200 });
   fillPickers(data);
   showLints(data.lints);
   if (window.designer) window.designer.refreshes++;
