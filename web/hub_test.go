@@ -221,11 +221,13 @@ func BenchmarkEngineWithSlowViewers(b *testing.B) {
 	for _, viewers := range []int{0, 10} {
 		b.Run(fmt.Sprintf("viewers=%d", viewers), func(b *testing.B) {
 			s, ref := noopServer(b)
-			var h *web.Hub
+			var slow []*web.Viewer
 			if viewers > 0 {
-				h = runHub(b, s.eng.Bus())
+				h := runHub(b, s.eng.Bus())
 				for i := 0; i < viewers; i++ {
-					defer h.Join(16, web.Filter{}).Leave()
+					v := h.Join(16, web.Filter{})
+					defer v.Leave()
+					slow = append(slow, v)
 				}
 			}
 			ctx := context.Background()
@@ -241,6 +243,13 @@ func BenchmarkEngineWithSlowViewers(b *testing.B) {
 			})
 			awaitSuccesses(b, s, b.N)
 			b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "events/s")
+			if len(slow) > 0 {
+				var lost uint64
+				for _, v := range slow {
+					lost += v.Dropped()
+				}
+				b.ReportMetric(float64(lost)/float64(len(slow)), "dropped/viewer")
+			}
 		})
 	}
 }
