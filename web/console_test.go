@@ -134,6 +134,14 @@ func TestConsoleSessionCookie(t *testing.T) {
 	if ck := sessionCookieOf(t, newConsoleClient(t, tlsSrv.URL, tlsSrv.Client()).signIn()); !ck.Secure {
 		t.Fatalf("session cookie over TLS = %+v; want Secure", ck)
 	}
+	// Behind a proxy that terminates TLS, SecureCookies marks it Secure
+	// although the request reached the server over plain HTTP.
+	proxied := web.New(web.Config{Engine: s.eng, SecureCookies: true})
+	plain := httptest.NewServer(proxied.Handler())
+	t.Cleanup(func() { proxied.Close(); plain.Close() })
+	if ck := sessionCookieOf(t, newConsoleClient(t, plain.URL, http.DefaultClient).signIn()); !ck.Secure {
+		t.Fatalf("session cookie with SecureCookies = %+v; want Secure", ck)
+	}
 	// Signing out ends the session on the server, not only the cookie.
 	c := newConsoleClient(t, s.url, http.DefaultClient)
 	old := sessionCookieOf(t, c.signIn())

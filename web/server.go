@@ -27,6 +27,10 @@ type Config struct {
 	// (whose bound is the engine's payload limit); default 4 MiB, room for
 	// a large design document.
 	MaxBodyBytes int64
+	// SecureCookies marks the session cookie Secure even when the request
+	// came over plain HTTP: set it behind a proxy that terminates TLS, so
+	// the browser never sends the cookie unencrypted.
+	SecureCookies bool
 }
 
 // Server is the HTTP face of one engine.
@@ -55,7 +59,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBodyBytes = 4 << 20
 	}
 	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
-	s.sessions = newSessions(cfg.Engine.Now)
+	s.sessions = newSessions(cfg.Engine.Now, cfg.SecureCookies)
 	s.crossOrigin = http.NewCrossOriginProtection()
 	hubCtx, stop := context.WithCancel(context.Background())
 	s.stopHub = stop

@@ -22,10 +22,12 @@ type sessions struct {
 	mu  sync.Mutex
 	ids map[string]time.Time // id -> expiry
 	now func() time.Time
+	// secure forces the cookie's Secure flag (TLS ends at a proxy).
+	secure bool
 }
 
-func newSessions(now func() time.Time) *sessions {
-	return &sessions{ids: map[string]time.Time{}, now: now}
+func newSessions(now func() time.Time, secure bool) *sessions {
+	return &sessions{ids: map[string]time.Time{}, now: now, secure: secure}
 }
 
 // create starts a session and sets its cookie.
@@ -44,7 +46,7 @@ func (s *sessions) create(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.ids[id] = now.Add(sessionTTL)
 	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: int(sessionTTL.Seconds())})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure || r.TLS != nil, MaxAge: int(sessionTTL.Seconds())})
 	return nil
 }
 

@@ -36,6 +36,7 @@ type serveConfig struct {
 	MaxTextLength      int
 	Sync               string
 	NoDemo             bool
+	SecureCookies      bool
 	ShutdownTimeout    time.Duration
 }
 
@@ -107,6 +108,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	f.int(&c.MaxTextLength, "max-text-length", "MAX_TEXT_LENGTH", lim.MaxTextLength, "longest Text parameter, in characters")
 	f.str(&c.Sync, "sync", "SYNC", "FULL", "SQLite synchronous setting: FULL (nothing acknowledged before it is on disk), NORMAL or OFF")
 	f.boolean(&c.NoDemo, "no-demo", "NO_DEMO", "do not seed the demo design into an empty database")
+	f.boolean(&c.SecureCookies, "secure-cookies", "SECURE_COOKIES", "mark the console's session cookie Secure; set it when a proxy in front terminates TLS")
 	f.dur(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 30*time.Second, "how long running handlers may finish on SIGINT/SIGTERM before they are released")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
@@ -171,7 +173,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
-	ws := web.New(web.Config{Engine: eng, Logger: log})
+	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies})
 	defer ws.Close()
 	srv := &http.Server{
 		Handler:           ws.Handler(),
