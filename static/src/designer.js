@@ -1,18 +1,23 @@
 // Eventloom designer: the whole design on one canvas. Apps are compound
 // nodes holding the events they own; a subscription is an edge from an
 // event to the app handling it. Bundled by esbuild (go generate) with
-// cytoscape, cytoscape-dagre and cytoscape-edgehandles from npm.
+// cytoscape, cytoscape-edgehandles and @dagrejs/dagre from npm.
 import cytoscape from "cytoscape";
-import dagre from "cytoscape-dagre";
+import { Graph, layout as dagreLayout } from "@dagrejs/dagre";
 import edgehandles from "cytoscape-edgehandles";
 import { startLive, fillPickers, relabel } from "./live.js";
 
-cytoscape.use(dagre);
 cytoscape.use(edgehandles);
 
 const appID = (name) => "app:" + name;
 const eventID = (ref) => "event:" + ref;
 const subID = (app, ref) => "sub:" + app + ":" + ref;
+
+// labelWidth is about how wide a name is drawn at the events' 11px. An
+// event's width comes from its data: cytoscape's deprecated width "label"
+// leaves every edge undrawn and unclickable until a node moves, which a
+// layout run used to hide.
+const labelWidth = (name) => Math.ceil(name.length * 6.3) + 6;
 
 function elements(d) {
   const els = [];
@@ -24,7 +29,7 @@ function elements(d) {
     const ref = e.app + "." + e.name;
     const cls = ["event", e.public ? "public" : "private"];
     if (lint.has(ref)) cls.push("lint");
-    els.push({ group: "nodes", data: { id: eventID(ref), parent: appID(e.app), base: e.name, label: e.name, ref, kind: "event" }, classes: cls.join(" ") });
+    els.push({ group: "nodes", data: { id: eventID(ref), parent: appID(e.app), base: e.name, label: e.name, ref, kind: "event", w: labelWidth(e.name) }, classes: cls.join(" ") });
   }
   for (const s of d.subscriptions) {
     const ref = s.event;
@@ -38,7 +43,7 @@ const style = [
   // stays fluid, and zooming in brings them back.
   { selector: "node, edge", style: { "min-zoomed-font-size": 8 } },
   { selector: "node.app", style: { "background-color": "data(color)", "background-opacity": 0.12, "border-color": "data(color)", "border-width": 2, label: "data(label)", "text-valign": "top", "font-weight": "bold", "font-size": 13, padding: 18, shape: "round-rectangle", "min-width": 90, "min-height": 50 } },
-  { selector: "node.event", style: { "background-color": "#fff", "border-width": 2, "border-color": "#2563eb", label: "data(label)", "text-valign": "center", "font-size": 11, shape: "round-rectangle", width: "label", height: 26, padding: 8 } },
+  { selector: "node.event", style: { "background-color": "#fff", "border-width": 2, "border-color": "#2563eb", label: "data(label)", "text-valign": "center", "font-size": 11, shape: "round-rectangle", width: "data(w)", height: 26, padding: 8 } },
   { selector: "node.private", style: { "border-style": "dashed", "border-color": "#64748b" } },
   { selector: "node.lint", style: { "underlay-color": "#f59e0b", "underlay-opacity": 0.35, "underlay-padding": 4 } },
   { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 2, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", label: "data(label)", "font-size": 10, "text-background-color": "#fff", "text-background-opacity": 1 } },
@@ -76,6 +81,38 @@ function say(text, kind) {
   if (shown && window.designer) window.designer.cy.resize();
 }
 
+// arrangement lays a design out left to right as an architecture reads:
+// dagre ranks the apps (an app after the apps whose events it handles) and
+// orders each rank to cross few arrows; each app's events stand in a
+// column inside it. Laying out apps rather than events keeps every app a
+// tidy box, which dagre cannot do for compound nodes itself. It works on
+// the design document, so the first layout is in place before the canvas
+// draws. Returns positions by node id.
+function arrangement(d) {
+  const gap = 44; // between events of one app, centre to centre
+  const g = new Graph();
+  g.setGraph({ rankdir: "LR", nodesep: 50, ranksep: 160, marginx: 20, marginy: 20 });
+  g.setDefaultEdgeLabel(() => ({}));
+  const owned = new Map(d.apps.map((a) => [a.name, []]));
+  for (const e of d.events) owned.get(e.app)?.push(e);
+  for (const [app, evs] of owned) {
+    const width = Math.max(110, ...evs.map((e) => 7 * e.name.length + 40));
+    g.setNode(appID(app), { width, height: Math.max(60, evs.length * gap + 40) });
+  }
+  for (const s of d.subscriptions) {
+    const from = appID(s.event.slice(0, s.event.indexOf("."))), to = appID(s.app);
+    if (from !== to && g.hasNode(from) && g.hasNode(to)) g.setEdge(from, to);
+  }
+  dagreLayout(g);
+  const out = {};
+  for (const [app, evs] of owned) {
+    const p = g.node(appID(app));
+    if (!evs.length) out[appID(app)] = { x: p.x, y: p.y };
+    evs.forEach((e, i) => { out[eventID(e.app + "." + e.name)] = { x: p.x, y: p.y + (i - (evs.length - 1) / 2) * gap }; });
+  }
+  return out;
+}
+
 function saveLayout(nodes, replace) {
   const positions = {};
   nodes.forEach((n) => {
@@ -96,19 +133,24 @@ function start() {
   const saved = data.positions || {};
   const els = elements(data);
   const allPlaced = els.filter((e) => e.group === "nodes" && !(e.data.kind === "app" && data.events.some((ev) => ev.app === e.data.label))).every((e) => saved[e.data.id]);
-  for (const e of els) {
-    if (e.group === "nodes" && saved[e.data.id]) e.position = saved[e.data.id];
-  }
+  const placed = allPlaced ? saved : arrangement(data);
+
   const cy = cytoscape({
     container: document.getElementById("cy"),
     elements: els,
     style,
-    layout: allPlaced && els.length > 0 ? { name: "preset" } : { name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 90 },
+    layout: { name: "preset", positions: (n) => placed[n.id()], fit: true, padding: 30 },
     wheelSensitivity: 0.3,
     // Large designs stay fluid: while panning or zooming the canvas shows
     // a snapshot instead of redrawing every label and edge.
     ...(els.length > 400 ? { textureOnViewport: true, hideEdgesOnViewport: true, pixelRatio: 1 } : {}),
   });
+  // ready (for tests and the curious) once the graph is drawn.
+  cy.one("render", () => requestAnimationFrame(() => drawn()));
+  const drawn = () => {
+    window.designer.ready = true;
+    window.designer.loadMs = performance.now() - t0;
+  };
   const eh = cy.edgehandles({
     canConnect: (src, tgt) => src.hasClass("event") && tgt.hasClass("app"),
     edgeParams: (src, tgt) => ({ data: { id: subID(tgt.data("name"), src.data("ref")), label: "flow" }, classes: "sub" }),
@@ -143,9 +185,10 @@ function start() {
     if (on) eh.enableDrawMode(); else eh.disableDrawMode();
   });
   document.getElementById("arrange").addEventListener("click", () => {
-    const l = cy.layout({ name: "dagre", rankDir: "LR", nodeSep: 30, rankSep: 90 });
-    l.one("layoutstop", () => saveLayout(cy.nodes(), true).then(() => say("Arranged and saved.")));
-    l.run();
+    const to = arrangement(JSON.parse(document.getElementById("cy").dataset.design));
+    cy.batch(() => cy.nodes().forEach((n) => { if (to[n.id()]) n.position(to[n.id()]); }));
+    cy.animate({ fit: { eles: cy.elements(), padding: 30 } }, { duration: 200 });
+    saveLayout(cy.nodes(), true).then((r) => { if (r.ok) say("Arranged and saved."); });
   });
   document.getElementById("fit").addEventListener("click", () => cy.fit(undefined, 30));
   document.getElementById("search").addEventListener("change", (e) => {
@@ -189,10 +232,10 @@ function start() {
 
   window.designer = {
     cy,
-    ready: true,
+    ready: false,
     saves: 0,
     refreshes: 0,
-    loadMs: performance.now() - t0,
+    loadMs: 0,
     // pagePos is where a node is on the page, for tests that drive the
     // canvas with real pointer events.
     pagePos(id) {
@@ -207,6 +250,8 @@ function start() {
     hasEdge(id) { return cy.getElementById(id).length > 0; },
     position(id) { return cy.getElementById(id).position(); },
   };
+  if (cy.elements().length === 0) drawn(); // nothing to wait for
+
 }
 
 // highlight marks what is downstream (who handles it, and what their
