@@ -13,5 +13,5 @@ import "embed"
 
 // FS is the files served under /static/.
 //
-//go:embed app.css app.js all:dist
+//go:embed app.css app.js favicon.svg all:dist
 var FS embed.FS

@@ -82,6 +82,7 @@ func TestBrowserDesignerDragSubscribes(t *testing.T) {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
+	expectRefusal(ctx, 403, "/designer/subscribe")
 	openDesigner(t, ctx, s.url)
 	do(t, ctx, "connect mode", chromedp.Click(chromedp.CSS(`[data-testid="connect"]`)))
 	from := evalPoint(t, ctx, `designer.pagePos("event:Shop.Audit")`)
@@ -264,6 +265,7 @@ func TestBrowserDesignerDeletesFromTheCanvas(t *testing.T) {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
+	expectRefusal(ctx, 409, "/apps/Shop/delete")
 	acceptDialogs(ctx)
 	openDesigner(t, ctx, s.url)
 	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Mail:Stock.Reserved"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)

@@ -167,6 +167,8 @@ func TestBrowserLiveTracePage(t *testing.T) {
 // back by itself, and the next chain is seen.
 func TestBrowserLiveReconnectsAfterARestart(t *testing.T) {
 	s, ctx := openLiveDesigner(t, shopDesign)
+	expectPageError(ctx, `WebSocket connection to '.*/live' failed`)
+	expectPageError(ctx, `net::ERR_CONNECTION_REFUSED`) // the server is down for a moment
 	s.restartWeb()
 	waitJS(t, ctx, `["disconnected", "signed-out"].includes(document.getElementById("live-status").dataset.state)`)
 	waitJS(t, ctx, `document.getElementById("live-status").dataset.state === "signed-out" && !document.getElementById("live-signin").hidden`)

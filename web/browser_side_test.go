@@ -41,6 +41,8 @@ func TestBrowserDesignerSidePanel(t *testing.T) {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
+	expectRefusal(ctx, 422, "/apps/Shop/events/new")
+	expectRefusal(ctx, 409, "/apps/Shop/delete")
 	acceptDialogs(ctx)
 	openDesigner(t, ctx, s.url)
 	// Survives only while the page is not reloaded.

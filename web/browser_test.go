@@ -5,11 +5,16 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/eventloom/eventloom/engine"
@@ -44,17 +49,104 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.WindowSize(1280, 900),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
+	errs := &pageErrors{}
+	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(errs.listen))
 	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
 		cancelAlloc()
 	})
+	// Registered after the cancels, so it runs before them: the page's
+	// errors are read while the tab is still attached.
+	t.Cleanup(func() {
+		for _, e := range errs.unexpected() {
+			t.Errorf("the page logged an error: %s", e)
+		}
+	})
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start Chromium: %v", err)
 	}
-	return ctx
+	return context.WithValue(ctx, pageErrorsKey{}, errs)
+}
+
+// pageErrors collects what the page reports as an error: uncaught
+// exceptions, console.error calls and error entries of the browser log
+// (a failed request among them). Every browser test fails on any it did
+// not declare with expectPageError.
+type pageErrors struct {
+	mu       sync.Mutex
+	seen     []string
+	expected []*regexp.Regexp
+}
+
+type pageErrorsKey struct{}
+
+// listen runs in the tab's message loop: it only records.
+func (p *pageErrors) listen(ev any) {
+	var msg string
+	switch e := ev.(type) {
+	case *runtime.EventExceptionThrown:
+		msg = "exception: " + e.ExceptionDetails.Text
+		if e.ExceptionDetails.Exception != nil && e.ExceptionDetails.Exception.Description != "" {
+			msg += " " + e.ExceptionDetails.Exception.Description
+		}
+	case *runtime.EventConsoleAPICalled:
+		if e.Type != runtime.ConsoleAPICalledTypeError && e.Type != runtime.ConsoleAPICalledTypeAssert {
+			return
+		}
+		var parts []string
+		for _, a := range e.Args {
+			if len(a.Value) > 0 {
+				parts = append(parts, string(a.Value))
+			} else {
+				parts = append(parts, a.Description)
+			}
+		}
+		msg = "console." + string(e.Type) + ": " + strings.Join(parts, " ")
+	case *cdplog.EventEntryAdded:
+		if e.Entry.Level != cdplog.EntryLevelError {
+			return
+		}
+		msg = "log (" + string(e.Entry.Source) + "): " + e.Entry.Text + " " + e.Entry.URL
+	default:
+		return
+	}
+	p.mu.Lock()
+	p.seen = append(p.seen, msg)
+	p.mu.Unlock()
+}
+
+func (p *pageErrors) unexpected() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []string
+next:
+	for _, m := range p.seen {
+		for _, re := range p.expected {
+			if re.MatchString(m) {
+				continue next
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// expectRefusal declares a refusal the test provokes: the browser logs
+// every 4xx answer as a failed resource, even when the page shows it as
+// an inline error as intended.
+func expectRefusal(ctx context.Context, status int, path string) {
+	expectPageError(ctx, `status of `+strconv.Itoa(status)+` .*`+regexp.QuoteMeta(path)+`$`)
+}
+
+// expectPageError declares an error the test provokes on purpose (a
+// refused request the page shows to the user, say), matched by pattern.
+func expectPageError(ctx context.Context, pattern string) {
+	p := ctx.Value(pageErrorsKey{}).(*pageErrors)
+	p.mu.Lock()
+	p.expected = append(p.expected, regexp.MustCompile(pattern))
+	p.mu.Unlock()
 }
 
 // screenshot saves the page as an artifact for review (never committed).
@@ -113,6 +205,7 @@ func signIn(t *testing.T, ctx context.Context, base string) {
 func TestBrowserConsoleSignedOutGoesToSignIn(t *testing.T) {
 	s := newAPIServer(t, engine.Config{})
 	ctx := newBrowser(t)
+	expectRefusal(ctx, 401, "/signin")
 	do(t, ctx, "open apps signed out",
 		chromedp.Navigate(s.url+"/apps"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signin-form"]`)),
@@ -146,6 +239,10 @@ func TestBrowserConsoleJourney(t *testing.T) {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
+	expectRefusal(ctx, 422, "/apps")
+	expectRefusal(ctx, 422, "/apps/Shop/events/OrderPlaced/trigger")
+	expectRefusal(ctx, 422, "/history?trace=abc")
+	expectRefusal(ctx, 404, "/apps/Nope")
 	signIn(t, ctx, s.url)
 	do(t, ctx, "overview", chromedp.Navigate(s.url+"/overview"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="count-apps"]`)))
 	screenshot(t, ctx, "overview")
@@ -310,6 +407,7 @@ func TestBrowserConsoleDesignsAnEventAndAFlow(t *testing.T) {
 		}
 	}
 	ctx := newBrowser(t)
+	expectRefusal(ctx, 422, "/apps/Stock/subscriptions/new")
 	signIn(t, ctx, s.url)
 	row := func(n int, field string) chromedp.CSS {
 		return chromedp.CSS(`[data-testid="param-rows"] tbody tr:nth-child(` + jsonNum(int64(n)) + `) [name="` + field + `"]`)
@@ -373,6 +471,7 @@ func TestBrowserConsoleFailedHTMXRequestShowsANotice(t *testing.T) {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
+	expectRefusal(ctx, 404, "/apps/Shop/events/Audit/trigger")
 	signIn(t, ctx, s.url)
 	do(t, ctx, "event page with htmx",
 		chromedp.Navigate(s.url+"/apps/Shop/events/Audit"),
