@@ -116,5 +116,12 @@ CREATE TABLE attempts (
 	error       TEXT    NOT NULL DEFAULT '',
 	PRIMARY KEY (delivery_id, number)
 ) WITHOUT ROWID;
+`,	// 2: console sign-ins, by the SHA-256 of their id.
+	`
+CREATE TABLE sessions (
+	hash       BLOB    PRIMARY KEY,
+	expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_expiry ON sessions(expires_at);
 `,
 }

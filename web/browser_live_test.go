@@ -162,24 +162,35 @@ func TestBrowserLiveTracePage(t *testing.T) {
 }
 
 // TestBrowserLiveReconnectsAfterARestart restarts the web server under an
-// open designer: the view says it is disconnected, then that the restart
-// forgot the sign-in; signing in again in another tab brings the stream
-// back by itself, and the next chain is seen.
+// open designer: sign-ins are stored, so the view reconnects by itself
+// and the next chain is seen. A sign-in revoked meanwhile (signed out in
+// another tab) makes the view say so after the next restart; signing in
+// again in the other tab brings the stream back by itself.
 func TestBrowserLiveReconnectsAfterARestart(t *testing.T) {
 	s, ctx := openLiveDesigner(t, shopDesign)
 	expectPageError(ctx, `WebSocket connection to '.*/live' failed`)
 	expectPageError(ctx, `net::ERR_CONNECTION_REFUSED`) // the server is down for a moment
 	s.restartWeb()
-	waitJS(t, ctx, `["disconnected", "signed-out"].includes(document.getElementById("live-status").dataset.state)`)
-	waitJS(t, ctx, `document.getElementById("live-status").dataset.state === "signed-out" && !document.getElementById("live-signin").hidden`)
-	screenshot(t, ctx, "live-signed-out")
-
-	other, cancel := chromedp.NewContext(ctx) // a second tab of the same browser
-	defer cancel()
-	signIn(t, other, s.url)
 	waitJS(t, ctx, `document.getElementById("live-status").dataset.state === "connected"`)
 	if code, _, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-1","Qty":1}`); code != 202 {
 		t.Fatal("trigger failed")
 	}
 	waitJS(t, ctx, `!!document.querySelector('#live-log li[data-kind="delivery.succeeded"][data-app="Mail"]')`)
+
+	other, cancel := chromedp.NewContext(ctx) // a second tab of the same browser
+	defer cancel()
+	do(t, other, "sign out in another tab",
+		chromedp.Navigate(s.url+"/overview"),
+		chromedp.Click(chromedp.CSS(`[data-testid="signout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="signin-form"]`)),
+	)
+	s.restartWeb()
+	waitJS(t, ctx, `document.getElementById("live-status").dataset.state === "signed-out" && !document.getElementById("live-signin").hidden`)
+	screenshot(t, ctx, "live-signed-out")
+	signIn(t, other, s.url)
+	waitJS(t, ctx, `document.getElementById("live-status").dataset.state === "connected"`)
+	if code, _, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-2","Qty":1}`); code != 202 {
+		t.Fatal("trigger failed")
+	}
+	waitJS(t, ctx, `document.querySelectorAll('#live-log li[data-kind="delivery.succeeded"][data-app="Mail"]').length >= 2`)
 }

@@ -185,7 +185,9 @@ func (s *Server) signIn(c echo.Context) error {
 }
 
 func (s *Server) signOut(c echo.Context) error {
-	s.sessions.end(c.Response(), c.Request())
+	if err := s.sessions.end(c.Response(), c.Request()); err != nil {
+		return err
+	}
 	return back(c, "/signin", "Signed out.")
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/store"
 	"github.com/eventloom/eventloom/web"
 )
@@ -153,6 +154,40 @@ func TestConsoleSessionCookie(t *testing.T) {
 	replay.http.Jar.SetCookies(u, []*http.Cookie{{Name: old.Name, Value: old.Value}})
 	if resp, _ := replay.send("GET", "/apps", nil, nil); resp.StatusCode != http.StatusSeeOther {
 		t.Fatalf("a signed-out session id still opens /apps: %d", resp.StatusCode)
+	}
+}
+
+// TestConsoleSessionsOutliveTheServerAndExpire: a sign-in is stored, so
+// another server over the same engine (a restart) honours it; it lasts
+// 12 hours from its last use and no longer.
+func TestConsoleSessionsOutliveTheServerAndExpire(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
+	s := newAPIServer(t, engine.Config{Clock: clk})
+	ck := sessionCookieOf(t, newConsoleClient(t, s.url, http.DefaultClient).signIn())
+	opens := func(base string) int {
+		c := newConsoleClient(t, base, http.DefaultClient)
+		u, _ := url.Parse(base)
+		c.http.Jar.SetCookies(u, []*http.Cookie{{Name: ck.Name, Value: ck.Value}})
+		resp, _ := c.send("GET", "/apps", nil, nil)
+		return resp.StatusCode
+	}
+	restarted := web.New(web.Config{Engine: s.eng})
+	srv := httptest.NewServer(restarted.Handler())
+	t.Cleanup(func() { restarted.Close(); srv.Close() })
+	if code := opens(srv.URL); code != http.StatusOK {
+		t.Fatalf("the sign-in did not survive a new server: /apps = %d", code)
+	}
+	clk.Advance(11 * time.Hour) // used 11 h later: extended to 23 h
+	if code := opens(s.url); code != http.StatusOK {
+		t.Fatalf("a session used within 12 h was refused: %d", code)
+	}
+	clk.Advance(11 * time.Hour)
+	if code := opens(s.url); code != http.StatusOK {
+		t.Fatalf("a session whose use extended it was refused: %d", code)
+	}
+	clk.Advance(12*time.Hour + time.Minute)
+	if code := opens(s.url); code != http.StatusSeeOther {
+		t.Fatalf("a session unused for over 12 h still opens /apps: %d", code)
 	}
 }
 

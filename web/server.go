@@ -59,7 +59,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBodyBytes = 4 << 20
 	}
 	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
-	s.sessions = newSessions(cfg.Engine.Now, cfg.SecureCookies)
+	s.sessions = &sessions{eng: cfg.Engine, log: cfg.Logger, secure: cfg.SecureCookies}
 	s.crossOrigin = http.NewCrossOriginProtection()
 	hubCtx, stop := context.WithCancel(context.Background())
 	s.stopHub = stop

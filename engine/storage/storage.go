@@ -51,6 +51,18 @@ type Storage interface {
 	// SettingPut stores a named setting, replacing any earlier value.
 	SettingPut(ctx context.Context, name, value string) error
 
+	// SessionPut stores a console sign-in by the hash of its id (never the
+	// id itself), expiring at p.ExpiresAt, replacing an earlier expiry of
+	// the same hash. It also deletes every session expired by p.Now, so
+	// the sessions kept never grow without bound.
+	SessionPut(ctx context.Context, p *SessionPutParams) error
+	// SessionGet returns when the session with this hash expires;
+	// fault.ErrNotFound when there is none (revoked or swept).
+	SessionGet(ctx context.Context, hash []byte) (time.Time, error)
+	// SessionDelete revokes the session with this hash; deleting one that
+	// is absent is no error (a sign-out is idempotent).
+	SessionDelete(ctx context.Context, hash []byte) error
+
 	// OccurrenceInsert stores one occurrence and its deliveries atomically,
 	// or nothing: when the event already has p.QueueCap pending occurrences
 	// it returns a *fault.Error of kind fault.ErrQueueFull and stores

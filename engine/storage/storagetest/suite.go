@@ -61,6 +61,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"DesignDeletes", s.designDeletes},
 		{"SubscriptionDeleteDiscardsUnfinished", s.subscriptionDeleteDiscards},
 		{"KeysAndSettings", s.keysAndSettings},
+		{"Sessions", s.sessions},
 		{"OccurrenceInsert", s.occurrenceInsert},
 		{"QueueCap", s.queueCap},
 		{"ClaimOnlyDue", s.claimOnlyDue},
