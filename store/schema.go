@@ -116,7 +116,8 @@ CREATE TABLE attempts (
 	error       TEXT    NOT NULL DEFAULT '',
 	PRIMARY KEY (delivery_id, number)
 ) WITHOUT ROWID;
-`, // 2: console sign-ins, by the SHA-256 of their id.
+`,
+	// 2: console sign-ins, by the SHA-256 of their id.
 	`
 CREATE TABLE sessions (
 	hash       BLOB    PRIMARY KEY,
