@@ -57,6 +57,7 @@ type Store struct {
 	once    sync.Once
 	depths  atomic.Pointer[map[int64]int]
 	closeEr error
+	lock    *os.File // LockFile, held until Close
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -96,7 +97,11 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{cfg: cfg, log: cfg.Logger, path: path, done: make(chan struct{})}
+	lock, err := lockDir(cfg.Dir)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{cfg: cfg, log: cfg.Logger, path: path, done: make(chan struct{}), lock: lock}
 	if err := s.open(ctx, syncLevel); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -267,6 +272,9 @@ func (s *Store) closeDBs() error {
 	}
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())
+	}
+	if s.lock != nil { // last: the database is closed before another may open it
+		errs = append(errs, s.lock.Close())
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close store: %w", err)

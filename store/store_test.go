@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"strings"
 	"sync"
@@ -927,4 +928,28 @@ func TestCoalescedInsertFallsBackOneByOne(t *testing.T) {
 	if d := depth(t, f.s, f.event); d != 3 {
 		t.Errorf("depth = %d, want 3 (the failed attempt's counters undone)", d)
 	}
+}
+
+// TestOpenRefusesADirectoryInUse: a second store on the same directory is
+// refused at once with the holder's pid, and the directory opens again as
+// soon as the first store is closed.
+func TestOpenRefusesADirectoryInUse(t *testing.T) {
+	dir := t.TempDir()
+	first, err := Open(context.Background(), Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(context.Background(), Config{Dir: dir})
+	var inUse *DirInUseError
+	if !errors.As(err, &inUse) || inUse.PID != os.Getpid() || !strings.Contains(err.Error(), "--data") {
+		t.Fatalf("second open = %v; want a DirInUseError naming this pid and --data", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(context.Background(), Config{Dir: dir})
+	if err != nil {
+		t.Fatalf("open after the first store closed: %v", err)
+	}
+	again.Close()
 }

@@ -125,3 +125,18 @@ func TestErrorPageHeadingFitsTheRefusal(t *testing.T) {
 		t.Fatal("the error page does not show its heading, its message and the errors region")
 	}
 }
+
+// TestMissingBundleIsABannerWithTheFix: a build without the front-end
+// bundle says so on every page, with the command that fixes it.
+func TestMissingBundleIsABannerWithTheFix(t *testing.T) {
+	p := page
+	p.BundleMissing = []string{"dist/designer.js"}
+	d := doc(t, templates.Overview(p, templates.OverviewProps{}))
+	b := d.Find(`[data-testid="bundle-missing"]`)
+	if b.Length() != 1 || !strings.Contains(b.Text(), "dist/designer.js") || !strings.Contains(b.Text(), "make run") {
+		t.Fatalf("banner = %q; want it to name the missing file and make run", b.Text())
+	}
+	if doc(t, templates.Overview(page, templates.OverviewProps{})).Find(`[data-testid="bundle-missing"]`).Length() != 0 {
+		t.Fatal("a complete build shows the missing-bundle banner")
+	}
+}

@@ -22,6 +22,10 @@ type Page struct {
 	SignedIn  bool
 	Flash     string
 	FlashKind string // "ok" or "error"
+	// BundleMissing names the front-end files this build lacks; a page
+	// with any shows a banner saying how to build them, never a silent
+	// dead canvas.
+	BundleMissing []string
 }
 
 // FieldErrors maps a form field to the server's message about it.

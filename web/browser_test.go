@@ -19,6 +19,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/notify"
+	"github.com/eventloom/eventloom/static"
 )
 
 const chromiumPath = "/usr/bin/chromium"
@@ -33,6 +34,9 @@ func newBrowser(t *testing.T) context.Context {
 			t.Fatalf("no Chromium at %s: CI must install it (.ci/run does)", chromiumPath)
 		}
 		t.Skipf("no Chromium at %s; install the chromium package to run browser tests", chromiumPath)
+	}
+	if missing := static.Missing(); len(missing) > 0 {
+		t.Fatalf("the console's front-end bundle is missing from this build (%s), so no browser test can pass: run the tests with make test, which builds it (or %s)", strings.Join(missing, ", "), static.BuildCommand)
 	}
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),

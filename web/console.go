@@ -120,7 +120,7 @@ func (s *Server) render(c echo.Context, status int, full, partial templ.Componen
 }
 
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
-	p := templates.Page{Title: title, Nav: nav, SignedIn: s.sessions.valid(c.Request())}
+	p := templates.Page{Title: title, Nav: nav, SignedIn: s.sessions.valid(c.Request()), BundleMissing: s.bundleMissing}
 	if f := takeFlash(c); f != "" {
 		p.Flash, p.FlashKind = f, "ok"
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/static"
 )
 
 // Config is what a Server is built from.
@@ -44,6 +45,8 @@ type Server struct {
 	// crossOrigin refuses cross-site console posts (Sec-Fetch-Site and
 	// Origin), so another site cannot act with a signed-in user's cookie.
 	crossOrigin *http.CrossOriginProtection
+	// bundleMissing names the front-end files this build lacks (banner).
+	bundleMissing []string
 	// done is closed by Close: live streams end, the hub stops.
 	done      chan struct{}
 	stopHub   context.CancelFunc
@@ -59,6 +62,7 @@ func New(cfg Config) *Server {
 		cfg.MaxBodyBytes = 4 << 20
 	}
 	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
+	s.bundleMissing = static.Missing()
 	s.sessions = &sessions{eng: cfg.Engine, log: cfg.Logger, secure: cfg.SecureCookies}
 	s.crossOrigin = http.NewCrossOriginProtection()
 	hubCtx, stop := context.WithCancel(context.Background())

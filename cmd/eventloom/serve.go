@@ -13,11 +13,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/demo"
 	"github.com/eventloom/eventloom/engine/payload"
+	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/store"
 	"github.com/eventloom/eventloom/web"
 )
@@ -139,6 +141,16 @@ func serveCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // address (tests listen on port 0).
 func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready chan<- string) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// The listener comes first: a busy port must not leave behind a data
+	// directory and an admin token nobody was shown.
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return listenError(c.Addr, err)
+	}
+	defer ln.Close() // Serve closes it too; this covers the early returns
+	if missing := static.Missing(); len(missing) > 0 {
+		log.Warn("THIS BUILD HAS NO FRONT-END BUNDLE: the designer cannot draw and forms work as plain HTML; build it with "+static.BuildCommand, "missing", strings.Join(missing, ","))
+	}
 	st, err := store.Open(ctx, store.Config{Dir: c.DataDir, Synchronous: c.Sync, Logger: log})
 	if err != nil {
 		return err
@@ -160,6 +172,19 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	if err != nil {
 		return err
 	}
+	// Printed at once: a token generated now is shown now, whatever fails
+	// after it.
+	url := "http://" + ln.Addr().String() + "/"
+	abs, _ := filepath.Abs(c.DataDir)
+	fmt.Fprintf(stdout, "Eventloom is running at %s\n  data:  %s\n  API:   %sapi/v1 (see README.md)\n", url, abs, url)
+	switch {
+	case generated != "":
+		fmt.Fprintf(stdout, "  admin token (shown once, stored hashed): %s\n  sign in with it, or send 'Authorization: Bearer <token>'; set EVENTLOOM_ADMIN_TOKEN to choose your own\n", generated)
+	case c.AdminToken != "":
+		fmt.Fprintf(stdout, "  sign in with the admin token from EVENTLOOM_ADMIN_TOKEN\n")
+	default:
+		fmt.Fprintf(stdout, "  sign in with the admin token printed at the first start (or set EVENTLOOM_ADMIN_TOKEN to replace it)\n")
+	}
 	if d := eng.Design(); len(d.Apps) == 0 && !c.NoDemo {
 		doc, err := demo.Design()
 		if err != nil {
@@ -178,22 +203,6 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	srv := &http.Server{
 		Handler:           ws.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
-	}
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		_ = eng.Close(context.Background())
-		return fmt.Errorf("listen on %s: %w (is another server running? pick another with --addr)", c.Addr, err)
-	}
-	url := "http://" + ln.Addr().String() + "/"
-	abs, _ := filepath.Abs(c.DataDir)
-	fmt.Fprintf(stdout, "Eventloom is running at %s\n  data:  %s\n  API:   %sapi/v1 (see README.md)\n", url, abs, url)
-	switch {
-	case generated != "":
-		fmt.Fprintf(stdout, "  admin token (shown once, stored hashed): %s\n  sign in with it, or send 'Authorization: Bearer <token>'; set EVENTLOOM_ADMIN_TOKEN to choose your own\n", generated)
-	case c.AdminToken != "":
-		fmt.Fprintf(stdout, "  sign in with the admin token from EVENTLOOM_ADMIN_TOKEN\n")
-	default:
-		fmt.Fprintf(stdout, "  sign in with the admin token printed at the first start (or set EVENTLOOM_ADMIN_TOKEN to replace it)\n")
 	}
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -217,4 +226,13 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// listenError explains a failed listen: a busy port names the flag and
+// variable that pick another.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("cannot listen on %s: the address is in use (another Eventloom server, or another program); stop it, or pick another address with --addr (EVENTLOOM_ADDR), e.g. --addr 127.0.0.1:8081", addr)
+	}
+	return fmt.Errorf("cannot listen on %s: %w; give a host:port such as 127.0.0.1:8080 with --addr (EVENTLOOM_ADDR)", addr, err)
 }

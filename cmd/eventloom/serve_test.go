@@ -95,3 +95,75 @@ func TestServeRefusesBadEnvironment(t *testing.T) {
 		t.Fatalf("parse = %v, want an error naming EVENTLOOM_QUEUE_CAP", err)
 	}
 }
+
+// startServe runs serve on a free port over dir and returns its address
+// and a stop func that waits for a clean shutdown.
+func startServe(t *testing.T, dir string) (string, func()) {
+	t.Helper()
+	c, err := parseServe([]string{"-addr", "127.0.0.1:0", "-data", dir, "-no-demo"}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() { done <- serve(ctx, c, io.Discard, io.Discard, ready) }()
+	select {
+	case addr := <-ready:
+		return addr, func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+		}
+	case err := <-done:
+		cancel()
+		t.Fatalf("serve stopped early: %v", err)
+	case <-time.After(20 * time.Second):
+		cancel()
+		t.Fatal("serve did not start within 20s")
+	}
+	return "", nil
+}
+
+// TestServeBusyPortCreatesNothing: a first start on a busy port fails
+// with an error naming --addr, and leaves no data directory (so no admin
+// token was generated that nobody saw).
+func TestServeBusyPortCreatesNothing(t *testing.T) {
+	t.Setenv("EVENTLOOM_ADMIN_TOKEN", "")
+	addr, stop := startServe(t, filepath.Join(t.TempDir(), "first"))
+	defer stop()
+	dir := filepath.Join(t.TempDir(), "second")
+	c, err := parseServe([]string{"-addr", addr, "-data", dir}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	err = serve(context.Background(), c, &out, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "in use") || !strings.Contains(err.Error(), "--addr") {
+		t.Fatalf("serve on a busy port = %v; want an error saying the address is in use and naming --addr", err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("a failed start created the data directory %s (%v)", dir, err)
+	}
+	if out.Len() != 0 {
+		t.Fatalf("a failed start printed %q", out.String())
+	}
+}
+
+// TestServeRefusesASecondServerOnTheSameData: another server on the same
+// data directory (on another port) is refused at once, naming --data.
+func TestServeRefusesASecondServerOnTheSameData(t *testing.T) {
+	t.Setenv("EVENTLOOM_ADMIN_TOKEN", "cli-test-token")
+	dir := filepath.Join(t.TempDir(), "data")
+	_, stop := startServe(t, dir)
+	defer stop()
+	c, err := parseServe([]string{"-addr", "127.0.0.1:0", "-data", dir}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = serve(context.Background(), c, io.Discard, io.Discard, nil)
+	if err == nil || !strings.Contains(err.Error(), "in use by another Eventloom server") || !strings.Contains(err.Error(), "--data") {
+		t.Fatalf("a second serve on the same data = %v; want it refused, naming --data", err)
+	}
+}
