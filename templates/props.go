@@ -26,6 +26,18 @@ type Page struct {
 	// with any shows a banner saying how to build them, never a silent
 	// dead canvas.
 	BundleMissing []string
+	// Assets maps a static file's name ("dist/designer.js") to its
+	// versioned URL; a name it lacks is linked unversioned.
+	Assets map[string]string
+}
+
+// Asset is the URL a page links a static file by: versioned (cached for a
+// year) when Assets knows it.
+func (p Page) Asset(name string) string {
+	if u, ok := p.Assets[name]; ok {
+		return u
+	}
+	return "/static/" + name
 }
 
 // FieldErrors maps a form field to the server's message about it.

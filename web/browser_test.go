@@ -55,7 +55,9 @@ func newBrowser(t *testing.T) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	errs := &pageErrors{}
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(errs.listen))
-	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	// A bound on a stuck test, not a timing assertion: generous, so a busy
+	// machine slows a test down without failing it.
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
@@ -182,14 +184,34 @@ func artifactsDir(t *testing.T) string {
 
 func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
+	for i, a := range steps {
+		steps[i] = fresh(a)
+	}
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
 
+// fresh runs a step again when the page's document was replaced between
+// the step's query and its use of the node it found (Chrome then answers
+// "Could not find node with given id"). This happens after a navigation
+// when Chrome reports the new document late, more often on a busy
+// machine; the node-based steps (click, keys, values) fail on it before
+// they act, so running the step again, with a fresh query, is safe.
+func fresh[T any](a chromedp.Action[T]) chromedp.Action[T] {
+	return func(ctx context.Context, tg *chromedp.Target) (T, error) {
+		for tries := 1; ; tries++ {
+			v, err := a(ctx, tg)
+			if err == nil || tries == 5 || !strings.Contains(err.Error(), "Could not find node with given id") {
+				return v, err
+			}
+		}
+	}
+}
+
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	s, err := chromedp.Run(ctx, fresh(chromedp.Text(chromedp.CSS(sel))))
 	if err != nil {
 		t.Fatalf("text of %s: %v", sel, err)
 	}
@@ -334,7 +356,7 @@ func TestBrowserConsoleJourney(t *testing.T) {
 
 func attr(t *testing.T, ctx context.Context, sel, name string) string {
 	t.Helper()
-	r, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(sel), name))
+	r, err := chromedp.Run(ctx, fresh(chromedp.AttributeValue(chromedp.CSS(sel), name)))
 	if err != nil {
 		t.Fatalf("%s of %s: %v", name, sel, err)
 	}

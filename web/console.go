@@ -17,7 +17,6 @@ import (
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
-	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/templates"
 )
 
@@ -25,7 +24,7 @@ import (
 // work as plain HTML forms, enhanced by htmx where it helps.
 func (s *Server) consoleRoutes() {
 	e := s.echo
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServer(http.FS(static.FS)))))
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static", s.assets)))
 	e.GET("/healthz", s.health)
 	e.GET("/signin", s.signInPage)
 	e.POST("/signin", s.signIn, s.sameOrigin)
@@ -75,7 +74,12 @@ func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 // requireSession sends a signed-out browser to the sign-in page.
 func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if s.sessions.valid(c.Request()) {
+		ok, err := s.sessions.valid(c.Request())
+		if err != nil {
+			return err
+		}
+		if ok {
+			c.Set(signedInKey, true)
 			return next(c)
 		}
 		to := "/signin?next=" + url.QueryEscape(returnPath(c))
@@ -119,8 +123,16 @@ func (s *Server) render(c echo.Context, status int, full, partial templ.Componen
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
+// signedInKey marks a request requireSession let through, so its page
+// does not check the session a second time.
+const signedInKey = "eventloom.signedIn"
+
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
-	p := templates.Page{Title: title, Nav: nav, SignedIn: s.sessions.valid(c.Request()), BundleMissing: s.bundleMissing}
+	signedIn, _ := c.Get(signedInKey).(bool)
+	if !signedIn { // pages outside requireSession (sign-in, errors): best effort
+		signedIn, _ = s.sessions.valid(c.Request())
+	}
+	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, BundleMissing: s.bundleMissing, Assets: s.assetURLs}
 	if f := takeFlash(c); f != "" {
 		p.Flash, p.FlashKind = f, "ok"
 	}

@@ -47,6 +47,10 @@ type Server struct {
 	crossOrigin *http.CrossOriginProtection
 	// bundleMissing names the front-end files this build lacks (banner).
 	bundleMissing []string
+	// assets serves /static/ (hashed, compressed); assetURLs are its
+	// versioned URLs for pages.
+	assets    *static.Assets
+	assetURLs map[string]string
 	// done is closed by Close: live streams end, the hub stops.
 	done      chan struct{}
 	stopHub   context.CancelFunc
@@ -63,7 +67,12 @@ func New(cfg Config) *Server {
 	}
 	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
 	s.bundleMissing = static.Missing()
-	s.sessions = &sessions{eng: cfg.Engine, log: cfg.Logger, secure: cfg.SecureCookies}
+	assets, err := static.NewAssets()
+	if err != nil { // an embedded file that cannot be read: a broken build
+		panic(err)
+	}
+	s.assets, s.assetURLs = assets, assets.URLs()
+	s.sessions = &sessions{eng: cfg.Engine, secure: cfg.SecureCookies}
 	s.crossOrigin = http.NewCrossOriginProtection()
 	hubCtx, stop := context.WithCancel(context.Background())
 	s.stopHub = stop

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"log/slog"
 	"net/http"
 	"time"
 
@@ -20,7 +19,6 @@ const sessionTTL = 12 * time.Hour
 // carries them in and out of cookies.
 type sessions struct {
 	eng *engine.Engine
-	log *slog.Logger
 	// secure forces the cookie's Secure flag (TLS ends at a proxy).
 	secure bool
 }
@@ -36,19 +34,14 @@ func (s *sessions) create(w http.ResponseWriter, r *http.Request) error {
 }
 
 // valid reports whether r carries a live session, and extends it. A
-// store that cannot answer counts as signed out (and is logged): the
-// console then asks for a sign-in instead of failing every page.
-func (s *sessions) valid(r *http.Request) bool {
+// store that cannot answer is an error (a 500 with a request id), never
+// a silent sign-out that would send the person round in circles.
+func (s *sessions) valid(r *http.Request) (bool, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return false
+		return false, nil
 	}
-	ok, err := s.eng.SessionValid(r.Context(), c.Value, sessionTTL)
-	if err != nil {
-		s.log.Error("check console session", "error", err)
-		return false
-	}
-	return ok
+	return s.eng.SessionValid(r.Context(), c.Value, sessionTTL)
 }
 
 // end revokes r's session and clears its cookie.
