@@ -43,7 +43,7 @@ func openDesigner(t *testing.T, ctx context.Context, base string) {
 
 func waitJS(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(90*time.Second))); err != nil {
 		why, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`String(window.designerError || "") + " last gesture: " + (window.designer && window.designer.gesture) + " live: " + JSON.stringify(window.designerLive && {stats: designerLive.stats, aggregate: designerLive.aggregate, prev: designerLive.prev})`))
 		t.Fatalf("waiting for %s: %v %s", expr, err, why)
 	}
