@@ -28,6 +28,12 @@ type Config struct {
 	// Handlers are the Go handlers a subscription of kind "go" may name.
 	Handlers map[string]Handler
 
+	// AdminTokenMemoryKiB is the memory argon2id takes to hash an admin
+	// token a person chose; default 19 MiB (OWASP's minimum for argon2id
+	// with 2 passes). Tests lower it: under the race detector the default
+	// costs seconds a check.
+	AdminTokenMemoryKiB uint32
+
 	// QueueCap is the most pending occurrences one event type may have;
 	// default 10,000 (ODC).
 	QueueCap int
@@ -63,6 +69,9 @@ type Config struct {
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
+	if c.AdminTokenMemoryKiB == 0 {
+		c.AdminTokenMemoryKiB = argonMemory
+	}
 	if c.Clock == nil {
 		c.Clock = clock.Real()
 	}

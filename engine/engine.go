@@ -38,6 +38,12 @@ type Engine struct {
 	snap     atomic.Pointer[snapshot]
 
 	d *dispatcher
+
+	// adminOK is the SHA-256 of the stored admin hash and the token last
+	// verified against it, so a chosen token pays for argon2id once.
+	adminOK atomic.Pointer[[32]byte]
+	// argonSlots bounds the argon2id checks running at once.
+	argonSlots chan struct{}
 }
 
 // snapshot is one immutable version of the design with everything dispatch
@@ -71,6 +77,8 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		log:      cfg.Logger,
 		bus:      cfg.Bus,
 		schedule: cfg.schedule(),
+		// Two at once: each takes 19 MiB and a core for tens of ms.
+		argonSlots: make(chan struct{}, 2),
 	}
 	d, err := cfg.Storage.DesignLoad(ctx)
 	if err != nil {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -94,11 +92,18 @@ func (e *Engine) KeyApp(ctx context.Context, clear string) (string, error) {
 }
 
 // InitAdminToken makes sure an admin token exists. With token non-empty
-// (from configuration) its hash replaces the stored one; with it empty and
-// none stored, a token is generated and returned (to be shown once);
-// otherwise the stored one stands and "" is returned.
+// (from configuration, so chosen by a person) it must have at least
+// MinAdminTokenChars characters and its argon2id hash replaces the stored
+// one; with it empty and none stored, a 256-bit token is generated and
+// returned (to be shown once); otherwise the stored one stands and "" is
+// returned.
 func (e *Engine) InitAdminToken(ctx context.Context, token string) (generated string, err error) {
-	if token == "" {
+	chosen := token != ""
+	if chosen {
+		if err := checkChosenToken(token); err != nil {
+			return "", err
+		}
+	} else {
 		_, err := e.st.SettingGet(ctx, adminTokenSetting)
 		if err == nil {
 			return "", nil
@@ -111,8 +116,11 @@ func (e *Engine) InitAdminToken(ctx context.Context, token string) (generated st
 		}
 		generated = token
 	}
-	sum := sha256.Sum256([]byte(token))
-	if err := e.st.SettingPut(ctx, adminTokenSetting, hex.EncodeToString(sum[:])); err != nil {
+	stored, err := hashAdminToken(token, chosen, e.cfg.AdminTokenMemoryKiB)
+	if err != nil {
+		return "", err
+	}
+	if err := e.st.SettingPut(ctx, adminTokenSetting, stored); err != nil {
 		return "", fmt.Errorf("store admin token: %w", err)
 	}
 	return generated, nil
@@ -130,8 +138,7 @@ func (e *Engine) CheckAdminToken(ctx context.Context, token string) (bool, error
 	if err != nil {
 		return false, err
 	}
-	sum := sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare([]byte(hex.EncodeToString(sum[:])), []byte(stored)) == 1, nil
+	return e.matchAdminToken(ctx, token, stored)
 }
 
 func randomToken(prefix string) (string, error) {

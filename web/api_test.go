@@ -18,7 +18,7 @@ import (
 	"github.com/eventloom/eventloom/web"
 )
 
-const adminToken = "test-admin-token"
+const adminToken = "test-admin-token-0123456789"
 
 // apiServer is a real HTTP server over a real engine and SQLite store.
 type apiServer struct {
@@ -38,6 +38,9 @@ func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
 		t.Fatal(err)
 	}
 	cfg.Storage = st
+	if cfg.AdminTokenMemoryKiB == 0 {
+		cfg.AdminTokenMemoryKiB = 64 // argon2id at its default cost takes seconds under -race
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -182,11 +182,15 @@ func (s *Server) signInPage(c echo.Context) error {
 }
 
 func (s *Server) signIn(c echo.Context) error {
+	if err := s.refuseIfThrottled(c); err != nil {
+		return err
+	}
 	ok, err := s.eng.CheckAdminToken(c.Request().Context(), c.FormValue("token"))
 	if err != nil {
 		return err
 	}
 	if !ok {
+		s.throttle.failed(clientOf(c.Request()))
 		p := s.page(c, "Sign in", "")
 		return s.render(c, http.StatusUnauthorized, templates.SignIn(p, c.FormValue("next"), "That is not the admin token. Use the token printed at the server's first start, or EVENTLOOM_ADMIN_TOKEN."), nil)
 	}

@@ -307,7 +307,7 @@ func TestConsoleUnknownErrorShowsARequestIDOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := engine.New(ctx, engine.Config{Storage: st, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	eng, err := engine.New(ctx, engine.Config{Storage: st, AdminTokenMemoryKiB: 64, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -81,6 +81,9 @@ func (s *Server) live(c echo.Context) error {
 		// The upgrader has answered the client already.
 		return nil
 	}
+	// The HTTP server's read deadline outlives the upgrade: the stream
+	// sets its own (writes have liveWriteWait; reads wait for the viewer).
+	_ = conn.SetReadDeadline(time.Time{})
 	v := s.hub.Join(liveBuffer, f)
 	defer v.Leave()
 	defer conn.Close()

@@ -28,6 +28,13 @@ type Config struct {
 	// (whose bound is the engine's payload limit); default 4 MiB, room for
 	// a large design document.
 	MaxBodyBytes int64
+	// FailedAuthPerClient is how many wrong sign-ins and wrong bearer
+	// tokens one client address may send a minute before it gets 429;
+	// default 10.
+	FailedAuthPerClient int
+	// FailedAuthGlobal is the same limit over all clients together, so
+	// guessing from many addresses is slowed too; default 300.
+	FailedAuthGlobal int
 	// SecureCookies marks the session cookie Secure even when the request
 	// came over plain HTTP: set it behind a proxy that terminates TLS, so
 	// the browser never sends the cookie unencrypted.
@@ -42,6 +49,7 @@ type Server struct {
 	echo     *echo.Echo
 	hub      *Hub
 	sessions *sessions
+	throttle *throttle
 	// crossOrigin refuses cross-site console posts (Sec-Fetch-Site and
 	// Origin), so another site cannot act with a signed-in user's cookie.
 	crossOrigin *http.CrossOriginProtection
@@ -65,7 +73,14 @@ func New(cfg Config) *Server {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = 4 << 20
 	}
+	if cfg.FailedAuthPerClient <= 0 {
+		cfg.FailedAuthPerClient = 10
+	}
+	if cfg.FailedAuthGlobal <= 0 {
+		cfg.FailedAuthGlobal = 300
+	}
 	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
+	s.throttle = newThrottle(cfg.Engine.Now, cfg.FailedAuthPerClient, cfg.FailedAuthGlobal)
 	s.bundleMissing = static.Missing()
 	assets, err := static.NewAssets()
 	if err != nil { // an embedded file that cannot be read: a broken build
@@ -96,6 +111,8 @@ func New(cfg Config) *Server {
 	}
 	e.Use(middleware.RequestID())
 	e.Use(middleware.Recover())
+	e.Use(securityHeaders)
+	e.Use(s.guardBody)
 	s.echo = e
 	s.routes()
 	return s
@@ -186,11 +203,23 @@ var errNoCredentials = &fault.Error{Kind: fault.ErrUnauthorized, Code: "unauthor
 // requireAdmin lets through requests bearing the admin token.
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		ok, err := s.eng.CheckAdminToken(c.Request().Context(), bearer(c))
+		tok := bearer(c)
+		if tok == "" {
+			return errNoCredentials
+		}
+		if err := s.refuseIfThrottled(c); err != nil {
+			return err
+		}
+		ok, err := s.eng.CheckAdminToken(c.Request().Context(), tok)
 		if err != nil {
 			return err
 		}
 		if !ok {
+			// A valid app key where only the admin token will do is a
+			// credential used in the wrong place, not a guess.
+			if _, kerr := s.eng.KeyApp(c.Request().Context(), tok); kerr != nil {
+				s.throttle.failed(clientOf(c.Request()))
+			}
 			return errNoCredentials
 		}
 		return next(c)
@@ -205,6 +234,9 @@ func (s *Server) requireKeyOrAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		if tok == "" {
 			return errNoCredentials
 		}
+		if err := s.refuseIfThrottled(c); err != nil {
+			return err
+		}
 		ok, err := s.eng.CheckAdminToken(c.Request().Context(), tok)
 		if err != nil {
 			return err
@@ -213,6 +245,9 @@ func (s *Server) requireKeyOrAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		app, err := s.eng.KeyApp(c.Request().Context(), tok)
+		if errors.Is(err, fault.ErrUnauthorized) {
+			s.throttle.failed(clientOf(c.Request()))
+		}
 		if err != nil {
 			return err
 		}

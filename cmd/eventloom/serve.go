@@ -40,6 +40,10 @@ type serveConfig struct {
 	NoDemo             bool
 	SecureCookies      bool
 	ShutdownTimeout    time.Duration
+	ReadTimeout        time.Duration
+	WriteTimeout       time.Duration
+	IdleTimeout        time.Duration
+	MaxConnsPerClient  int
 }
 
 // envFlags binds flags whose defaults come from EVENTLOOM_* variables and
@@ -111,6 +115,10 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	f.str(&c.Sync, "sync", "SYNC", "FULL", "SQLite synchronous setting: FULL (nothing acknowledged before it is on disk), NORMAL or OFF")
 	f.boolean(&c.NoDemo, "no-demo", "NO_DEMO", "do not seed the demo design into an empty database")
 	f.boolean(&c.SecureCookies, "secure-cookies", "SECURE_COOKIES", "mark the console's session cookie Secure; set it when a proxy in front terminates TLS")
+	f.dur(&c.ReadTimeout, "read-timeout", "READ_TIMEOUT", 30*time.Second, "longest a client may take to send one request, body included (the live stream sets its own)")
+	f.dur(&c.WriteTimeout, "write-timeout", "WRITE_TIMEOUT", time.Minute, "longest one response may take to write (the live stream sets its own)")
+	f.dur(&c.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", 2*time.Minute, "how long an idle keep-alive connection is kept open")
+	f.int(&c.MaxConnsPerClient, "max-conns-per-client", "MAX_CONNS_PER_CLIENT", 256, "open connections one client address may hold; 0 for no limit")
 	f.dur(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 30*time.Second, "how long running handlers may finish on SIGINT/SIGTERM before they are released")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
@@ -202,13 +210,17 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	defer ws.Close()
 	srv := &http.Server{
 		Handler:           ws.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, c.ReadTimeout),
+		ReadTimeout:       c.ReadTimeout,
+		WriteTimeout:      c.WriteTimeout,
+		IdleTimeout:       c.IdleTimeout,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // a client hanging up is no error of the server's
 	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() { errc <- srv.Serve(web.LimitPerClient(ln, c.MaxConnsPerClient)) }()
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down: finishing running handlers", "timeout", c.ShutdownTimeout)

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,7 +21,7 @@ import (
 // seeded, drives it with the trigger, export and import commands, and
 // shuts it down gracefully.
 func TestServeSeedsDemoAndServesCLI(t *testing.T) {
-	t.Setenv("EVENTLOOM_ADMIN_TOKEN", "cli-test-token")
+	t.Setenv("EVENTLOOM_ADMIN_TOKEN", "cli-test-token-0123456789abc")
 	c, err := parseServe([]string{"-addr", "127.0.0.1:0", "-data", filepath.Join(t.TempDir(), "data"), "-retry-unit", "1s"}, io.Discard)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +158,7 @@ func TestServeBusyPortCreatesNothing(t *testing.T) {
 // TestServeRefusesASecondServerOnTheSameData: another server on the same
 // data directory (on another port) is refused at once, naming --data.
 func TestServeRefusesASecondServerOnTheSameData(t *testing.T) {
-	t.Setenv("EVENTLOOM_ADMIN_TOKEN", "cli-test-token")
+	t.Setenv("EVENTLOOM_ADMIN_TOKEN", "cli-test-token-0123456789abc")
 	dir := filepath.Join(t.TempDir(), "data")
 	_, stop := startServe(t, dir)
 	defer stop()
@@ -165,5 +169,49 @@ func TestServeRefusesASecondServerOnTheSameData(t *testing.T) {
 	err = serve(context.Background(), c, io.Discard, io.Discard, nil)
 	if err == nil || !strings.Contains(err.Error(), "in use by another Eventloom server") || !strings.Contains(err.Error(), "--data") {
 		t.Fatalf("a second serve on the same data = %v; want it refused, naming --data", err)
+	}
+}
+
+// TestServeClosesSlowAndIdleConnections: a client that sends half a body
+// and stalls, and one that leaves a keep-alive connection idle, are both
+// closed by the server once the configured timeouts pass.
+func TestServeClosesSlowAndIdleConnections(t *testing.T) {
+	t.Setenv("EVENTLOOM_ADMIN_TOKEN", "cli-test-token-0123456789abc")
+	t.Setenv("EVENTLOOM_READ_TIMEOUT", "300ms")
+	t.Setenv("EVENTLOOM_IDLE_TIMEOUT", "300ms")
+	addr, stop := startServe(t, filepath.Join(t.TempDir(), "data"))
+	defer stop()
+	closed := func(c net.Conn) bool {
+		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second)) // a bound, far past the timeouts
+		_, err := io.ReadAll(c)
+		var ne net.Error
+		return err == nil || !(errors.As(err, &ne) && ne.Timeout())
+	}
+	slow, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	fmt.Fprintf(slow, "POST /signin HTTP/1.1\r\nHost: %s\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 1000\r\n\r\ntoken=ab", addr)
+	if !closed(slow) {
+		t.Fatal("a stalled request body held its connection past the read timeout")
+	}
+	idle, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	fmt.Fprintf(idle, "GET /healthz HTTP/1.1\r\nHost: %s\r\n\r\n", addr)
+	br := bufio.NewReader(idle)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("healthz = %v %v", resp, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = idle.SetReadDeadline(time.Now().Add(20 * time.Second))
+	if _, err := br.ReadByte(); err == nil {
+		t.Fatal("the idle connection sent more bytes")
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("an idle keep-alive connection was kept past the idle timeout")
 	}
 }
