@@ -187,3 +187,13 @@ func place(left, width float64) string {
 	width = min(max(width, 0.5), 100-left)
 	return fmt.Sprintf("left:%.2f%%;width:%.2f%%", left, width)
 }
+
+// attemptOutcome is how the trace labels an attempt: its outcome, or
+// "failed, dead" (styled dead) for the attempt after which the delivery
+// died, so dead reads apart from a failure that was retried.
+func attemptOutcome(d delivery.Delivery, a delivery.Attempt) (class, label string) {
+	if d.Status == delivery.Dead && len(d.AttemptList) > 0 && a.Number == d.AttemptList[len(d.AttemptList)-1].Number && a.Outcome != delivery.OutcomeSucceeded {
+		return "s-dead", string(a.Outcome) + ", dead"
+	}
+	return "s-" + string(a.Outcome), string(a.Outcome)
+}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"github.com/eventloom/eventloom/engine"
@@ -85,6 +86,9 @@ func TestBrowserPagesReplayShowsFreshScheduleLive(t *testing.T) {
 	)
 	if n := countJS(t, ctx, `[data-testid="timeline-row-`+id+`"] .tl-bar.s-failed`); n != 1 {
 		t.Fatalf("the dead delivery's row shows %d failed attempts before the dead one, want 1", n)
+	}
+	if n := countJS(t, ctx, `[data-testid="attempt-outcome"].s-dead`); n != 1 {
+		t.Fatalf("%d attempts labelled dead in the tree, want the last one", n)
 	}
 	screenshot(t, ctx, "pages-trace-dead")
 	do(t, ctx, "dead letters page",
@@ -212,4 +216,66 @@ func TestBrowserPagesEventRecentAndRememberedPayloads(t *testing.T) {
 		t.Fatalf("%d remembered payloads offered, want 1", n)
 	}
 	screenshot(t, ctx, "pages-event-recent")
+}
+
+// TestBrowserPagesDateTimeInTheBrowsersZone runs the browser in Paris: the
+// DateTime input and the history filters name that zone, and 10:00 typed
+// into the trigger form is stored as 08:00 UTC (summer time).
+func TestBrowserPagesDateTimeInTheBrowsersZone(t *testing.T) {
+	ok := func(context.Context, *engine.Delivery) ([]engine.Trigger, error) { return nil, nil }
+	s := newAPIServer(t, engine.Config{Handlers: map[string]engine.Handler{"ledger": ok}})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, ledgerDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	if _, err := chromedp.Call(ctx, emulation.SetTimezoneOverride, emulation.SetTimezoneOverrideParams{TimezoneID: "Europe/Paris"}); err != nil {
+		t.Fatalf("set the browser's zone: %v", err)
+	}
+	signIn(t, ctx, s.url)
+	do(t, ctx, "event page in Paris",
+		chromedp.Navigate(s.url+"/apps/Shop/events/Paid"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="zone-At"]`)),
+	)
+	waitJS(t, ctx, `document.querySelector('[data-testid="zone-At"]').textContent === "Europe/Paris"`)
+	do(t, ctx, "trigger at 10:00 Paris time",
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="param-OrderId"]`), "o-1"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="param-Amount"]`), "5"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="param-At"]`), "2026-07-01T10:00"),
+		chromedp.Click(chromedp.CSS(`[data-testid="trigger-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="triggered"]`)),
+	)
+	screenshot(t, ctx, "pages-event-zone")
+	_, body, _ := s.call("GET", "/api/v1/occurrences?event=Shop.Paid", adminToken, "")
+	items := body["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("%d occurrences, want 1", len(items))
+	}
+	if at := items[0].(map[string]any)["parameters"].(map[string]any)["At"]; at != "2026-07-01T08:00:00Z" {
+		t.Fatalf("10:00 in Paris stored as %v, want 2026-07-01T08:00:00Z", at)
+	}
+	do(t, ctx, "history in Paris",
+		chromedp.Navigate(s.url+"/history"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="zone-since"]`)),
+	)
+	waitJS(t, ctx, `document.querySelector('[data-testid="zone-since"]').textContent === "Europe/Paris" && document.querySelector('[data-testid="history-filter"] input[name="_tz"]').value === "Europe/Paris"`)
+}
+
+// TestBrowserPagesControlsLookUsable: a disabled button looks disabled
+// (the designer's Delete before anything is selected), and the app colour
+// picker is a real colour input wide enough to click, its hex shown beside
+// it and kept current.
+func TestBrowserPagesControlsLookUsable(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	waitJS(t, ctx, `(() => { const b = document.querySelector('[data-testid="delete"]'); const st = getComputedStyle(b);
+		return b.disabled && Number(st.opacity) <= 0.6 && st.cursor === "not-allowed"; })()`)
+	do(t, ctx, "apps page", chromedp.Navigate(s.url+"/apps"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="app-color"]`)))
+	waitJS(t, ctx, `document.querySelector('[data-testid="app-color"]').getBoundingClientRect().width >= 40 &&
+		document.querySelector('[data-testid="app-color-hex"]').textContent === document.querySelector('[data-testid="app-color"]').value`)
+	do(t, ctx, "pick a colour",
+		chromedp.Evaluate[chromedp.Void](`(() => { const c = document.querySelector('[data-testid="app-color"]'); c.value = "#ff8800"; c.dispatchEvent(new Event("input", {bubbles: true})); })()`),
+	)
+	waitJS(t, ctx, `document.querySelector('[data-testid="app-color-hex"]').textContent === "#ff8800"`)
+	screenshot(t, ctx, "pages-apps-colour")
 }
