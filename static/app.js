@@ -132,7 +132,8 @@ window.traceLive = { notes: 0, refreshes: 0 };
 // every delivery just replayed): data-live-trace lists them, space-separated.
 function followTraces(root) {
   for (const tree of root.querySelectorAll("[data-live-trace]")) {
-    for (const id of tree.dataset.liveTrace.split(/\s+/).filter(Boolean)) {
+    // Trace ids are whole numbers; anything else is not followed.
+    for (const id of tree.dataset.liveTrace.split(/\s+/).filter(id => /^\d+$/.test(id))) {
       if (traceSockets.has(id)) continue;
       openTraceSocket(id, 500);
     }
@@ -140,7 +141,7 @@ function followTraces(root) {
 }
 
 function treesOf(id) {
-  return document.querySelectorAll(`[data-live-trace~="${CSS.escape(id)}"]`);
+  return document.querySelectorAll(`[data-live-trace~="${id}"]`);
 }
 
 function treeOf(id) {

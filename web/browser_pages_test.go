@@ -128,7 +128,9 @@ func TestBrowserPagesReplayShowsFreshScheduleLive(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="replayed-`+id+`"][data-status="succeeded"] [data-testid="replayed-outcome"]`)),
 		chromedp.WaitReady(chromedp.CSS(`[data-testid="replayed"][data-running="false"]`)),
 	)
-	waitJS(t, ctx, `window.noReload === true`)
+	// Pushed by the live stream (a refresh asked for by a note of the
+	// trace), not found by the slow 15 s poll.
+	waitJS(t, ctx, `window.noReload === true && window.traceLive.notes >= 1 && window.traceLive.refreshes >= 2`)
 	if got := text(t, ctx, `[data-testid="replayed-`+id+`"] [data-testid="replayed-outcome"]`); !strings.Contains(got, "succeeded at attempt 4") {
 		t.Fatalf("outcome = %q", got)
 	}
