@@ -125,19 +125,20 @@ func timelineOf(t TraceProps) (timelineAxis, []timelineRow) {
 	if !hasAttempts {
 		return timelineAxis{}, nil
 	}
-	total := end.Sub(start)
-	if total <= 0 {
-		total = time.Millisecond
+	if !end.After(start) {
+		end = start.Add(time.Millisecond)
 	}
-	step := tickSteps[len(tickSteps)-1]
-	for _, s := range tickSteps {
-		if total/s <= maxTicks {
-			step = s
+	// The axis runs between whole steps around the chain, so every tick
+	// falls on a round clock time (12:00:30, not 12:00:27.391).
+	step, origin, span := tickSteps[len(tickSteps)-1], start, end.Sub(start)
+	for _, st := range tickSteps {
+		o := start.Truncate(st)
+		n := (end.Sub(o) + st - 1) / st
+		if n <= maxTicks {
+			step, origin, span = st, o, n*st
 			break
 		}
 	}
-	// The axis ends on a whole step, so the last tick closes it.
-	span := ((total + step - 1) / step) * step
 	pct := func(d time.Duration) float64 { return float64(d) / float64(span) * 100 }
 	axis := timelineAxis{Caption: "Times in UTC; the chain started at " + start.UTC().Format("2006-01-02 15:04:05.000") + "."}
 	layout := "15:04:05"
@@ -145,8 +146,9 @@ func timelineOf(t TraceProps) (timelineAxis, []timelineRow) {
 		layout = "15:04:05.000"
 	}
 	for at := time.Duration(0); at <= span; at += step {
-		axis.Ticks = append(axis.Ticks, timelineTick{Left: fmt.Sprintf("left:%.2f%%", pct(at)), Label: start.Add(at).UTC().Format(layout)})
+		axis.Ticks = append(axis.Ticks, timelineTick{Left: fmt.Sprintf("left:%.2f%%", pct(at)), Label: origin.Add(at).UTC().Format(layout)})
 	}
+	start = origin
 	rows := make([]timelineRow, 0, len(entries))
 	for _, e := range entries {
 		r := timelineRow{DeliveryID: e.d.ID, Label: e.label, Status: string(e.d.Status)}
