@@ -42,7 +42,8 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 	e.publishDelivery(cs, c, notify.DeliveryStarted, attempt, "", time.Time{})
 
 	p.enter()
-	triggers, runErr, timedOut, wait := e.invoke(cs, c, attempt)
+	logs := &attemptLog{}
+	triggers, runErr, timedOut, wait := e.invoke(cs, c, attempt, logs)
 	finished := e.clk.Now()
 	defer func() {
 		wait()
@@ -55,7 +56,7 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 		e.release(c)
 		return
 	}
-	rec := delivery.Attempt{DeliveryID: c.DeliveryID, Number: attempt, StartedAt: started, FinishedAt: finished}
+	rec := delivery.Attempt{DeliveryID: c.DeliveryID, Number: attempt, StartedAt: started, FinishedAt: finished, Log: logs.lines()}
 	if runErr == nil {
 		done, err := e.succeed(snap, cs, c, rec, triggers)
 		if done || err == nil {
@@ -76,7 +77,7 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 // invoke runs the handler under the handler timeout. When the timeout
 // passes first it returns at once with timedOut; wait then blocks until
 // the abandoned run returns, so the app's slot stays taken while it runs.
-func (e *Engine) invoke(cs *compiled, c storage.Claim, attempt int) (triggers []Trigger, err error, timedOut bool, wait func()) {
+func (e *Engine) invoke(cs *compiled, c storage.Claim, attempt int, logs *attemptLog) (triggers []Trigger, err error, timedOut bool, wait func()) {
 	ctx, cancel := context.WithCancel(e.d.runCtx)
 	var expired atomic.Bool
 	timer := e.clk.AfterFunc(e.cfg.HandlerTimeout, func() {
@@ -97,7 +98,7 @@ func (e *Engine) invoke(cs *compiled, c storage.Claim, attempt int) (triggers []
 			}
 			done <- r
 		}()
-		r.triggers, r.err = e.call(ctx, cs, c, attempt)
+		r.triggers, r.err = e.call(ctx, cs, c, attempt, logs)
 	}()
 	select {
 	case r := <-done:
@@ -117,8 +118,9 @@ func (e *Engine) invoke(cs *compiled, c storage.Claim, attempt int) (triggers []
 	}
 }
 
-// call runs the subscription's handler once.
-func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attempt int) ([]Trigger, error) {
+// call runs the subscription's handler once; a flow's log steps write to
+// logs (and to the process log and live viewers).
+func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attempt int, logs *attemptLog) ([]Trigger, error) {
 	switch cs.sub.Handler.Kind {
 	case design.KindGo:
 		if cs.goFn == nil {
@@ -138,6 +140,7 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 			return nil, fmt.Errorf("decode parameters: %w", err)
 		}
 		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, Log: func(msg string) {
+			logs.add(msg)
 			e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
 			if e.bus.Active() {
 				e.bus.Publish(notify.Note{Kind: notify.FlowLogged, At: e.clk.Now(), TraceID: c.TraceID, OccurrenceID: c.OccurrenceID,
@@ -211,9 +214,11 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 }
 
 // fail records a failed attempt: retrying after the schedule's wait, or
-// dead after the last retry.
+// dead after the last retry. The schedule counts the failures since it
+// last started over (a replay sets the claim's ScheduleBase), so a
+// replayed delivery gets every retry again, waiting 2, 4, 8... minutes.
 func (e *Engine) fail(cs *compiled, c storage.Claim, rec delivery.Attempt) {
-	wait, dead := e.schedule.Next(rec.Number)
+	wait, dead := e.schedule.Next(rec.Number - c.ScheduleBase)
 	p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Retrying, Attempt: rec}
 	if dead {
 		p.Status = delivery.Dead

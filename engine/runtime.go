@@ -21,9 +21,10 @@ func (e *Engine) RetryNow(ctx context.Context, id int64) (delivery.Delivery, err
 	return d, nil
 }
 
-// Replay makes a dead (or discarded) delivery pending again; its attempts
-// are kept, and a failure of the replayed run is final again unless the
-// schedule still has retries left.
+// Replay makes a dead (or discarded) delivery pending again, due now. Its
+// attempts are kept, and its retry schedule starts over: a failure of the
+// replayed run is retried after 2, 4, 8... minutes like a new delivery's,
+// and it is dead again only after the schedule's last retry.
 func (e *Engine) Replay(ctx context.Context, id int64) (delivery.Delivery, error) {
 	d, err := e.st.DeliveryReplay(ctx, id, e.clk.Now())
 	if err != nil {

@@ -25,7 +25,9 @@ function updateCounters(form) {
   }
 }
 
-// Remember the last payloads per event so a test can be re-sent.
+// Remember the last payloads per event so a test can be re-sent. Only a
+// payload the server accepted is remembered: the form comes back from a
+// successful trigger marked data-accepted, holding the values it sent.
 function remember(form) {
   const key = form.dataset.remember;
   if (!key) return;
@@ -72,13 +74,41 @@ function once(el, what) {
   return true;
 }
 
+// Date-time inputs are in the browser's zone: the hints name it and the
+// form sends it, so the server reads the times as the person meant them.
+// Without this script both say UTC, and the server reads UTC.
+function browserZone() {
+  try { return Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch { return ""; }
+}
+
+function zoneInputs(root) {
+  const zone = browserZone();
+  if (!zone) return;
+  for (const input of root.querySelectorAll("input[data-zone-input]")) input.value = zone;
+  for (const hint of root.querySelectorAll("[data-zone-hint]")) hint.textContent = zone;
+}
+
+// A colour input shows its value as hex beside it, kept current.
+function colourInputs(root) {
+  for (const input of root.querySelectorAll('input[type="color"][data-hex-for]')) {
+    if (!once(input, "Hex")) continue;
+    const out = document.getElementById(input.dataset.hexFor);
+    if (!out) continue;
+    const show = () => { out.textContent = input.value; };
+    input.addEventListener("input", show);
+    show();
+  }
+}
+
 function enhance(root) {
+  zoneInputs(root);
+  colourInputs(root);
   followTraces(root);
   closeFinishedTraces();
   for (const form of root.querySelectorAll("form[data-counters]")) {
     if (!once(form, "Counters")) continue;
     form.addEventListener("input", () => updateCounters(form));
-    form.addEventListener("submit", () => remember(form));
+    if (form.hasAttribute("data-accepted")) remember(form);
     updateCounters(form);
     renderRecent(form);
   }
@@ -98,16 +128,24 @@ function enhance(root) {
 const traceSockets = new Map();
 window.traceLive = { notes: 0, refreshes: 0 };
 
+// An element may follow several traces (the dead-letters page follows
+// every delivery just replayed): data-live-trace lists them, space-separated.
 function followTraces(root) {
   for (const tree of root.querySelectorAll("[data-live-trace]")) {
-    const id = tree.dataset.liveTrace;
-    if (traceSockets.has(id)) continue;
-    openTraceSocket(id, 500);
+    // Trace ids are whole numbers; anything else is not followed.
+    for (const id of tree.dataset.liveTrace.split(/\s+/).filter(id => /^\d+$/.test(id))) {
+      if (traceSockets.has(id)) continue;
+      openTraceSocket(id, 500);
+    }
   }
 }
 
+function treesOf(id) {
+  return document.querySelectorAll(`[data-live-trace~="${id}"]`);
+}
+
 function treeOf(id) {
-  return document.querySelector(`[data-live-trace="${id}"]`);
+  return treesOf(id)[0] || null;
 }
 
 function openTraceSocket(id, backoff) {
@@ -126,10 +164,10 @@ function openTraceSocket(id, backoff) {
 }
 
 function refreshTrace(id) {
-  const tree = treeOf(id);
-  if (!tree) { traceSockets.get(id)?.close(); return; }
+  const trees = treesOf(id);
+  if (trees.length === 0) { traceSockets.get(id)?.close(); return; }
   window.traceLive.refreshes++;
-  tree.dispatchEvent(new CustomEvent("trace-changed"));
+  for (const tree of trees) tree.dispatchEvent(new CustomEvent("trace-changed"));
 }
 
 // After a refresh: a trace no longer running (or gone) needs no socket.

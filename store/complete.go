@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -174,7 +175,21 @@ func (w *writer) stageAttempt(id, number int64, p *storage.DeliveryCompleteParam
 			outcome = delivery.OutcomeFailed
 		}
 	}
-	w.attIns.args = append(w.attIns.args, id, number, nanos(p.Attempt.StartedAt), p.Attempt.FinishedAt.UnixNano(), string(outcome), p.Attempt.Error)
+	w.attIns.args = append(w.attIns.args, id, number, nanos(p.Attempt.StartedAt), p.Attempt.FinishedAt.UnixNano(), string(outcome), p.Attempt.Error, logText(p.Attempt.Log))
+}
+
+// logText is an attempt's log as stored: a JSON array, or empty for none (the
+// common case costs nothing to encode or decode).
+func logText(lines []string) string {
+	if len(lines) == 0 {
+		return ""
+	}
+	b, err := json.Marshal(lines)
+	if err != nil {
+		// A []string always encodes; keep the row rather than lose it.
+		return ""
+	}
+	return string(b)
 }
 
 // finished counts one delivery of occurrence occ finished (dead or not) and

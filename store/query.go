@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -61,7 +62,7 @@ func scanOccurrences(rows *sql.Rows) ([]delivery.Occurrence, error) {
 }
 
 const deliveryCols = `d.id, d.occurrence_id, d.subscription_id, d.app_id, d.event_id, coalesce(a.name, ''),
-	d.status, d.attempts, d.next_attempt_at, d.last_error, d.created_at, d.updated_at
+	d.status, d.attempts, d.schedule_base, d.next_attempt_at, d.last_error, d.created_at, d.updated_at
 	FROM deliveries d LEFT JOIN apps a ON a.id = d.app_id`
 
 func scanDeliveries(rows *sql.Rows) ([]delivery.Delivery, error) {
@@ -72,7 +73,7 @@ func scanDeliveries(rows *sql.Rows) ([]delivery.Delivery, error) {
 		var status string
 		var next, created, updated int64
 		if err := rows.Scan(&d.ID, &d.OccurrenceID, &d.SubscriptionID, &d.AppID, &d.EventID, &d.App,
-			&status, &d.Attempts, &next, &d.LastError, &created, &updated); err != nil {
+			&status, &d.Attempts, &d.ScheduleBase, &next, &d.LastError, &created, &updated); err != nil {
 			return nil, err
 		}
 		d.Status = delivery.Status(status)
@@ -110,7 +111,7 @@ func attachAttempts(ctx context.Context, q querier, ds []delivery.Delivery) erro
 		idx[d.ID] = i
 		ids[i] = d.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT delivery_id, number, started_at, finished_at, outcome, error
+	rows, err := q.QueryContext(ctx, `SELECT delivery_id, number, started_at, finished_at, outcome, error, log
 		FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number`, idList(ids))
 	if err != nil {
 		return err
@@ -119,9 +120,14 @@ func attachAttempts(ctx context.Context, q querier, ds []delivery.Delivery) erro
 	for rows.Next() {
 		var a delivery.Attempt
 		var started, finished int64
-		var outcome string
-		if err := rows.Scan(&a.DeliveryID, &a.Number, &started, &finished, &outcome, &a.Error); err != nil {
+		var outcome, logs string
+		if err := rows.Scan(&a.DeliveryID, &a.Number, &started, &finished, &outcome, &a.Error, &logs); err != nil {
 			return err
+		}
+		if logs != "" {
+			if err := json.Unmarshal([]byte(logs), &a.Log); err != nil {
+				return fmt.Errorf("attempt %d of delivery %d: read its log: %w", a.Number, a.DeliveryID, err)
+			}
 		}
 		a.StartedAt, a.FinishedAt, a.Outcome = fromNanos(started), fromNanos(finished), delivery.Outcome(outcome)
 		d := &ds[idx[a.DeliveryID]]

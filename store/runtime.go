@@ -67,7 +67,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p *storage.DeliveryClaimParam
 }
 
 func (w *writer) claim(p *storage.DeliveryClaimParams) ([]storage.Claim, error) {
-	rows, err := w.query(`SELECT d.id, d.occurrence_id, d.app_id, d.attempts, o.event_id, o.trace_id, o.parameters, o.created_at
+	rows, err := w.query(`SELECT d.id, d.occurrence_id, d.app_id, d.attempts, d.schedule_base, o.event_id, o.trace_id, o.parameters, o.created_at
 		FROM deliveries d JOIN occurrences o ON o.id = d.occurrence_id
 		WHERE d.subscription_id = ? AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`, p.SubscriptionID, nanos(p.Now), p.Limit)
@@ -79,7 +79,7 @@ func (w *writer) claim(p *storage.DeliveryClaimParams) ([]storage.Claim, error) 
 		var c storage.Claim
 		var params string
 		var created int64
-		if err := rows.Scan(&c.DeliveryID, &c.OccurrenceID, &c.AppID, &c.Attempts, &c.EventID, &c.TraceID, &params, &created); err != nil {
+		if err := rows.Scan(&c.DeliveryID, &c.OccurrenceID, &c.AppID, &c.Attempts, &c.ScheduleBase, &c.EventID, &c.TraceID, &params, &created); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -194,13 +194,17 @@ func (s *Store) DeliveryRetryNow(ctx context.Context, id int64, now time.Time) (
 }
 
 // DeliveryReplay makes a dead or discarded delivery pending again, due at
-// now, its attempt count kept; its occurrence becomes pending again and
-// counts against the queue cap (which it may exceed by that one).
+// now, its attempt count kept and its retry schedule started over from
+// it; its occurrence becomes pending again and counts against the queue
+// cap (which it may exceed by that one).
 func (s *Store) DeliveryReplay(ctx context.Context, id int64, now time.Time) (delivery.Delivery, error) {
 	return s.deliveryChange(ctx, "replay", id, func(w *writer, status delivery.Status) error {
 		if status != delivery.Dead && status != delivery.Discarded {
 			return fault.New(fault.ErrConflict, "not_finished", fmt.Sprintf(
 				"delivery %d is %s; only a dead or discarded delivery can be replayed", id, status))
+		}
+		if _, err := w.exec(`UPDATE deliveries SET schedule_base = attempts WHERE id = ?`, id); err != nil {
+			return err
 		}
 		return w.moveDelivery(id, delivery.Pending, now)
 	})

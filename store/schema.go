@@ -125,4 +125,12 @@ CREATE TABLE sessions (
 ) WITHOUT ROWID;
 CREATE INDEX sessions_expiry ON sessions(expires_at);
 `,
+	// 3: what a flow's log steps wrote during an attempt (a JSON array of
+	// strings, '' for none), and where a delivery's retry schedule last
+	// started over (its attempt count at a replay). Existing rows read as
+	// no log and a schedule counted from the first attempt.
+	`
+ALTER TABLE attempts ADD COLUMN log TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN schedule_base INTEGER NOT NULL DEFAULT 0;
+`,
 }

@@ -113,7 +113,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // it wait for locks instead of failing; _txlock=immediate takes the write
 // lock at BEGIN, avoiding busy errors on lock upgrade.
 func dsn(path, sync string, readOnly bool) string {
-	u := url.URL{Scheme: "file", Opaque: path}
+	// A URI path must escape what would end it or start an escape: a
+	// '#' in a directory name (Go's t.TempDir makes such names) would
+	// otherwise cut the file name short and open another database.
+	u := url.URL{Scheme: "file", Opaque: strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)}
 	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)"
 	if readOnly {
 		q = "mode=ro&" + q + "&_pragma=query_only(1)"

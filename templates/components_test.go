@@ -86,8 +86,8 @@ func TestTraceRefreshesOnlyWhileRunning(t *testing.T) {
 
 func TestDeadLettersOffersTheRightActions(t *testing.T) {
 	d := doc(t, templates.DeadLetters(page, templates.DeadProps{
-		Deliveries: []delivery.Delivery{{ID: 7, Status: delivery.Dead, App: "Mail"}},
-		Waiting:    []delivery.Delivery{{ID: 8, Status: delivery.Retrying, App: "Mail"}},
+		Deliveries: []templates.DeliveryRow{{Delivery: delivery.Delivery{ID: 7, Status: delivery.Dead, App: "Mail"}}},
+		Waiting:    []templates.DeliveryRow{{Delivery: delivery.Delivery{ID: 8, Status: delivery.Retrying, App: "Mail"}}},
 	}))
 	if d.Find(`[data-testid="replay-7"]`).Length() != 1 || d.Find(`[data-testid="retry-8"]`).Length() != 1 || d.Find(`[data-testid="replay-8"]`).Length() != 0 {
 		t.Fatal("dead letters offer replay to the dead one and retry-now to the waiting one only")

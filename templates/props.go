@@ -100,6 +100,9 @@ type EventProps struct {
 	Triggered       *TriggeredResult
 	MaxTextLength   int
 	MaxPayloadBytes int
+	// Zone is the zone the form's DateTime inputs were sent in; empty
+	// means UTC.
+	Zone string
 }
 
 // TriggeredResult is what a successful test trigger made.
@@ -130,8 +133,14 @@ type TraceDelivery struct {
 
 // DeadProps feed the dead-letters page.
 type DeadProps struct {
-	Deliveries []delivery.Delivery
-	Waiting    []delivery.Delivery
+	Deliveries []DeliveryRow
+	Waiting    []DeliveryRow
+	// Replayed are the deliveries just replayed, in their current state;
+	// LiveTraces lists (space-separated) the traces of those unfinished,
+	// which the page follows live; ReplayedQuery refreshes them.
+	Replayed      []DeliveryRow
+	LiveTraces    string
+	ReplayedQuery string
 }
 
 // invalid marks an input aria-invalid="true" when cond holds.
@@ -182,54 +191,4 @@ func stepPart(field string, i int) string {
 		return ""
 	}
 	return part + ": "
-}
-
-// timelineRow is one attempt on the trace's time axis.
-type timelineRow struct {
-	Label, Outcome, Style, Title string
-}
-
-// timelineRows places every attempt of the trace between the first
-// occurrence and the last attempt's end, in percent of that span.
-func timelineRows(t TraceProps) []timelineRow {
-	type span struct {
-		label string
-		a     delivery.Attempt
-	}
-	var spans []span
-	var start, end time.Time
-	var walk func([]TraceNode)
-	walk = func(nodes []TraceNode) {
-		for _, n := range nodes {
-			if start.IsZero() || n.Occurrence.CreatedAt.Before(start) {
-				start = n.Occurrence.CreatedAt
-			}
-			for _, d := range n.Deliveries {
-				for _, a := range d.Delivery.AttemptList {
-					spans = append(spans, span{label: d.Delivery.App + " ← " + n.Occurrence.Event + " #" + itoa(a.Number), a: a})
-					if a.FinishedAt.After(end) {
-						end = a.FinishedAt
-					}
-				}
-				walk(d.Children)
-			}
-		}
-	}
-	walk(t.Roots)
-	total := end.Sub(start)
-	if len(spans) == 0 || total <= 0 {
-		total = time.Millisecond
-	}
-	out := make([]timelineRow, 0, len(spans))
-	for _, sp := range spans {
-		left := float64(sp.a.StartedAt.Sub(start)) / float64(total) * 100
-		width := max(float64(sp.a.Duration())/float64(total)*100, 0.5)
-		out = append(out, timelineRow{
-			Label:   sp.label,
-			Outcome: string(sp.a.Outcome),
-			Style:   fmt.Sprintf("left:%.2f%%;width:%.2f%%", min(left, 99.5), min(width, 100-min(left, 99.5))),
-			Title:   fmt.Sprintf("started +%s, took %s, %s", sp.a.StartedAt.Sub(start).Round(time.Millisecond), sp.a.Duration().Round(time.Millisecond), sp.a.Outcome),
-		})
-	}
-	return out
 }

@@ -479,8 +479,14 @@ func (s *Server) eventTrigger(c echo.Context) error {
 		return err
 	}
 	p.Form = form
+	p.Zone = c.Request().PostForm.Get(templates.ZoneField)
+	loc, zerr := zoneOf(p.Zone)
+	if zerr != nil {
+		p.FormError = "Nothing was triggered: " + zerr.Error() + "."
+		return s.render(c, http.StatusUnprocessableEntity, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerForm(p))
+	}
 	status := http.StatusOK
-	res, err := s.eng.Trigger(c.Request().Context(), engine.TriggerRequest{Event: ev.Ref(), Form: form})
+	res, err := s.eng.Trigger(c.Request().Context(), engine.TriggerRequest{Event: ev.Ref(), Form: formInZone(ev, form, loc)})
 	if err != nil {
 		all := fault.All(err)
 		if len(all) == 0 {
@@ -503,7 +509,7 @@ func (s *Server) eventTrigger(c echo.Context) error {
 			return err
 		}
 	}
-	return s.render(c, status, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerForm(p))
+	return s.render(c, status, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerResponse(p))
 }
 
 func (s *Server) occurrenceRedirect(c echo.Context) error {
@@ -562,17 +568,20 @@ func (s *Server) tracePage(c echo.Context) error {
 	return s.render(c, http.StatusOK, templates.TracePage(s.page(c, "Trace #"+itoa(id), ""), t), templates.TraceTree(t))
 }
 
+// deadPage lists dead letters and waiting retries; ?replayed= names
+// deliveries just replayed, which the page follows live to their outcome
+// (an htmx refresh gets only that part).
 func (s *Server) deadPage(c echo.Context) error {
-	ctx := c.Request().Context()
-	dead, err := s.eng.Deliveries(ctx, engine.DeliveryFilter{Status: delivery.Dead, Limit: 100})
+	ids, bad := parseReplayed(c.QueryParam("replayed"))
+	d, err := s.deadProps(c.Request().Context(), ids)
 	if err != nil {
 		return err
 	}
-	waiting, err := s.eng.Deliveries(ctx, engine.DeliveryFilter{Status: delivery.Retrying, Limit: 100})
-	if err != nil {
-		return err
+	p, status := s.page(c, "Dead letters", "dead"), http.StatusOK
+	if bad != "" {
+		p.Flash, p.FlashKind, status = bad, "error", http.StatusUnprocessableEntity
 	}
-	return s.render(c, http.StatusOK, templates.DeadLetters(s.page(c, "Dead letters", "dead"), templates.DeadProps{Deliveries: dead, Waiting: waiting}), nil)
+	return s.render(c, status, templates.DeadLetters(p, d), templates.ReplayedDeliveries(d))
 }
 
 func (s *Server) deliveryAction(c echo.Context) error {
@@ -581,11 +590,12 @@ func (s *Server) deliveryAction(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	var flash string
+	flash, to := "", "/dead"
 	switch c.Param("op") {
 	case "replay":
 		_, err = s.eng.Replay(ctx, id)
-		flash = "Delivery #" + itoa(id) + " replayed."
+		flash = "Delivery #" + itoa(id) + " replayed: it runs again now, with the whole retry schedule."
+		to = "/dead?" + replayedQuery([]int64{id})
 	case "retry":
 		_, err = s.eng.RetryNow(ctx, id)
 		flash = "Delivery #" + itoa(id) + " will be retried now."
@@ -598,7 +608,7 @@ func (s *Server) deliveryAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return back(c, "/dead", flash)
+	return back(c, to, flash)
 }
 
 // eventDelete deletes an event; while other apps handle it the refusal

@@ -1,6 +1,9 @@
 package web
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -12,6 +15,7 @@ import (
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 )
 
@@ -19,7 +23,7 @@ import (
 // app, event, state, time range and trace, 50 a page.
 func (s *Server) historyPage(c echo.Context) error {
 	q := c.QueryParams()
-	f := templates.HistoryFilter{View: q.Get("view"), App: q.Get("app"), Event: q.Get("event"), Status: q.Get("status"), Trace: q.Get("trace"), Since: q.Get("since"), Until: q.Get("until")}
+	f := templates.HistoryFilter{View: q.Get("view"), App: q.Get("app"), Event: q.Get("event"), Status: q.Get("status"), Trace: q.Get("trace"), Since: q.Get("since"), Until: q.Get("until"), Zone: q.Get(templates.ZoneField)}
 	if f.View != "deliveries" {
 		f.View = "occurrences"
 	}
@@ -35,15 +39,18 @@ func (s *Server) historyPage(c echo.Context) error {
 	if f.Event != "" {
 		ref, _ = design.ParseEventRef(f.Event)
 	}
+	loc, err := zoneOf(f.Zone)
+	if err != nil {
+		h.Errors[templates.ZoneField] = err.Error()
+		loc = time.UTC
+	}
 	when := func(name, v string) time.Time {
 		if v == "" {
 			return time.Time{}
 		}
-		t, err := time.Parse("2006-01-02T15:04", v)
-		if err != nil {
-			if t, err = time.Parse("2006-01-02T15:04:05", v); err != nil {
-				h.Errors[name] = "use a date and time such as 2026-11-23T10:00"
-			}
+		t, ok := parseLocal(v, loc)
+		if !ok {
+			h.Errors[name] = "use a date and time such as 2026-11-23T10:00 (in " + loc.String() + ")"
 		}
 		return t
 	}
@@ -66,7 +73,9 @@ func (s *Server) historyPage(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		h.Deliveries = ds
+		if h.Deliveries, err = s.deliveryRows(c.Request().Context(), ds); err != nil {
+			return err
+		}
 		if len(ds) == pageSize {
 			h.Older = olderQuery(q, ds[len(ds)-1].ID)
 		}
@@ -99,7 +108,8 @@ func (s *Server) deadBulk(c echo.Context) error {
 		return &badRequest{code: "malformed_form", message: "the form could not be read"}
 	}
 	op := c.Request().PostForm.Get("op")
-	done, failed := 0, 0
+	var done []int64
+	failed := 0
 	for _, v := range c.Request().PostForm["id"] {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -117,14 +127,47 @@ func (s *Server) deadBulk(c echo.Context) error {
 			failed++
 			continue
 		}
-		done++
+		done = append(done, id)
 	}
-	msg := strconv.Itoa(done) + " deliveries " + op + "ed."
+	verb := "replayed"
 	if op == "discard" {
-		msg = strconv.Itoa(done) + " deliveries discarded."
+		verb = "discarded"
 	}
+	msg := countOf(len(done), "delivery", "deliveries") + " " + verb + "."
 	if failed > 0 {
-		msg += " " + strconv.Itoa(failed) + " could not be (already handled by someone else)."
+		msg += " " + countOf(failed, "delivery", "deliveries") + " could not be (already handled by someone else)."
+	}
+	if op == "replay" && len(done) > 0 {
+		return back(c, "/dead?"+replayedQuery(done), msg)
 	}
 	return back(c, "/dead", msg)
+}
+
+// countOf says "1 delivery" or "3 deliveries".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// deliveryRows pairs each delivery with its occurrence (read once per
+// occurrence), so a list can show the event, the payload and the trace.
+func (s *Server) deliveryRows(ctx context.Context, ds []delivery.Delivery) ([]templates.DeliveryRow, error) {
+	occ := map[int64]delivery.Occurrence{}
+	out := make([]templates.DeliveryRow, 0, len(ds))
+	for _, d := range ds {
+		o, ok := occ[d.OccurrenceID]
+		if !ok {
+			var err error
+			o, err = s.eng.Occurrence(ctx, d.OccurrenceID)
+			if err != nil && !errors.Is(err, fault.ErrNotFound) {
+				return nil, fmt.Errorf("read occurrence %d of delivery %d: %w", d.OccurrenceID, d.ID, err)
+			}
+			o.Deliveries = nil // only the occurrence itself is shown
+			occ[d.OccurrenceID] = o
+		}
+		out = append(out, templates.DeliveryRow{Delivery: d, Occurrence: o})
+	}
+	return out, nil
 }

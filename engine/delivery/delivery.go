@@ -89,7 +89,10 @@ type Occurrence struct {
 
 // Delivery is one occurrence handed to one subscribed app. Attempts counts
 // finished attempts; NextAttemptAt is when a pending or retrying delivery is
-// due.
+// due. ScheduleBase is how many of those attempts finished before the
+// retry schedule last started over (at a replay): the schedule counts the
+// failures after it, so a replayed delivery waits 2, 4, 8... minutes again
+// instead of dying at its first failure.
 type Delivery struct {
 	ID             int64     `json:"id"`
 	OccurrenceID   int64     `json:"occurrenceId"`
@@ -99,6 +102,7 @@ type Delivery struct {
 	App            string    `json:"app"`
 	Status         Status    `json:"status"`
 	Attempts       int       `json:"attempts"`
+	ScheduleBase   int       `json:"scheduleBase,omitempty"`
 	NextAttemptAt  time.Time `json:"nextAttemptAt,omitzero"`
 	LastError      string    `json:"lastError,omitempty"`
 	CreatedAt      time.Time `json:"createdAt"`
@@ -106,7 +110,9 @@ type Delivery struct {
 	AttemptList    []Attempt `json:"attemptList,omitempty"`
 }
 
-// Attempt is one run of a delivery's handler.
+// Attempt is one run of a delivery's handler. Log holds the messages its
+// flow's log steps wrote, in order (at most MaxLogLines, each at most
+// MaxLogLineBytes), so a trace shows what a handler said while it ran.
 type Attempt struct {
 	DeliveryID int64     `json:"-"`
 	Number     int       `json:"number"`
@@ -114,7 +120,16 @@ type Attempt struct {
 	FinishedAt time.Time `json:"finishedAt"`
 	Outcome    Outcome   `json:"outcome"`
 	Error      string    `json:"error,omitempty"`
+	Log        []string  `json:"log,omitempty"`
 }
+
+// MaxLogLines bounds the log lines kept per attempt, and MaxLogLineBytes
+// each line, so a flow logging in a loop cannot grow the store without
+// limit; lines past the budget are dropped (the last kept line says so).
+const (
+	MaxLogLines     = 50
+	MaxLogLineBytes = 2000
+)
 
 // Duration is how long the attempt ran.
 func (a Attempt) Duration() time.Duration { return a.FinishedAt.Sub(a.StartedAt) }

@@ -78,9 +78,9 @@ type Storage interface {
 	// DeliveryComplete records one finished attempt and the delivery's new
 	// state: Succeeded (with the occurrences its handler triggered, stored
 	// in the same transaction so they exist exactly once), Retrying (with
-	// NextAttemptAt) or Dead. It succeeds only while the delivery is Running
-	// under p.Token; otherwise it returns fault.ErrLeaseLost and changes
-	// nothing. When a triggered occurrence's queue is full the whole
+	// NextAttemptAt) or Dead. The attempt is stored with its Log. It
+	// succeeds only while the delivery is Running under p.Token; otherwise
+	// it returns fault.ErrLeaseLost and changes nothing. When a triggered occurrence's queue is full the whole
 	// completion is refused with fault.ErrQueueFull and nothing changes.
 	DeliveryComplete(ctx context.Context, p *DeliveryCompleteParams) (*DeliveryCompleteResult, error)
 	// DeliveryNextDue returns the earliest NextAttemptAt among the Pending
@@ -101,9 +101,10 @@ type Storage interface {
 	// fault.ErrConflict when it is in another state.
 	DeliveryRetryNow(ctx context.Context, id int64, now time.Time) (delivery.Delivery, error)
 	// DeliveryReplay makes a Dead (or Discarded) delivery Pending again, due
-	// at now, with its attempt count kept; its occurrence becomes pending
-	// again (and counts against the queue cap, which it may exceed by that
-	// one). fault.ErrConflict when it is in another state.
+	// at now, with its attempt count kept and its ScheduleBase set to that
+	// count (the retry schedule starts over); its occurrence becomes
+	// pending again (and counts against the queue cap, which it may exceed
+	// by that one). fault.ErrConflict when it is in another state.
 	DeliveryReplay(ctx context.Context, id int64, now time.Time) (delivery.Delivery, error)
 	// DeliveryDiscard drops an unfinished or dead delivery (Discarded).
 	// fault.ErrConflict when it already succeeded or was discarded.
@@ -248,8 +249,11 @@ type Claim struct {
 	TraceID        int64
 	Token          int64
 	// Attempts is how many attempts finished before this claim.
-	Attempts   int
-	Parameters json.RawMessage
+	Attempts int
+	// ScheduleBase is the delivery's ScheduleBase: the retry schedule
+	// counts failures after that many attempts.
+	ScheduleBase int
+	Parameters   json.RawMessage
 	// CreatedAt is the occurrence's creation time (for latency).
 	CreatedAt  time.Time
 	LeaseUntil time.Time

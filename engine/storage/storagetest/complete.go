@@ -67,8 +67,8 @@ func (s *suite) completeRecordsAttempt(t *testing.T) {
 			// The retry: its claim counts the attempt before it; a second
 			// failure adds attempt 2 and the latest error.
 			again := fx.claimOne(t, fx.stockSub, next)
-			if again.Attempts != 1 || again.Token == cl.Token {
-				t.Fatalf("retry claim = %+v; want 1 attempt before it and a new token", again)
+			if again.Attempts != 1 || again.ScheduleBase != 0 || again.Token == cl.Token {
+				t.Fatalf("retry claim = %+v; want 1 attempt before it, the schedule counted from the first, and a new token", again)
 			}
 			second := delivery.Attempt{DeliveryID: cl.DeliveryID, Number: 2, StartedAt: next, FinishedAt: next.Add(time.Second), Outcome: delivery.OutcomeFailed, Error: "boom again"}
 			if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: again.DeliveryID, Token: again.Token, Status: delivery.Dead, Attempt: second}); err != nil {
@@ -87,12 +87,97 @@ func (s *suite) completeRecordsAttempt(t *testing.T) {
 func checkAttempt(t *testing.T, got, want delivery.Attempt) {
 	t.Helper()
 	if got.Number != want.Number || !got.StartedAt.Equal(want.StartedAt) || !got.FinishedAt.Equal(want.FinishedAt) ||
-		got.Outcome != want.Outcome || got.Error != want.Error || got.Duration() != want.Duration() {
+		got.Outcome != want.Outcome || got.Error != want.Error || got.Duration() != want.Duration() ||
+		!sameLog(got.Log, want.Log) {
 		t.Fatalf("attempt = %+v; want %+v", got, want)
 	}
 	if got.DeliveryID != 0 && got.DeliveryID != want.DeliveryID {
 		t.Fatalf("attempt of delivery %d, want %d", got.DeliveryID, want.DeliveryID)
 	}
+}
+
+// sameLog compares attempt logs; no log may read back as nil or empty.
+func sameLog(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// attemptLog: an attempt's log lines are stored with it, in order and
+// exactly (any text, including quotes, newlines and non-ASCII), and read
+// back by every query that returns attempts; an attempt without a log
+// reads back without one.
+func (s *suite) attemptLog(t *testing.T) {
+	fx := s.fixture(t)
+	r := fx.orderBoth(t, true)
+	lines := []string{"checking stock for order 7", `quote " and \ backslash`, "two\nlines", "prix: 12,50 €"}
+	var logged, quiet storage.Claim
+	for _, c := range r.Deliveries {
+		if c.SubscriptionID == fx.stockSub.ID {
+			logged = c
+		} else {
+			quiet = c
+		}
+	}
+	withLog := delivery.Attempt{DeliveryID: logged.DeliveryID, Number: 1, StartedAt: t0.Add(time.Second), FinishedAt: t0.Add(2 * time.Second),
+		Outcome: delivery.OutcomeFailed, Error: "out of stock", Log: lines}
+	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: logged.DeliveryID, Token: logged.Token,
+		Status: delivery.Retrying, NextAttemptAt: t0.Add(time.Minute), Attempt: withLog}); err != nil {
+		t.Fatalf("complete with a log: %v", err)
+	}
+	without := delivery.Attempt{DeliveryID: quiet.DeliveryID, Number: 1, StartedAt: t0.Add(time.Second), FinishedAt: t0.Add(3 * time.Second), Outcome: delivery.OutcomeSucceeded}
+	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: quiet.DeliveryID, Token: quiet.Token,
+		Status: delivery.Succeeded, Attempt: without}); err != nil {
+		t.Fatalf("complete without a log: %v", err)
+	}
+	check := func(where string, ds []delivery.Delivery) {
+		t.Helper()
+		seen := 0
+		for _, d := range ds {
+			if len(d.AttemptList) != 1 {
+				t.Fatalf("%s: delivery %d has %d attempts, want 1", where, d.ID, len(d.AttemptList))
+			}
+			switch d.ID {
+			case logged.DeliveryID:
+				checkAttempt(t, d.AttemptList[0], withLog)
+				seen++
+			case quiet.DeliveryID:
+				checkAttempt(t, d.AttemptList[0], without)
+				seen++
+			}
+		}
+		if seen != 2 {
+			t.Fatalf("%s: saw %d of the 2 deliveries", where, seen)
+		}
+	}
+	check("DeliveryGet", []delivery.Delivery{fx.delivery(t, logged.DeliveryID), fx.delivery(t, quiet.DeliveryID)})
+	check("OccurrenceGet", fx.occurrence(t, r.OccurrenceID).Deliveries)
+	tr, err := fx.st.TraceGet(ctx(t), r.TraceID)
+	if err != nil || len(tr) != 1 {
+		t.Fatalf("trace get = %d occurrences, %v; want 1", len(tr), err)
+	}
+	check("TraceGet", tr[0].Deliveries)
+	// The retry adds a second attempt with a log of its own; the first
+	// keeps its lines.
+	again := fx.claimOne(t, fx.stockSub, t0.Add(time.Minute))
+	second := delivery.Attempt{DeliveryID: logged.DeliveryID, Number: 2, StartedAt: t0.Add(time.Minute), FinishedAt: t0.Add(time.Minute + time.Second),
+		Outcome: delivery.OutcomeSucceeded, Log: []string{"restocked"}}
+	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: again.DeliveryID, Token: again.Token,
+		Status: delivery.Succeeded, Attempt: second}); err != nil {
+		t.Fatalf("complete the retry: %v", err)
+	}
+	d := fx.delivery(t, logged.DeliveryID)
+	if len(d.AttemptList) != 2 {
+		t.Fatalf("after the retry: %d attempts, want 2", len(d.AttemptList))
+	}
+	checkAttempt(t, d.AttemptList[0], withLog)
+	checkAttempt(t, d.AttemptList[1], second)
 }
 
 // completeLeaseLost: a completion not presented by the delivery's current

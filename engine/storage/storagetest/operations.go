@@ -101,6 +101,11 @@ func (s *suite) replay(t *testing.T) {
 			if d.ID != c.DeliveryID || d.Status != delivery.Pending || !d.NextAttemptAt.Equal(opAt) || d.Attempts != wantAttempts || len(d.AttemptList) != wantAttempts {
 				t.Fatalf("replay returned %+v; want pending, due at %s, %d attempts kept", d, opAt, wantAttempts)
 			}
+			// The retry schedule starts over: it counts failures after
+			// the attempts made before the replay.
+			if d.ScheduleBase != wantAttempts {
+				t.Fatalf("replay returned schedule base %d, want %d (the attempts before it)", d.ScheduleBase, wantAttempts)
+			}
 			if o := fx.occurrence(t, occ); o.Status != delivery.OccurrencePending {
 				t.Fatalf("occurrence after a replay is %s, want pending", o.Status)
 			}
@@ -111,8 +116,8 @@ func (s *suite) replay(t *testing.T) {
 				t.Fatalf("a replayed delivery was due before the replay: %+v", got)
 			}
 			again := fx.claimOne(t, fx.stockSub, opAt)
-			if again.DeliveryID != c.DeliveryID || again.Attempts != wantAttempts || again.Token == c.Token {
-				t.Fatalf("replayed claim = %+v; want %d attempts and a new token", again, wantAttempts)
+			if again.DeliveryID != c.DeliveryID || again.Attempts != wantAttempts || again.ScheduleBase != wantAttempts || again.Token == c.Token {
+				t.Fatalf("replayed claim = %+v; want %d attempts, the schedule counted from them, and a new token", again, wantAttempts)
 			}
 			res := fx.complete(t, again, delivery.Succeeded, time.Time{})
 			if res.OccurrenceStatus != delivery.OccurrenceCompleted {

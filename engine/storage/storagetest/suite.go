@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"ClaimOnlyDue", s.claimOnlyDue},
 		{"ClaimConcurrentIsExclusive", s.claimConcurrent},
 		{"CompleteRecordsAttempt", s.completeRecordsAttempt},
+		{"AttemptLog", s.attemptLog},
 		{"CompleteLeaseLostChangesNothing", s.completeLeaseLost},
 		{"CompleteExactlyOnceConcurrently", s.completeExactlyOnce},
 		{"OccurrenceStatus", s.occurrenceStatus},

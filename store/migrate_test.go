@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/eventloom/eventloom/engine/delivery"
+)
+
+// TestMigrationKeepsVersionOneData opens a database written before
+// migration 2 (attempt logs, the retry schedule's base): its rows read as
+// attempts without a log and a schedule counted from the first attempt,
+// and both new fields work on them afterwards.
+func TestMigrationKeepsVersionOneData(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	f := newFixture(t, dir)
+	r := f.insert(t, 10, true)
+	c := r.Deliveries[0]
+	f.complete(t, c, delivery.Dead)
+	if err := f.s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Take the database back to schema version 1, as an older program left it.
+	db, err := sql.Open("sqlite", filepath.Join(dir, DatabaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"ALTER TABLE attempts DROP COLUMN log",
+		"ALTER TABLE deliveries DROP COLUMN schedule_base",
+		"DROP TABLE sessions",
+		"PRAGMA user_version = 1",
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	s := openStore(t, dir)
+	if v := count(t, s, "PRAGMA user_version"); v != len(migrations) {
+		t.Fatalf("user_version = %d after the upgrade, want %d", v, len(migrations))
+	}
+	d, err := s.DeliveryGet(ctx, c.DeliveryID)
+	if err != nil {
+		t.Fatalf("read an upgraded delivery: %v", err)
+	}
+	if d.Status != delivery.Dead || d.ScheduleBase != 0 || len(d.AttemptList) != 1 || d.AttemptList[0].Log != nil || d.AttemptList[0].Error != "boom" {
+		t.Fatalf("upgraded delivery = %+v; want dead, schedule base 0, one attempt with no log", d)
+	}
+	d, err = s.DeliveryReplay(ctx, c.DeliveryID, t0.Add(time.Hour))
+	if err != nil {
+		t.Fatalf("replay an upgraded delivery: %v", err)
+	}
+	if d.ScheduleBase != 1 || d.Status != delivery.Pending {
+		t.Fatalf("replayed = %+v; want pending with schedule base 1", d)
+	}
+}
