@@ -279,3 +279,48 @@ func TestBrowserStepEditorInSidePanel(t *testing.T) {
 		t.Fatal("saving in the panel reloaded the page")
 	}
 }
+
+// TestBrowserStepEditorTriggerMappings adds a trigger step to a new
+// subscription: picking its event from the keyboard shows a mapping row
+// per parameter of that event; picking the go handler hides the steps and
+// shows the handler's name; the flow saved holds the mapping.
+func TestBrowserStepEditorTriggerMappings(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	var r stepsIn
+	do(t, ctx, "a new subscription with a trigger step",
+		chromedp.Navigate(s.url+"/apps/Stock/subscriptions/new"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-steps].js`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="subscription-editor"] select[name="event"]`), "Stock.Reserved"),
+		chromedp.SendKeys(chromedp.CSS(r.card(1)+` input[name$=".message"]`), "reserved {{ Sku }}"),
+		r.add("trigger"),
+		chromedp.WaitVisible(chromedp.CSS(r.card(2)+` select[name$=".event"]`)))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('`+r.card(2)+` [data-testid^="mapping-"]').length`)); n != 0 {
+		t.Fatal("a trigger step with no event picked shows mapping rows")
+	}
+	do(t, ctx, "pick Reserved from the keyboard",
+		chromedp.Focus(chromedp.CSS(r.card(2)+` select[name$=".event"]`)),
+		chromedp.KeyEvent(kb.ArrowDown),
+		chromedp.WaitVisible(chromedp.CSS(r.card(2)+` [data-testid="mapping-Sku"] input`)),
+		chromedp.SendKeys(chromedp.CSS(r.card(2)+` [data-testid="mapping-Sku"] input`), "Sku"))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const k = document.querySelector('[data-handler-kind]'); k.value = "go"; k.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "the go handler hides the steps", chromedp.WaitNotVisible(chromedp.CSS(`[data-steps]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="goname"]`)))
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const k = document.querySelector('[data-handler-kind]'); k.value = "flow"; k.dispatchEvent(new Event("change", {bubbles: true})); return true; })()`)); err != nil {
+		t.Fatal(err)
+	}
+	do(t, ctx, "back to flow, save", chromedp.WaitVisible(chromedp.CSS(`[data-steps]`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`input[name="goname"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="subscription-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)))
+	steps := storedSteps(t, s, "Stock", "Stock.Reserved")
+	if p, _ := steps[len(steps)-1]["parameters"].(map[string]any); stepTypesOf(steps) != "log,trigger" || steps[1]["event"] != "Reserved" || p["Sku"] != "Sku" {
+		t.Fatalf("stored steps = %v", steps)
+	}
+}
