@@ -233,13 +233,15 @@ func TestBrowserStepEditorErrorsUnderTheirField(t *testing.T) {
 // TestBrowserStepEditorInSidePanel opens a subscription by clicking its
 // edge on the designer: the step editor loaded into the side panel by
 // htmx adds, reorders (button and drag), removes and restores steps, fits
-// the panel, and saves without leaving the page.
+// the panel, shows a refused save's error under its field in an editor
+// that still works after the swap, and saves without leaving the page.
 func TestBrowserStepEditorInSidePanel(t *testing.T) {
 	s := newAPIServer(t, engine.Config{})
 	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
+	expectRefusal(ctx, 422, "/apps/Stock/subscriptions/Shop.OrderPlaced/edit")
 	do(t, ctx, "a wide window", chromedp.EmulateViewport(1400, 900))
 	openDesigner(t, ctx, s.url)
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
@@ -270,10 +272,27 @@ func TestBrowserStepEditorInSidePanel(t *testing.T) {
 		t.Errorf("the side panel is %d px wide; the editor is laid out for about 420-520", w)
 	}
 	screenshot(t, ctx, "step-editor-side-panel")
+
+	// A refused save swaps the editor in again with htmx: the error is
+	// under its field and the new editor's cards work as before.
+	do(t, ctx, "save a broken condition in the panel",
+		chromedp.SendKeys(chromedp.CSS(r.card(3)+` input[name$=".when"]`), "Qty >"),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="subscription-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(r.card(3)+` label:has(input[name$=".when"]) [data-testid="error-handler.steps[2].when"]`)))
+	waitJS(t, ctx, `!!document.querySelector('#side-body [data-steps].js')`)
+	// The first field in error has the focus and shows in the panel.
+	waitJS(t, ctx, `(() => { const a = document.activeElement, p = document.getElementById("side-body").getBoundingClientRect(), b = a.getBoundingClientRect(); return a.matches('`+r.card(3)+` input[name$=".when"]') && b.top >= p.top && b.bottom <= p.bottom; })()`)
+	r.waitOrder(t, ctx, "trigger,log,wait")
+	screenshot(t, ctx, "step-editor-side-panel-error")
+	do(t, ctx, "fix it and move the wait step up in the swapped editor",
+		chromedp.SetValue(chromedp.CSS(r.card(3)+` input[name$=".when"]`), "Qty > 1"),
+		chromedp.Click(chromedp.CSS(r.card(3)+` [data-testid="step-up"]`)))
+	r.waitOrder(t, ctx, "trigger,wait,log")
 	do(t, ctx, "save in the panel", chromedp.Click(chromedp.CSS(`#side-body [data-testid="subscription-save"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="flash"]`)))
-	if got := stepTypesOf(storedSteps(t, s, "Stock", "Shop.OrderPlaced")); got != "trigger,log,wait" {
-		t.Fatalf("stored steps = %q, want trigger,log,wait", got)
+	steps := storedSteps(t, s, "Stock", "Shop.OrderPlaced")
+	if got := stepTypesOf(steps); got != "trigger,wait,log" || steps[1]["when"] != "Qty > 1" {
+		t.Fatalf("stored steps = %q %v, want trigger,wait,log with the wait's condition", got, steps)
 	}
 	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true`)); !same {
 		t.Fatal("saving in the panel reloaded the page")

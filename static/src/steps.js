@@ -156,6 +156,10 @@ function init(root) {
     refresh(editor);
     const form = editor.closest("form");
     if (form) showKind(form);
+    // A refused save comes back with its errors under their fields: take
+    // the user to the first, after the side panel has scrolled to its top.
+    const invalid = form?.querySelector('[aria-invalid="true"]');
+    if (invalid) requestAnimationFrame(() => invalid.focus());
   }
 }
 
