@@ -946,7 +946,7 @@ func stepEditor(s SubscriptionEditProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "</ol><div class=\"step-notice\" data-step-notice role=\"status\" aria-live=\"polite\" data-testid=\"step-notice\" hidden><span>Step removed.</span> <button type=\"button\" class=\"secondary\" data-step-undo data-testid=\"step-undo\">Undo</button></div><details class=\"step-menu\" data-step-menu data-testid=\"step-menu\"><summary class=\"button secondary\">+ Add a step</summary><div class=\"step-menu-items\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 79, "</ol><div class=\"step-notice\" data-step-notice role=\"status\" aria-live=\"polite\" data-testid=\"step-notice\" hidden><span data-step-notice-text>Step removed.</span> <button type=\"button\" class=\"secondary\" data-step-undo data-testid=\"step-undo\">Undo</button></div><details class=\"step-menu\" data-step-menu data-testid=\"step-menu\"><summary class=\"button secondary\">+ Add a step</summary><div class=\"step-menu-items\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -158,7 +159,7 @@ func TestBrowserStepEditorCards(t *testing.T) {
 		chromedp.Click(chromedp.CSS(r.card(2)+` [data-testid="step-remove"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="step-notice"]`)))
 	r.waitOrder(t, ctx, "wait,log,fail")
-	if msg := strings.Join(strings.Fields(text(t, ctx, `[data-testid="step-notice"]`)), " "); msg != "Step removed. Undo" {
+	if msg := strings.Join(strings.Fields(text(t, ctx, `[data-testid="step-notice"]`)), " "); msg != "Removed step 2 (Trigger an event). Undo" {
 		t.Fatalf("notice = %q", msg)
 	}
 	screenshot(t, ctx, "step-editor-removed")
@@ -341,5 +342,51 @@ func TestBrowserStepEditorTriggerMappings(t *testing.T) {
 	steps := storedSteps(t, s, "Stock", "Stock.Reserved")
 	if p, _ := steps[len(steps)-1]["parameters"].(map[string]any); stepTypesOf(steps) != "log,trigger" || steps[1]["event"] != "Reserved" || p["Sku"] != "Sku" {
 		t.Fatalf("stored steps = %v", steps)
+	}
+}
+
+// TestBrowserStepEditorWithoutScript uses the editor with JavaScript
+// disabled: the menu (a details element) adds a step, a card's buttons
+// move and remove steps through the server, and Save stores the flow.
+func TestBrowserStepEditorWithoutScript(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	signIn(t, ctx, s.url)
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	var r stepsIn
+	do(t, ctx, "open the editor without the script",
+		chromedp.Navigate(s.url+"/apps/Stock/subscriptions/Shop.OrderPlaced/edit"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="step-list"]`)))
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("[data-steps].js").length`)); n != 0 {
+		t.Fatal("the step script ran although scripts are disabled")
+	}
+	do(t, ctx, "add a wait step from the menu",
+		r.add("wait"),
+		chromedp.WaitVisible(chromedp.CSS(r.card(3)+` input[name$=".duration"]`)),
+		chromedp.SendKeys(chromedp.CSS(r.card(3)+` input[name$=".duration"]`), "4s"),
+		chromedp.Click(chromedp.CSS(r.card(3)+` [data-testid="step-up"]`)),
+		chromedp.WaitVisible(chromedp.CSS(r.card(2)+`[data-type="wait"]`)))
+	if got := attr(t, ctx, r.card(2)+` input[name$=".duration"]`, "value"); got != "4s" {
+		t.Fatalf("the moved wait step lost its duration: %q", got)
+	}
+	do(t, ctx, "remove the log step",
+		chromedp.Click(chromedp.CSS(r.card(1)+` [data-testid="step-remove"]`)),
+		chromedp.WaitVisible(chromedp.CSS(r.card(1)+`[data-type="wait"]`)))
+	if got := r.order(t, ctx); got != "wait,trigger" {
+		t.Fatalf("cards = %q, want wait,trigger", got)
+	}
+	if code, _, _ := s.call("GET", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced", adminToken, ""); code != 200 || stepTypesOf(storedSteps(t, s, "Stock", "Shop.OrderPlaced")) != "log,trigger" {
+		t.Fatal("editing the cards saved the subscription before Save")
+	}
+	do(t, ctx, "save", chromedp.Click(chromedp.CSS(`[data-testid="subscription-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)))
+	steps := storedSteps(t, s, "Stock", "Shop.OrderPlaced")
+	if stepTypesOf(steps) != "wait,trigger" || steps[0]["duration"] != "4s" {
+		t.Fatalf("stored steps = %v, want wait 4s then the trigger", steps)
 	}
 }

@@ -78,6 +78,8 @@ function removeStep(editor, card) {
   card.remove();
   refresh(editor);
   const notice = editor.querySelector("[data-step-notice]");
+  const title = card.querySelector(".step-title")?.textContent.trim();
+  notice.querySelector("[data-step-notice-text]").textContent = `Removed step ${editor.stepsRemoved.index + 1}${title ? ` (${title})` : ""}.`;
   notice.hidden = false;
   notice.querySelector("[data-step-undo]").focus();
 }
