@@ -47,8 +47,9 @@ func (r stepsIn) add(typ string) chromedp.Action[chromedp.Void] {
 }
 
 // dragCard drags card from by its handle to the top edge of card to, with
-// real mouse events (the editor listens to pointer events).
-func (r stepsIn) dragCard(t *testing.T, ctx context.Context, from, to int) {
+// real mouse events (the editor listens to pointer events). With cancel,
+// Escape is pressed once the card stands at to, before the release.
+func (r stepsIn) dragCard(t *testing.T, ctx context.Context, from, to int, cancel bool) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { document.querySelector('`+r.card(to)+`').scrollIntoView({block: "start"}); return true; })()`)); err != nil {
 		t.Fatal(err)
@@ -66,8 +67,13 @@ func (r stepsIn) dragCard(t *testing.T, ctx context.Context, from, to int) {
 		f := float64(i) / 10
 		steps = append(steps, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, start.X+(end.X-start.X)*f, start.Y+(end.Y-start.Y)*f, chromedp.ButtonLeft, held))
 	}
+	if cancel {
+		do(t, ctx, "drag step "+strconv.Itoa(from)+" to "+strconv.Itoa(to), steps...)
+		waitJS(t, ctx, `!!document.querySelector('`+r.card(to)+`.dragging')`)
+		steps = []chromedp.Action[chromedp.Void]{chromedp.KeyEvent(kb.Escape)}
+	}
 	steps = append(steps, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, end.X, end.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
-	do(t, ctx, "drag step "+strconv.Itoa(from)+" to "+strconv.Itoa(to), steps...)
+	do(t, ctx, "drop step "+strconv.Itoa(from)+" at "+strconv.Itoa(to), steps...)
 }
 
 // storedSteps reads a subscription's flow back from the REST API.
@@ -152,8 +158,13 @@ func TestBrowserStepEditorCards(t *testing.T) {
 	if focused, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.activeElement === document.querySelector('`+r.card(2)+` [data-testid="step-down"]')`)); !focused {
 		t.Fatal("the moved card's button lost the focus; a keyboard user would have to find it again")
 	}
-	r.dragCard(t, ctx, 4, 1)
+	r.dragCard(t, ctx, 4, 1, false)
 	r.waitOrder(t, ctx, "wait,trigger,log,fail")
+	r.dragCard(t, ctx, 4, 2, true) // Escape puts the fail step back
+	r.waitOrder(t, ctx, "wait,trigger,log,fail")
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".dragging").length`)); n != 0 {
+		t.Fatal("a card still looks dragged after Escape")
+	}
 
 	do(t, ctx, "remove the trigger step",
 		chromedp.Click(chromedp.CSS(r.card(2)+` [data-testid="step-remove"]`)),
@@ -258,7 +269,7 @@ func TestBrowserStepEditorInSidePanel(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(r.card(3)+` input[name$=".duration"]`), "1s"),
 		chromedp.Click(chromedp.CSS(r.card(3)+` [data-testid="step-up"]`)))
 	r.waitOrder(t, ctx, "log,wait,trigger")
-	r.dragCard(t, ctx, 3, 1)
+	r.dragCard(t, ctx, 3, 1, false)
 	r.waitOrder(t, ctx, "trigger,log,wait")
 	do(t, ctx, "remove and undo",
 		chromedp.Click(chromedp.CSS(r.card(2)+` [data-testid="step-remove"]`)),

@@ -118,24 +118,48 @@ function showKind(form) {
   for (const el of form.querySelectorAll("[data-kind-only]")) el.hidden = el.dataset.kindOnly !== kind.value;
 }
 
+// scrollParent is the element that scrolls the editor: the side panel's
+// body, or the page.
+function scrollParent(el) {
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowY;
+    if ((o === "auto" || o === "scroll") && p.scrollHeight > p.clientHeight) return p;
+  }
+  return document.scrollingElement;
+}
+
 // Dragging a card by its handle with pointer events (mouse, pen, touch):
-// the card moves among its siblings as the pointer passes their middles.
+// the card moves among its siblings as the pointer passes their middles;
+// near an edge of what scrolls, it scrolls; Escape puts the card back.
 function startDrag(editor, handle, down) {
   const card = handle.closest("[data-step-card]");
   const list = card.parentElement;
   const from = cards(list).indexOf(card);
+  const scroller = scrollParent(list);
   card.classList.add("dragging");
   const move = (e) => {
     e.preventDefault();
+    const edge = scroller === document.scrollingElement ? { top: 0, bottom: window.innerHeight } : scroller.getBoundingClientRect();
+    const margin = 40; // px from an edge where dragging scrolls, a finger's width
+    if (e.clientY < edge.top + margin) scroller.scrollBy(0, -20);
+    else if (e.clientY > edge.bottom - margin) scroller.scrollBy(0, 20);
     const others = cards(list).filter((c) => c !== card);
     const before = others.find((c) => { const b = c.getBoundingClientRect(); return e.clientY < b.top + b.height / 2; });
     if (before) { if (card.nextElementSibling !== before) before.before(card); }
     else if (list.lastElementChild !== card) list.append(card);
   };
+  const key = (e) => {
+    if (e.key !== "Escape") return;
+    const at = cards(list).filter((c) => c !== card)[from];
+    if (at) at.before(card);
+    else list.append(card);
+    end();
+  };
   const end = () => {
     document.removeEventListener("pointermove", move);
     document.removeEventListener("pointerup", end);
     document.removeEventListener("pointercancel", end);
+    document.removeEventListener("keydown", key);
     card.classList.remove("dragging");
     refresh(editor);
     const to = cards(list).indexOf(card);
@@ -144,6 +168,7 @@ function startDrag(editor, handle, down) {
   document.addEventListener("pointermove", move);
   document.addEventListener("pointerup", end);
   document.addEventListener("pointercancel", end);
+  document.addEventListener("keydown", key);
   down.preventDefault();
 }
 
