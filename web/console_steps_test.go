@@ -110,6 +110,12 @@ func TestConsoleStepEditorWithoutScript(t *testing.T) {
 				t.Fatal("the moved fail card lost its values")
 			}
 		}},
+		{name: "a step type the engine lacks", form: flow("step.a.type", "call"), status: 422, cards: "wait,call,fail", check: func(t *testing.T, doc *goquery.Document) {
+			card := doc.Find(`[data-testid="step-card"]`).Eq(1)
+			if msg := card.Find(`[data-testid="error-handler.steps[1].type"]`).Text(); !strings.Contains(msg, `"call" is not a step type`) || card.Find(`input:not([type=hidden])`).Length() != 0 {
+				t.Fatalf("unknown type card: error %q, %d inputs", msg, card.Find(`input:not([type=hidden])`).Length())
+			}
+		}},
 		{name: "a duration that does not parse", form: flow("step.b.duration", "soon"), status: 422, cards: "wait,log,fail", check: func(t *testing.T, doc *goquery.Document) {
 			field := doc.Find(`[data-testid="step-card"]`).Eq(0).Find(`label:has(input[name="step.0.duration"])`)
 			if msg := field.Find(`[data-testid="error-handler.steps[0].duration"]`).Text(); !strings.Contains(msg, `"soon" is not a duration`) || field.Find(`input[aria-invalid="true"]`).Length() != 1 {
