@@ -177,10 +177,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	return out
 }
 
-func hasStepPrefix(field string, i int) bool {
-	return strings.HasPrefix(field, "handler.steps["+itoa(i)+"]")
-}
-
 func ftoa(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // stepPart names the part of step i an error is about ("when: "), or

@@ -460,7 +460,7 @@ func TestBrowserConsoleDesignsAnEventAndAFlow(t *testing.T) {
 	if len(params) != 2 || body["public"] != true || params[0].(map[string]any)["mandatory"] != true || params[1].(map[string]any)["type"] != "Integer" {
 		t.Fatalf("event designed in the browser = %v", body)
 	}
-	step := chromedp.CSS(`[data-testid="step-rows"] tbody tr:nth-child(1) [name="smessage"]`)
+	step := chromedp.CSS(`[data-testid="step-card"]:nth-child(1) input[name$=".message"]`)
 	do(t, ctx, "a broken expression is refused inline",
 		chromedp.Navigate(s.url+"/apps/Stock"),
 		chromedp.Click(chromedp.CSS(`[data-testid="new-subscription"]`)),
@@ -468,7 +468,7 @@ func TestBrowserConsoleDesignsAnEventAndAFlow(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`[data-testid="subscription-editor"] select[name="event"]`), "Shop.OrderPlaced"),
 		chromedp.SendKeys(step, "reserving {{ Qty + }}"),
 		chromedp.Click(chromedp.CSS(`[data-testid="subscription-save"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="step-rows"] .field-error`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="step-card"]:nth-child(1) [data-testid="error-handler.steps[0].message"]`)),
 	)
 	screenshot(t, ctx, "subscription-editor-error")
 	if code, _, _ := s.call("GET", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced", adminToken, ""); code != 404 {

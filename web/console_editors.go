@@ -119,12 +119,12 @@ func (s *Server) eventSave(c echo.Context) error {
 	return back(c, "/apps/"+url.PathEscape(app)+"/events/"+url.PathEscape(ev.Name), "Saved "+app+"."+ev.Name+".")
 }
 
-// subscriptionChoices lists what app may handle and what its flows may
-// trigger.
-func (s *Server) subscriptionChoices(app string) (choices []design.EventRef, own []string) {
+// subscriptionChoices lists what app may handle and the app's own events,
+// the only ones its flows may trigger.
+func (s *Server) subscriptionChoices(app string) (choices []design.EventRef, own []design.Event) {
 	for _, ev := range s.eng.Design().Events {
 		if ev.App == app {
-			own = append(own, ev.Name)
+			own = append(own, ev)
 		}
 		if ev.App == app || ev.Public {
 			choices = append(choices, ev.Ref())
@@ -138,8 +138,9 @@ func (s *Server) subscriptionEditor(c echo.Context) error {
 	if _, err := s.eng.App(app); err != nil {
 		return err
 	}
-	p := templates.SubscriptionEditProps{App: app, Sub: design.Subscription{Enabled: true, Handler: design.Handler{Kind: design.KindFlow}}}
-	p.Choices, p.Own = s.subscriptionChoices(app)
+	// A new flow starts with one log step: a flow needs at least one.
+	p := templates.SubscriptionEditProps{App: app, Sub: design.Subscription{Enabled: true, Handler: design.Handler{Kind: design.KindFlow, Steps: []design.Step{{Type: design.StepLog}}}}}
+	p.Choices, p.OwnEvents = s.subscriptionChoices(app)
 	if c.Param("ref") != "" {
 		ref, err := subRef(c)
 		if err != nil {
@@ -154,79 +155,21 @@ func (s *Server) subscriptionEditor(c echo.Context) error {
 	return s.render(c, http.StatusOK, templates.SubscriptionEditor(s.page(c, "Subscription", "apps"), p), nil)
 }
 
-// stepsFromForm reads the flow's step rows; a row left as the blank
-// trailing one is skipped. Values that do not parse become field errors.
-func stepsFromForm(r formRows) ([]design.Step, templates.FieldErrors) {
-	errs := templates.FieldErrors{}
-	n := len(r.f["stype"])
-	blank := func(i int) bool {
-		for _, f := range []string{"smessage", "sduration", "sevent", "swhen", "sprobability", "sparams"} {
-			if strings.TrimSpace(r.at(f, i)) != "" {
-				return false
-			}
-		}
-		return true
-	}
-	var steps []design.Step
-	for _, i := range r.order(func(i int) bool { return !blank(i) && !r.checked("sremove", i) }, "spos", n) {
-		field := "handler.steps[" + strconv.Itoa(len(steps)) + "]"
-		st := design.Step{Type: design.StepType(r.at("stype", i)), Message: r.at("smessage", i), Event: r.at("sevent", i), When: strings.TrimSpace(r.at("swhen", i))}
-		if d := strings.TrimSpace(r.at("sduration", i)); d != "" {
-			if err := st.Duration.UnmarshalText([]byte(d)); err != nil {
-				errs[field+".duration"] = err.Error()
-			}
-		}
-		if p := strings.TrimSpace(r.at("sprobability", i)); p != "" {
-			f, err := strconv.ParseFloat(p, 64)
-			if err != nil {
-				errs[field+".probability"] = "probability must be a number from 0 to 1, such as 0.2"
-			}
-			st.Probability = f
-		}
-		for _, line := range strings.Split(r.at("sparams", i), "\n") {
-			if strings.TrimSpace(line) == "" {
-				continue
-			}
-			k, v, ok := strings.Cut(line, "=")
-			if !ok || strings.TrimSpace(k) == "" {
-				errs[field+".parameters"] = "write one mapping a line as Param = expression; got " + strconv.Quote(strings.TrimSpace(line))
-				continue
-			}
-			if st.Parameters == nil {
-				st.Parameters = map[string]string{}
-			}
-			st.Parameters[strings.TrimSpace(k)] = strings.TrimSpace(v)
-		}
-		steps = append(steps, st)
-	}
-	if len(errs) == 0 {
-		errs = nil
-	}
-	return steps, errs
-}
-
 func (s *Server) subscriptionSave(c echo.Context) error {
 	app := c.Param("app")
 	if err := c.Request().ParseForm(); err != nil {
 		return &badRequest{code: "malformed_form", message: "the form could not be read"}
 	}
-	r := formRows{c.Request().PostForm}
+	f := c.Request().PostForm
 	p := templates.SubscriptionEditProps{App: app}
-	p.Choices, p.Own = s.subscriptionChoices(app)
-	ref, refErr := design.ParseEventRef(r.f.Get("event"))
-	sub := design.Subscription{Event: ref, Enabled: r.f.Get("enabled") == "true"}
-	var errs templates.FieldErrors
-	if r.f.Get("kind") == string(design.KindGo) {
-		sub.Handler = design.Handler{Kind: design.KindGo, Name: strings.TrimSpace(r.f.Get("goname"))}
+	p.Choices, p.OwnEvents = s.subscriptionChoices(app)
+	ref, refErr := design.ParseEventRef(f.Get("event"))
+	sub := design.Subscription{Event: ref, Enabled: f.Get("enabled") == "true"}
+	keys, steps, errs := stepsFromForm(f)
+	if f.Get("kind") == string(design.KindGo) {
+		sub.Handler, errs = design.Handler{Kind: design.KindGo, Name: strings.TrimSpace(f.Get("goname"))}, nil
 	} else {
-		sub.Handler.Kind = design.KindFlow
-		sub.Handler.Steps, errs = stepsFromForm(r)
-	}
-	if refErr != nil {
-		if errs == nil {
-			errs = templates.FieldErrors{}
-		}
-		errs["event"] = "pick the event to handle"
+		sub.Handler = design.Handler{Kind: design.KindFlow, Steps: steps}
 	}
 	if c.Param("ref") != "" {
 		orig, err := subRef(c)
@@ -237,6 +180,22 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 		if cur, err := s.eng.Subscription(app, orig); err == nil {
 			sub.Paused, p.Paused = cur.Paused, cur.Paused
 		}
+	}
+	if edited, editErr, ok := editSteps(f, keys, steps); ok {
+		// A card's button pressed without the script: the editor again
+		// with the steps edited, nothing saved.
+		sub.Handler.Steps = edited
+		p.Sub = sub
+		if editErr != "" {
+			p.Errors = templates.FieldErrors{"handler.steps": editErr}
+		}
+		return s.render(c, http.StatusOK, templates.SubscriptionEditor(s.page(c, "Subscription", "apps"), p), nil)
+	}
+	if refErr != nil {
+		if errs == nil {
+			errs = templates.FieldErrors{}
+		}
+		errs["event"] = "pick the event to handle"
 	}
 	status := http.StatusUnprocessableEntity
 	if errs == nil {
