@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -196,7 +197,7 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 	switch {
 	case errors.Is(err, fault.ErrQueueFull):
 		res.cancel()
-		return false, fmt.Errorf("the handler's triggered event was refused: %w", err)
+		return false, fmt.Errorf("the handler's triggered event was refused: %w", queueFullOf(err, events, e.cfg.QueueCap))
 	case err != nil:
 		res.cancel()
 		e.completionFailed(c, err)
@@ -261,4 +262,24 @@ func (e *Engine) publishDelivery(cs *compiled, c storage.Claim, kind notify.Kind
 		DeliveryID: c.DeliveryID, SubscriptionID: c.SubscriptionID,
 		App: cs.app.Name, Event: cs.event.Ref().String(), Attempt: attempt, Error: errText, NextAttemptAt: next,
 	})
+}
+
+// queueFullOf names the event whose queue refused a handler's triggers:
+// the one event when the handler triggered one kind, else the list of
+// those it triggered (the store does not say which of them was full).
+func queueFullOf(err error, events []*design.Event, queueCap int) error {
+	names := make([]string, 0, len(events))
+	seen := map[design.EventRef]bool{}
+	for _, ev := range events {
+		if !seen[ev.Ref()] {
+			seen[ev.Ref()] = true
+			names = append(names, ev.Ref().String())
+		}
+	}
+	if len(names) == 1 {
+		return nameQueueFull(err, events[0].Ref(), queueCap)
+	}
+	return fault.New(fault.ErrQueueFull, "queue_full", fmt.Sprintf(
+		"one of %s already has %d pending occurrences, its queue cap; try again once its handlers catch up, or raise the queue cap",
+		strings.Join(names, ", "), queueCap))
 }

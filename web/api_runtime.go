@@ -26,11 +26,17 @@ func (s *Server) trigger(c echo.Context) error {
 	}
 	caller, _ := c.Request().Context().Value(callerKey{}).(string)
 	req := engine.TriggerRequest{Caller: caller, Event: eventRef(c), JSON: body}
-	isJSON := strings.HasPrefix(strings.TrimSpace(string(body)), "{")
-	if !isJSON && strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+	if looksLikeJSON(body) || !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+		// A JSON body, even one sent with curl's default form content
+		// type, must be one object; anything else is refused here, as
+		// every other route refuses malformed JSON, before the engine
+		// reads it.
+		if err := checkJSONObject(body); err != nil {
+			return err
+		}
+	} else {
 		// key=value pairs (the CLI, a plain HTML form): each value is
-		// read by its parameter's type. A JSON object sent with curl's
-		// default form content type is still read as JSON.
+		// read by its parameter's type.
 		vals, err := url.ParseQuery(string(body))
 		if err != nil {
 			return &badRequest{code: "malformed_form", message: "the form body could not be read: " + err.Error()}
