@@ -139,6 +139,9 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 			return nil, fmt.Errorf("decode parameters: %w", err)
 		}
 		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, Log: func(msg string) {
+			if ctx.Err() != nil {
+				return // the attempt has ended: nothing of it shows any more
+			}
 			e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
 			if e.bus.Active() {
 				e.bus.Publish(notify.Note{Kind: notify.FlowLogged, At: e.clk.Now(), TraceID: c.TraceID, OccurrenceID: c.OccurrenceID,
