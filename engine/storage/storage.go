@@ -81,10 +81,15 @@ type Storage interface {
 	// about to lapse). A delivery no longer under the given token is left
 	// alone.
 	DeliveryRelease(ctx context.Context, p *DeliveryReleaseParams) error
-	// DeliveryReleaseExpired returns every Running delivery whose lease ended
-	// before now to Pending (due now), without counting an attempt: the run
-	// it belonged to is presumed lost. It returns how many it released.
-	DeliveryReleaseExpired(ctx context.Context, now time.Time) (int, error)
+	// DeliveryReleaseExpired reclaims every Running delivery whose lease
+	// ended before p.Now. The process that held it is presumed to have died
+	// while running it (possibly killed by its handler), so the lost run
+	// counts as a failed attempt, recorded with p.Error and started at the
+	// claim: the delivery becomes Retrying, due at p.Now, or Dead when it
+	// reaches p.MaxAttempts attempts (its occurrence settled with it). A
+	// handler that crashes every process that runs it thus ends dead
+	// instead of looping forever. It returns how many it reclaimed.
+	DeliveryReleaseExpired(ctx context.Context, p *DeliveryReleaseExpiredParams) (int, error)
 	// DeliveryRetryNow makes a Retrying or Pending delivery due at now.
 	// fault.ErrConflict when it is in another state.
 	DeliveryRetryNow(ctx context.Context, id int64, now time.Time) (delivery.Delivery, error)
@@ -261,6 +266,19 @@ type DeliveryCompleteResult struct {
 	Triggered []OccurrenceInsertResult
 	// OccurrenceStatus is the delivery's occurrence's status afterwards.
 	OccurrenceStatus delivery.OccurrenceStatus
+}
+
+// DeliveryReleaseExpiredParams reclaims deliveries whose lease ended.
+type DeliveryReleaseExpiredParams struct {
+	// Now is the time leases are compared with, and the reclaimed
+	// deliveries' next attempt time.
+	Now time.Time
+	// MaxAttempts is the attempt count at which a reclaimed delivery is
+	// dead (the engine's MaxRetries + 1); 0 means never.
+	MaxAttempts int
+	// Error is recorded on the lost attempt and as the delivery's last
+	// error.
+	Error string
 }
 
 // DeliveryReleaseParams hands claims back.
