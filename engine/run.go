@@ -167,6 +167,11 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 // done (recorded, or the claim was lost); an error means the triggers
 // could not be accepted and the attempt must be recorded as failed.
 func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec delivery.Attempt, triggers []Trigger) (done bool, err error) {
+	if len(triggers) > 0 {
+		if err := e.checkChainDepth(c, cs, triggers); err != nil {
+			return false, err
+		}
+	}
 	params := make([]storage.OccurrenceInsertParams, 0, len(triggers))
 	events := make([]*design.Event, 0, len(triggers))
 	var res reservation
@@ -212,6 +217,24 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 		e.d.inserted(snap, &params[i], &out.Triggered[i], reservation{})
 	}
 	return true, nil
+}
+
+// checkChainDepth refuses a handler's triggers that would make its chain
+// deeper than MaxChainDepth occurrences (the triggered ones sit one below
+// the handled occurrence).
+func (e *Engine) checkChainDepth(c storage.Claim, cs *compiled, triggers []Trigger) error {
+	limit := e.cfg.MaxChainDepth
+	depth, err := e.st.OccurrenceDepth(context.WithoutCancel(e.d.runCtx), c.OccurrenceID, limit)
+	if err != nil {
+		return fmt.Errorf("read the chain's depth: %w", err)
+	}
+	if depth+1 <= limit {
+		return nil
+	}
+	return fault.New(fault.ErrInvalid, "chain_too_deep", fmt.Sprintf(
+		"the handler triggered %s.%s, which would be occurrence %d of its chain (trace %d); a chain may be at most %d deep (the engine's MaxChainDepth). "+
+			"A flow that triggers its own event, directly or round a cycle of apps, stops here: give the trigger step a when that ends the cycle",
+		cs.app.Name, triggers[0].Event, depth+1, c.TraceID, limit))
 }
 
 // fail records a failed attempt: retrying after the schedule's wait, or

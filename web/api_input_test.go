@@ -1,10 +1,12 @@
 package web_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/notify"
 )
 
 // TestAPITriggerRefusesWhatIsNotOneObject sends bodies that are not one
@@ -129,4 +131,51 @@ func TestAPIImportReportsEveryError(t *testing.T) {
 	if items, _ := body["items"].([]any); len(items) != 0 {
 		t.Fatalf("a refused import left %d apps", len(items))
 	}
+}
+
+// TestAPITracePages reads a chain of five occurrences two at a time,
+// oldest first, following nextCursor, and refuses a bad page size.
+func TestAPITracePages(t *testing.T) {
+	s := newAPIServer(t, engine.Config{MaxChainDepth: 5, MaxRetries: -1})
+	loop := `{
+ "apps":[{"name":"Shop"}],
+ "events":[{"app":"Shop","name":"OrderPlaced","parameters":[{"name":"Qty","type":"Integer","mandatory":true}]}],
+ "subscriptions":[{"app":"Shop","event":"Shop.OrderPlaced","enabled":true,"handler":{"kind":"flow","steps":[
+    {"type":"trigger","event":"OrderPlaced","parameters":{"Qty":"Qty + 1"}}]}}]}`
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, loop); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	_, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Qty":1}`)
+	trace := int64(body["traceId"].(float64))
+	waitFor(t, s, func(n notify.Note) bool { return n.Kind == notify.DeliveryDead })
+	var qtys []string
+	path := "/api/v1/traces/" + jsonNum(trace) + "?limit=2"
+	for pages := 0; path != ""; pages++ {
+		status, body, _ := s.call("GET", path, adminToken, "")
+		occ, _ := body["occurrences"].([]any)
+		if status != 200 || len(occ) > 2 || pages > 3 {
+			t.Fatalf("page %d = %d with %d occurrences: %v", pages+1, status, len(occ), body)
+		}
+		for _, o := range occ {
+			qtys = append(qtys, string(mustJSON(o.(map[string]any)["parameters"])))
+		}
+		path = ""
+		if next, ok := body["nextCursor"].(string); ok {
+			path = "/api/v1/traces/" + jsonNum(trace) + "?limit=2&cursor=" + next
+		}
+	}
+	if got := strings.Join(qtys, " "); got != `{"Qty":1} {"Qty":2} {"Qty":3} {"Qty":4} {"Qty":5}` {
+		t.Fatalf("the pages gave %s, want the chain root first", got)
+	}
+	if code, body, _ := s.call("GET", "/api/v1/traces/"+jsonNum(trace)+"?limit=501", adminToken, ""); code != 400 || errCode(body) != "bad_query" {
+		t.Fatalf("limit 501 = %d %v, want 400 bad_query", code, body)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
 }

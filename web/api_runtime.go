@@ -202,11 +202,23 @@ func (s *Server) getTrace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	occ, err := s.eng.Trace(c.Request().Context(), id)
+	q, err := readListQuery(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"traceId": id, "occurrences": occ})
+	// A trace pages oldest first (a chain reads from its root down), so
+	// its cursor is the last id of the page before, and the next page
+	// holds the ids after it; page sizes are the lists' (50 by default, at
+	// most 500).
+	occ, err := s.eng.TracePage(c.Request().Context(), id, q.cursor, q.limit)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"traceId": id, "occurrences": nonNil(occ)}
+	if len(occ) == q.limit {
+		body["nextCursor"] = itoa(occ[len(occ)-1].ID)
+	}
+	return c.JSON(http.StatusOK, body)
 }
 
 func (s *Server) listDeliveries(c echo.Context) error {

@@ -110,6 +110,19 @@ type Storage interface {
 	// TraceGet returns every occurrence of a trace, oldest first, each with
 	// its deliveries and their attempts; fault.ErrNotFound when none.
 	TraceGet(ctx context.Context, traceID int64) ([]delivery.Occurrence, error)
+	// TraceList returns one page of a trace's occurrences, oldest first,
+	// each with its deliveries and their attempts: at most p.Limit of
+	// them with ids above p.AfterID. fault.ErrNotFound when the trace has
+	// no occurrences at all (an empty page of an existing trace is not an
+	// error).
+	TraceList(ctx context.Context, p *TraceListParams) ([]delivery.Occurrence, error)
+	// OccurrenceDepth is how many occurrences the chain ending at
+	// occurrence id has from its root down (a root alone is 1), following
+	// each occurrence's parent delivery to that delivery's occurrence. It
+	// stops counting past limit and then returns limit+1, so a cycle of
+	// triggers costs at most limit steps. fault.ErrNotFound when id does
+	// not exist.
+	OccurrenceDepth(ctx context.Context, id int64, limit int) (int, error)
 	// DeliveryGet returns one delivery with its attempts.
 	DeliveryGet(ctx context.Context, id int64) (delivery.Delivery, error)
 	// DeliveryList returns deliveries newest first (by id), filtered.
@@ -266,6 +279,15 @@ type DeliveryCompleteResult struct {
 	Triggered []OccurrenceInsertResult
 	// OccurrenceStatus is the delivery's occurrence's status afterwards.
 	OccurrenceStatus delivery.OccurrenceStatus
+}
+
+// TraceListParams pages through one trace, oldest first.
+type TraceListParams struct {
+	TraceID int64
+	// AfterID pages: only ids above it (the last id of the previous page).
+	AfterID int64
+	// Limit is the page size; it must be positive.
+	Limit int
 }
 
 // DeliveryReleaseExpiredParams reclaims deliveries whose lease ended.

@@ -81,6 +81,8 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"OccurrenceListPaging", s.occurrenceListPaging},
 		{"DeliveryListFilters", s.deliveryListFilters},
 		{"TraceGet", s.traceGet},
+		{"TraceList", s.traceList},
+		{"OccurrenceDepth", s.occurrenceDepth},
 		{"DeliveryCounts", s.deliveryCounts},
 		{"DeliveryNextDue", s.deliveryNextDue},
 		{"UnknownIDs", s.unknownIDs},
