@@ -127,3 +127,42 @@ func TestRunStopsWhenItsContextEnds(t *testing.T) {
 		t.Fatalf("uncancelled run = %v, logged %q", err, logged)
 	}
 }
+
+// TestRunCommonExpressionsUnderBudget: the budget patches leave ordinary
+// expressions giving what they gave before (text joins, loops, methods on
+// times, builtins that build lists and text).
+func TestRunCommonExpressionsUnderBudget(t *testing.T) {
+	cases := []struct{ src, want string }{
+		{"PlacedAt.Year()", "2026"},
+		{`date("2026-03-01").Format("Jan 2")`, "Mar 1"},
+		{`date("2026-03-01 10:00:00").Hour()`, "10"},
+		{`upper(ProductId) + "x"`, "P-7x"},
+		{`join(map(split(ProductId + ",a", ","), trim(#)), ";")`, "P-7;a"},
+		{"filter(1..10, # % 2 == 0)[1]", "4"},
+		{`string(Quantity) + " items"`, "3 items"},
+		{"[1,2,3] | map(# * Quantity) | sum()", "18"},
+		{`let x = ProductId + "y"; x + x`, "P-7yP-7y"},
+		{"reduce(1..3, #acc + #)", "6"},
+		{`sortBy([{"a": 2}, {"a": 1}], .a)[0].a`, "1"},
+		{`PlacedAt + duration("1h")`, "2026-03-01T15:30:00Z"},
+		{`repeat("ab", 3) + replace("aXb", "X", "-")`, "abababa-b"},
+		{"concat([1], [2, 3])[2]", "3"},
+		{`ProductId + "-" + CustomerEmail`, "P-7-ana@example.com"},
+		{"count(1..10, # > 5) + len(toJSON([1, 2]))", "17"},
+	}
+	for _, c := range cases {
+		f, err := flow.Compile(handler(design.Step{Type: design.StepLog, Message: "{{ " + c.src + " }}"}), purchase, own)
+		if err != nil {
+			t.Errorf("%s: %v", c.src, err)
+			continue
+		}
+		var got string
+		if _, err := f.Run(context.Background(), params(), flow.Env{Log: func(m string) { got = m }}); err != nil {
+			t.Errorf("%s: run: %v", c.src, err)
+			continue
+		}
+		if got != c.want {
+			t.Errorf("%s = %q, want %q", c.src, got, c.want)
+		}
+	}
+}

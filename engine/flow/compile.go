@@ -342,7 +342,9 @@ func compileExpr(src string, env map[string]any, opts ...expr.Option) (prog *vm.
 	all := append([]expr.Option{
 		expr.Env(env),
 		expr.DisableBuiltin(nowName),
-		expr.Timezone("UTC"),
+		// No expr.Timezone: its patch makes date() fail at run time in
+		// expr v1.17.8 (the location reaches the builtin dereferenced),
+		// and without it date() parses a zoneless text as UTC anyway.
 	}, opts...)
 	return expr.Compile(src, all...)
 }
