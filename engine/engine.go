@@ -38,6 +38,9 @@ type Engine struct {
 	snap     atomic.Pointer[snapshot]
 
 	d *dispatcher
+	// depths remembers the chain depth of occurrences handlers
+	// triggered (see chainDepth).
+	depths depthMemo
 }
 
 // snapshot is one immutable version of the design with everything dispatch

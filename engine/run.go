@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -167,8 +168,9 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 // done (recorded, or the claim was lost); an error means the triggers
 // could not be accepted and the attempt must be recorded as failed.
 func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec delivery.Attempt, triggers []Trigger) (done bool, err error) {
+	depth := 0
 	if len(triggers) > 0 {
-		if err := e.checkChainDepth(c, cs, triggers); err != nil {
+		if depth, err = e.checkChainDepth(c, cs, triggers); err != nil {
 			return false, err
 		}
 	}
@@ -213,6 +215,9 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 	}
 	e.publishDelivery(cs, c, notify.DeliverySucceeded, rec.Number, "", time.Time{})
 	for i := range out.Triggered {
+		e.depths.put(out.Triggered[i].OccurrenceID, depth+1)
+	}
+	for i := range out.Triggered {
 		e.publishOccurrence(events[i], &out.Triggered[i], c.DeliveryID)
 		e.d.inserted(snap, &params[i], &out.Triggered[i], reservation{})
 	}
@@ -221,20 +226,63 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 
 // checkChainDepth refuses a handler's triggers that would make its chain
 // deeper than MaxChainDepth occurrences (the triggered ones sit one below
-// the handled occurrence).
-func (e *Engine) checkChainDepth(c storage.Claim, cs *compiled, triggers []Trigger) error {
+// the handled occurrence). It returns the handled occurrence's depth.
+func (e *Engine) checkChainDepth(c storage.Claim, cs *compiled, triggers []Trigger) (int, error) {
 	limit := e.cfg.MaxChainDepth
-	depth, err := e.st.OccurrenceDepth(context.WithoutCancel(e.d.runCtx), c.OccurrenceID, limit)
+	depth, err := e.chainDepth(c)
 	if err != nil {
-		return fmt.Errorf("read the chain's depth: %w", err)
+		return 0, fmt.Errorf("read the chain's depth: %w", err)
 	}
 	if depth+1 <= limit {
-		return nil
+		return depth, nil
 	}
-	return fault.New(fault.ErrInvalid, "chain_too_deep", fmt.Sprintf(
+	return 0, fault.New(fault.ErrInvalid, "chain_too_deep", fmt.Sprintf(
 		"the handler triggered %s.%s, which would be occurrence %d of its chain (trace %d); a chain may be at most %d deep (the engine's MaxChainDepth). "+
 			"A flow that triggers its own event, directly or round a cycle of apps, stops here: give the trigger step a when that ends the cycle",
 		cs.app.Name, triggers[0].Event, depth+1, c.TraceID, limit))
+}
+
+// chainDepth is the depth of the occurrence c handles: 1 for a root (its
+// id is its trace's), else from the depths remembered for occurrences
+// this engine triggered, else read from the store. Only the store is the
+// truth; the memory spares a read per link of a chain.
+func (e *Engine) chainDepth(c storage.Claim) (int, error) {
+	if c.OccurrenceID == c.TraceID {
+		return 1, nil
+	}
+	if d, ok := e.depths.get(c.OccurrenceID); ok {
+		return d, nil
+	}
+	return e.st.OccurrenceDepth(context.WithoutCancel(e.d.runCtx), c.OccurrenceID, e.cfg.MaxChainDepth)
+}
+
+// depthMemo remembers the chain depth of occurrences this engine
+// triggered, so the depth check of their deliveries needs no read. It
+// forgets everything when full (maxDepthMemo entries): a miss only costs
+// the read.
+type depthMemo struct {
+	mu sync.Mutex
+	m  map[int64]int
+}
+
+// maxDepthMemo bounds the memo: 100,000 entries are a few MB, more than
+// the occurrences in flight at once under the default queue caps.
+const maxDepthMemo = 100_000
+
+func (d *depthMemo) get(id int64) (int, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.m[id]
+	return v, ok
+}
+
+func (d *depthMemo) put(id int64, depth int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil || len(d.m) >= maxDepthMemo {
+		d.m = make(map[int64]int)
+	}
+	d.m[id] = depth
 }
 
 // fail records a failed attempt: retrying after the schedule's wait, or
