@@ -63,6 +63,14 @@ type Config struct {
 	// SweepInterval is how often expired leases (of a crashed process) are
 	// returned to pending; default 30 seconds.
 	SweepInterval time.Duration
+	// MaxChainDepth is how deep one chain may go: the most occurrences
+	// from a trace's root (1) down through the events handlers trigger.
+	// A handler's trigger that would go deeper is refused and its attempt
+	// fails with the reason, so a flow that triggers its own event,
+	// directly or round a cycle of apps, stops instead of running
+	// forever. Default 32: deeper than any designed chain, shallow enough
+	// that a runaway loop ends within a few dozen deliveries.
+	MaxChainDepth int
 	// Rand drives a flow's fail probability; default math/rand/v2.
 	Rand func() float64
 }
@@ -113,6 +121,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SweepInterval <= 0 {
 		c.SweepInterval = 30 * time.Second
+	}
+	if c.MaxChainDepth <= 0 {
+		c.MaxChainDepth = 32
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64

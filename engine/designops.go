@@ -348,16 +348,7 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 	if err := edit(&next); err != nil {
 		return nil, err
 	}
-	if errs := next.Check(); len(errs) > 0 {
-		return nil, errs.Err()
-	}
-	idx := design.NewIndex(next)
-	var errs fault.List
-	for i := range idx.Subscriptions {
-		_, x := e.compileSub(idx, &idx.Subscriptions[i])
-		errs = append(errs, x...)
-	}
-	if len(errs) > 0 {
+	if errs := checkDesign(e, next); len(errs) > 0 {
 		return nil, errs.Err()
 	}
 	ops, changes := diffDesign(old.idx.Design, next)
@@ -378,6 +369,37 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 	e.snap.Store(snap)
 	e.d.designChanged(old, snap)
 	return changes, nil
+}
+
+// checkDesign reports every mistake of next at once: the design's rules
+// and references, and the handlers of every subscription whose app and
+// event exist, compiled even when other parts are wrong, so an import
+// learns all its errors in one try. A mistake both passes find (a trigger
+// of an unknown event) is reported once.
+func checkDesign(e *Engine, next design.Design) fault.List {
+	errs := next.Check()
+	idx := design.NewIndex(next)
+	type key struct{ field, code string }
+	seen := make(map[key]bool, len(errs))
+	for _, x := range errs {
+		seen[key{x.Field, x.Code}] = true
+	}
+	for i := range idx.Subscriptions {
+		s := &idx.Subscriptions[i]
+		_, okApp := idx.App(s.App)
+		_, okEvent := idx.Event(s.Event)
+		if !okApp || !okEvent {
+			continue // Check has said so already
+		}
+		_, x := e.compileSub(idx, s)
+		for _, y := range x {
+			if !seen[key{y.Field, y.Code}] {
+				seen[key{y.Field, y.Code}] = true
+				errs = append(errs, y)
+			}
+		}
+	}
+	return errs
 }
 
 // compileSub checks and compiles one subscription's handler against the

@@ -298,7 +298,7 @@ func (d *dispatcher) start(ctx context.Context) error {
 	if !d.started.CompareAndSwap(false, true) {
 		return errors.New("engine: already started")
 	}
-	if _, err := d.e.st.DeliveryReleaseExpired(ctx, d.e.clk.Now()); err != nil {
+	if _, err := d.e.st.DeliveryReleaseExpired(ctx, d.expiredParams()); err != nil {
 		return fmt.Errorf("engine start: release expired leases: %w", err)
 	}
 	for id := range d.e.snap.Load().subs {
@@ -435,10 +435,22 @@ func (d *dispatcher) armSweep() {
 	d.sweepTimer = d.e.clk.AfterFunc(d.e.cfg.SweepInterval, d.sweep)
 }
 
-// sweep returns deliveries whose lease expired (their process died) to
-// pending and lets the poll loop claim them.
+// expiredParams reclaims expired leases now, counting each lost run as a
+// failed attempt so a delivery whose handler kills the process ends dead
+// after the configured retries (poison handling).
+func (d *dispatcher) expiredParams() *storage.DeliveryReleaseExpiredParams {
+	return &storage.DeliveryReleaseExpiredParams{
+		Now:         d.e.clk.Now(),
+		MaxAttempts: d.e.cfg.MaxRetries + 1,
+		Error: fmt.Sprintf("the process running this attempt stopped before it finished (its lease of %s expired); "+
+			"counted as a failed attempt, so a handler that crashes the process ends dead after its retries", d.e.cfg.LeaseDuration),
+	}
+}
+
+// sweep reclaims deliveries whose lease expired (their process died),
+// each with a failed attempt, and lets the poll loop claim them.
 func (d *dispatcher) sweep() {
-	n, err := d.e.st.DeliveryReleaseExpired(d.runCtx, d.e.clk.Now())
+	n, err := d.e.st.DeliveryReleaseExpired(d.runCtx, d.expiredParams())
 	switch {
 	case err != nil && d.runCtx.Err() == nil:
 		d.e.log.Error("release expired leases", "error", err)

@@ -44,6 +44,9 @@ type Engine struct {
 	adminOK atomic.Pointer[[32]byte]
 	// argonSlots bounds the argon2id checks running at once.
 	argonSlots chan struct{}
+	// depths remembers the chain depth of occurrences handlers
+	// triggered (see chainDepth).
+	depths depthMemo
 }
 
 // snapshot is one immutable version of the design with everything dispatch

@@ -472,7 +472,67 @@ func TestFlowTriggersExactlyOnceAcrossACrash(t *testing.T) {
 		t.Fatalf("child = %s parent %d params %s", child.Event, child.ParentDeliveryID, child.Parameters)
 	}
 	d, _ := h.eng.Delivery(ctx, o.Deliveries[0].ID)
-	if d.Status != delivery.Succeeded || d.Attempts != 1 {
-		t.Fatalf("delivery %s with %d attempts, want succeeded after 1 recorded attempt", d.Status, d.Attempts)
+	// The run lost in the crash counts as a failed attempt (poison
+	// handling), the redone run as the second.
+	if d.Status != delivery.Succeeded || d.Attempts != 2 || d.AttemptList[0].Outcome != delivery.OutcomeFailed || !strings.Contains(d.AttemptList[0].Error, "stopped before it finished") {
+		t.Fatalf("delivery %s with %d attempts (%+v), want succeeded after a lost attempt and a good one", d.Status, d.Attempts, d.AttemptList)
+	}
+}
+
+// TestCrashLoopEndsDead: a delivery whose handler kills the process every
+// time is counted a failed attempt each time its lease expires and it is
+// reclaimed, so it ends dead after its retries instead of crashing every
+// process forever. The crash is a claim dropped with the process: the
+// store closes under the running handler, then the clock passes the
+// lease.
+func TestCrashLoopEndsDead(t *testing.T) {
+	entered := make(chan struct{}, 4)
+	released := make(chan struct{}, 4)
+	var calls atomic.Int32
+	crash := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
+		calls.Add(1)
+		entered <- struct{}{}
+		<-released // the process dies under it; what it returns is never recorded
+		return nil, errors.New("unreachable")
+	}
+	cfg := engine.Config{MaxRetries: 1, Handlers: map[string]engine.Handler{"stock": crash}}
+	h := newHarness(t, cfg)
+	h.shopDesign()
+	h.start()
+	lease := h.eng.Config().LeaseDuration
+	ctx := context.Background()
+	res, err := h.eng.Trigger(ctx, order("A-7", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		<-entered
+		// The process dies: the store goes first, so nothing is recorded.
+		st := h.st
+		h.st = nil
+		if err := st.Close(); err != nil {
+			t.Fatal(err)
+		}
+		released <- struct{}{}
+		closeCtx, cancel := context.WithTimeout(ctx, waitBound)
+		_ = h.eng.Close(closeCtx)
+		cancel()
+		h.eng = nil
+		// Restart after the lease: the start reclaims the delivery with
+		// a failed attempt.
+		h.clk.Advance(lease + time.Second)
+		h.open()
+		h.start()
+	}
+	o, err := h.eng.Occurrence(ctx, res.OccurrenceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := o.Deliveries[0]
+	if d.Status != delivery.Dead || d.Attempts != 2 || calls.Load() != 2 || !strings.Contains(d.LastError, "stopped before it finished") {
+		t.Fatalf("delivery %s after %d attempts and %d runs, last error %q; want dead after 2 lost runs", d.Status, d.Attempts, calls.Load(), d.LastError)
+	}
+	if o.Status != delivery.OccurrenceDead {
+		t.Fatalf("occurrence %s, want dead", o.Status)
 	}
 }

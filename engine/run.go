@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -140,6 +142,9 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 			return nil, fmt.Errorf("decode parameters: %w", err)
 		}
 		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, Log: func(msg string) {
+			if ctx.Err() != nil {
+				return // the attempt has ended: nothing of it shows any more
+			}
 			logs.add(msg)
 			e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
 			if e.bus.Active() {
@@ -166,6 +171,12 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 // done (recorded, or the claim was lost); an error means the triggers
 // could not be accepted and the attempt must be recorded as failed.
 func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec delivery.Attempt, triggers []Trigger) (done bool, err error) {
+	depth := 0
+	if len(triggers) > 0 {
+		if depth, err = e.checkChainDepth(c, cs, triggers); err != nil {
+			return false, err
+		}
+	}
 	params := make([]storage.OccurrenceInsertParams, 0, len(triggers))
 	events := make([]*design.Event, 0, len(triggers))
 	var res reservation
@@ -199,7 +210,7 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 	switch {
 	case errors.Is(err, fault.ErrQueueFull):
 		res.cancel()
-		return false, fmt.Errorf("the handler's triggered event was refused: %w", err)
+		return false, fmt.Errorf("the handler's triggered event was refused: %w", queueFullOf(err, events, e.cfg.QueueCap))
 	case err != nil:
 		res.cancel()
 		e.completionFailed(c, err)
@@ -207,10 +218,74 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 	}
 	e.publishDelivery(cs, c, notify.DeliverySucceeded, rec.Number, "", time.Time{})
 	for i := range out.Triggered {
+		e.depths.put(out.Triggered[i].OccurrenceID, depth+1)
+	}
+	for i := range out.Triggered {
 		e.publishOccurrence(events[i], &out.Triggered[i], c.DeliveryID)
 		e.d.inserted(snap, &params[i], &out.Triggered[i], reservation{})
 	}
 	return true, nil
+}
+
+// checkChainDepth refuses a handler's triggers that would make its chain
+// deeper than MaxChainDepth occurrences (the triggered ones sit one below
+// the handled occurrence). It returns the handled occurrence's depth.
+func (e *Engine) checkChainDepth(c storage.Claim, cs *compiled, triggers []Trigger) (int, error) {
+	limit := e.cfg.MaxChainDepth
+	depth, err := e.chainDepth(c)
+	if err != nil {
+		return 0, fmt.Errorf("read the chain's depth: %w", err)
+	}
+	if depth+1 <= limit {
+		return depth, nil
+	}
+	return 0, fault.New(fault.ErrInvalid, "chain_too_deep", fmt.Sprintf(
+		"the handler triggered %s.%s, which would be occurrence %d of its chain (trace %d); a chain may be at most %d deep (the engine's MaxChainDepth). "+
+			"A flow that triggers its own event, directly or round a cycle of apps, stops here: give the trigger step a when that ends the cycle",
+		cs.app.Name, triggers[0].Event, depth+1, c.TraceID, limit))
+}
+
+// chainDepth is the depth of the occurrence c handles: 1 for a root (its
+// id is its trace's), else from the depths remembered for occurrences
+// this engine triggered, else read from the store. Only the store is the
+// truth; the memory spares a read per link of a chain.
+func (e *Engine) chainDepth(c storage.Claim) (int, error) {
+	if c.OccurrenceID == c.TraceID {
+		return 1, nil
+	}
+	if d, ok := e.depths.get(c.OccurrenceID); ok {
+		return d, nil
+	}
+	return e.st.OccurrenceDepth(context.WithoutCancel(e.d.runCtx), c.OccurrenceID, e.cfg.MaxChainDepth)
+}
+
+// depthMemo remembers the chain depth of occurrences this engine
+// triggered, so the depth check of their deliveries needs no read. It
+// forgets everything when full (maxDepthMemo entries): a miss only costs
+// the read.
+type depthMemo struct {
+	mu sync.Mutex
+	m  map[int64]int
+}
+
+// maxDepthMemo bounds the memo: 100,000 entries are a few MB, more than
+// the occurrences in flight at once under the default queue caps.
+const maxDepthMemo = 100_000
+
+func (d *depthMemo) get(id int64) (int, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	v, ok := d.m[id]
+	return v, ok
+}
+
+func (d *depthMemo) put(id int64, depth int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil || len(d.m) >= maxDepthMemo {
+		d.m = make(map[int64]int)
+	}
+	d.m[id] = depth
 }
 
 // fail records a failed attempt: retrying after the schedule's wait, or
@@ -266,4 +341,24 @@ func (e *Engine) publishDelivery(cs *compiled, c storage.Claim, kind notify.Kind
 		DeliveryID: c.DeliveryID, SubscriptionID: c.SubscriptionID,
 		App: cs.app.Name, Event: cs.event.Ref().String(), Attempt: attempt, Error: errText, NextAttemptAt: next,
 	})
+}
+
+// queueFullOf names the event whose queue refused a handler's triggers:
+// the one event when the handler triggered one kind, else the list of
+// those it triggered (the store does not say which of them was full).
+func queueFullOf(err error, events []*design.Event, queueCap int) error {
+	names := make([]string, 0, len(events))
+	seen := map[design.EventRef]bool{}
+	for _, ev := range events {
+		if !seen[ev.Ref()] {
+			seen[ev.Ref()] = true
+			names = append(names, ev.Ref().String())
+		}
+	}
+	if len(names) == 1 {
+		return nameQueueFull(err, events[0].Ref(), queueCap)
+	}
+	return fault.New(fault.ErrQueueFull, "queue_full", fmt.Sprintf(
+		"one of %s already has %d pending occurrences, its queue cap; try again once its handlers catch up, or raise the queue cap",
+		strings.Join(names, ", "), queueCap))
 }

@@ -146,6 +146,14 @@ func (e *Engine) Trace(ctx context.Context, traceID int64) ([]delivery.Occurrenc
 	return e.st.TraceGet(ctx, traceID)
 }
 
+// TracePage returns one page of a trace's occurrences, oldest first, each
+// with its deliveries and their attempts: at most limit of them with ids
+// above afterID. A trace has no bound on its size (a chain fans out), so
+// readers that answer requests page through it rather than read it whole.
+func (e *Engine) TracePage(ctx context.Context, traceID, afterID int64, limit int) ([]delivery.Occurrence, error) {
+	return e.st.TraceList(ctx, &storage.TraceListParams{TraceID: traceID, AfterID: afterID, Limit: limit})
+}
+
 // DeliveryCounts counts deliveries by state, those updated since (zero:
 // all).
 func (e *Engine) DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error) {

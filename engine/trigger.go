@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/eventloom/eventloom/engine/design"
@@ -88,7 +89,7 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 	out, err := e.st.OccurrenceInsert(context.WithoutCancel(ctx), &p)
 	if err != nil {
 		r.cancel()
-		return TriggerResult{}, err
+		return TriggerResult{}, nameQueueFull(err, ev.Ref(), e.cfg.QueueCap)
 	}
 	// Published before the deliveries are handed out, so a viewer sees
 	// the occurrence before any of its deliveries starts.
@@ -126,4 +127,16 @@ func (e *Engine) publishOccurrence(ev *design.Event, out *storage.OccurrenceInse
 		Deliveries:       len(out.Deliveries),
 	}
 	e.bus.Publish(n)
+}
+
+// nameQueueFull rewrites a queue-full refusal of the store, which knows
+// events by id only, to name the event as its producer knows it
+// (Storefront.OnPurchaseStarted); other errors pass through.
+func nameQueueFull(err error, ref design.EventRef, queueCap int) error {
+	if !errors.Is(err, fault.ErrQueueFull) {
+		return err
+	}
+	return fault.New(fault.ErrQueueFull, "queue_full", fmt.Sprintf(
+		"%s already has %d pending occurrences, its queue cap; nothing was stored. Try again once its handlers catch up, or raise the queue cap",
+		ref, queueCap))
 }

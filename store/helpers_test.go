@@ -162,3 +162,8 @@ func wantKind(t testing.TB, err error, kind error) *fault.Error {
 	}
 	return fe
 }
+
+// expired reclaims leases ended before now, with no attempt limit.
+func expired(now time.Time) *storage.DeliveryReleaseExpiredParams {
+	return &storage.DeliveryReleaseExpiredParams{Now: now, Error: "lost"}
+}

@@ -271,6 +271,61 @@ func (s *Store) TraceGet(ctx context.Context, traceID int64) ([]delivery.Occurre
 	return os, nil
 }
 
+// TraceList returns one page of a trace's occurrences oldest first, with
+// deliveries and attempts.
+func (s *Store) TraceList(ctx context.Context, p *storage.TraceListParams) ([]delivery.Occurrence, error) {
+	if p.Limit <= 0 {
+		return nil, fmt.Errorf("trace %d: %w", p.TraceID, fault.New(fault.ErrInvalid, "invalid_limit", "a trace page needs a positive limit"))
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+occurrenceCols+` WHERE o.trace_id = ? AND o.id > ? ORDER BY o.id LIMIT ?`,
+		p.TraceID, p.AfterID, p.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("trace %d: %w", p.TraceID, err)
+	}
+	os, err := scanOccurrences(rows)
+	if err != nil {
+		return nil, fmt.Errorf("trace %d: %w", p.TraceID, err)
+	}
+	if len(os) == 0 {
+		// The root's id is the trace's id: it exists if the trace does.
+		var n int
+		if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM occurrences WHERE id = ? AND trace_id = ?`, p.TraceID, p.TraceID).Scan(&n); err != nil {
+			return nil, fmt.Errorf("trace %d: %w", p.TraceID, err)
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("trace %d: %w", p.TraceID,
+				fault.New(fault.ErrNotFound, "not_found", fmt.Sprintf("trace %d has no occurrences", p.TraceID)))
+		}
+		return nil, nil
+	}
+	if err := attachDeliveries(ctx, s.rdb, os); err != nil {
+		return nil, fmt.Errorf("trace %d: %w", p.TraceID, err)
+	}
+	return os, nil
+}
+
+// OccurrenceDepth counts the chain ending at occurrence id, root
+// included, up to limit+1.
+func (s *Store) OccurrenceDepth(ctx context.Context, id int64, limit int) (int, error) {
+	var depth sql.NullInt64
+	err := s.rdb.QueryRowContext(ctx, `WITH RECURSIVE chain(parent, depth) AS (
+			SELECT parent_delivery_id, 1 FROM occurrences WHERE id = ?
+			UNION ALL
+			SELECT o.parent_delivery_id, chain.depth + 1 FROM chain
+				JOIN deliveries d ON d.id = chain.parent
+				JOIN occurrences o ON o.id = d.occurrence_id
+			WHERE chain.parent != 0 AND chain.depth <= ?
+		) SELECT max(depth) FROM chain`, id, limit).Scan(&depth)
+	if err != nil {
+		return 0, fmt.Errorf("occurrence %d depth: %w", id, err)
+	}
+	if !depth.Valid {
+		return 0, fmt.Errorf("occurrence %d depth: %w", id,
+			fault.New(fault.ErrNotFound, "not_found", fmt.Sprintf("occurrence %d does not exist", id)))
+	}
+	return int(depth.Int64), nil
+}
+
 // getDelivery reads one delivery with its attempts.
 func getDelivery(ctx context.Context, q querier, id int64) (delivery.Delivery, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+deliveryCols+` WHERE d.id = ?`, id)

@@ -162,18 +162,56 @@ func (s *Store) DeliveryRelease(ctx context.Context, p *storage.DeliveryReleaseP
 	return nil
 }
 
-// DeliveryReleaseExpired returns every running delivery whose lease ended
-// before now to Pending, due now.
-func (s *Store) DeliveryReleaseExpired(ctx context.Context, now time.Time) (int, error) {
+// DeliveryReleaseExpired reclaims every running delivery whose lease
+// ended before p.Now, counting the lost run as a failed attempt: retrying
+// due now, or dead at p.MaxAttempts (see storage.Storage).
+func (s *Store) DeliveryReleaseExpired(ctx context.Context, p *storage.DeliveryReleaseExpiredParams) (int, error) {
 	res, err := s.do(ctx, func(w *writer) (any, error) {
-		n := nanos(now)
-		r, err := w.exec(`UPDATE deliveries SET status = 'pending', next_attempt_at = ?, lease_until = 0, updated_at = ?
-			WHERE status = 'running' AND lease_until < ?`, n, n, n)
+		n := nanos(p.Now)
+		rows, err := w.QueryContext(w.ctx, `SELECT id, occurrence_id, attempts, schedule_base, updated_at FROM deliveries
+			WHERE status = 'running' AND lease_until < ?`, n)
 		if err != nil {
 			return 0, err
 		}
-		k, err := r.RowsAffected()
-		return int(k), err
+		type lost struct{ id, occ, attempts, base, claimedAt int64 }
+		var all []lost
+		for rows.Next() {
+			var l lost
+			if err := rows.Scan(&l.id, &l.occ, &l.attempts, &l.base, &l.claimedAt); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			all = append(all, l)
+		}
+		if err := rows.Close(); err != nil {
+			return 0, err
+		}
+		if err := rows.Err(); err != nil {
+			return 0, err
+		}
+		for _, l := range all {
+			number := l.attempts + 1
+			status := delivery.Retrying
+			// Counted since the schedule last started over (a replay).
+			if p.MaxAttempts > 0 && number-l.base >= int64(p.MaxAttempts) {
+				status = delivery.Dead
+			}
+			if _, err := w.exec(`UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, lease_until = 0,
+					last_error = ?, updated_at = ? WHERE id = ?`, string(status), number, n, p.Error, n, l.id); err != nil {
+				return 0, err
+			}
+			// The run started when it was claimed (the claim's updated_at).
+			if _, err := w.exec(`INSERT INTO attempts (delivery_id, number, started_at, finished_at, outcome, error)
+					VALUES (?, ?, ?, ?, ?, ?)`, l.id, number, l.claimedAt, n, string(delivery.OutcomeFailed), p.Error); err != nil {
+				return 0, err
+			}
+			if status == delivery.Dead {
+				if _, err := w.resettle(l.occ); err != nil {
+					return 0, err
+				}
+			}
+		}
+		return len(all), nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("delivery release expired: %w", err)

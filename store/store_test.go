@@ -471,17 +471,17 @@ func TestRelease(t *testing.T) {
 	f := newFixture(t, t.TempDir())
 	ctx := context.Background()
 	r := f.insert(t, 0, true) // leased until t0+1m
-	n, err := f.s.DeliveryReleaseExpired(ctx, t0.Add(30*time.Second))
+	n, err := f.s.DeliveryReleaseExpired(ctx, expired(t0.Add(30*time.Second)))
 	if err != nil || n != 0 {
 		t.Fatalf("release expired before the lease ended = %d %v", n, err)
 	}
 	now := t0.Add(2 * time.Minute)
-	n, err = f.s.DeliveryReleaseExpired(ctx, now)
+	n, err = f.s.DeliveryReleaseExpired(ctx, expired(now))
 	if err != nil || n != 3 {
 		t.Fatalf("release expired = %d %v, want 3", n, err)
 	}
 	d := f.delivery(t, r.Deliveries[0].DeliveryID)
-	if d.Status != delivery.Pending || d.Attempts != 0 || !d.NextAttemptAt.Equal(now) {
+	if d.Status != delivery.Retrying || d.Attempts != 1 || !d.NextAttemptAt.Equal(now) {
 		t.Errorf("released delivery = %+v", d)
 	}
 	_, err = f.s.DeliveryComplete(ctx, finish(r.Deliveries[0], delivery.Succeeded))
@@ -500,7 +500,7 @@ func TestRelease(t *testing.T) {
 	if err := f.s.DeliveryRelease(ctx, &storage.DeliveryReleaseParams{Claims: []storage.Claim{c}, Now: now}); err != nil {
 		t.Fatal(err)
 	}
-	if d := f.delivery(t, c.DeliveryID); d.Status != delivery.Pending || d.Attempts != 0 {
+	if d := f.delivery(t, c.DeliveryID); d.Status != delivery.Pending || d.Attempts != 1 {
 		t.Errorf("released delivery = %+v", d)
 	}
 	if d := depth(t, f.s, f.event); d != 1 {

@@ -457,8 +457,8 @@ func (w *writer) stageInsert(p *storage.OccurrenceInsertParams) (*storage.Occurr
 	n := w.pending[p.EventID]
 	if p.QueueCap > 0 && n >= p.QueueCap {
 		return nil, fault.New(fault.ErrQueueFull, "queue_full", fmt.Sprintf(
-			"event %d already has %d pending occurrences (the cap); wait for handlers to catch up or raise the queue cap",
-			p.EventID, n))
+			"the event already has %d pending occurrences (the cap); wait for handlers to catch up or raise the queue cap",
+			n))
 	}
 	id := w.nextOcc
 	w.nextOcc++

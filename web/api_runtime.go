@@ -26,11 +26,17 @@ func (s *Server) trigger(c echo.Context) error {
 	}
 	caller, _ := c.Request().Context().Value(callerKey{}).(string)
 	req := engine.TriggerRequest{Caller: caller, Event: eventRef(c), JSON: body}
-	isJSON := strings.HasPrefix(strings.TrimSpace(string(body)), "{")
-	if !isJSON && strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+	if looksLikeJSON(body) || !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+		// A JSON body, even one sent with curl's default form content
+		// type, must be one object; anything else is refused here, as
+		// every other route refuses malformed JSON, before the engine
+		// reads it.
+		if err := checkJSONObject(body); err != nil {
+			return err
+		}
+	} else {
 		// key=value pairs (the CLI, a plain HTML form): each value is
-		// read by its parameter's type. A JSON object sent with curl's
-		// default form content type is still read as JSON.
+		// read by its parameter's type.
 		vals, err := url.ParseQuery(string(body))
 		if err != nil {
 			return &badRequest{code: "malformed_form", message: "the form body could not be read: " + err.Error()}
@@ -196,11 +202,23 @@ func (s *Server) getTrace(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	occ, err := s.eng.Trace(c.Request().Context(), id)
+	q, err := readListQuery(c)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"traceId": id, "occurrences": occ})
+	// A trace pages oldest first (a chain reads from its root down), so
+	// its cursor is the last id of the page before, and the next page
+	// holds the ids after it; page sizes are the lists' (50 by default, at
+	// most 500).
+	occ, err := s.eng.TracePage(c.Request().Context(), id, q.cursor, q.limit)
+	if err != nil {
+		return err
+	}
+	body := map[string]any{"traceId": id, "occurrences": nonNil(occ)}
+	if len(occ) == q.limit {
+		body["nextCursor"] = itoa(occ[len(occ)-1].ID)
+	}
+	return c.JSON(http.StatusOK, body)
 }
 
 func (s *Server) listDeliveries(c echo.Context) error {

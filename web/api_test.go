@@ -213,7 +213,7 @@ func TestAPIScenarios(t *testing.T) {
 		{"trigger wrong type", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", shopKey, `{"Sku":"A","Qty":"two"}`, 422, ""},
 		{"trigger missing mandatory", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", shopKey, `{"Sku":"A"}`, 422, "required"},
 		{"trigger too large", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", shopKey, big, 413, "payload_too_large"},
-		{"trigger malformed", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", shopKey, `{"Sku":`, 422, "malformed"},
+		{"trigger malformed", "POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", shopKey, `{"Sku":`, 400, "malformed_json"},
 		{"trigger unknown event", "POST", "/api/v1/apps/Shop/events/Nope/trigger", adminToken, `{}`, 404, "unknown_event"},
 		{"occurrences", "GET", "/api/v1/occurrences?app=Shop&limit=1", adminToken, "", 200, ""},
 		{"occurrences bad status", "GET", "/api/v1/occurrences?status=weird", adminToken, "", 400, "bad_query"},

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -48,6 +49,14 @@ func statusOf(kind error) int {
 	return http.StatusInternalServerError
 }
 
+// queueFullRetryAfterSeconds is the Retry-After of a 429 queue-full
+// answer. The engine keeps no estimate of how fast a queue drains (that
+// depends on the subscribers' handlers), so this is a fixed hint: 5
+// seconds is long enough that a producer honouring it stops hammering a
+// full queue, and short enough that room freed by handlers, which run
+// within seconds in the common case, is used soon after.
+const queueFullRetryAfterSeconds = 5
+
 // badRequest is a request the server cannot read at all (malformed JSON,
 // a bad query parameter): 400.
 type badRequest struct {
@@ -88,7 +97,11 @@ func (s *Server) writeError(c echo.Context, err error) error {
 				body.Details = append(body.Details, wire(x))
 			}
 		}
-		return c.JSON(statusOf(all[0].Kind), body)
+		status := statusOf(all[0].Kind)
+		if status == http.StatusTooManyRequests {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(queueFullRetryAfterSeconds))
+		}
+		return c.JSON(status, body)
 	}
 	if errors.Is(err, engine.ErrClosed) {
 		return c.JSON(http.StatusServiceUnavailable, errorBody{Error: apiError{Code: "shutting_down", Message: "the server is shutting down; try again in a moment"}})

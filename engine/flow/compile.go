@@ -54,10 +54,13 @@ type step struct {
 	prob float64
 }
 
-// program is a compiled expression with its source, for messages.
+// program is a compiled expression with its source, for messages: prog,
+// the metered program a run evaluates, and typ, the type the checker gave
+// the expression as written.
 type program struct {
 	src  string
 	prog *vm.Program
+	typ  reflect.Type
 }
 
 // part is a literal piece of a template, or an expression rendered into it.
@@ -202,7 +205,7 @@ func (c *compiler) trigger(field string, s design.Step, own OwnEvents) (design.E
 		if prog == nil {
 			continue
 		}
-		if t := prog.prog.Node().Type(); !fits(p.Type, t) {
+		if t := prog.typ; !fits(p.Type, t) {
 			c.fail(pf, "wrong_type", fmt.Sprintf("%s.%s is %s %s, but the expression %q gives %s; %s", target.Name, p.Name, article(p.Type), p.Type, src, typeName(t), convertHint(p.Type, src)))
 			continue
 		}
@@ -292,12 +295,40 @@ func (c *compiler) expr(field, src, what string, opts ...expr.Option) *program {
 		c.fail(field, "expression", fmt.Sprintf("%s is empty; write an expression over %s", what, c.vars()))
 		return nil
 	}
-	prog, err := compileExpr(src, c.env, opts...)
+	// Not optimized, so checkCost sees the loops as written (the metered
+	// program's patches keep the optimizer from folding them away).
+	typed, err := compileExpr(src, c.env, append([]expr.Option{expr.MaxNodes(MaxExprNodes), expr.Optimize(false)}, opts...)...)
 	if err != nil {
+		if strings.Contains(err.Error(), "maximum allowed nodes") {
+			c.fail(field, "too_complex", fmt.Sprintf("%s has more than %d parts (names, operators, literals); split the work across steps or simplify it", what, MaxExprNodes))
+			return nil
+		}
 		c.fail(field, "expression", fmt.Sprintf("%s %q does not compile: %s; write an expression over %s, e.g. %s", what, src, oneLine(err), c.vars(), c.sample()))
 		return nil
 	}
-	return &program{src: src, prog: prog}
+	if err := checkCost(typed.Node()); err != nil {
+		c.fail(field, "too_costly", fmt.Sprintf("%s %q costs too much to run for every delivery: %v", what, clip(src), err))
+		return nil
+	}
+	// The program a run evaluates is compiled again with the budget
+	// patches, which leave types the checker could not tell; the typed
+	// compile above is what checks what the designer wrote.
+	metered, err := compileExpr(src, c.runEnv(), budgetOptions()...)
+	if err != nil {
+		c.fail(field, "expression", fmt.Sprintf("%s %q cannot be run within its budgets: %s; simplify it", what, src, oneLine(err)))
+		return nil
+	}
+	return &program{src: src, prog: metered, typ: typed.Node().Type()}
+}
+
+// runEnv is the compile env with the meter a run puts in.
+func (c *compiler) runEnv() map[string]any {
+	env := make(map[string]any, len(c.env)+1)
+	for k, v := range c.env {
+		env[k] = v
+	}
+	env[meterName] = (*meter)(nil)
+	return env
 }
 
 // compileExpr is expr.Compile with the flow's options, turning a panic of
@@ -311,7 +342,9 @@ func compileExpr(src string, env map[string]any, opts ...expr.Option) (prog *vm.
 	all := append([]expr.Option{
 		expr.Env(env),
 		expr.DisableBuiltin(nowName),
-		expr.Timezone("UTC"),
+		// No expr.Timezone: its patch makes date() fail at run time in
+		// expr v1.17.8 (the location reaches the builtin dereferenced),
+		// and without it date() parses a zoneless text as UTC anyway.
 	}, opts...)
 	return expr.Compile(src, all...)
 }

@@ -2,6 +2,7 @@ package flow_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,11 @@ func FuzzCompile(f *testing.F) {
 		`date("2026-03-01")`, "Quantity % 0", "1..1000000", `repeat("x", 1000000)`, "nil",
 		"{{ }}", "}}{{", `Quantity > 1 ? 1 : "x"`, "$env", `$env["Amount"]`, "let x = 1; x + Quantity",
 		"map(1..3, # * Quantity)", "CustomerEmail matches \"(\"", "PlacedAt.Year()", "Note[5:]",
+		// Costly ones: refused at compile, or stopped by a budget at run.
+		`let a = repeat(Note + "x", 900000); let b = a + a; let c = b + b; len(c + c) > 0`,
+		"reduce(1..100000, #acc + reduce(1..100000, #acc + #, 0), 0)", "let r = 1..Quantity * 1000; reduce(r, #acc + reduce(r, #acc + #, 0), 0)",
+		`join(map(1..50000, repeat("y", Quantity * 100)), "")`, `replace(repeat("a", 3000), "", repeat("b", 3000))`,
+		"len(1..1000000000)", `toJSON(map(1..90000, repeat("z", 200)))`, "Quantity" + strings.Repeat(" + Quantity", 300),
 	} {
 		f.Add(s)
 	}

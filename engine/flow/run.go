@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/expr-lang/expr"
-
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/payload"
@@ -106,7 +104,19 @@ var checkLimits = payload.Limits{MaxPayloadBytes: math.MaxInt, MaxTextLength: ma
 // delivery's success. Otherwise it returns a *FailError for a fail step
 // that fired, ctx.Err() when ctx ends (a wait is interrupted at once), or
 // a *StepError for an expression that failed at run time.
+//
+// Every expression runs under the budgets of budget.go and stops when ctx
+// ends; a *StepError wrapping a *BudgetError reports one that went over.
 func (f *Flow) Run(ctx context.Context, params map[string]any, env Env) ([]Trigger, error) {
+	out, err := f.run(ctx, params, env)
+	if err != nil && ctx.Err() != nil {
+		// Whatever step was cut short, the run ended with its context.
+		return nil, ctx.Err()
+	}
+	return out, err
+}
+
+func (f *Flow) run(ctx context.Context, params map[string]any, env Env) ([]Trigger, error) {
 	env = env.withDefaults()
 	vars := f.vars(params, env.Clock)
 	var out []Trigger
@@ -115,7 +125,7 @@ func (f *Flow) Run(ctx context.Context, params map[string]any, env Env) ([]Trigg
 			return nil, err
 		}
 		if s.when != nil {
-			ok, err := s.when.bool(vars)
+			ok, err := s.when.bool(ctx, vars)
 			if err != nil {
 				return nil, &StepError{Step: i, Type: s.typ, Err: fmt.Errorf("when: %w", err)}
 			}
@@ -125,9 +135,12 @@ func (f *Flow) Run(ctx context.Context, params map[string]any, env Env) ([]Trigg
 		}
 		switch s.typ {
 		case design.StepLog:
-			msg, err := render(s.msg, vars)
+			msg, err := render(ctx, s.msg, vars)
 			if err != nil {
 				return nil, &StepError{Step: i, Type: s.typ, Err: err}
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err // the attempt ended: nothing more of it is done
 			}
 			env.Log(msg)
 		case design.StepWait:
@@ -135,7 +148,7 @@ func (f *Flow) Run(ctx context.Context, params map[string]any, env Env) ([]Trigg
 				return nil, err
 			}
 		case design.StepTrigger:
-			t, err := s.trigger(vars)
+			t, err := s.trigger(ctx, vars)
 			if err != nil {
 				return nil, &StepError{Step: i, Type: s.typ, Err: err}
 			}
@@ -144,7 +157,7 @@ func (f *Flow) Run(ctx context.Context, params map[string]any, env Env) ([]Trigg
 			if s.prob < 1 && env.Rand() >= s.prob {
 				continue
 			}
-			msg, err := render(s.msg, vars)
+			msg, err := render(ctx, s.msg, vars)
 			if err != nil {
 				return nil, &StepError{Step: i, Type: s.typ, Err: err}
 			}
@@ -200,16 +213,22 @@ func coerce(t design.ParamType, v any) any {
 	return v
 }
 
-func (p *program) run(vars map[string]any) (any, error) {
-	v, err := expr.Run(p.prog, vars)
+// run evaluates the expression under its budgets; it stops when ctx
+// ends, returning ctx.Err() unwrapped so Run reports the attempt's end
+// rather than a failed step.
+func (p *program) run(ctx context.Context, vars map[string]any) (any, error) {
+	v, err := runBudgeted(ctx, p.prog, vars)
 	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
 		return nil, &exprError{src: p.src, err: err}
 	}
 	return v, nil
 }
 
-func (p *program) bool(vars map[string]any) (bool, error) {
-	v, err := p.run(vars)
+func (p *program) bool(ctx context.Context, vars map[string]any) (bool, error) {
+	v, err := p.run(ctx, vars)
 	if err != nil {
 		return false, err
 	}
@@ -223,10 +242,10 @@ func (p *program) bool(vars map[string]any) (bool, error) {
 // trigger computes the step's values and checks them against the target
 // event's types and formats, so a bad value fails this step by name
 // rather than the whole delivery later.
-func (s step) trigger(vars map[string]any) (Trigger, error) {
+func (s step) trigger(ctx context.Context, vars map[string]any) (Trigger, error) {
 	vals := make(map[string]any, len(s.params))
 	for _, m := range s.params {
-		v, err := m.expr.run(vars)
+		v, err := m.expr.run(ctx, vars)
 		if err != nil {
 			return Trigger{}, fmt.Errorf("%s.%s: %w", s.target.Name, m.param.Name, err)
 		}
@@ -248,14 +267,14 @@ func (s step) trigger(vars map[string]any) (Trigger, error) {
 }
 
 // render fills a template's expressions in.
-func render(parts []part, vars map[string]any) (string, error) {
+func render(ctx context.Context, parts []part, vars map[string]any) (string, error) {
 	var b strings.Builder
 	for _, p := range parts {
 		if p.expr == nil {
 			b.WriteString(p.text)
 			continue
 		}
-		v, err := p.expr.run(vars)
+		v, err := p.expr.run(ctx, vars)
 		if err != nil {
 			return "", err
 		}

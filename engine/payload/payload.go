@@ -66,6 +66,12 @@ func CheckJSON(ev design.Event, raw []byte, lim Limits) (json.RawMessage, error)
 	if len(raw) > lim.MaxPayloadBytes {
 		return nil, tooLarge(len(raw), lim)
 	}
+	if !utf8.Valid(raw) {
+		// The JSON decoder would quietly replace the bad bytes with
+		// U+FFFD; the same bytes in a form are refused, so they are here.
+		name := notUTF8(raw)
+		return nil, fault.List{fault.Field(name, "invalid_format", fmt.Sprintf("the value of %s holds bytes that are not UTF-8 text; send text encoded as UTF-8", strconv.Quote(name)))}
+	}
 	vals, dups, err := decodeObject(raw)
 	if err != nil {
 		return nil, fault.List{fault.Field("", "malformed", fmt.Sprintf("the parameters must be one JSON object such as {\"Quantity\": 3}: %v", err))}
@@ -240,6 +246,35 @@ func tooLarge(n int, lim Limits) *fault.Error {
 
 // decodeObject reads one JSON object, keeping numbers exact, and reports
 // the names that appear more than once.
+// notUTF8 names the first parameter of a JSON object whose name or value
+// holds bytes that are not UTF-8 ("" when none can be told apart, as in a
+// body that is not an object).
+func notUTF8(raw []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	// The name's raw bytes are read from the input, since Token has
+	// already replaced its bad bytes.
+	for dec.More() {
+		start := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		name, _ := tok.(string)
+		rawName := raw[start:dec.InputOffset()]
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return ""
+		}
+		if !utf8.Valid(rawName) || !utf8.Valid(v) {
+			return name
+		}
+	}
+	return ""
+}
+
 func decodeObject(raw []byte) (map[string]any, map[string]bool, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

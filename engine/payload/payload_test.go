@@ -41,6 +41,9 @@ func TestCheckJSONTypes(t *testing.T) {
 		{design.Text, `3`, "", "wrong_type"},
 		{design.Text, `["a"]`, "", "wrong_type"},
 		{design.Text, `{"a":1}`, "", "wrong_type"},
+		// Bad bytes are refused as in a form, not replaced by U+FFFD.
+		{design.Text, "\"a\xffb\"", "", "invalid_format"},
+		{design.Text, "\"\xc3\"", "", "invalid_format"},
 
 		{design.Integer, `3`, `3`, ""},
 		{design.Integer, `-0`, `0`, ""},
@@ -108,6 +111,10 @@ func TestCheckJSONTypes(t *testing.T) {
 		{design.DateTime, `"2026-03-01T14:30:00"`, "", "invalid_format"},
 		{design.DateTime, `"2026-03-01"`, "", "invalid_format"},
 		{design.DateTime, `"0000-01-01T00:30:00+01:00"`, "", "out_of_range"},
+		{design.DateTime, `"0000-06-01T00:00:00Z"`, "", "out_of_range"},
+		{design.DateTime, `"0001-01-01T00:00:00Z"`, `"0001-01-01T00:00:00Z"`, ""},
+		{design.Date, `"0000-01-01"`, "", "out_of_range"},
+		{design.Date, `"0001-01-01"`, `"0001-01-01"`, ""},
 
 		{design.Email, `"ana@example.com"`, `"ana@example.com"`, ""},
 		{design.Email, `" ana@example.com "`, `"ana@example.com"`, ""},

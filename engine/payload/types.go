@@ -327,8 +327,8 @@ func dateString(p design.Parameter, want string, v value) (string, *fault.Error)
 
 // checkYear refuses a time whose year its canonical text cannot carry.
 func checkYear(p design.Parameter, t time.Time, v value) *fault.Error {
-	if y := t.Year(); y < 0 || y > 9999 {
-		return outOfRange(p, fmt.Sprintf("is %s, in year %d; use a year from 0000 to 9999", v.desc, y))
+	if y := t.Year(); y < 1 || y > 9999 {
+		return outOfRange(p, fmt.Sprintf("is %s, in year %d; use a year from 0001 to 9999 (year 0000 does not exist in the calendar dates use)", v.desc, y))
 	}
 	return nil
 }
@@ -348,6 +348,9 @@ func checkDate(p design.Parameter, v value) (string, *fault.Error) {
 	t, perr := time.Parse(dateLayout, s)
 	if perr != nil || len(s) != len(dateLayout) {
 		return "", invalidFormat(p, want, v)
+	}
+	if err := checkYear(p, t, v); err != nil {
+		return "", err
 	}
 	return quote(t.Format(dateLayout)), nil
 }

@@ -93,10 +93,15 @@ type Storage interface {
 	// about to lapse). A delivery no longer under the given token is left
 	// alone.
 	DeliveryRelease(ctx context.Context, p *DeliveryReleaseParams) error
-	// DeliveryReleaseExpired returns every Running delivery whose lease ended
-	// before now to Pending (due now), without counting an attempt: the run
-	// it belonged to is presumed lost. It returns how many it released.
-	DeliveryReleaseExpired(ctx context.Context, now time.Time) (int, error)
+	// DeliveryReleaseExpired reclaims every Running delivery whose lease
+	// ended before p.Now. The process that held it is presumed to have died
+	// while running it (possibly killed by its handler), so the lost run
+	// counts as a failed attempt, recorded with p.Error and started at the
+	// claim: the delivery becomes Retrying, due at p.Now, or Dead when it
+	// reaches p.MaxAttempts attempts (its occurrence settled with it). A
+	// handler that crashes every process that runs it thus ends dead
+	// instead of looping forever. It returns how many it reclaimed.
+	DeliveryReleaseExpired(ctx context.Context, p *DeliveryReleaseExpiredParams) (int, error)
 	// DeliveryRetryNow makes a Retrying or Pending delivery due at now.
 	// fault.ErrConflict when it is in another state.
 	DeliveryRetryNow(ctx context.Context, id int64, now time.Time) (delivery.Delivery, error)
@@ -118,6 +123,19 @@ type Storage interface {
 	// TraceGet returns every occurrence of a trace, oldest first, each with
 	// its deliveries and their attempts; fault.ErrNotFound when none.
 	TraceGet(ctx context.Context, traceID int64) ([]delivery.Occurrence, error)
+	// TraceList returns one page of a trace's occurrences, oldest first,
+	// each with its deliveries and their attempts: at most p.Limit of
+	// them with ids above p.AfterID. fault.ErrNotFound when the trace has
+	// no occurrences at all (an empty page of an existing trace is not an
+	// error).
+	TraceList(ctx context.Context, p *TraceListParams) ([]delivery.Occurrence, error)
+	// OccurrenceDepth is how many occurrences the chain ending at
+	// occurrence id has from its root down (a root alone is 1), following
+	// each occurrence's parent delivery to that delivery's occurrence. It
+	// stops counting past limit and then returns limit+1, so a cycle of
+	// triggers costs at most limit steps. fault.ErrNotFound when id does
+	// not exist.
+	OccurrenceDepth(ctx context.Context, id int64, limit int) (int, error)
 	// DeliveryGet returns one delivery with its attempts.
 	DeliveryGet(ctx context.Context, id int64) (delivery.Delivery, error)
 	// DeliveryList returns deliveries newest first (by id), filtered.
@@ -277,6 +295,30 @@ type DeliveryCompleteResult struct {
 	Triggered []OccurrenceInsertResult
 	// OccurrenceStatus is the delivery's occurrence's status afterwards.
 	OccurrenceStatus delivery.OccurrenceStatus
+}
+
+// TraceListParams pages through one trace, oldest first.
+type TraceListParams struct {
+	TraceID int64
+	// AfterID pages: only ids above it (the last id of the previous page).
+	AfterID int64
+	// Limit is the page size; it must be positive.
+	Limit int
+}
+
+// DeliveryReleaseExpiredParams reclaims deliveries whose lease ended.
+type DeliveryReleaseExpiredParams struct {
+	// Now is the time leases are compared with, and the reclaimed
+	// deliveries' next attempt time.
+	Now time.Time
+	// MaxAttempts is the attempt count, since the delivery's schedule last
+	// started over (its ScheduleBase, set by a replay), at which a
+	// reclaimed delivery is dead (the engine's MaxRetries + 1); 0 means
+	// never.
+	MaxAttempts int
+	// Error is recorded on the lost attempt and as the delivery's last
+	// error.
+	Error string
 }
 
 // DeliveryReleaseParams hands claims back.

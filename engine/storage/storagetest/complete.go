@@ -243,7 +243,7 @@ func (s *suite) completeLeaseLost(t *testing.T) {
 		}},
 		{"expired and claimed again", func(t *testing.T, fx *fixture) storage.Claim {
 			_, c := fx.deliveryIn(t, delivery.Running)
-			if n, err := fx.st.DeliveryReleaseExpired(ctx(t), c.LeaseUntil.Add(time.Second)); err != nil || n != 1 {
+			if n, err := fx.st.DeliveryReleaseExpired(ctx(t), expired(c.LeaseUntil.Add(time.Second))); err != nil || n != 1 {
 				t.Fatalf("release expired: %d %v", n, err)
 			}
 			fx.claimOne(t, fx.stockSub, c.LeaseUntil.Add(time.Second))

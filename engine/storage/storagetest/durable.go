@@ -46,14 +46,14 @@ func (s *suite) crash(t *testing.T) {
 		}
 	}
 	after := held.LeaseUntil.Add(time.Second)
-	n, err := fx.st.DeliveryReleaseExpired(ctx(t), after)
+	n, err := fx.st.DeliveryReleaseExpired(ctx(t), expired(after))
 	if err != nil || n != 2 {
 		t.Fatalf("released %d (%v) after the restart, want 2", n, err)
 	}
 	for _, c := range []storage.Claim{stock, held} {
 		d := fx.delivery(t, c.DeliveryID)
-		if want := boolInt(c.DeliveryID == retried.DeliveryID); d.Status != delivery.Pending || d.Attempts != want {
-			t.Fatalf("expired delivery = %+v; want pending with %d attempts (the lost run is not counted)", d, want)
+		if want := boolInt(c.DeliveryID == retried.DeliveryID) + 1; d.Status != delivery.Retrying || d.Attempts != want {
+			t.Fatalf("expired delivery = %+v; want retrying with %d attempts (the lost run counted)", d, want)
 		}
 	}
 	again := fx.claim(t, fx.stockSub, 10, after)
@@ -122,7 +122,7 @@ func (s *suite) triggeredAcrossRestart(t *testing.T) {
 		return err
 	}
 	wantKind(t, retrigger(done), fault.ErrLeaseLost, "completing a finished delivery again after the restart")
-	if n, err := fx.st.DeliveryReleaseExpired(ctx(t), lost.LeaseUntil.Add(time.Second)); err != nil || n != 1 {
+	if n, err := fx.st.DeliveryReleaseExpired(ctx(t), expired(lost.LeaseUntil.Add(time.Second))); err != nil || n != 1 {
 		t.Fatalf("released %d (%v) after the restart, want the lost run's 1", n, err)
 	}
 	wantKind(t, retrigger(lost), fault.ErrLeaseLost, "completing the lost run with its old token")

@@ -437,7 +437,8 @@ func (s *suite) release(t *testing.T) {
 }
 
 // releaseExpired: every Running delivery whose lease ended before now
-// goes back to Pending, due now, its attempts unchanged; others stay.
+// becomes Retrying, due now, with the lost run counted as a failed
+// attempt (started at its claim); others stay.
 func (s *suite) releaseExpired(t *testing.T) {
 	fx := s.fixture(t)
 	atInsert := fx.orderBoth(t, true) // both leased until t0+1m
@@ -451,20 +452,23 @@ func (s *suite) releaseExpired(t *testing.T) {
 	for _, st := range []delivery.Status{delivery.Pending, delivery.Succeeded, delivery.Dead, delivery.Discarded} {
 		fx.deliveryIn(t, st)
 	}
-	if n, err := fx.st.DeliveryReleaseExpired(ctx(t), t0.Add(lease-time.Second)); err != nil || n != 0 {
+	if n, err := fx.st.DeliveryReleaseExpired(ctx(t), expired(t0.Add(lease-time.Second))); err != nil || n != 0 {
 		t.Fatalf("released %d (%v) before any lease ended, want 0", n, err)
 	}
 	before := fx.state(t)
 	now := t0.Add(time.Hour + lease + time.Second)
-	n, err := fx.st.DeliveryReleaseExpired(ctx(t), now)
+	n, err := fx.st.DeliveryReleaseExpired(ctx(t), expired(now))
 	if err != nil || n != 3 {
 		t.Fatalf("released %d (%v), want 3 (two claimed at insert, the retry)", n, err)
 	}
 	for _, c := range []storage.Claim{atInsert.Deliveries[0], atInsert.Deliveries[1], early} {
 		d := fx.delivery(t, c.DeliveryID)
-		want := boolInt(c.DeliveryID == retried.DeliveryID)
-		if d.Status != delivery.Pending || d.Attempts != want || len(d.AttemptList) != want {
-			t.Fatalf("expired delivery = %+v; want pending with %d attempts", d, want)
+		want := boolInt(c.DeliveryID == retried.DeliveryID) + 1
+		if d.Status != delivery.Retrying || d.Attempts != want || len(d.AttemptList) != want || d.LastError != lostError {
+			t.Fatalf("expired delivery = %+v; want retrying with %d attempts, the last lost", d, want)
+		}
+		if a := d.AttemptList[want-1]; a.Number != want || a.Outcome != delivery.OutcomeFailed || a.Error != lostError || !a.FinishedAt.Equal(now) || a.StartedAt.After(now) {
+			t.Fatalf("the lost run's attempt = %+v; want number %d, failed with %q, finished now", a, want, lostError)
 		}
 		if d.NextAttemptAt.After(now) {
 			t.Fatalf("expired delivery due at %s, want now (%s) at the latest", d.NextAttemptAt, now)
@@ -487,7 +491,7 @@ func (s *suite) releaseExpired(t *testing.T) {
 			}
 		}
 	}
-	if n, err := fx.st.DeliveryReleaseExpired(ctx(t), now); err != nil || n != 0 {
+	if n, err := fx.st.DeliveryReleaseExpired(ctx(t), expired(now)); err != nil || n != 0 {
 		t.Fatalf("a second release at the same time released %d (%v), want 0", n, err)
 	}
 	if got := fx.claim(t, fx.stockSub, 10, now); len(got) != 3 {
@@ -497,4 +501,42 @@ func (s *suite) releaseExpired(t *testing.T) {
 		t.Fatalf("claimed %d expired Mail deliveries at the expiry time, want 1", len(got))
 	}
 	fx.complete(t, late, delivery.Succeeded, time.Time{})
+}
+
+// releaseExpiredEndsDead: a delivery whose runs keep being lost (its
+// handler crashes the process) is dead once the lost runs reach
+// MaxAttempts, and its occurrence is settled dead; it is not claimed
+// again.
+func (s *suite) releaseExpiredEndsDead(t *testing.T) {
+	fx := s.fixture(t)
+	r := fx.orderStock(t, t0, true)
+	c := r.Deliveries[0]
+	now := t0
+	for i := 1; i <= 3; i++ {
+		now = c.LeaseUntil.Add(time.Second)
+		n, err := fx.st.DeliveryReleaseExpired(ctx(t), &storage.DeliveryReleaseExpiredParams{Now: now, MaxAttempts: 3, Error: lostError})
+		if err != nil || n != 1 {
+			t.Fatalf("reclaim %d: %d %v", i, n, err)
+		}
+		d := fx.delivery(t, c.DeliveryID)
+		if d.Attempts != i {
+			t.Fatalf("after lost run %d the delivery has %d attempts", i, d.Attempts)
+		}
+		if i < 3 {
+			if d.Status != delivery.Retrying {
+				t.Fatalf("after lost run %d the delivery is %s, want retrying", i, d.Status)
+			}
+			c = fx.claimOne(t, fx.stockSub, now)
+			continue
+		}
+		if d.Status != delivery.Dead || d.LastError != lostError || len(d.AttemptList) != 3 {
+			t.Fatalf("after the third lost run = %+v; want dead with 3 attempts", d)
+		}
+	}
+	if o := fx.occurrence(t, r.OccurrenceID); o.Status != delivery.OccurrenceDead {
+		t.Fatalf("occurrence of a dead delivery is %s, want dead", o.Status)
+	}
+	if got := fx.claim(t, fx.stockSub, 10, now.Add(time.Hour)); len(got) != 0 {
+		t.Fatalf("a dead delivery was claimed again: %+v", got)
+	}
 }

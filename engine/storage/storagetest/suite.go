@@ -75,6 +75,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"CompleteRefusedWhenTriggerQueueFull", s.completeTriggerQueueFull},
 		{"Release", s.release},
 		{"ReleaseExpired", s.releaseExpired},
+		{"ReleaseExpiredEndsDead", s.releaseExpiredEndsDead},
 		{"RetryNow", s.retryNow},
 		{"Replay", s.replay},
 		{"Discard", s.discard},
@@ -82,6 +83,8 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"OccurrenceListPaging", s.occurrenceListPaging},
 		{"DeliveryListFilters", s.deliveryListFilters},
 		{"TraceGet", s.traceGet},
+		{"TraceList", s.traceList},
+		{"OccurrenceDepth", s.occurrenceDepth},
 		{"DeliveryCounts", s.deliveryCounts},
 		{"DeliveryNextDue", s.deliveryNextDue},
 		{"UnknownIDs", s.unknownIDs},
@@ -517,4 +520,12 @@ func delIDs(ds []delivery.Delivery) []int64 {
 		out[i] = d.ID
 	}
 	return out
+}
+
+// lostError is the error the suite records on a run lost with its lease.
+const lostError = "the process stopped before the attempt finished"
+
+// expired reclaims leases ended before now, with no attempt limit.
+func expired(now time.Time) *storage.DeliveryReleaseExpiredParams {
+	return &storage.DeliveryReleaseExpiredParams{Now: now, Error: lostError}
 }
