@@ -112,20 +112,18 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 	screenshot(t, ctx, "live-aggregate")
 }
 
-// slowChain is shopDesign with waits in both handlers, so a chain runs
-// long enough to be watched while it unfolds.
-const slowChain = `{
+// gatedChain is shopDesign with Stock's handler a Go function that holds
+// its delivery until the test opens the gate: the chain waits for the
+// test, never for a clock, so a busy machine cannot run it ahead.
+const gatedChain = `{
  "apps":[{"name":"Shop"},{"name":"Stock"},{"name":"Mail"}],
  "events":[
   {"app":"Shop","name":"OrderPlaced","public":true,"parameters":[{"name":"Sku","type":"Text","mandatory":true}]},
   {"app":"Stock","name":"Reserved","public":true,"parameters":[{"name":"Sku","type":"Text","mandatory":true}]}
  ],
  "subscriptions":[
-  {"app":"Stock","event":"Shop.OrderPlaced","enabled":true,"handler":{"kind":"flow","steps":[
-    {"type":"wait","duration":"700ms"},
-    {"type":"trigger","event":"Reserved","parameters":{"Sku":"Sku"}}]}},
+  {"app":"Stock","event":"Shop.OrderPlaced","enabled":true,"handler":{"kind":"go","name":"gate"}},
   {"app":"Mail","event":"Stock.Reserved","enabled":true,"handler":{"kind":"flow","steps":[
-    {"type":"wait","duration":"700ms"},
     {"type":"log","message":"mail about {{ Sku }}"}]}}
  ]}`
 
@@ -133,8 +131,17 @@ const slowChain = `{
 // running and sees it grow to its end without reloading, pushed by the
 // live stream rather than polled.
 func TestBrowserLiveTracePage(t *testing.T) {
-	s := newAPIServer(t, engine.Config{})
-	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, slowChain); code != 200 {
+	gate := make(chan struct{})
+	hold := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		return []engine.Trigger{{Event: "Reserved", Values: map[string]any{"Sku": "A-1"}}}, nil
+	}
+	s := newAPIServer(t, engine.Config{Handlers: map[string]engine.Handler{"gate": hold}})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, gatedChain); code != 200 {
 		t.Fatalf("import = %d %v", code, body)
 	}
 	ctx := newBrowser(t)
@@ -144,14 +151,16 @@ func TestBrowserLiveTracePage(t *testing.T) {
 		t.Fatalf("trigger = %d %v", code, body)
 	}
 	trace := strconv.FormatInt(int64(body["traceId"].(float64)), 10)
-	do(t, ctx, "open the trace", chromedp.Navigate(s.url+"/traces/"+trace),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-tree"][data-running="true"]`)))
+	do(t, ctx, "open the trace while Stock holds its delivery", chromedp.Navigate(s.url+"/traces/"+trace),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-tree"][data-running="true"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-delivery-Stock"]`)))
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
 		t.Fatal(err)
 	}
 	if has, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="trace-delivery-Mail"]')`)); has {
-		t.Fatal("Mail's delivery is on the page before Stock's wait ended; the chain is too fast to watch")
+		t.Fatal("Mail's delivery is on the page while Stock still holds the chain")
 	}
+	close(gate)
 	do(t, ctx, "watch it end", chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-delivery-Mail"][data-status="succeeded"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-tree"][data-running="false"]`)))
 	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && traceLive.notes >= 4`)); !ok {
