@@ -408,6 +408,17 @@ func TestBrowserDesignerConnectPassesOverASubscriber(t *testing.T) {
 	if code, body, _ := s.call("GET", "/api/v1/apps/Ops/subscriptions/Shop.Placed", adminToken, ""); code != 200 {
 		t.Fatalf("the dropped subscription is not in the API: %d %v", code, body)
 	}
+	// Out of connect mode, an event dropped onto its sibling moves clear.
+	do(t, ctx, "leave connect mode", chromedp.Click(chromedp.CSS(`[data-testid="connect"]`)))
+	saves, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.saves`))
+	from = evalPoint(t, ctx, `designer.pagePos("event:Shop.Audit")`)
+	to = evalPoint(t, ctx, `designer.pagePos("event:Shop.Placed")`)
+	do(t, ctx, "drop Audit onto Placed", drag(from, to))
+	waitJS(t, ctx, fmt.Sprintf(`designer.saves > %d`, saves))
+	if clash, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const a = designer.cy.getElementById("event:Shop.Audit").boundingBox({includeLabels: false}), b = designer.cy.getElementById("event:Shop.Placed").boundingBox({includeLabels: false});
+		return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2; })()`)); clash {
+		t.Fatal("an event dropped onto its sibling overlaps it")
+	}
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.edges().length`)); n != 2 {
 		t.Fatalf("the canvas has %d arrows after the drop, want 2 (Mail's and Ops')", n)
 	}
@@ -534,6 +545,11 @@ func TestBrowserDesignerLargeDesignTools(t *testing.T) {
 		t.Fatalf("the toolbar takes %d rows at 1280 px, want 1", rows)
 	}
 	screenshot(t, ctx, "designer-25-apps")
+	// Zoomed out to the whole design, app names are still drawn at a
+	// readable size on screen.
+	if px, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`designer.cy.getElementById("app:App00").pstyle("font-size").pfValue * designer.cy.zoom()`)); px < 11 {
+		t.Fatalf("at the opening zoom app names are %.1f px on screen", px)
+	}
 
 	// Fold every app.
 	do(t, ctx, "collapse apps", chromedp.Click(chromedp.CSS(`[data-testid="fold"]`)))

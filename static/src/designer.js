@@ -231,6 +231,7 @@ function start() {
   const folds = new Collapser(cy);
   cy.on("dragfree", "node", (ev) => {
     if (ev.target.hasClass("collapsed")) return; // its events are saved when it opens
+    if (ev.target.hasClass("event")) clearOfSiblings(ev.target);
     saveLayout(ev.target.isParent() ? ev.target.descendants() : ev.target, false);
   });
   cy.on("tap", "node.event", (ev) => highlight(cy, ev.target));
@@ -497,6 +498,18 @@ async function refreshDesign(cy) {
   fillPickers(data);
   showLints(data.lints);
   if (window.designer) window.designer.refreshes++;
+}
+
+// clearOfSiblings moves an event dropped onto another event of its app
+// just below it (and below any it then meets), so no two overlap.
+function clearOfSiblings(ev) {
+  const overlap = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  for (let i = 0; i < 50; i++) {
+    const box = ev.boundingBox({ includeLabels: false });
+    const hit = ev.siblings().filter((o) => overlap(box, o.boundingBox({ includeLabels: false })))[0];
+    if (!hit) return;
+    ev.position({ x: ev.position("x"), y: hit.position("y") + eventGap });
+  }
 }
 
 // below is where a new event goes in its app: under the app's lowest
