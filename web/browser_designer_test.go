@@ -469,6 +469,11 @@ func TestBrowserDesignerShowsBacklogOnLoad(t *testing.T) {
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`designer.cy.getElementById("app:Ledger").data("label")`)); !strings.Contains(got, "2 dead letters") {
 		t.Fatalf("the app reads %q, want its 2 dead letters", got)
 	}
+	// The last one dies while the page is open: the numbers follow.
+	if code, body, _ := s.call("POST", "/api/v1/deliveries/"+jsonNum(ids[2])+"/retry", adminToken, ""); code != 200 {
+		t.Fatalf("retry %d = %d %v", ids[2], code, body)
+	}
+	waitJS(t, ctx, edge+`.data("label").includes("3 dead") && !`+edge+`.data("label").includes("retrying") && designer.cy.getElementById("app:Ledger").data("label").includes("3 dead letters")`)
 	screenshot(t, ctx, "designer-backlog")
 }
 
