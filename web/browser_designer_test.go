@@ -550,6 +550,11 @@ func TestBrowserDesignerLargeDesignTools(t *testing.T) {
 		t.Fatalf("the toolbar takes %d rows at 1280 px, want 1", rows)
 	}
 	screenshot(t, ctx, "designer-25-apps")
+	// Arrows name their handler kind only where it is not the app's usual.
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const subs = designer.cy.edges(".sub"), gos = subs.filter((e) => e.data("kind") === "go");
+		return gos.length === 12 && gos.every((e) => e.data("base") === "go") && subs.filter((e) => e.data("kind") === "flow").every((e) => e.data("base") === ""); })()`)); !ok {
+		t.Fatal("arrows are labelled with their usual handler kind, or an unusual one is not named")
+	}
 	// Zoomed out to the whole design, app names are still drawn at a
 	// readable size on screen.
 	if px, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`designer.cy.getElementById("app:App00").pstyle("font-size").pfValue * designer.cy.zoom()`)); px < 11 {
