@@ -4,7 +4,7 @@ import "io/fs"
 
 // bundle lists the files go generate builds into dist/ from node_modules;
 // without them the designer cannot draw and htmx does not enhance forms.
-var bundle = []string{"dist/htmx.min.js", "dist/designer.js"}
+var bundle = []string{"dist/htmx.min.js", "dist/designer.js", "dist/steps.js"}
 
 // Missing returns the bundle files this binary was built without (empty
 // when it is complete), so the server can say so at start-up and on

@@ -65,14 +65,14 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"designer-bar\"><h1>Designer</h1><button type=\"button\" id=\"connect\" aria-pressed=\"false\" class=\"secondary\" data-testid=\"connect\">Connect: drag an event onto an app</button> <button type=\"button\" id=\"arrange\" class=\"secondary\" data-testid=\"arrange\">Auto-arrange</button> <button type=\"button\" id=\"fit\" class=\"secondary\">Fit</button> <label class=\"designer-search\">Find <input id=\"search\" type=\"search\" placeholder=\"app or event name\" data-testid=\"search\"></label> <button type=\"button\" id=\"new-app\" class=\"secondary\" data-testid=\"new-app\">New app</button> <button type=\"button\" id=\"new-event\" class=\"secondary\" data-testid=\"new-event\" disabled title=\"Select an app first\">New event in the selected app</button> <button type=\"button\" id=\"delete\" class=\"danger\" data-testid=\"delete\" disabled title=\"Select something first\">Delete selected</button></div><p id=\"designer-message\" class=\"flash ok\" role=\"status\" data-testid=\"designer-message\" hidden></p><div class=\"designer\"><div id=\"cy\" data-design=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"designer-bar\" data-testid=\"designer-bar\"><h1>Designer</h1><button type=\"button\" id=\"connect\" aria-pressed=\"false\" class=\"secondary\" data-testid=\"connect\" title=\"Connect mode: drag an event onto an app to subscribe the app\">Connect</button> <button type=\"button\" id=\"arrange\" class=\"secondary\" data-testid=\"arrange\" title=\"Lay the design out again, left to right, and save it\">Auto-arrange</button> <button type=\"button\" id=\"fit\" class=\"secondary\" title=\"Show the whole design\">Fit</button> <button type=\"button\" id=\"fold\" class=\"secondary\" aria-pressed=\"false\" data-testid=\"fold\" title=\"Fold every app into one box (double-click an app to fold or open it alone)\">Collapse apps</button> <label class=\"designer-search\"><span class=\"sr-only\">Find</span><input id=\"search\" type=\"search\" placeholder=\"Find app or event\" data-testid=\"search\"></label> <button type=\"button\" id=\"new-app\" class=\"secondary\" data-testid=\"new-app\">New app</button> <button type=\"button\" id=\"new-event\" class=\"secondary\" data-testid=\"new-event\" disabled title=\"Select an app first\">New event</button> <button type=\"button\" id=\"delete\" class=\"danger\" data-testid=\"delete\" disabled title=\"Select something first\">Delete</button> <span class=\"designer-export\" role=\"group\" aria-label=\"Export the graph\"><button type=\"button\" id=\"export-svg\" class=\"secondary\" data-testid=\"export-svg\" title=\"Download the graph as an SVG picture\">SVG</button> <button type=\"button\" id=\"export-png\" class=\"secondary\" data-testid=\"export-png\" title=\"Download the graph as a PNG picture\">PNG</button></span></div><p id=\"designer-message\" class=\"flash ok\" role=\"status\" data-testid=\"designer-message\" hidden></p><div class=\"designer\"><div id=\"cy\" data-design=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(d.DataJSON)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 41, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 46, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -85,7 +85,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(sideBoost)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 50, Col: 78}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 55, Col: 78}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -103,7 +103,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var5 string
 				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(st)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 68, Col: 25}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 73, Col: 25}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 				if templ_7745c5c3_Err != nil {
@@ -116,7 +116,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(st)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 68, Col: 32}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 73, Col: 32}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
@@ -149,7 +149,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var7 string
 				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(l.Code)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 81, Col: 27}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 86, Col: 27}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
@@ -162,7 +162,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var8 string
 				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(l.Subject)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 81, Col: 49}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 86, Col: 49}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 				if templ_7745c5c3_Err != nil {
@@ -175,7 +175,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(l.Message)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 81, Col: 73}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 86, Col: 73}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
@@ -193,7 +193,7 @@ func Designer(p Page, d DesignerProps) templ.Component {
 			var templ_7745c5c3_Var10 string
 			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(p.Asset("dist/designer.js"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 85, Col: 43}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 90, Col: 43}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 			if templ_7745c5c3_Err != nil {

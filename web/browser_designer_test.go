@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/demo"
+	"github.com/eventloom/eventloom/engine/notify"
 )
 
 type point struct{ X, Y float64 }
@@ -285,4 +287,374 @@ func TestBrowserDesignerDeletesFromTheCanvas(t *testing.T) {
 		t.Fatal("a refused deletion removed the app from the canvas")
 	}
 	screenshot(t, ctx, "designer-delete-refused")
+}
+
+// importDemo loads the demo design (six apps, FraudDetection handling its
+// own OnManualReviewRequested) into s.
+func importDemo(t *testing.T, s *apiServer) {
+	t.Helper()
+	d, err := demo.Design()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, _ := json.Marshal(d)
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, string(doc)); code != 200 {
+		t.Fatalf("import demo = %d %v", code, body)
+	}
+}
+
+// TestBrowserDesignerHighlightAndSelfSubscription clicks an event: what
+// it feeds stays lit, the rest fades, and the clicked event and its app
+// stay fully opaque. An app's subscription to its own event leaves that
+// event's side and ends on the app's border level with it.
+func TestBrowserDesignerHighlightAndSelfSubscription(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	importDemo(t, s)
+	ctx := newBrowser(t)
+	openDesigner(t, ctx, s.url)
+
+	self := `designer.cy.getElementById("sub:FraudDetection:FraudDetection.OnManualReviewRequested")`
+	type selfGeo struct {
+		Source, Target, App string
+		SX, SY, MX, MY      float64
+		EX1, EX2, EY1, EY2  float64
+		Crossed             []string
+		Overlaps            int
+	}
+	geo, err := chromedp.Run(ctx, chromedp.Evaluate[selfGeo](`(() => { const e = `+self+`, s = e.sourceEndpoint(), m = e.midpoint(),
+		b = e.source().boundingBox({includeLabels: false}), app = e.source().parent();
+		const inside = (p, k) => { const x = k.boundingBox({includeLabels: false}); return p.x >= x.x1 && p.x <= x.x2 && p.y >= x.y1 && p.y <= x.y2; };
+		const kids = app.children(), boxes = kids.map((k) => k.boundingBox({includeLabels: false}));
+		let overlaps = 0;
+		boxes.forEach((a, i) => boxes.forEach((c, j) => { if (i < j && a.x1 < c.x2 && c.x1 < a.x2 && a.y1 < c.y2 && c.y1 < a.y2) overlaps++; }));
+		return {Source: e.source().id(), Target: e.target().id(), App: e.data("app"), SX: s.x, SY: s.y, MX: m.x, MY: m.y,
+			EX1: b.x1, EX2: b.x2, EY1: b.y1, EY2: b.y2, Overlaps: overlaps,
+			Crossed: kids.filter((k) => !k.same(e.source()) && inside(m, k)).map((k) => k.id())}; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if geo.Source != "event:FraudDetection.OnManualReviewRequested" || geo.App != "FraudDetection" {
+		t.Fatalf("the self-subscription runs from %s for app %s", geo.Source, geo.App)
+	}
+	if geo.SX < geo.EX1-3 || geo.SX > geo.EX2+3 || geo.SY < geo.EY1-3 || geo.SY > geo.EY2+3 {
+		t.Fatalf("the self-subscription starts at (%.0f,%.0f), outside its event %+v", geo.SX, geo.SY, geo)
+	}
+	if len(geo.Crossed) > 0 {
+		t.Fatalf("the self-subscription's loop runs through %v", geo.Crossed)
+	}
+	if geo.Overlaps > 0 {
+		t.Fatalf("%d pairs of FraudDetection's events overlap", geo.Overlaps)
+	}
+	screenshot(t, ctx, "designer-self-subscription")
+
+	at := evalPoint(t, ctx, `designer.pagePos("event:Inventory.OnStockReserved")`)
+	do(t, ctx, "click OnStockReserved", chromedp.MouseClickXY(at.X, at.Y))
+	waitJS(t, ctx, `designer.cy.getElementById("event:Inventory.OnStockReserved").hasClass("focus")`)
+	op, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Event, App, Handler, Faded float64 }](`(() => { const cy = designer.cy; return {
+		Event: cy.getElementById("event:Inventory.OnStockReserved").effectiveOpacity(),
+		App: cy.getElementById("app:Inventory").effectiveOpacity(),
+		Handler: cy.getElementById("app:Shipping").effectiveOpacity(),
+		Faded: Math.min(...cy.nodes().map((n) => n.effectiveOpacity())) }; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.Event != 1 || op.App != 1 || op.Handler != 1 {
+		t.Fatalf("after the click the event is at opacity %.2f, its app %.2f, a handling app %.2f; want all 1", op.Event, op.App, op.Handler)
+	}
+	if op.Faded >= 1 {
+		t.Fatal("nothing faded: the highlight marks nothing apart")
+	}
+	screenshot(t, ctx, "designer-highlight")
+}
+
+// dragThrough presses at from, moves over via and on to to, and releases
+// at once: a quick drag passing over another app, with no pause on the
+// target.
+func dragThrough(from, via, to point) chromedp.Action[chromedp.Void] {
+	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, from.X, from.Y),
+		chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, from.X, from.Y, chromedp.ButtonLeft, chromedp.ClickCount(1), held),
+		chromedp.Sleep(80 * time.Millisecond)} // pointer pacing: a drag starts a moment after the press
+	for _, leg := range [][2]point{{from, via}, {via, to}} {
+		for i := 1; i <= 8; i++ {
+			f := float64(i) / 8
+			x, y := leg[0].X+(leg[1].X-leg[0].X)*f, leg[0].Y+(leg[1].Y-leg[0].Y)*f
+			steps = append(steps, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y, chromedp.ButtonLeft, held), chromedp.Sleep(16*time.Millisecond)) // one move a frame
+		}
+	}
+	steps = append(steps, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, to.X, to.Y, chromedp.ButtonLeft, chromedp.ClickCount(1)))
+	return chromedp.Steps(steps...)
+}
+
+// TestBrowserDesignerConnectPassesOverASubscriber drags an event across an
+// app that already handles it (which used to throw "Can not create second
+// element with ID") and drops it on another without pausing: no page
+// error, and the drop subscribes.
+func TestBrowserDesignerConnectPassesOverASubscriber(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, designerDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	if code, body, _ := s.call("POST", "/api/v1/apps/Mail/subscriptions", adminToken, `{"event":"Shop.Placed","handler":{"kind":"flow","steps":[{"type":"log","message":"x"}]}}`); code != 201 {
+		t.Fatalf("subscribe Mail = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	openDesigner(t, ctx, s.url)
+	do(t, ctx, "connect mode", chromedp.Click(chromedp.CSS(`[data-testid="connect"]`)))
+	from := evalPoint(t, ctx, `designer.pagePos("event:Shop.Placed")`)
+	via := evalPoint(t, ctx, `designer.padPos("app:Mail")`)
+	to := evalPoint(t, ctx, `designer.padPos("app:Ops")`)
+	do(t, ctx, "drag Placed over Mail onto Ops", dragThrough(from, via, to))
+	waitJS(t, ctx, `designer.hasEdge("sub:Ops:Shop.Placed") && document.querySelector('[data-testid="designer-message"]').textContent.includes("now handles")`)
+	if code, body, _ := s.call("GET", "/api/v1/apps/Ops/subscriptions/Shop.Placed", adminToken, ""); code != 200 {
+		t.Fatalf("the dropped subscription is not in the API: %d %v", code, body)
+	}
+	// Out of connect mode, an event dropped onto its sibling moves clear.
+	do(t, ctx, "leave connect mode", chromedp.Click(chromedp.CSS(`[data-testid="connect"]`)))
+	saves, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.saves`))
+	from = evalPoint(t, ctx, `designer.pagePos("event:Shop.Audit")`)
+	to = evalPoint(t, ctx, `designer.pagePos("event:Shop.Placed")`)
+	do(t, ctx, "drop Audit onto Placed", drag(from, to))
+	waitJS(t, ctx, fmt.Sprintf(`designer.saves > %d`, saves))
+	if clash, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const a = designer.cy.getElementById("event:Shop.Audit").boundingBox({includeLabels: false}), b = designer.cy.getElementById("event:Shop.Placed").boundingBox({includeLabels: false});
+		return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2; })()`)); clash {
+		t.Fatal("an event dropped onto its sibling overlaps it")
+	}
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.edges().length`)); n != 2 {
+		t.Fatalf("the canvas has %d arrows after the drop, want 2 (Mail's and Ops')", n)
+	}
+	screenshot(t, ctx, "designer-connect-through")
+}
+
+// TestBrowserDesignerShowsBacklogOnLoad opens the designer after
+// deliveries failed: the arrow and its app show the retrying deliveries
+// and dead letters at once, before any live message.
+func TestBrowserDesignerShowsBacklogOnLoad(t *testing.T) {
+	fail := func(context.Context, *engine.Delivery) ([]engine.Trigger, error) {
+		return nil, errors.New("the ledger is offline")
+	}
+	s := newAPIServer(t, engine.Config{MaxRetries: 1, Handlers: map[string]engine.Handler{"ledger": fail}})
+	for _, c := range []struct{ path, body string }{
+		{"/api/v1/apps", `{"name":"Shop"}`},
+		{"/api/v1/apps", `{"name":"Ledger"}`},
+		{"/api/v1/apps/Shop/events", `{"name":"Paid","public":true,"parameters":[]}`},
+		{"/api/v1/apps/Ledger/subscriptions", `{"event":"Shop.Paid","handler":{"kind":"go","name":"ledger"}}`},
+	} {
+		if code, body, _ := s.call("POST", c.path, adminToken, c.body); code != 201 {
+			t.Fatalf("POST %s = %d %v", c.path, code, body)
+		}
+	}
+	var ids []int64
+	for range 3 {
+		if code, _, _ := s.call("POST", "/api/v1/apps/Shop/events/Paid/trigger", adminToken, `{}`); code != 202 {
+			t.Fatal("trigger failed")
+		}
+		ids = append(ids, waitNote(t, s, notify.DeliveryFailed).DeliveryID)
+	}
+	// Two of them retried at once fail for good.
+	for _, id := range ids[:2] {
+		if code, body, _ := s.call("POST", "/api/v1/deliveries/"+jsonNum(id)+"/retry", adminToken, ""); code != 200 {
+			t.Fatalf("retry %d = %d %v", id, code, body)
+		}
+		waitNote(t, s, notify.DeliveryDead)
+	}
+	ctx := newBrowser(t)
+	openDesigner(t, ctx, s.url)
+	edge := `designer.cy.getElementById("sub:Ledger:Shop.Paid")`
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](edge+`.data("label")`)); !strings.Contains(got, "1 retrying") || !strings.Contains(got, "2 dead") {
+		t.Fatalf("the arrow reads %q, want 1 retrying and 2 dead", got)
+	}
+	if dead, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](edge+`.hasClass("dead")`)); !dead {
+		t.Fatal("an arrow with dead letters is not drawn as dead")
+	}
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`designer.cy.getElementById("app:Ledger").data("label")`)); !strings.Contains(got, "2 dead letters") {
+		t.Fatalf("the app reads %q, want its 2 dead letters", got)
+	}
+	// The last one dies while the page is open: the numbers follow.
+	if code, body, _ := s.call("POST", "/api/v1/deliveries/"+jsonNum(ids[2])+"/retry", adminToken, ""); code != 200 {
+		t.Fatalf("retry %d = %d %v", ids[2], code, body)
+	}
+	waitJS(t, ctx, edge+`.data("label").includes("3 dead") && !`+edge+`.data("label").includes("retrying") && designer.cy.getElementById("app:Ledger").data("label").includes("3 dead letters")`)
+	screenshot(t, ctx, "designer-backlog")
+}
+
+// design25 is a generated design of 25 apps with 4 public events each and
+// 110 subscriptions.
+func design25(t *testing.T) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`{"apps":[`)
+	for i := range 25 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"name":"App%02d"}`, i)
+	}
+	b.WriteString(`],"events":[`)
+	for i := range 100 {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"app":"App%02d","name":"Event%d","public":true,"parameters":[]}`, i/4, i%4)
+	}
+	b.WriteString(`],"subscriptions":[`)
+	// Five tiers of five apps: each app of tiers 1 to 4 handles five of
+	// the twenty events of the tier before it; ten apps also handle one of
+	// their own events.
+	n := 0
+	sub := func(app, producer, ev int, kind string) {
+		if n > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"app":"App%02d","event":"App%02d.Event%d","enabled":true,"handler":%s}`, app, producer, ev, kind)
+		n++
+	}
+	flow, goKind := `{"kind":"flow","steps":[{"type":"log","message":"x"}]}`, `{"kind":"go","name":"audit"}`
+	for app := 5; app < 25; app++ {
+		tier, j := app/5, app%5
+		for k := range 5 {
+			e := (j*4 + k*3) % 20 // one of the previous tier's twenty events
+			kind := flow
+			if k == 4 && j%2 == 0 {
+				kind = goKind // an unusual handler for its app
+			}
+			sub(app, (tier-1)*5+e/4, e%4, kind)
+		}
+	}
+	for app := 0; app < 10; app++ {
+		sub(app, app, 3, flow)
+	}
+	if n != 110 {
+		t.Fatalf("generated %d subscriptions, want 110", n)
+	}
+	b.WriteString(`]}`)
+	return b.String()
+}
+
+// TestBrowserDesignerLargeDesignTools opens a design of 25 apps and 110
+// subscriptions: the toolbar is one row; folding every app leaves one box
+// each with arrows re-routed between them, and opening them restores every
+// event and arrow; the minimap moves the view where it is clicked or
+// dragged; SVG and PNG exports produce pictures of the graph.
+func TestBrowserDesignerLargeDesignTools(t *testing.T) {
+	audit := func(context.Context, *engine.Delivery) ([]engine.Trigger, error) { return nil, nil }
+	s := newAPIServer(t, engine.Config{Handlers: map[string]engine.Handler{"audit": audit}})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, design25(t)); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	openDesigner(t, ctx, s.url)
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.edges(".sub").length`)); n != 110 {
+		t.Fatalf("the canvas has %d subscriptions, want 110", n)
+	}
+	if rows, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`new Set([...document.querySelectorAll('[data-testid="designer-bar"] > *')].map((el) => Math.round(el.getBoundingClientRect().top + el.getBoundingClientRect().height / 2))).size`)); rows != 1 {
+		t.Fatalf("the toolbar takes %d rows at 1280 px, want 1", rows)
+	}
+	screenshot(t, ctx, "designer-25-apps")
+	// Arrows name their handler kind only where it is not the app's usual.
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const subs = designer.cy.edges(".sub"), gos = subs.filter((e) => e.data("kind") === "go");
+		return gos.length === 12 && gos.every((e) => e.data("base") === "go") && subs.filter((e) => e.data("kind") === "flow").every((e) => e.data("base") === ""); })()`)); !ok {
+		t.Fatal("arrows are labelled with their usual handler kind, or an unusual one is not named")
+	}
+	// Zoomed out to the whole design, app names are still drawn at a
+	// readable size on screen.
+	if px, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`designer.cy.getElementById("app:App00").pstyle("font-size").pfValue * designer.cy.zoom()`)); px < 11 {
+		t.Fatalf("at the opening zoom app names are %.1f px on screen", px)
+	}
+
+	// Fold every app.
+	do(t, ctx, "collapse apps", chromedp.Click(chromedp.CSS(`[data-testid="fold"]`)))
+	waitJS(t, ctx, `designer.cy.nodes(".app.collapsed").length === 25 && designer.cy.nodes(".event").length === 0`)
+	var folded struct{ Meta, Carried, Across int }
+	folded, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Meta, Carried, Across int }](`(() => {
+		const d = JSON.parse(document.getElementById("cy").dataset.design), cy = designer.cy;
+		const across = d.subscriptions.filter((s) => s.event.split(".")[0] !== s.app).length;
+		const meta = cy.edges(".meta");
+		const ok = meta.every((e) => e.source().hasClass("app") && e.target().hasClass("app"));
+		return {Meta: ok ? meta.length : -1, Carried: meta.reduce((n, e) => n + e.data("count"), 0), Across: across}; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if folded.Meta <= 0 || folded.Carried != folded.Across {
+		t.Fatalf("folded: %d arrows between apps carrying %d subscriptions, want them to carry all %d between different apps", folded.Meta, folded.Carried, folded.Across)
+	}
+	screenshot(t, ctx, "designer-25-apps-collapsed")
+	// A double tap opens one app alone (emitted: two real clicks are a
+	// double tap only within cytoscape's time window, which a loaded
+	// machine misses).
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.cy.getElementById("app:App03").emit("dbltap"); true`)); err != nil {
+		t.Fatal(err)
+	}
+	waitJS(t, ctx, `!designer.cy.getElementById("app:App03").hasClass("collapsed") && designer.cy.nodes(".event").length === 4`)
+	do(t, ctx, "expand apps", chromedp.Click(chromedp.CSS(`[data-testid="fold"]`)))
+	waitJS(t, ctx, `designer.cy.nodes(".collapsed").length === 0 && designer.cy.nodes(".event").length === 100 && designer.cy.edges(".sub").length === 110 && designer.cy.edges(".meta").length === 0`)
+
+	// The minimap: zoom in on one corner, then click where App24 is on it.
+	waitJS(t, ctx, `document.querySelector('[data-testid="minimap"]') !== null`)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.cy.zoom({level: 1.5, position: designer.cy.getElementById("event:App00.Event0").position()}); designer.cy.center(designer.cy.getElementById("app:App00")); true`)); err != nil {
+		t.Fatal(err)
+	}
+	inView := func(id string) string {
+		return `(() => { const p = designer.cy.getElementById("` + id + `").position(), e = designer.cy.extent(); return p.x > e.x1 && p.x < e.x2 && p.y > e.y1 && p.y < e.y2; })()`
+	}
+	if far, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](inView("event:App24.Event0"))); far {
+		t.Fatal("App24 is in view before using the minimap; the test proves nothing")
+	}
+	target := evalPoint(t, ctx, `(() => { const p = designer.cy.getElementById("event:App24.Event0").position(); return designer.minimap.toPage(p.x, p.y); })()`)
+	do(t, ctx, "click the minimap", chromedp.MouseClickXY(target.X, target.Y))
+	waitJS(t, ctx, inView("event:App24.Event0"))
+	// Dragging on it carries the view along.
+	back := evalPoint(t, ctx, `(() => { const p = designer.cy.getElementById("event:App00.Event0").position(); return designer.minimap.toPage(p.x, p.y); })()`)
+	do(t, ctx, "drag on the minimap", drag(target, back))
+	waitJS(t, ctx, inView("event:App00.Event0"))
+	screenshot(t, ctx, "designer-25-apps-minimap")
+
+	// Exports.
+	do(t, ctx, "fit", chromedp.Click(chromedp.CSS(`#fit`)))
+	do(t, ctx, "export SVG", chromedp.Click(chromedp.CSS(`[data-testid="export-svg"]`)))
+	waitJS(t, ctx, `designer.lastExport && designer.lastExport.type === "image/svg+xml"`)
+	var svg struct {
+		Size, Events, Apps, Edges int
+		Valid                     bool
+	}
+	svg, err = chromedp.Run(ctx, chromedp.Evaluate[struct {
+		Size, Events, Apps, Edges int
+		Valid                     bool
+	}](`(() => { const text = designer.toSVG(), doc = new DOMParser().parseFromString(text, "image/svg+xml");
+		return {Size: designer.lastExport.size, Valid: !doc.querySelector("parsererror") && doc.documentElement.nodeName === "svg",
+			Events: doc.querySelectorAll("g.event").length, Apps: doc.querySelectorAll("g.app").length, Edges: doc.querySelectorAll("g.edge").length}; })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !svg.Valid || svg.Size < 10000 || svg.Events != 100 || svg.Apps != 25 || svg.Edges != 110 {
+		t.Fatalf("SVG export: %+v; want a valid picture of 25 apps, 100 events, 110 arrows", svg)
+	}
+	do(t, ctx, "export PNG", chromedp.Click(chromedp.CSS(`[data-testid="export-png"]`)))
+	waitJS(t, ctx, `designer.lastExport && designer.lastExport.type === "image/png" && designer.lastExport.size > 10000`)
+}
+
+// TestBrowserDesignerSidePanelKeepsSelectionInView clicks the app at the
+// canvas's right edge: the side panel opens beside the narrowed canvas,
+// which moves so the app stays in view; the subscription editor fits the
+// panel without scrolling sideways.
+func TestBrowserDesignerSidePanelKeepsSelectionInView(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	importDemo(t, s)
+	ctx := newBrowser(t)
+	openDesigner(t, ctx, s.url)
+	inView := `(() => { const b = designer.cy.getElementById("app:Notifications").renderedBoundingBox({includeLabels: false}), cy = designer.cy;
+		return b.x1 >= 0 && b.y1 >= 0 && b.x2 <= cy.width() && b.y2 <= cy.height(); })()`
+	at := evalPoint(t, ctx, `designer.padPos("app:Notifications")`)
+	do(t, ctx, "click Notifications", chromedp.MouseClickXY(at.X, at.Y))
+	waitJS(t, ctx, `!document.querySelector('[data-testid="side"]').hidden && document.querySelector('#side-body h1') !== null`)
+	waitJS(t, ctx, `designer.cy.width() === designer.cy.container().clientWidth && `+inView)
+	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid="side"]').getBoundingClientRect().width`)); w < 415 {
+		t.Fatalf("the side panel is %.0f px wide, want at least 26rem", w)
+	}
+	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Notifications:Payments.OnPaymentCaptured"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
+	do(t, ctx, "open the subscription editor", chromedp.MouseClickXY(mid.X, mid.Y))
+	waitJS(t, ctx, `document.querySelector('#side-body form') !== null && document.querySelector('[data-side-title]').textContent.includes("OnPaymentCaptured")`)
+	if over, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const b = document.getElementById("side-body"); return b.scrollWidth - b.clientWidth; })()`)); over > 1 {
+		t.Fatalf("the subscription editor is %d px wider than the side panel", over)
+	}
+	screenshot(t, ctx, "designer-side-editor")
 }

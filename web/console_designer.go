@@ -22,6 +22,11 @@ type designerData struct {
 	// Flows maps "App:Producer.Event" to the events that subscription's
 	// flow triggers ("App.Event"), so highlighting can follow a chain.
 	Flows map[string][]string `json:"flows"`
+	// Backlog is what waits on each subscription now ("App:Producer.Event"
+	// to its retrying and dead deliveries), so the canvas shows the
+	// runtime's state from the first frame, not only what the websocket
+	// reports after the page opened.
+	Backlog map[string]engine.Backlog `json:"backlog"`
 }
 
 type designerApp struct {
@@ -50,7 +55,11 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 	if err != nil {
 		return designerData{}, err
 	}
-	data := designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: map[string][]string{},
+	backlog, err := s.eng.SubscriptionBacklogs(c.Request().Context())
+	if err != nil {
+		return designerData{}, err
+	}
+	data := designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: map[string][]string{}, Backlog: backlog,
 		Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}}
 	for _, a := range d.Apps {
 		data.Apps = append(data.Apps, designerApp{Name: a.Name, Color: a.Color})
@@ -94,6 +103,16 @@ func (s *Server) designerDataJSON(c echo.Context) error {
 		return s.writeError(c, err)
 	}
 	return c.JSON(http.StatusOK, data)
+}
+
+// designerBacklog answers the backlog alone ({"backlog":{...}}), which the
+// canvas reloads when a delivery fails, dies or is replayed.
+func (s *Server) designerBacklog(c echo.Context) error {
+	b, err := s.eng.SubscriptionBacklogs(c.Request().Context())
+	if err != nil {
+		return s.writeError(c, err)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"backlog": b})
 }
 
 // designerSubscribe is the canvas's drag from an event onto an app: it

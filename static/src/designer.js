@@ -5,7 +5,10 @@
 import cytoscape from "cytoscape";
 import { Graph, layout as dagreLayout } from "@dagrejs/dagre";
 import edgehandles from "cytoscape-edgehandles";
-import { startLive, fillPickers, relabel } from "./live.js";
+import { startLive, fillPickers, relabel, showBacklog } from "./live.js";
+import { minimap } from "./minimap.js";
+import { toSVG, toPNG, download } from "./exporter.js";
+import { Collapser } from "./collapse.js";
 
 cytoscape.use(edgehandles);
 
@@ -17,7 +20,29 @@ const subID = (app, ref) => "sub:" + app + ":" + ref;
 // event's width comes from its data: cytoscape's deprecated width "label"
 // leaves every edge undrawn and unclickable until a node moves, which a
 // layout run used to hide.
-const labelWidth = (name) => Math.ceil(name.length * 6.3) + 6;
+const labelWidth = (name) => Math.ceil(name.length * 6.3) + 14;
+
+// eventGap is the distance between the centres of an app's events: an
+// event is eventHeight tall, so neighbours keep a clear gap between them.
+const eventHeight = 34, eventGap = 50;
+
+// appLabelPx is the smallest an app's name is drawn on screen, in pixels.
+const appLabelPx = 12;
+
+// usualKinds finds each app's usual handler kind: the most common among
+// its subscriptions (flow on a tie). An arrow is labelled with its kind
+// only where it differs, so the unusual handler stands out.
+function usualKinds(subs) {
+  const counts = new Map();
+  for (const s of subs) {
+    const c = counts.get(s.app) || {};
+    c[s.kind] = (c[s.kind] || 0) + 1;
+    counts.set(s.app, c);
+  }
+  const out = new Map();
+  for (const [app, c] of counts) out.set(app, Object.entries(c).sort((a, b) => b[1] - a[1] || (a[0] === "flow" ? -1 : b[0] === "flow" ? 1 : a[0].localeCompare(b[0])))[0][0]);
+  return out;
+}
 
 function elements(d) {
   const els = [];
@@ -31,9 +56,17 @@ function elements(d) {
     if (lint.has(ref)) cls.push("lint");
     els.push({ group: "nodes", data: { id: eventID(ref), parent: appID(e.app), base: e.name, label: e.name, ref, kind: "event", w: labelWidth(e.name) }, classes: cls.join(" ") });
   }
+  const usual = usualKinds(d.subscriptions);
   for (const s of d.subscriptions) {
-    const ref = s.event;
-    els.push({ group: "edges", data: { id: subID(s.app, ref), source: eventID(ref), target: appID(s.app), base: s.kind, label: s.kind, app: s.app, ref }, classes: s.paused ? "sub paused" : "sub" });
+    const ref = s.event, base = s.kind === usual.get(s.app) ? "" : s.kind;
+    const cls = ["sub"];
+    if (s.paused) cls.push("paused");
+    // An app handling its own event: a loop on the event. Cytoscape draws
+    // an edge into its source's own parent as a loop round the parent's
+    // corner, which reads as leaving whichever event sits there.
+    const self = ref.slice(0, ref.indexOf(".")) === s.app;
+    if (self) cls.push("self");
+    els.push({ group: "edges", data: { id: subID(s.app, ref), source: eventID(ref), target: self ? eventID(ref) : appID(s.app), base, label: base, kind: s.kind, app: s.app, ref }, classes: cls.join(" ") });
   }
   return els;
 }
@@ -41,15 +74,22 @@ function elements(d) {
 const style = [
   // Labels too small to read are not drawn: a zoomed-out large design
   // stays fluid, and zooming in brings them back.
-  { selector: "node, edge", style: { "min-zoomed-font-size": 8 } },
-  { selector: "node.app", style: { "background-color": "data(color)", "background-opacity": 0.12, "border-color": "data(color)", "border-width": 2, label: "data(label)", "text-valign": "top", "font-weight": "bold", "font-size": 13, padding: 18, shape: "round-rectangle", "min-width": 90, "min-height": 50 } },
-  { selector: "node.event", style: { "background-color": "#fff", "border-width": 2, "border-color": "#2563eb", label: "data(label)", "text-valign": "center", "font-size": 11, shape: "round-rectangle", width: "data(w)", height: 26, padding: 8 } },
+  // 10 px on screen is the smallest text worth drawing.
+  { selector: "node, edge", style: { "min-zoomed-font-size": 10 } },
+  { selector: "node.app", style: { "background-color": "data(color)", "background-opacity": 0.12, "border-color": "data(color)", "border-width": 2, label: "data(label)", "text-valign": "top", "font-weight": "bold", "font-size": 14, padding: 18, shape: "round-rectangle", "min-width": 90, "min-height": 50 } },
+  { selector: "node.app.collapsed", style: { "background-opacity": 0.3, "text-valign": "center", width: 150, height: 64, "border-width": 3 } },
+  { selector: "node.event", style: { "background-color": "#fff", "border-width": 2, "border-color": "#2563eb", label: "data(label)", "text-valign": "center", "font-size": 12, shape: "round-rectangle", width: "data(w)", height: eventHeight, padding: 0 } },
   { selector: "node.private", style: { "border-style": "dashed", "border-color": "#64748b" } },
   { selector: "node.lint", style: { "underlay-color": "#f59e0b", "underlay-opacity": 0.35, "underlay-padding": 4 } },
-  { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 2, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", label: "data(label)", "font-size": 10, "text-background-color": "#fff", "text-background-opacity": 1 } },
+  { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 2, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", label: "data(label)", "font-size": 11, "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 2 } },
+  // An app's own event: a loop out of the event's right side, into the
+  // app's padding, clear of the events above and below.
+  { selector: "edge.self", style: { "loop-direction": "90deg", "loop-sweep": "-40deg", "control-point-step-size": 80 } },
+  { selector: "edge.meta", style: { width: "mapData(count, 1, 20, 2, 8)", "line-color": "#64748b", "target-arrow-color": "#64748b" } },
   { selector: "edge.paused", style: { "line-style": "dashed" } },
   { selector: "edge.saving", style: { "line-style": "dotted", opacity: 0.6 } },
-  { selector: ".faded", style: { opacity: 0.2 } },
+  { selector: ".faded", style: { opacity: 0.25 } },
+  { selector: "node.event.focus", style: { "border-color": "#f59e0b", "border-width": 4 } },
   { selector: ".highlight", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "border-color": "#2563eb", "border-width": 3 } },
   { selector: ":selected", style: { "border-color": "#f59e0b", "border-width": 3 } },
   { selector: ".eh-ghost-edge", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "line-style": "dashed" } },
@@ -89,14 +129,14 @@ function say(text, kind) {
 // the design document, so the first layout is in place before the canvas
 // draws. Returns positions by node id.
 function arrangement(d) {
-  const gap = 44; // between events of one app, centre to centre
+  const gap = eventGap;
   const g = new Graph();
   g.setGraph({ rankdir: "LR", nodesep: 50, ranksep: 160, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   const owned = new Map(d.apps.map((a) => [a.name, []]));
   for (const e of d.events) owned.get(e.app)?.push(e);
   for (const [app, evs] of owned) {
-    const width = Math.max(110, ...evs.map((e) => 7 * e.name.length + 40));
+    const width = Math.max(110, ...evs.map((e) => labelWidth(e.name) + 40));
     g.setNode(appID(app), { width, height: Math.max(60, evs.length * gap + 40) });
   }
   for (const s of d.subscriptions) {
@@ -145,22 +185,36 @@ function start() {
     // a snapshot instead of redrawing every label and edge.
     ...(els.length > 400 ? { textureOnViewport: true, hideEdgesOnViewport: true, pixelRatio: 1 } : {}),
   });
+  // A small design opens at a natural size rather than blown up to fill
+  // the canvas.
+  if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); }
   // ready (for tests and the curious) once the graph is drawn.
   cy.one("render", () => requestAnimationFrame(() => drawn()));
   const drawn = () => {
     window.designer.ready = true;
     window.designer.loadMs = performance.now() - t0;
   };
+  // The preview edge gets cytoscape's own id: a drag passing over an app
+  // that already handles the event offers no preview at all (its edge
+  // exists), and the stored edge is added with its real id on the drop.
+  // No hover delay: a drop counts the moment the pointer is on the app.
   const eh = cy.edgehandles({
-    canConnect: (src, tgt) => src.hasClass("event") && tgt.hasClass("app"),
-    edgeParams: (src, tgt) => ({ data: { id: subID(tgt.data("name"), src.data("ref")), label: "flow" }, classes: "sub" }),
+    canConnect: (src, tgt) => src.hasClass("event") && tgt.hasClass("app") && !tgt.hasClass("collapsed")
+      && cy.getElementById(subID(tgt.data("name"), src.data("ref"))).empty(),
+    edgeParams: () => ({ data: { label: "" }, classes: "sub" }),
     snap: false,
-    hoverDelay: 50,
+    hoverDelay: 0,
   });
   // The last gesture event, for a test that must explain a failed drag.
   cy.on("ehstart ehstop ehcancel ehhoverover ehhoverout", (ev) => { if (window.designer) window.designer.gesture = ev.type; });
-  cy.on("ehcomplete", async (ev, source, target, added) => {
-    const app = target.data("name"), ref = source.data("ref");
+  cy.on("ehcomplete", async (ev, source, target, preview) => {
+    const app = target.data("name"), ref = source.data("ref"), id = subID(app, ref);
+    cy.remove(preview);
+    if (cy.getElementById(id).length) return;
+    const kinds = cy.edges(".sub").filter((e) => e.data("app") === app).map((e) => ({ app, kind: e.data("kind") }));
+    const base = usualKinds([...kinds, { app, kind: "flow" }]).get(app) === "flow" ? "" : "flow";
+    const self = ref.slice(0, ref.indexOf(".")) === app;
+    const added = cy.add({ group: "edges", data: { id, source: source.id(), target: self ? source.id() : target.id(), base, label: base, kind: "flow", app, ref }, classes: self ? "sub self" : "sub" });
     // Dotted until the server has stored it, so nobody edits an edge
     // that may yet be refused.
     added.addClass("saving");
@@ -174,10 +228,61 @@ function start() {
     }
     say(app + " now handles " + ref + " with a flow; click the edge to edit it.");
   });
-  cy.on("dragfree", "node", (ev) => { saveLayout(ev.target.isParent() ? ev.target.descendants() : ev.target, false); });
+  const folds = new Collapser(cy);
+  cy.on("dragfree", "node", (ev) => {
+    if (ev.target.hasClass("collapsed")) return; // its events are saved when it opens
+    if (ev.target.hasClass("event")) clearOfSiblings(ev.target);
+    saveLayout(ev.target.isParent() ? ev.target.descendants() : ev.target, false);
+  });
   cy.on("tap", "node.event", (ev) => highlight(cy, ev.target));
-  cy.on("tap", (ev) => { if (ev.target === cy) cy.elements().removeClass("faded highlight"); });
-  cy.on("tap", "node, edge", (ev) => showSide(ev.target));
+  cy.on("tap", (ev) => { if (ev.target === cy) cy.elements().removeClass("faded highlight focus"); });
+  cy.on("tap", "node, edge", (ev) => { if (!ev.target.hasClass("meta")) showSide(ev.target); });
+  // A double click folds an app into one box, or opens it again.
+  const toggleApp = (id) => {
+    if (folds.isCollapsed(id)) {
+      const moved = folds.expand(id);
+      if (moved.length) saveLayout(moved, false);
+    } else folds.collapse(id);
+    foldLabel();
+  };
+  cy.on("dbltap", "node.app", (ev) => toggleApp(ev.target.id()));
+  const foldButton = document.getElementById("fold");
+  const foldLabel = () => {
+    const any = folds.names().length > 0;
+    foldButton.textContent = any ? "Expand apps" : "Collapse apps";
+    foldButton.setAttribute("aria-pressed", String(any));
+  };
+  foldButton.addEventListener("click", () => {
+    if (folds.names().length) {
+      const moved = folds.expandAll();
+      if (moved.length) saveLayout(moved, false);
+    } else folds.collapseAll();
+    foldLabel();
+  });
+  const map = minimap(cy);
+  // App names stay readable at any zoom (at least appLabelPx on screen),
+  // so a zoomed-out design still says which box is which; event and
+  // arrow labels come back as the zoom makes them readable.
+  let appFont = 0, fontFrame = 0;
+  const scaleAppLabels = () => {
+    fontFrame = 0;
+    const px = Math.max(14, Math.round(appLabelPx / cy.zoom() / 2) * 2);
+    if (px === appFont) return;
+    appFont = px;
+    cy.style().selector("node.app").style("font-size", px).update();
+  };
+  cy.on("zoom", () => { if (!fontFrame) fontFrame = requestAnimationFrame(scaleAppLabels); });
+  scaleAppLabels();
+  document.getElementById("export-svg").addEventListener("click", () => {
+    const svg = toSVG(cy);
+    window.designer.lastExport = { type: "image/svg+xml", size: svg.length, head: svg.slice(0, 100) };
+    download(new Blob([svg], { type: "image/svg+xml" }), "eventloom-design.svg");
+  });
+  document.getElementById("export-png").addEventListener("click", () => {
+    const png = toPNG(cy);
+    window.designer.lastExport = { type: png.type, size: png.size };
+    download(png, "eventloom-design.png");
+  });
 
   document.getElementById("connect").addEventListener("click", (e) => {
     const on = e.currentTarget.getAttribute("aria-pressed") !== "true";
@@ -201,6 +306,7 @@ function start() {
     cy.animate({ fit: { eles: hit, padding: 120 } }, { duration: 200 });
     if (hit.hasClass("event")) highlight(cy, hit);
   });
+  showBacklog(cy, data.backlog || {});
 
   // Create and delete from the canvas. Editors open beside the graph; a
   // deletion asks first and redraws the design afterwards.
@@ -249,6 +355,9 @@ function start() {
     },
     hasEdge(id) { return cy.getElementById(id).length > 0; },
     position(id) { return cy.getElementById(id).position(); },
+    folds, minimap: map, toggleApp,
+    toSVG: () => toSVG(cy),
+    lastExport: null,
   };
   if (cy.elements().length === 0) drawn(); // nothing to wait for
 
@@ -273,35 +382,63 @@ function highlight(cy, node) {
     });
   };
   walk(node);
-  cy.elements().addClass("faded").removeClass("highlight");
-  marked.removeClass("faded").addClass("highlight");
+  // An app's opacity multiplies into its events': the apps holding what
+  // is marked stay opaque (their unrelated events fade on their own).
+  const holders = marked.nodes().parents();
+  cy.elements().addClass("faded").removeClass("highlight focus");
+  marked.union(holders).removeClass("faded");
+  marked.addClass("highlight");
+  node.addClass("focus");
 }
+
 
 function showSide(el) {
   let href = "", label = "";
   if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = el.data("name"); }
   else if (el.isNode()) { const [app, name] = el.data("ref").split("."); href = "/apps/" + app + "/events/" + name; label = el.data("ref"); }
   else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = el.data("app") + " handles " + el.data("ref"); }
-  openSide(href, label);
+  openSide(href, label, undefined, el);
 }
 
 // openSide loads one of the console's pages into the side panel with htmx:
 // its main content only; links and forms inside stay in the panel (the
 // panel's hx-boost), so every editor of the console works here unchanged.
-function openSide(href, label, select) {
+function openSide(href, label, select, el) {
   const side = document.getElementById("side"), body = document.getElementById("side-body");
   side.querySelector("[data-side-title]").textContent = label;
   document.getElementById("side-page").href = href;
   document.getElementById("side-errors").replaceChildren();
   const wasHidden = side.hidden;
   side.hidden = false;
-  if (wasHidden && window.designer) window.designer.cy.resize();
+  if (wasHidden && window.designer) {
+    const cy = window.designer.cy, whole = inView(cy, cy.elements().renderedBoundingBox(), 0);
+    cy.resize();
+    // The canvas narrowed: a design that was wholly in view is fitted
+    // again; what was clicked is brought back into view in any case.
+    if (whole) { cy.fit(undefined, 30); if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); } }
+    if (el && el.inside()) keepInView(cy, el);
+  }
   if (!window.htmx) { location.href = href; return; } // no htmx build: the page itself
   window.htmx.ajax("GET", href, {
     source: body, target: body,
     select: select || "main > :not(#console-errors)",
     swap: "innerHTML ignoreTitle:true",
   });
+}
+
+const inView = (cy, b, m) => b.x1 >= m && b.y1 >= m && b.x2 <= cy.width() - m && b.y2 <= cy.height() - m;
+
+// keepInView pans the least that brings el wholly into view with a
+// margin (zooming out only for something larger than the view), so the
+// rest of the picture moves as little as it can. At once, not animated:
+// the next click must land where the canvas shows things.
+function keepInView(cy, el) {
+  const b = el.renderedBoundingBox({ includeLabels: true }), m = 30, w = cy.width(), h = cy.height();
+  if (inView(cy, b, m)) return;
+  if (b.w > w - 2 * m || b.h > h - 2 * m) { cy.fit(el, m); return; }
+  const dx = b.x2 > w - m ? w - m - b.x2 : b.x1 < m ? m - b.x1 : 0;
+  const dy = b.y2 > h - m ? h - m - b.y2 : b.y1 < m ? m - b.y1 : 0;
+  cy.panBy({ x: dx, y: dy });
 }
 
 // A form sent from the side panel may have changed the design: once it
@@ -338,9 +475,12 @@ async function refreshDesign(cy) {
   if (!r.ok) { say("The design could not be reloaded (" + r.status + "); reload the page.", "error"); return; }
   const data = await r.json();
   document.getElementById("cy").dataset.design = JSON.stringify(data);
+  // Folded apps open while the design is compared, then fold again.
+  const folds = window.designer && window.designer.folds, folded = folds ? folds.names() : [];
+  if (folds) folds.expandAll();
   const els = elements(data), want = new Set(els.map((e) => e.data.id));
   cy.batch(() => {
-    cy.elements().filter((x) => !x.hasClass("eh-ghost") && !x.hasClass("eh-preview") && !x.hasClass("eh-handle") && !want.has(x.id())).remove();
+    cy.elements().filter((x) => !x.hasClass("eh-ghost") && !x.hasClass("eh-preview") && !x.hasClass("eh-handle") && !x.hasClass("meta") && !want.has(x.id())).remove();
     // A new app (with no saved place) goes right of everything, in view.
     const bb = cy.elements().boundingBox(), ext = cy.extent();
     const center = cy.elements().length ? { x: bb.x2 + 110, y: Math.max(bb.y1, ext.y1) + 60 } : { x: (ext.x1 + ext.x2) / 2, y: (ext.y1 + ext.y2) / 2 };
@@ -353,9 +493,23 @@ async function refreshDesign(cy) {
   if (moved.length) saveLayout(moved, false);
   const out = grown.filter((a) => { const b = a.boundingBox(), e = cy.extent(); return b.x2 > e.x2 || b.y2 > e.y2 || b.x1 < e.x1 || b.y1 < e.y1; });
   if (out.length) cy.animate({ fit: { eles: cy.elements(), padding: 30 } }, { duration: 200 });
+  if (folds) for (const id of folded) folds.collapse(id);
+  showBacklog(cy, data.backlog || {});
   fillPickers(data);
   showLints(data.lints);
   if (window.designer) window.designer.refreshes++;
+}
+
+// clearOfSiblings moves an event dropped onto another event of its app
+// just below it (and below any it then meets), so no two overlap.
+function clearOfSiblings(ev) {
+  const overlap = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
+  for (let i = 0; i < 50; i++) {
+    const box = ev.boundingBox({ includeLabels: false });
+    const hit = ev.siblings().filter((o) => overlap(box, o.boundingBox({ includeLabels: false })))[0];
+    if (!hit) return;
+    ev.position({ x: ev.position("x"), y: hit.position("y") + eventGap });
+  }
 }
 
 // below is where a new event goes in its app: under the app's lowest
@@ -365,7 +519,7 @@ function below(cy, parentID) {
   if (!kids.length) return null;
   let x = Infinity, y = -Infinity;
   kids.forEach((k) => { x = Math.min(x, k.position("x")); y = Math.max(y, k.position("y")); });
-  return { x, y: y + 45 };
+  return { x, y: y + eventGap };
 }
 
 // showLints rewrites the list of lints under the canvas.
@@ -420,7 +574,7 @@ function addOrUpdate(cy, e, saved, center) {
   }
   relabel(x);
   if (e.data.parent && x.data("parent") !== e.data.parent) x.move({ parent: e.data.parent });
-  const keep = (x.classes() || []).filter((c) => !["app", "event", "public", "private", "lint", "sub", "paused"].includes(c));
+  const keep = (x.classes() || []).filter((c) => !["app", "event", "public", "private", "lint", "sub", "paused", "self"].includes(c));
   x.classes([...e.classes.split(" "), ...keep].join(" "));
 }
 

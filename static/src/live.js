@@ -13,8 +13,11 @@
 // - A slow page loses messages rather than slowing the engine; it is told
 //   how many (Dropped) and shows it.
 
-// aggregateAbove is the rate (events a second, all events together) past
-// which single animations stop and the graph shows rates and heat instead.
+// aggregateAbove is the default rate (events a second, all events
+// together) past which single animations stop and the graph shows rates
+// and heat instead; live.aggregateAbove holds the one in force (a test
+// lowers it, so what it checks does not depend on how fast the machine
+// can trigger).
 const aggregateAbove = 50;
 // tokenMs is how long a token takes to travel along its edge.
 const tokenMs = 600;
@@ -34,9 +37,10 @@ const kindState = {
 };
 
 export const live = {
-  paused: false, frozen: false, aggregate: false, calm: 0,
+  paused: false, frozen: false, aggregate: false, calm: 0, aggregateAbove,
   dropped: 0, stats: 0, backoff: 500, socket: null, prev: null, base: null,
   filter: { app: "", event: "", state: "" },
+  backlog: {}, backlogTimer: 0, // what waits on each subscription
   held: [], // lines that arrived while the log was paused
   tokens: [], // tokens in flight
   // animated counts the tokens sent along each edge, and trail the last
@@ -202,7 +206,8 @@ function animate(note) {
 function launch(edge) {
   live.animated[edge.id()] = (live.animated[edge.id()] || 0) + 1;
   if (live.tokens.length >= maxTokens) return;
-  live.tokens.push({ edge, t0: performance.now(), color: edge.target().data("color") || "#2563eb" });
+  const to = edge.target(), app = to.hasClass("app") ? to : to.parent(); // a loop's target is its event
+  live.tokens.push({ edge, t0: performance.now(), color: app.data("color") || "#2563eb" });
   if (live.tokens.length === 1) requestAnimationFrame(frame);
 }
 
@@ -261,12 +266,66 @@ function frame(now) {
 
 const rateText = (r) => (r >= 10 ? Math.round(r) : Math.round(r * 10) / 10) + "/s";
 
-// relabel shows an element's name (or handler kind) with its live numbers
-// on a second line.
+// relabel shows an element's name (or handler kind, where unusual) with
+// its live numbers and what waits on it on a second line.
 export function relabel(el) {
-  const stat = el.data("stat"), label = stat ? el.data("base") + "\n" + stat : el.data("base");
+  const numbers = [el.data("stat"), el.data("held")].filter(Boolean).join(" · ");
+  const label = [el.data("base"), numbers].filter(Boolean).join("\n");
   if (el.data("label") !== label) el.data("label", label);
+  // An event box grows to fit its numbers, so no text spills out of it.
+  if (el.isNode() && el.hasClass("event")) {
+    const w = Math.ceil(Math.max(...label.split("\n").map((l) => l.length)) * 6.8) + 14;
+    if (el.data("w") !== w) el.data("w", w);
+  }
 }
+
+const plural = (n, one, many) => n + " " + (n === 1 ? one : many);
+
+// showBacklog shows what waits on each subscription (retrying deliveries,
+// dead letters) on its arrow, and the sums on each app: the runtime's
+// state when the page opened, then as the server reports it again.
+export function showBacklog(cy, backlog) {
+  live.backlog = backlog || {};
+  const apps = {};
+  for (const [key, b] of Object.entries(live.backlog)) {
+    const a = (apps[key.slice(0, key.indexOf(":"))] ||= { retrying: 0, dead: 0 });
+    a.retrying += b.retrying;
+    a.dead += b.dead;
+  }
+  const text = (b, dead) => [b && b.retrying ? b.retrying + " retrying" : "", b && b.dead ? (dead ? plural(b.dead, dead, dead + "s") : b.dead + " dead") : ""].filter(Boolean).join(" · ");
+  cy.batch(() => {
+    for (const e of cy.edges(".sub")) {
+      const b = live.backlog[e.data("app") + ":" + e.data("ref")];
+      e.data("held", text(b, ""));
+      const busy = e.hasClass("running") || e.hasClass("failed");
+      if (b && b.dead) { if (!e.hasClass("dead")) setState(e, "dead"); }
+      else if (b && b.retrying) { if (!busy && !e.hasClass("retrying")) setState(e, "retrying"); }
+      else if (e.hasClass("dead") || e.hasClass("retrying")) setState(e, "");
+      relabel(e);
+    }
+    for (const n of cy.nodes(".app")) {
+      n.data("held", text(apps[n.data("name")], "dead letter"));
+      relabel(n);
+    }
+  });
+  const d = designer();
+  if (d) d.backlogs = (d.backlogs || 0) + 1;
+}
+
+// backlogSoon reloads the backlog a second after a delivery changed what
+// waits (one reload for a burst of changes).
+function backlogSoon() {
+  if (live.backlogTimer) return;
+  live.backlogTimer = setTimeout(async () => {
+    live.backlogTimer = 0;
+    const d = designer();
+    if (!d) return;
+    const r = await fetch("/designer/backlog", { credentials: "same-origin", headers: { Accept: "application/json" } }).catch(() => null);
+    if (r && r.ok) showBacklog(d.cy, (await r.json()).backlog);
+  }, 1000);
+}
+
+const backlogKinds = new Set(["delivery.failed", "delivery.dead", "delivery.replayed", "delivery.retried", "delivery.discarded"]);
 
 function errorsOf(c, base) {
   return c ? (c.failed - ((base && base.failed) || 0)) + (c.dead - ((base && base.dead) || 0)) : 0;
@@ -298,7 +357,7 @@ function onStats(stats) {
   for (const [k, c] of Object.entries(counts.subs || {})) subRates[k] = rate(c.started, ((prev.counts.subs || {})[k] || {}).started);
   // Enter at once; leave only after three calm readings, so the view does
   // not flicker between modes on a bursty load.
-  if (total > aggregateAbove) { live.aggregate = true; live.calm = 0; live.tokens = []; }
+  if (total > live.aggregateAbove) { live.aggregate = true; live.calm = 0; live.tokens = []; }
   else if (live.aggregate && ++live.calm >= 3) live.aggregate = false;
   d.cy.container().dataset.mode = live.aggregate ? "aggregate" : "single";
   const topEv = Math.max(1, ...Object.values(evRates)), topSub = Math.max(1, ...Object.values(subRates));
@@ -357,14 +416,17 @@ function connect() {
     }
     animate(msg.note);
     logLine(msg.note);
+    const n = msg.note;
+    if (backlogKinds.has(n.kind) || (n.kind === "delivery.succeeded" && live.backlog[n.app + ":" + n.event])) backlogSoon();
   };
   ws.onclose = async () => {
     const wait = live.backoff;
     live.backoff = Math.min(live.backoff * 2, 10000);
     setTimeout(connect, wait);
     status(`disconnected — reconnecting in ${Math.max(1, Math.round(wait / 1000))} s`, "disconnected");
-    // A restarted server has forgotten the sign-in: say so, and keep
-    // trying, so signing in again (in any tab) brings the view back.
+    // The sign-in has ended (expired, or signed out in another tab): say
+    // so, and keep trying, so signing in again (in any tab) brings the
+    // view back.
     if (await signedOut()) status("signed out — sign in again to resume", "signed-out");
   };
 }
