@@ -200,27 +200,39 @@ func bearer(c echo.Context) string {
 
 var errNoCredentials = &fault.Error{Kind: fault.ErrUnauthorized, Code: "unauthorized", Message: "missing or wrong credentials: send 'Authorization: Bearer <admin token>' (printed when the server first started, or EVENTLOOM_ADMIN_TOKEN)"}
 
-// requireAdmin lets through requests bearing the admin token.
+// credentials identifies the bearer of a request: admin true for the
+// admin token, else the app whose key it is. Wrong credentials count
+// toward the client's throttle; a throttled client is refused before any
+// check is made.
+func (s *Server) credentials(c echo.Context) (admin bool, app string, err error) {
+	tok := bearer(c)
+	if tok == "" {
+		return false, "", errNoCredentials
+	}
+	if err := s.refuseIfThrottled(c); err != nil {
+		return false, "", err
+	}
+	ok, err := s.eng.CheckAdminToken(c.Request().Context(), tok)
+	if err != nil || ok {
+		return ok, "", err
+	}
+	app, err = s.eng.KeyApp(c.Request().Context(), tok)
+	if errors.Is(err, fault.ErrUnauthorized) {
+		s.throttle.failed(clientOf(c.Request()))
+	}
+	return false, app, err
+}
+
+// requireAdmin lets through requests bearing the admin token. A valid app
+// key here is refused as well, but counts as no guess.
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		tok := bearer(c)
-		if tok == "" {
+		admin, _, err := s.credentials(c)
+		if errors.Is(err, fault.ErrUnauthorized) || (err == nil && !admin) {
 			return errNoCredentials
 		}
-		if err := s.refuseIfThrottled(c); err != nil {
-			return err
-		}
-		ok, err := s.eng.CheckAdminToken(c.Request().Context(), tok)
 		if err != nil {
 			return err
-		}
-		if !ok {
-			// A valid app key where only the admin token will do is a
-			// credential used in the wrong place, not a guess.
-			if _, kerr := s.eng.KeyApp(c.Request().Context(), tok); kerr != nil {
-				s.throttle.failed(clientOf(c.Request()))
-			}
-			return errNoCredentials
 		}
 		return next(c)
 	}
@@ -230,28 +242,13 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 // an app key, remembering the key's app as the caller.
 func (s *Server) requireKeyOrAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		tok := bearer(c)
-		if tok == "" {
-			return errNoCredentials
-		}
-		if err := s.refuseIfThrottled(c); err != nil {
-			return err
-		}
-		ok, err := s.eng.CheckAdminToken(c.Request().Context(), tok)
+		admin, app, err := s.credentials(c)
 		if err != nil {
 			return err
 		}
-		if ok {
-			return next(c)
+		if !admin {
+			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), callerKey{}, app)))
 		}
-		app, err := s.eng.KeyApp(c.Request().Context(), tok)
-		if errors.Is(err, fault.ErrUnauthorized) {
-			s.throttle.failed(clientOf(c.Request()))
-		}
-		if err != nil {
-			return err
-		}
-		c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), callerKey{}, app)))
 		return next(c)
 	}
 }
