@@ -280,7 +280,7 @@ func TestBrowserStepEditorInSidePanel(t *testing.T) {
 	if over, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const b = document.getElementById("side-body"); return b.scrollWidth - b.clientWidth; })()`)); over > 0 {
 		t.Errorf("the step editor is %d px wider than the side panel", over)
 	}
-	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.getElementById("side").getBoundingClientRect().width`)); w < 380 || w > 540 {
+	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`Math.round(document.getElementById("side").getBoundingClientRect().width)`)); w < 380 || w > 540 {
 		t.Errorf("the side panel is %d px wide; the editor is laid out for about 420-520", w)
 	}
 	screenshot(t, ctx, "step-editor-side-panel")
