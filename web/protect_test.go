@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/web"
 )
 
 // countingReader is an endless body that counts what the server read.
@@ -67,5 +70,22 @@ func TestResponsesCarrySecurityHeaders(t *testing.T) {
 			!strings.Contains(h.Get("Content-Security-Policy"), "frame-ancestors 'none'") {
 			t.Fatalf("%s headers = %v", path, h)
 		}
+	}
+}
+
+// TestClientHangingUpIsNoError: a request whose client went away before
+// its answer is logged at debug, never as an error.
+func TestClientHangingUpIsNoError(t *testing.T) {
+	var logs strings.Builder
+	s := newAPIServer(t, engine.Config{})
+	ws := web.New(web.Config{Engine: s.eng, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	t.Cleanup(ws.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest("GET", "/api/v1/occurrences", nil).WithContext(ctx)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	ws.Handler().ServeHTTP(httptest.NewRecorder(), req)
+	if strings.Contains(logs.String(), "level=ERROR") || !strings.Contains(logs.String(), "client went away") {
+		t.Fatalf("logs = %q; want a debug line and no error", logs.String())
 	}
 }

@@ -99,6 +99,11 @@ func New(cfg Config) *Server {
 		if c.Response().Committed {
 			return
 		}
+		// A client that hung up is nobody's error: nobody reads the answer.
+		if c.Request().Context().Err() != nil && errors.Is(err, context.Canceled) {
+			s.log.Debug("client went away", "method", c.Request().Method, "path", c.Request().URL.Path)
+			return
+		}
 		if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
 			if werr := s.writeErrorPage(c, err); werr != nil {
 				s.log.Error("write error page", "error", werr)
