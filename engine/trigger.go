@@ -60,15 +60,7 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 		return TriggerResult{}, ErrClosed
 	}
 	snap := e.snap.Load()
-	ev, ok := snap.idx.Event(req.Event)
-	if !ok {
-		return TriggerResult{}, unknownEvent(req.Event)
-	}
-	if req.Caller != "" && req.Caller != ev.App {
-		return TriggerResult{}, &fault.Error{Kind: fault.ErrForbidden, Code: "not_owner", Field: "app",
-			Message: fmt.Sprintf("%s may not trigger %s: only its owner %s may trigger it (handle it with a subscription instead)", req.Caller, req.Event, ev.App)}
-	}
-	raw, err := e.checkParams(ev, req)
+	ev, raw, err := e.checkTrigger(snap, req)
 	if err != nil {
 		return TriggerResult{}, err
 	}
@@ -100,6 +92,22 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 
 // checkParams turns whichever form of parameters req carries into the
 // canonical JSON of ev's parameters.
+// checkTrigger makes every check a trigger makes before it is stored:
+// the event exists, the caller owns it, the parameters keep the rules.
+// It returns the event and the parameters as they would be stored.
+func (e *Engine) checkTrigger(snap *snapshot, req TriggerRequest) (*design.Event, json.RawMessage, error) {
+	ev, ok := snap.idx.Event(req.Event)
+	if !ok {
+		return nil, nil, unknownEvent(req.Event)
+	}
+	if req.Caller != "" && req.Caller != ev.App {
+		return nil, nil, &fault.Error{Kind: fault.ErrForbidden, Code: "not_owner", Field: "app",
+			Message: fmt.Sprintf("%s may not trigger %s: only its owner %s may trigger it (handle it with a subscription instead)", req.Caller, req.Event, ev.App)}
+	}
+	raw, err := e.checkParams(ev, req)
+	return ev, raw, err
+}
+
 func (e *Engine) checkParams(ev *design.Event, req TriggerRequest) (json.RawMessage, error) {
 	switch {
 	case req.JSON != nil:

@@ -330,7 +330,10 @@ func (s *Server) importDesign(c echo.Context) error {
 	if err := s.decode(c, &d); err != nil {
 		return err
 	}
-	dry := c.QueryParam("dryRun") == "true"
+	dry, err := boolQuery(c, "dryRun")
+	if err != nil {
+		return err
+	}
 	changes, err := s.eng.ImportDesign(c.Request().Context(), d, dry)
 	if err != nil {
 		return err

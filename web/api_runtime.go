@@ -46,6 +46,16 @@ func (s *Server) trigger(c echo.Context) error {
 			req.Form[k] = v[len(v)-1]
 		}
 	}
+	if dry, err := boolQuery(c, "dryRun"); err != nil || dry {
+		if err != nil {
+			return err
+		}
+		out, err := s.eng.TriggerDryRun(c.Request().Context(), req)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, out)
+	}
 	res, err := s.eng.Trigger(c.Request().Context(), req)
 	if err != nil {
 		return err
@@ -309,4 +319,17 @@ func (s *Server) stats(c echo.Context) error {
 		"queues":             depths,
 		"inFlight":           s.eng.InFlight(),
 	})
+}
+
+// boolQuery reads a true/false query parameter; absent is false, and
+// anything but true or false is a 400 naming it.
+func boolQuery(c echo.Context, name string) (bool, error) {
+	switch v := c.QueryParam(name); v {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	default:
+		return false, &badRequest{code: "bad_query", field: name, message: name + " must be true or false; got " + strconv.Quote(v)}
+	}
 }

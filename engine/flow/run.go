@@ -45,8 +45,8 @@ func (e Env) withDefaults() Env {
 // gave them (absent optional parameters left out). The engine checks them
 // with payload.CheckValues, like any producer's.
 type Trigger struct {
-	Event  string
-	Values map[string]any
+	Event  string         `json:"event"`
+	Values map[string]any `json:"values"`
 }
 
 // FailError is a fail step that fired: the run fails with the step's
