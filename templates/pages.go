@@ -199,3 +199,14 @@ func attemptOutcome(d delivery.Delivery, a delivery.Attempt) (class, label strin
 	}
 	return "s-" + string(a.Outcome), string(a.Outcome)
 }
+
+// dryRunDeliveries counts the deliveries a dry run says would be created.
+func dryRunDeliveries(d DryRunResult) int {
+	n := 0
+	for _, s := range d.Subscriptions {
+		if s.Delivery {
+			n++
+		}
+	}
+	return n
+}

@@ -103,6 +103,24 @@ type EventProps struct {
 	// Zone is the zone the form's DateTime inputs were sent in; empty
 	// means UTC.
 	Zone string
+	// DryRun, when set, is what the form's values would do, shown
+	// instead of a trigger's result (nothing was stored).
+	DryRun *DryRunResult
+}
+
+// DryRunResult is a dry run's answer as the event page shows it.
+type DryRunResult struct {
+	Subscriptions []DryRunSubscription
+}
+
+// DryRunSubscription is one subscription's part of a dry run.
+type DryRunSubscription struct {
+	App, Handler string
+	Delivery     bool
+	Note         string
+	// Steps say what each flow step would do, in words.
+	Steps    []string
+	Refusals []string
 }
 
 // TriggeredResult is what a successful test trigger made.

@@ -281,3 +281,35 @@ func TestBrowserPagesControlsLookUsable(t *testing.T) {
 	waitJS(t, ctx, `document.querySelector('[data-testid="app-color-hex"]').textContent === "#ff8800"`)
 	screenshot(t, ctx, "pages-apps-colour")
 }
+
+// TestBrowserPagesDryRunBesideTheTriggerForm: the Dry run button beside
+// the trigger form shows what each subscriber would do, stores nothing,
+// and a refused value is shown next to its field as for a trigger.
+func TestBrowserPagesDryRunBesideTheTriggerForm(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	expectRefusal(ctx, 422, "/apps/Shop/events/OrderPlaced/trigger")
+	signIn(t, ctx, s.url)
+	do(t, ctx, "dry run from the form",
+		chromedp.Navigate(s.url+"/apps/Shop/events/OrderPlaced"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="param-Sku"]`), "A-1"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="param-Qty"]`), "2"),
+		chromedp.Click(chromedp.CSS(`[data-testid="dry-run-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="dry-run"] [data-testid="dry-run-Stock"]`)),
+	)
+	if got := text(t, ctx, `[data-testid="dry-run-Stock"]`); !strings.Contains(got, "reserving 2 of A-1") || !strings.Contains(got, "triggers Reserved with Sku=A-1") {
+		t.Fatalf("Stock's dry run = %q", got)
+	}
+	screenshot(t, ctx, "pages-dry-run")
+	if _, body, _ := s.call("GET", "/api/v1/occurrences", adminToken, ""); len(body["items"].([]any)) != 0 {
+		t.Fatalf("a dry run from the console stored %v", body["items"])
+	}
+	do(t, ctx, "a refused dry run",
+		chromedp.SetValue(chromedp.CSS(`[data-testid="param-Qty"]`), "1.5"),
+		chromedp.Click(chromedp.CSS(`[data-testid="dry-run-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="error-Qty"]`)),
+	)
+}

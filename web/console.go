@@ -486,31 +486,43 @@ func (s *Server) eventTrigger(c echo.Context) error {
 		p.FormError = "Nothing was triggered: " + zerr.Error() + "."
 		return s.render(c, http.StatusUnprocessableEntity, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerForm(p))
 	}
-	status := http.StatusOK
-	res, err := s.eng.Trigger(c.Request().Context(), engine.TriggerRequest{Event: ev.Ref(), Form: formInZone(ev, form, loc)})
-	if err != nil {
-		all := fault.All(err)
-		if len(all) == 0 {
-			return err
-		}
-		names := make([]string, 0, len(ev.Parameters))
-		for _, prm := range ev.Parameters {
-			names = append(names, prm.Name)
-		}
-		p.Errors = fieldErrors(err, names...)
-		p.FormError = p.Errors[""]
-		if p.FormError == "" && len(p.Errors) > 0 {
-			p.FormError = "Nothing was triggered: fix the fields marked below."
-		}
-		status = statusOf(all[0].Kind)
-	} else {
-		p.Triggered = &templates.TriggeredResult{OccurrenceID: res.OccurrenceID, TraceID: res.TraceID, Deliveries: res.Deliveries}
-		p.Recent, err = s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{Event: ev.Ref(), Limit: 10})
+	req := engine.TriggerRequest{Event: ev.Ref(), Form: formInZone(ev, form, loc)}
+	if c.Request().PostForm.Get("dryRun") == "true" {
+		dry, err := s.eng.TriggerDryRun(c.Request().Context(), req)
 		if err != nil {
-			return err
+			return s.triggerRefused(c, ev, p, err)
 		}
+		p.DryRun = dryRunView(dry)
+		return s.render(c, http.StatusOK, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerForm(p))
 	}
-	return s.render(c, status, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerResponse(p))
+	res, err := s.eng.Trigger(c.Request().Context(), req)
+	if err != nil {
+		return s.triggerRefused(c, ev, p, err)
+	}
+	p.Triggered = &templates.TriggeredResult{OccurrenceID: res.OccurrenceID, TraceID: res.TraceID, Deliveries: res.Deliveries}
+	if p.Recent, err = s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{Event: ev.Ref(), Limit: 10}); err != nil {
+		return err
+	}
+	return s.render(c, http.StatusOK, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerResponse(p))
+}
+
+// triggerRefused shows a refused trigger (or dry run) on its form, each
+// error next to its field; an error that is no refusal is returned.
+func (s *Server) triggerRefused(c echo.Context, ev design.Event, p templates.EventProps, err error) error {
+	all := fault.All(err)
+	if len(all) == 0 {
+		return err
+	}
+	names := make([]string, 0, len(ev.Parameters))
+	for _, prm := range ev.Parameters {
+		names = append(names, prm.Name)
+	}
+	p.Errors = fieldErrors(err, names...)
+	p.FormError = p.Errors[""]
+	if p.FormError == "" && len(p.Errors) > 0 {
+		p.FormError = "Nothing was triggered: fix the fields marked below."
+	}
+	return s.render(c, statusOf(all[0].Kind), templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerResponse(p))
 }
 
 func (s *Server) occurrenceRedirect(c echo.Context) error {
