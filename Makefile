@@ -18,7 +18,7 @@ build: $(BUNDLE_STAMP)  ## the eventloom binary, with the console bundle embedde
 	go build -o eventloom ./cmd/eventloom
 
 test: $(BUNDLE_STAMP) chromium  ## the whole test suite
-	go test -race ./...
+	go test -race -timeout 45m ./...
 
 bench: build  ## the throughput benchmark (compare with ../shared/ceiling in the same session)
 	./eventloom bench -duration 10s
