@@ -313,6 +313,11 @@ func TestConcurrencyNeverExceeded(t *testing.T) {
 	const limit, total = 5, 200
 	var running, high atomic.Int32
 	gate := make(chan struct{})
+	// entered hears of every handler inside, so the test opens the gate
+	// only once limit of them hold it at once (a started note alone comes
+	// before the handler runs, and a fast store would let the first ones
+	// through before the others arrive).
+	entered := make(chan struct{}, total)
 	slow := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
 		n := running.Add(1)
 		for {
@@ -321,6 +326,7 @@ func TestConcurrencyNeverExceeded(t *testing.T) {
 				break
 			}
 		}
+		entered <- struct{}{}
 		<-gate
 		running.Add(-1)
 		return nil, nil
@@ -346,7 +352,11 @@ func TestConcurrencyNeverExceeded(t *testing.T) {
 	}
 	wg.Wait()
 	for i := 0; i < limit; i++ {
-		h.waitNote("start", kind(notify.DeliveryStarted))
+		select {
+		case <-entered:
+		case <-time.After(waitBound):
+			t.Fatalf("only %d handlers running within %s, want %d", i, waitBound, limit)
+		}
 	}
 	close(gate)
 	for i := 0; i < total; i++ {

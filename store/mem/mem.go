@@ -7,7 +7,8 @@
 // subtest here.
 //
 // mem imports only engine packages and the standard library; it never
-// reads a clock: every time it stores comes in the params.
+// reads a clock: every time it stores comes in the params. Nothing is ever
+// evicted, so it suits tests and short demos, not a long-running server.
 package mem
 
 import (
@@ -146,8 +147,8 @@ func (s *Store) lock(ctx context.Context) error {
 	return nil
 }
 
-// Close drops nothing (the data stays readable by no one): later calls
-// fail with a closed-store error. Closing twice is no error.
+// Close ends the store: its data goes with it (nothing is durable), and
+// later calls fail with a closed-store error. Closing twice is no error.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closed = true
