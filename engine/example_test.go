@@ -4,29 +4,21 @@ import (
 	"context"
 	"fmt"
 	"log"
-	"os"
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/store"
+	"github.com/eventloom/eventloom/store/mem"
 )
 
-// A Go program embeds the engine: it opens a store, registers its Go
-// handlers by name, designs (or loads) apps, events and subscriptions,
-// starts dispatching and triggers events. The handler's returned triggers
-// are committed with its success, exactly once.
+// A Go program embeds the engine: it opens a store (here the in-memory
+// one of package store/mem; a real program opens SQLite with store.Open,
+// which keeps everything across restarts), registers its Go handlers by
+// name, designs (or loads) apps, events and subscriptions, starts
+// dispatching and triggers events. The handler's returned triggers are
+// committed with its success, exactly once.
 func Example() {
 	ctx := context.Background()
-	dir, err := os.MkdirTemp("", "eventloom-example-")
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer os.RemoveAll(dir)
-
-	st, err := store.Open(ctx, store.Config{Dir: dir})
-	if err != nil {
-		log.Fatal(err)
-	}
+	st := mem.New()
 	defer st.Close()
 
 	shipped := make(chan string, 1)

@@ -12,7 +12,7 @@ import (
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/notify"
-	"github.com/eventloom/eventloom/store"
+	"github.com/eventloom/eventloom/store/mem"
 )
 
 // waitBound bounds how long a test waits for asynchronous work before it
@@ -21,13 +21,13 @@ const waitBound = 20 * time.Second
 
 var start = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
-// harness is a real engine over a real SQLite store in a temp dir, driven
-// by a fake clock, with a bus subscriber to wait on.
+// harness is a real engine over the in-memory store, driven by a fake
+// clock, with a bus subscriber to wait on. Tests that need the data to
+// survive a store's reopen (crashes) live in store/crashtest, on SQLite.
 type harness struct {
 	t     *testing.T
-	dir   string
 	clk   *clock.Fake
-	st    *store.Store
+	st    *mem.Store
 	eng   *engine.Engine
 	notes *notify.Subscriber
 	cfg   engine.Config
@@ -35,21 +35,19 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg engine.Config) *harness {
 	t.Helper()
-	h := &harness{t: t, dir: t.TempDir(), clk: clock.NewFake(start), cfg: cfg}
+	h := &harness{t: t, clk: clock.NewFake(start), cfg: cfg, st: mem.New()}
 	h.open()
 	return h
 }
 
-// open opens the store and an engine on h.dir (again, after crash).
+// open starts an engine over h.st (again, after a restart of the engine
+// alone: the store keeps its data, the new engine knows nothing of the
+// old one's memory).
 func (h *harness) open() {
 	h.t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{Dir: h.dir})
-	if err != nil {
-		h.t.Fatalf("open store: %v", err)
-	}
 	cfg := h.cfg
-	cfg.Storage = st
+	cfg.Storage = h.st
 	cfg.Clock = h.clk
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -60,7 +58,7 @@ func (h *harness) open() {
 	if err != nil {
 		h.t.Fatalf("new engine: %v", err)
 	}
-	h.st, h.eng = st, eng
+	h.eng = eng
 	h.t.Cleanup(h.close)
 }
 

@@ -1,9 +1,9 @@
 // Package storage is the seam between the engine and a persistence backend.
-// Storage is the contract every backend implements (SQLite in package store;
-// NATS JetStream later); package storagetest is the conformance suite that
-// pins it. The engine decides (rules, claims, retry times); a backend stores
-// atomically what it is told, enforces the queue cap and the lease checks,
-// and answers queries.
+// Storage is the contract every backend implements (SQLite in package store,
+// in memory in store/mem; NATS JetStream later); package storagetest is the
+// conformance suite that pins it. The engine decides (rules, claims, retry
+// times); a backend stores atomically what it is told, enforces the queue
+// cap and the lease checks, and answers queries.
 //
 // storage imports only engine packages (design, delivery, fault); it must
 // never import a driver, web or store.

@@ -69,18 +69,20 @@ type listed struct {
 	Deps       []string
 }
 
-func TestDependencyArrows(t *testing.T) {
+// goList runs go list over the module with args and decodes its answer.
+func goList(t *testing.T, args ...string) []listed {
+	t.Helper()
 	root, err := filepath.Abs("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command("go", "list", "-deps=false", "-json=ImportPath,Deps", "./...")
+	cmd := exec.Command("go", append([]string{"list", "-json=ImportPath,Deps"}, args...)...)
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		t.Fatalf("go list: %v\n%s", err, stderr.String())
+		t.Fatalf("go list %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
 	}
 	var pkgs []listed
 	dec := json.NewDecoder(bufio.NewReader(bytes.NewReader(out)))
@@ -91,12 +93,80 @@ func TestDependencyArrows(t *testing.T) {
 		}
 		pkgs = append(pkgs, p)
 	}
+	return pkgs
+}
+
+func TestDependencyArrows(t *testing.T) {
+	pkgs := goList(t, "-deps=false", "./...")
 	if len(pkgs) < 5 {
 		t.Fatalf("go list found %d packages; the test is not looking at the module", len(pkgs))
 	}
 	if v := violations(pkgs); len(v) > 0 {
 		t.Fatalf("dependency rules broken:\n%s", strings.Join(v, "\n"))
 	}
+}
+
+// TestEngineTestsUseNoSQLite: the engine's tests, too, run without package
+// store or a driver: they use the in-memory backend (store/mem), and the
+// tests that need a reopen on the same data live in store/crashtest.
+func TestEngineTestsUseNoSQLite(t *testing.T) {
+	pkgs := goList(t, "-test", "-deps=false", "./engine/...")
+	tests := 0
+	for _, p := range pkgs {
+		if strings.HasSuffix(p.ImportPath, ".test]") {
+			tests++
+		}
+	}
+	if tests < 2 {
+		t.Fatalf("go list -test found %d test packages under engine; the test is not looking at the engine's tests", tests)
+	}
+	if v := engineTestViolations(pkgs); len(v) > 0 {
+		t.Fatalf("the engine's tests reach SQLite:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// engineTestViolations lists the imports of store (any package under it
+// but store/mem) or of a SQL driver by an engine package or its tests.
+func engineTestViolations(pkgs []listed) []string {
+	var out []string
+	for _, p := range pkgs {
+		for _, d := range p.Deps {
+			store := d == module+"/store" || (strings.HasPrefix(d, module+"/store/") && d != module+"/store/mem")
+			if store || d == "database/sql" || strings.HasPrefix(d, "modernc.org/sqlite") {
+				out = append(out, p.ImportPath+" imports "+d+" (rule: engine tests run on store/mem; reopen tests belong in store/crashtest)")
+			}
+		}
+	}
+	return out
+}
+
+// TestMemImportsOnlyEngine: the in-memory backend stays a plain
+// implementation of the seam, built from the engine's leaf packages and the
+// standard library, so the engine's tests can use it without reaching
+// SQLite, the web or package engine itself.
+func TestMemImportsOnlyEngine(t *testing.T) {
+	pkgs := goList(t, "-deps=false", "./store/mem")
+	if len(pkgs) != 1 || pkgs[0].ImportPath != module+"/store/mem" || len(pkgs[0].Deps) == 0 {
+		t.Fatalf("go list ./store/mem = %+v; want the one package with its dependencies", pkgs)
+	}
+	if v := memViolations(pkgs[0]); len(v) > 0 {
+		t.Fatalf("store/mem imports more than the engine and the standard library:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// memViolations lists p's dependencies that are neither an engine
+// subpackage nor in the standard library (whose first path element has no
+// dot).
+func memViolations(p listed) []string {
+	var out []string
+	for _, d := range p.Deps {
+		first, _, _ := strings.Cut(d, "/")
+		if strings.HasPrefix(d, module+"/engine/") || (!strings.Contains(first, ".") && !strings.HasPrefix(d, module)) {
+			continue
+		}
+		out = append(out, p.ImportPath+" imports "+d+" (rule: store/mem uses only the engine's subpackages and the standard library)")
+	}
+	return out
 }
 
 func violations(pkgs []listed) []string {
@@ -134,5 +204,22 @@ func TestRulesCatchAViolation(t *testing.T) {
 	if len(v) != 3 || !strings.Contains(v[0], "engine/flow imports database/sql") || !strings.Contains(v[1], "web imports "+module+"/store") ||
 		!strings.Contains(v[2], "engine/payload imports "+module+"/engine/flow") {
 		t.Fatalf("violations = %q, want the three bad imports and nothing else", v)
+	}
+}
+
+// TestEngineAndMemRulesCatchAViolation shows the two checks can fail: an
+// engine test that reached package store or the driver, and store/mem
+// reaching package engine or a third-party module, are reported; store/mem
+// and the standard library are not.
+func TestEngineAndMemRulesCatchAViolation(t *testing.T) {
+	v := engineTestViolations([]listed{
+		{ImportPath: module + "/engine_test [" + module + "/engine.test]", Deps: []string{"fmt", module + "/store/mem", module + "/store", "modernc.org/sqlite"}},
+	})
+	if len(v) != 2 || !strings.Contains(v[0], "imports "+module+"/store ") || !strings.Contains(v[1], "imports modernc.org/sqlite") {
+		t.Fatalf("engine test violations = %q, want store and the driver and nothing else", v)
+	}
+	v = memViolations(listed{ImportPath: module + "/store/mem", Deps: []string{"sync", module + "/engine/storage", module + "/engine", "github.com/google/uuid"}})
+	if len(v) != 2 || !strings.Contains(v[0], "imports "+module+"/engine ") || !strings.Contains(v[1], "imports github.com/google/uuid") {
+		t.Fatalf("store/mem violations = %q, want package engine and the third-party module and nothing else", v)
 	}
 }

@@ -311,19 +311,19 @@ func (s *suite) subscriptionDeleteDiscards(t *testing.T) {
 // revoke them; settings replace.
 func (s *suite) keysAndSettings(t *testing.T) {
 	fx := s.fixture(t)
-	k1, err := fx.st.KeyInsert(ctx(t), &storage.KeyInsertParams{AppID: fx.shop.ID, Prefix: "elk_abc", Hash: []byte("hash-1"), CreatedAt: t0})
+	k1, err := fx.st.KeyInsert(ctx(t), &storage.KeyInsertParams{AppID: fx.shop.ID, Prefix: "elk_abc", Hash: fx.key("hash-1"), CreatedAt: t0})
 	if err != nil || k1.ID == 0 {
 		t.Fatalf("insert key: %v %+v", err, k1)
 	}
-	k2, err := fx.st.KeyInsert(ctx(t), &storage.KeyInsertParams{AppID: fx.shop.ID, Prefix: "elk_def", Hash: []byte("hash-2"), CreatedAt: t0.Add(time.Minute)})
+	k2, err := fx.st.KeyInsert(ctx(t), &storage.KeyInsertParams{AppID: fx.shop.ID, Prefix: "elk_def", Hash: fx.key("hash-2"), CreatedAt: t0.Add(time.Minute)})
 	if err != nil || k2.ID == 0 || k2.ID == k1.ID {
 		t.Fatalf("insert a second key: %v %+v", err, k2)
 	}
-	got, err := fx.st.KeyLookup(ctx(t), []byte("hash-1"))
+	got, err := fx.st.KeyLookup(ctx(t), fx.key("hash-1"))
 	if err != nil || got.ID != k1.ID || got.AppID != fx.shop.ID || got.App != "Shop" || got.Prefix != "elk_abc" || !got.CreatedAt.Equal(t0) {
 		t.Fatalf("lookup = %+v %v; want key %d of Shop", got, err, k1.ID)
 	}
-	_, err = fx.st.KeyLookup(ctx(t), []byte("other"))
+	_, err = fx.st.KeyLookup(ctx(t), fx.key("other"))
 	wantKind(t, err, fault.ErrNotFound, "lookup of an unknown hash")
 	keys, err := fx.st.KeyList(ctx(t), fx.shop.ID)
 	if err != nil || len(keys) != 2 || keys[0].ID != k2.ID || keys[1].ID != k1.ID {
@@ -338,30 +338,30 @@ func (s *suite) keysAndSettings(t *testing.T) {
 		t.Fatalf("another app's keys = %+v %v; want none", keys, err)
 	}
 	wantKind(t, fx.st.KeyDelete(ctx(t), fx.stock.ID, k1.ID), fault.ErrNotFound, "deleting another app's key")
-	if got, err := fx.st.KeyLookup(ctx(t), []byte("hash-1")); err != nil || got.ID != k1.ID {
+	if got, err := fx.st.KeyLookup(ctx(t), fx.key("hash-1")); err != nil || got.ID != k1.ID {
 		t.Fatalf("a refused delete revoked the key: %+v %v", got, err)
 	}
 	if err := fx.st.KeyDelete(ctx(t), fx.shop.ID, k1.ID); err != nil {
 		t.Fatalf("revoke: %v", err)
 	}
-	_, err = fx.st.KeyLookup(ctx(t), []byte("hash-1"))
+	_, err = fx.st.KeyLookup(ctx(t), fx.key("hash-1"))
 	wantKind(t, err, fault.ErrNotFound, "lookup of a revoked key")
 	wantKind(t, fx.st.KeyDelete(ctx(t), fx.shop.ID, k1.ID), fault.ErrNotFound, "revoking twice")
-	if got, err := fx.st.KeyLookup(ctx(t), []byte("hash-2")); err != nil || got.ID != k2.ID {
+	if got, err := fx.st.KeyLookup(ctx(t), fx.key("hash-2")); err != nil || got.ID != k2.ID {
 		t.Fatalf("the other key after a revoke = %+v %v", got, err)
 	}
 
-	_, err = fx.st.SettingGet(ctx(t), "admin")
+	_, err = fx.st.SettingGet(ctx(t), fx.id("admin"))
 	wantKind(t, err, fault.ErrNotFound, "an unset setting")
 	for _, v := range []string{"one", "two"} {
-		if err := fx.st.SettingPut(ctx(t), "admin", v); err != nil {
+		if err := fx.st.SettingPut(ctx(t), fx.id("admin"), v); err != nil {
 			t.Fatalf("put setting: %v", err)
 		}
 	}
-	if err := fx.st.SettingPut(ctx(t), "other", "x"); err != nil {
+	if err := fx.st.SettingPut(ctx(t), fx.id("other"), "x"); err != nil {
 		t.Fatalf("put setting: %v", err)
 	}
-	if v, err := fx.st.SettingGet(ctx(t), "admin"); err != nil || v != "two" {
+	if v, err := fx.st.SettingGet(ctx(t), fx.id("admin")); err != nil || v != "two" {
 		t.Fatalf("setting = %q %v; want the last value put", v, err)
 	}
 }

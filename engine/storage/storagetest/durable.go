@@ -203,11 +203,11 @@ func (s *suite) everythingSurvivesReopen(t *testing.T) {
 	)
 	gone, _ := design.NewIndex(fx.load(t)).App("Gone")
 	fx.apply(t, t0.Add(2*time.Minute), storage.DesignOp{Kind: storage.AppDelete, ID: gone.ID})
-	key, err := fx.st.KeyInsert(ctx(t), &storage.KeyInsertParams{AppID: fx.shop.ID, Prefix: "elk_1", Hash: []byte("h1"), CreatedAt: t0})
+	key, err := fx.st.KeyInsert(ctx(t), &storage.KeyInsertParams{AppID: fx.shop.ID, Prefix: "elk_1", Hash: fx.key("h1"), CreatedAt: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := fx.st.SettingPut(ctx(t), "admin", "secret-hash"); err != nil {
+	if err := fx.st.SettingPut(ctx(t), fx.id("admin"), "secret-hash"); err != nil {
 		t.Fatal(err)
 	}
 	fx.history(t)
@@ -222,13 +222,13 @@ func (s *suite) everythingSurvivesReopen(t *testing.T) {
 	if next, ok, err := fx.st.DeliveryNextDue(ctx(t), fx.stockSub.ID); err != nil || ok != okBefore || !next.Equal(nextBefore) {
 		t.Fatalf("next due after a reopen = %s %v %v; want %s %v", next, ok, err, nextBefore, okBefore)
 	}
-	if k, err := fx.st.KeyLookup(ctx(t), []byte("h1")); err != nil || k.ID != key.ID || k.AppID != fx.shop.ID || k.Prefix != "elk_1" || !k.CreatedAt.Equal(t0) {
+	if k, err := fx.st.KeyLookup(ctx(t), fx.key("h1")); err != nil || k.ID != key.ID || k.AppID != fx.shop.ID || k.Prefix != "elk_1" || !k.CreatedAt.Equal(t0) {
 		t.Fatalf("key after a reopen = %+v %v", k, err)
 	}
 	if keys, err := fx.st.KeyList(ctx(t), fx.shop.ID); err != nil || len(keys) != 1 {
 		t.Fatalf("keys after a reopen = %+v %v", keys, err)
 	}
-	if v, err := fx.st.SettingGet(ctx(t), "admin"); err != nil || v != "secret-hash" {
+	if v, err := fx.st.SettingGet(ctx(t), fx.id("admin")); err != nil || v != "secret-hash" {
 		t.Fatalf("setting after a reopen = %q %v", v, err)
 	}
 	// New ids are new, and newer than every old one.

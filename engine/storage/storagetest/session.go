@@ -14,7 +14,7 @@ import (
 func (s *suite) sessions(t *testing.T) {
 	fx := s.fixture(t)
 	st := fx.st
-	a, b := []byte("session-a"), []byte("session-b")
+	a, b := fx.key("session-a"), fx.key("session-b")
 	if err := st.SessionPut(ctx(t), &storage.SessionPutParams{Hash: a, ExpiresAt: t0.Add(time.Hour), Now: t0}); err != nil {
 		t.Fatalf("put: %v", err)
 	}
@@ -34,7 +34,7 @@ func (s *suite) sessions(t *testing.T) {
 			t.Fatalf("after a reopen, get = %v %v; want t0+2h", exp, err)
 		}
 	}
-	_, err := st.SessionGet(ctx(t), []byte("unknown"))
+	_, err := st.SessionGet(ctx(t), fx.key("unknown"))
 	wantKind(t, err, fault.ErrNotFound, "get of an unknown session")
 
 	// A put at t0+3h sweeps a (expired at t0+2h) and keeps b.

@@ -32,23 +32,36 @@ import (
 // common contract already includes read-your-writes (a query right after a
 // write returns sees it), exclusive claims under concurrency and an atomic
 // check-and-insert of the queue cap; a backend that cannot promise those
-// does not conform.
+// does not conform. Each flag names the subtests it turns on; a false
+// flag skips them with a message naming the flag.
 type Features struct {
 	// Durable: a backend closed and reopened on the same dir keeps
 	// everything committed before Close (the design, keys, settings,
 	// occurrences, deliveries with their claims and attempts, and the
 	// queue counters), so the crash, restart and exactly-once-across-a-
-	// restart tests run. False (an in-memory backend) skips them.
+	// restart tests run, and Sessions also reads a sign-in back after a
+	// reopen. False (an in-memory backend) skips them.
 	Durable bool
+	// SharedAcrossProcesses: two backends opened on the same dir at the
+	// same time (two processes on one server, e.g. JetStream) are one
+	// store: each sees the other's writes at once, the queue cap counts
+	// both, claims stay exclusive across them and a claim taken through
+	// one completes through the other. It turns on SharedAcrossProcesses.
+	// False (SQLite refuses a second open of its dir; an in-memory
+	// backend is private to its process) skips it.
+	SharedAcrossProcesses bool
 }
 
 // Opener opens (or reopens) a backend whose data lives in dir. It fails t
 // when the backend cannot be opened. The suite closes what it opens,
-// exactly once.
+// exactly once. The suite calls it from parallel subtests, each with a
+// dir of its own, so it must be safe for concurrent use.
 type Opener func(t *testing.T, dir string) storage.Storage
 
-// Run runs every conformance test as subtests of t, each on a backend of
-// its own in a fresh t.TempDir().
+// Run runs every conformance test as parallel subtests of t, each on a
+// backend of its own in a fresh t.TempDir() and with names (key hashes,
+// session hashes, setting names) of its own, so no subtest sees
+// another's state even on a backend whose dirs share one server.
 func Run(t *testing.T, open Opener, f Features) {
 	s := &suite{open: open, f: f}
 	for _, c := range []struct {
@@ -93,8 +106,12 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"QueueCountersSurviveReopen", s.countersSurviveReopen},
 		{"EverythingSurvivesReopen", s.everythingSurvivesReopen},
 		{"AcknowledgedWritesSurviveClose", s.acknowledgedSurviveClose},
+		{"SharedAcrossProcesses", s.sharedAcrossProcesses},
 	} {
-		t.Run(c.name, c.run)
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			c.run(t)
+		})
 	}
 }
 
@@ -126,6 +143,8 @@ type fixture struct {
 	s   *suite
 	st  storage.Storage
 	dir string
+	// name is the test's name, the prefix of the names it stores.
+	name string
 
 	shop, stock, mail design.App
 	placed, reserved  design.Event
@@ -168,7 +187,7 @@ func fixtureOps() []storage.DesignOp {
 // design and closes the backend when t ends.
 func (s *suite) fixture(t *testing.T) *fixture {
 	t.Helper()
-	fx := &fixture{s: s, dir: t.TempDir()}
+	fx := &fixture{s: s, dir: t.TempDir(), name: t.Name()}
 	fx.st = s.open(t, fx.dir)
 	t.Cleanup(func() {
 		if fx.st != nil {
@@ -229,6 +248,12 @@ func (fx *fixture) reopen(t *testing.T) {
 	}
 	fx.st = fx.s.open(t, fx.dir)
 }
+
+// id is a setting name of this test alone.
+func (fx *fixture) id(name string) string { return fx.name + "/" + name }
+
+// key is a key or session hash of this test alone.
+func (fx *fixture) key(name string) []byte { return []byte(fx.id(name)) }
 
 // ctx is the context of one test: cancelled when it ends.
 func ctx(t *testing.T) context.Context { return t.Context() }
