@@ -32,7 +32,8 @@ func (s *Server) backup(c echo.Context) error {
 		}
 	}()
 	taken := s.eng.Now().UTC()
-	deadline := taken.Add(time.Minute + time.Duration(b.SizeBytes/backupMinBytesPerSecond)*time.Second)
+	// A socket deadline is wall-clock time, whatever clock the engine runs on.
+	deadline := time.Now().Add(time.Minute + time.Duration(b.SizeBytes/backupMinBytesPerSecond)*time.Second)
 	// Not every ResponseWriter supports deadlines (a test recorder); then
 	// the server's own WriteTimeout stands.
 	_ = http.NewResponseController(c.Response().Writer).SetWriteDeadline(deadline)
