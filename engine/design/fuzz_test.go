@@ -14,8 +14,10 @@ import (
 // kind, a code and a message, or accepted, and then its export (the JSON
 // GET /api/v1/design sends) decodes back to the same design, which is
 // accepted again. The engine-level FuzzImportDesign adds handler
-// compilation and storage, at a far lower rate (SQLite is instrumented
-// too); this one explores the rules quickly.
+// compilation and storage at a lower rate (every accepted design is
+// written to SQLite); this one explores the rules quickly. Run both with
+// -fuzzminimizetime of a few seconds: minimizing a large seed (the demo
+// design) for the default minute leaves little of a short run for fuzzing.
 func FuzzDesignCheck(f *testing.F) {
 	demo, err := os.ReadFile("../demo/design.json")
 	if err != nil {
