@@ -56,8 +56,9 @@ func (e *Engine) Keys(ctx context.Context, app string) ([]storage.Key, error) {
 	return e.st.KeyList(ctx, a.ID)
 }
 
-// RevokeKey deletes key id of app; fault.ErrNotFound when app has no such
-// key.
+// RevokeKey revokes key id of app: it no longer authenticates and is no
+// longer listed, and its id is never reused; fault.ErrNotFound when app has
+// no such live key.
 func (e *Engine) RevokeKey(ctx context.Context, app string, id int64) error {
 	a, ok := e.snap.Load().idx.App(app)
 	if !ok {

@@ -240,7 +240,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 		if _, err := w.exec(`UPDATE apps SET deleted_at = ?, updated_at = ? WHERE id = ?`, now, now, op.ID); err != nil {
 			return err
 		}
-		_, err = w.exec(`DELETE FROM keys WHERE app_id = ?`, op.ID)
+		_, err = w.exec(`UPDATE keys SET revoked_at = ? WHERE app_id = ? AND revoked_at IS NULL`, now, op.ID)
 		return err
 
 	case storage.EventPut:
@@ -414,9 +414,10 @@ func scanKey(sc interface{ Scan(...any) error }) (storage.Key, error) {
 	return k, err
 }
 
-// KeyList returns an app's keys, newest first, hashes left out.
+// KeyList returns an app's live keys, newest first, hashes left out;
+// revoked keys are not listed.
 func (s *Store) KeyList(ctx context.Context, appID int64) ([]storage.Key, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+keyCols+` WHERE k.app_id = ? ORDER BY k.id DESC`, appID)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+keyCols+` WHERE k.app_id = ? AND k.revoked_at IS NULL ORDER BY k.id DESC`, appID)
 	if err != nil {
 		return nil, fmt.Errorf("key list for app %d: %w", appID, err)
 	}
@@ -436,10 +437,11 @@ func (s *Store) KeyList(ctx context.Context, appID int64) ([]storage.Key, error)
 	return out, nil
 }
 
-// KeyDelete revokes key id of app appID.
+// KeyDelete revokes key id of app appID. The row stays, marked revoked_at,
+// so its id is never given to a later key (migration 4).
 func (s *Store) KeyDelete(ctx context.Context, appID, id int64) error {
 	_, err := s.do(ctx, func(w *writer) (any, error) {
-		r, err := w.exec(`DELETE FROM keys WHERE id = ? AND app_id = ?`, id, appID)
+		r, err := w.exec(`UPDATE keys SET revoked_at = ? WHERE id = ? AND app_id = ? AND revoked_at IS NULL`, time.Now().UTC().UnixNano(), id, appID)
 		return nil, changed(r, err, missing("app %d has no key %d", appID, id))
 	})
 	if err != nil {
@@ -448,9 +450,10 @@ func (s *Store) KeyDelete(ctx context.Context, appID, id int64) error {
 	return nil
 }
 
-// KeyLookup finds the key with this hash, of a live app.
+// KeyLookup finds the live key with this hash, of a live app; a revoked key
+// is not found.
 func (s *Store) KeyLookup(ctx context.Context, hash []byte) (storage.Key, error) {
-	k, err := scanKey(s.rdb.QueryRowContext(ctx, `SELECT `+keyCols+` WHERE k.hash = ? AND a.deleted_at IS NULL`, hash))
+	k, err := scanKey(s.rdb.QueryRowContext(ctx, `SELECT `+keyCols+` WHERE k.hash = ? AND k.revoked_at IS NULL AND a.deleted_at IS NULL`, hash))
 	if notFound(err) {
 		return storage.Key{}, fmt.Errorf("key lookup: %w", missing("no key matches"))
 	}

@@ -133,4 +133,11 @@ CREATE INDEX sessions_expiry ON sessions(expires_at);
 ALTER TABLE attempts ADD COLUMN log TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN schedule_base INTEGER NOT NULL DEFAULT 0;
 `,
+	// 4: revoked keys are kept (revoked_at, unix nanoseconds; NULL while the
+	// key is live) instead of deleted, so SQLite never hands a revoked key's
+	// id (the largest rowid once deleted) to the next key: a key id in a log
+	// or an audit line names one key forever. Existing keys are live.
+	`
+ALTER TABLE keys ADD COLUMN revoked_at INTEGER;
+`,
 }

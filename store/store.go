@@ -101,6 +101,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := removeStaleBackups(cfg.Dir); err != nil {
+		_ = lock.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
 	s := &Store{cfg: cfg, log: cfg.Logger, path: path, done: make(chan struct{}), lock: lock}
 	if err := s.open(ctx, syncLevel); err != nil {
 		s.closeDBs()

@@ -185,6 +185,7 @@ func (s *Server) routes() {
 	admin.PUT("/layout", s.putLayout)
 
 	admin.GET("/design", s.exportDesign)
+	admin.GET("/backup", s.backup)
 	admin.PUT("/design", s.importDesign)
 
 	api.Any("/*", func(c echo.Context) error {

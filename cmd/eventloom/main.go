@@ -23,12 +23,13 @@ Commands:
   trigger APP EVENT Name=value ...   trigger an event on a running server
   export  print the running server's design as JSON
   import  replace the running server's design by a JSON file [--dry-run]
+  backup FILE   save a copy of the running server's database [--force]
   bench   run the throughput benchmark: one event with a 1 KB payload fanned
           out to 3 apps with no-op Go handlers, through the real engine and
           SQLite store in a fresh data directory; prints one JSON line
   help    show this help
 
-trigger, export and import talk to a running server: they read its URL
+trigger, export, import and backup talk to a running server: they read its URL
 from EVENTLOOM_URL (default http://127.0.0.1:8080) and the admin token from
 EVENTLOOM_ADMIN_TOKEN.
 
@@ -57,6 +58,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = exportCmd(ctx, args[1:], stdout, stderr)
 	case "import":
 		err = importCmd(ctx, args[1:], stdout, stderr)
+	case "backup":
+		err = backupCmd(ctx, args[1:], stdout, stderr)
 	case "bench":
 		err = benchCmd(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "-help", "--help":

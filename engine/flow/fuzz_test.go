@@ -2,6 +2,7 @@ package flow_test
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +50,66 @@ func FuzzCompile(f *testing.F) {
 			}
 			return
 		}
-		// Whatever compiled must run without panicking.
-		_, _ = fl.Run(context.Background(), params(), env)
+		// Whatever compiled runs without panicking, and its budgets stop
+		// it: fuzzRunLimit is hundreds of times what a run within them
+		// takes, so reaching it means an evaluation escaped its budget.
+		ctx, cancel := context.WithTimeout(context.Background(), fuzzRunLimit)
+		defer cancel()
+		trigs, err := fl.Run(ctx, params(), env)
+		if ctx.Err() != nil {
+			t.Fatalf("%q ran for %v: its budgets did not stop it", src, fuzzRunLimit)
+		}
+		checkRun(t, src, trigs, err)
 	})
+}
+
+// fuzzRunLimit bounds one fuzzed run as a detector only: a run within the
+// budgets (a million loop iterations, 4 MiB built per evaluation, a few
+// evaluations per step) ends in well under a second, even under -race.
+const fuzzRunLimit = 30 * time.Second
+
+// checkRun holds a fuzzed run to Run's contract: success with triggers of
+// the handling app's own event carrying only its parameters, its mandatory
+// ones set; or a *FailError of the fail step (index 3); or a *StepError
+// saying what failed, and when a budget stopped it, naming that budget.
+func checkRun(t *testing.T, src string, trigs []flow.Trigger, err error) {
+	t.Helper()
+	var (
+		fe *flow.FailError
+		se *flow.StepError
+		be *flow.BudgetError
+	)
+	switch {
+	case err == nil:
+		for _, tr := range trigs {
+			if tr.Event != reserved.Name {
+				t.Fatalf("%q triggered %q; the flow only triggers %s", src, tr.Event, reserved.Name)
+			}
+			for _, p := range reserved.Parameters {
+				if _, ok := tr.Values[p.Name]; p.Mandatory && !ok {
+					t.Fatalf("%q triggered %s without its mandatory %s: %v", src, tr.Event, p.Name, tr.Values)
+				}
+			}
+			if len(tr.Values) > len(reserved.Parameters) {
+				t.Fatalf("%q triggered %s with unknown values: %v", src, tr.Event, tr.Values)
+			}
+		}
+	case errors.As(err, &fe):
+		if fe.Step != 3 {
+			t.Fatalf("%q failed at step %d; only step 3 is a fail step", src, fe.Step)
+		}
+	case errors.As(err, &se):
+		if se.Error() == "" || se.Step < 0 || se.Step > 3 {
+			t.Fatalf("%q: bad step error %+v", src, se)
+		}
+		if errors.As(err, &be) {
+			switch be.Limit {
+			case flow.MaxExprLoopIterations, flow.MaxExprBytes, flow.MaxExprElements:
+			default:
+				t.Fatalf("%q stopped by an unknown budget %+v", src, be)
+			}
+		}
+	default:
+		t.Fatalf("%q: Run returned %T %v; want nil, *FailError or *StepError", src, err, err)
+	}
 }

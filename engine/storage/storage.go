@@ -38,11 +38,15 @@ type Storage interface {
 
 	// KeyInsert stores an app key's hash.
 	KeyInsert(ctx context.Context, p *KeyInsertParams) (Key, error)
-	// KeyList returns an app's keys (hashes left out), newest first.
+	// KeyList returns an app's live keys (hashes left out), newest first;
+	// revoked keys are not listed.
 	KeyList(ctx context.Context, appID int64) ([]Key, error)
-	// KeyDelete revokes key id of app appID; fault.ErrNotFound when absent.
+	// KeyDelete revokes key id of app appID; fault.ErrNotFound when absent
+	// or revoked already. A revoked key's id is never given to another key
+	// (ids only grow), so an id in a log names one key forever.
 	KeyDelete(ctx context.Context, appID, id int64) error
-	// KeyLookup finds the key with this hash; fault.ErrNotFound when none.
+	// KeyLookup finds the live key with this hash; fault.ErrNotFound when
+	// none, or when it was revoked.
 	KeyLookup(ctx context.Context, hash []byte) (Key, error)
 
 	// SettingGet returns a named setting (e.g. the admin token's hash);

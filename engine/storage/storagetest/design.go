@@ -1,6 +1,7 @@
 package storagetest
 
 import (
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -351,6 +352,8 @@ func (s *suite) keysAndSettings(t *testing.T) {
 		t.Fatalf("the other key after a revoke = %+v %v", got, err)
 	}
 
+	keyIDsNeverReused(t, fx)
+
 	_, err = fx.st.SettingGet(ctx(t), fx.id("admin"))
 	wantKind(t, err, fault.ErrNotFound, "an unset setting")
 	for _, v := range []string{"one", "two"} {
@@ -364,4 +367,57 @@ func (s *suite) keysAndSettings(t *testing.T) {
 	if v, err := fx.st.SettingGet(ctx(t), fx.id("admin")); err != nil || v != "two" {
 		t.Fatalf("setting = %q %v; want the last value put", v, err)
 	}
+}
+
+// keyIDsNeverReused: revoking the newest key and creating another gives the
+// new key an id larger than every earlier one (an id in a log names one key
+// forever), and a revoked key neither authenticates nor is listed.
+func keyIDsNeverReused(t *testing.T, fx *fixture) {
+	t.Helper()
+	seen := map[int64]bool{}
+	var largest int64
+	for _, k := range mustKeys(t, fx) {
+		seen[k.ID] = true
+		largest = max(largest, k.ID)
+	}
+	newest, err := fx.st.KeyInsert(ctx(t), &storage.KeyInsertParams{AppID: fx.shop.ID, Prefix: "elk_new", Hash: fx.key("hash-newest"), CreatedAt: t0})
+	if err != nil || newest.ID <= largest {
+		t.Fatalf("insert key = %+v %v; want an id above %d", newest, err, largest)
+	}
+	largest = newest.ID
+	for i := range 3 {
+		if err := fx.st.KeyDelete(ctx(t), fx.shop.ID, largest); err != nil {
+			t.Fatalf("revoke the newest key %d: %v", largest, err)
+		}
+		_, err := fx.st.KeyLookup(ctx(t), fx.key(fmt.Sprintf("hash-r%d", i-1)))
+		if i > 0 {
+			wantKind(t, err, fault.ErrNotFound, "lookup of a revoked newest key")
+		}
+		for _, k := range mustKeys(t, fx) {
+			if k.ID == largest {
+				t.Fatalf("revoked key %d is still listed: %+v", largest, k)
+			}
+		}
+		k, err := fx.st.KeyInsert(ctx(t), &storage.KeyInsertParams{AppID: fx.shop.ID, Prefix: "elk_r", Hash: fx.key(fmt.Sprintf("hash-r%d", i)), CreatedAt: t0})
+		if err != nil {
+			t.Fatalf("insert after a revoke: %v", err)
+		}
+		if k.ID <= largest || seen[k.ID] {
+			t.Fatalf("key created after revoking %d got id %d; want an id larger than every earlier one", largest, k.ID)
+		}
+		seen[k.ID] = true
+		largest = k.ID
+	}
+	_, err = fx.st.KeyLookup(ctx(t), fx.key("hash-newest"))
+	wantKind(t, err, fault.ErrNotFound, "lookup of a revoked key")
+	wantKind(t, fx.st.KeyDelete(ctx(t), fx.shop.ID, newest.ID), fault.ErrNotFound, "revoking a revoked key again")
+}
+
+func mustKeys(t *testing.T, fx *fixture) []storage.Key {
+	t.Helper()
+	keys, err := fx.st.KeyList(ctx(t), fx.shop.ID)
+	if err != nil {
+		t.Fatalf("list keys: %v", err)
+	}
+	return keys
 }
