@@ -161,6 +161,11 @@ func (h *Hub) Run(ctx context.Context) {
 				h.upstream.Add(n.Seq - seen - 1)
 			}
 			seen = n.Seq
+			if n.Kind == notify.TriggerRefused {
+				// Nothing was stored: no occurrence for the graph or the
+				// log to show (metrics count refusals).
+				continue
+			}
 			h.count(&n)
 			h.fanOut(&n)
 		}
