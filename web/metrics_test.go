@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -255,6 +257,26 @@ func TestMetricsCountAKnownLoad(t *testing.T) {
 	}
 	if c := sample(t, fams, "eventloom_store_commit_duration_seconds", map[string]string{}).GetHistogram().GetSampleCount(); c != h.GetSampleCount() {
 		t.Errorf("commit latency has %d samples, batch sizes %d", c, h.GetSampleCount())
+	}
+	// The shipped Grafana dashboard queries only metrics that exist.
+	dash, err := os.ReadFile("metrics/dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := regexp.MustCompile(`eventloom_[a-z_]+`).FindAllString(string(dash), -1)
+	if len(names) < 10 {
+		t.Fatalf("the dashboard queries %d metrics; want every one", len(names))
+	}
+	for _, n := range names {
+		base := n
+		for _, suf := range []string{"_bucket", "_sum", "_count"} {
+			if b, ok := strings.CutSuffix(n, suf); ok && fams[b].GetType() == dto.MetricType_HISTOGRAM {
+				base = b
+			}
+		}
+		if fams[base] == nil {
+			t.Errorf("the dashboard queries %s, which /metrics does not serve", n)
+		}
 	}
 }
 
