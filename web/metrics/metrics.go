@@ -55,7 +55,8 @@ type Metrics struct {
 	mu        sync.Mutex
 	started   map[int64]time.Time // DeliveryID -> its running attempt's start
 	processed uint64              // Seq of the last note counted
-	changed   chan struct{}       // closed and replaced when processed moves
+	changed   chan struct{}       // closed and replaced when processed moves while waiters > 0
+	waiters   int                 // WaitCounted calls waiting
 }
 
 // New returns metrics with the store's and the process's collectors
@@ -159,7 +160,13 @@ func (m *Metrics) count(eng *engine.Engine, n *notify.Note) {
 		m.started[n.DeliveryID] = n.At
 		m.mu.Unlock()
 	case notify.DeliverySucceeded, notify.DeliveryFailed, notify.DeliveryDead:
-		outcome := map[notify.Kind]string{notify.DeliverySucceeded: "succeeded", notify.DeliveryFailed: "failed", notify.DeliveryDead: "dead"}[n.Kind]
+		outcome := "succeeded"
+		switch n.Kind {
+		case notify.DeliveryFailed:
+			outcome = "failed"
+		case notify.DeliveryDead:
+			outcome = "dead"
+		}
 		m.deliveries.WithLabelValues(n.App, n.Event, outcome).Inc()
 		m.mu.Lock()
 		at, ok := m.started[n.DeliveryID]
@@ -171,8 +178,10 @@ func (m *Metrics) count(eng *engine.Engine, n *notify.Note) {
 	}
 	m.mu.Lock()
 	m.processed = n.Seq
-	close(m.changed)
-	m.changed = make(chan struct{})
+	if m.waiters > 0 { // a new channel only when someone waits on it
+		close(m.changed)
+		m.changed = make(chan struct{})
+	}
 	m.mu.Unlock()
 }
 
@@ -194,6 +203,14 @@ func handlerKind(eng *engine.Engine, n *notify.Note) string {
 // ctx's error: a caller that saw a note on the bus can then read metrics
 // that include it.
 func (m *Metrics) WaitCounted(ctx context.Context, seq uint64) error {
+	m.mu.Lock()
+	m.waiters++
+	m.mu.Unlock()
+	defer func() {
+		m.mu.Lock()
+		m.waiters--
+		m.mu.Unlock()
+	}()
 	for {
 		m.mu.Lock()
 		done, ch := m.processed >= seq, m.changed
