@@ -14,7 +14,7 @@ import (
 	"github.com/eventloom/eventloom/engine/demo"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
-	"github.com/eventloom/eventloom/store"
+	"github.com/eventloom/eventloom/store/mem"
 )
 
 // FuzzImportDesign feeds any JSON document to the design import as the
@@ -49,10 +49,7 @@ func FuzzImportDesign(f *testing.F) {
 	}
 
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{Dir: f.TempDir(), Synchronous: "OFF"})
-	if err != nil {
-		f.Fatal(err)
-	}
+	st := mem.New()
 	f.Cleanup(func() { _ = st.Close() })
 	eng, err := engine.New(ctx, engine.Config{Storage: st, Clock: clock.NewFake(start), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {

@@ -50,6 +50,7 @@ type TriggerResult struct {
 func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
 	res, err := e.trigger(ctx, req)
 	if err != nil {
+		e.publishRefusal(req, err)
 		return TriggerResult{}, fmt.Errorf("trigger %s: %w", req.Event, err)
 	}
 	return res, nil
@@ -135,6 +136,39 @@ func (e *Engine) publishOccurrence(ev *design.Event, out *storage.OccurrenceInse
 		Deliveries:       len(out.Deliveries),
 	}
 	e.bus.Publish(n)
+}
+
+// publishRefusal tells the bus a trigger was refused. An event that does
+// not exist is published with an empty Event, so a caller's made-up names
+// never become metric labels.
+func (e *Engine) publishRefusal(req TriggerRequest, err error) {
+	if !e.bus.Active() {
+		return
+	}
+	n := notify.Note{Kind: notify.TriggerRefused, At: e.clk.Now(), Reason: refusalReason(err), Error: err.Error()}
+	if ev, ok := e.snap.Load().idx.Event(req.Event); ok {
+		n.App, n.Event = ev.App, ev.Ref().String()
+	}
+	e.bus.Publish(n)
+}
+
+// refusalReason names err's kind from a fixed set (see notify.Note.Reason).
+func refusalReason(err error) string {
+	switch {
+	case errors.Is(err, ErrClosed):
+		return "closed"
+	case errors.Is(err, fault.ErrNotFound):
+		return "not_found"
+	case errors.Is(err, fault.ErrForbidden):
+		return "forbidden"
+	case errors.Is(err, fault.ErrTooLarge):
+		return "too_large"
+	case errors.Is(err, fault.ErrQueueFull):
+		return "queue_full"
+	case errors.Is(err, fault.ErrInvalid):
+		return "invalid"
+	}
+	return "error"
 }
 
 // nameQueueFull rewrites a queue-full refusal of the store, which knows

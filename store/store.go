@@ -36,6 +36,18 @@ type Config struct {
 	Readers int
 	// Logger receives the store's diagnostics; default slog.Default().
 	Logger *slog.Logger
+	// Commits, when set, is told of every batch the writer committed or
+	// tried to, from the writer's goroutine: metrics read group commit's
+	// batch sizes and latency from it. Nil means nobody is told.
+	Commits CommitObserver
+}
+
+// CommitObserver learns of each write batch: how many operations it held
+// and how long its transaction took (wall time, BEGIN to COMMIT or
+// ROLLBACK). ObserveCommit runs on the writer's goroutine between batches,
+// so it must return at once and should not allocate.
+type CommitObserver interface {
+	ObserveCommit(ops int, took time.Duration, err error)
 }
 
 // DatabaseFile is the database's file name inside Config.Dir.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/fault"
@@ -323,8 +324,13 @@ func (w *writer) run(batch []*op) {
 			w.generic = append(w.generic, o)
 		}
 	}
-	if len(w.generic)+len(w.inserts)+len(w.complete) > 0 {
-		if err := w.runTx(); err != nil {
+	if n := len(w.generic) + len(w.inserts) + len(w.complete); n > 0 {
+		start := time.Now()
+		err := w.runTx()
+		if obs := w.s.cfg.Commits; obs != nil {
+			obs.ObserveCommit(n, time.Since(start), err)
+		}
+		if err != nil {
 			w.undoTo(0)
 			err = fmt.Errorf("commit: %w", err)
 			for _, o := range batch {

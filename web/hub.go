@@ -61,6 +61,9 @@ type Hub struct {
 	// upstream counts notes the hub itself lost on the bus; every viewer
 	// is told of them.
 	upstream atomic.Uint64
+	// droppedTotal counts envelopes every viewer, present or gone, lost
+	// to its full buffer (for metrics).
+	droppedTotal atomic.Uint64
 
 	countMu sync.Mutex
 	counts  Counts
@@ -158,6 +161,11 @@ func (h *Hub) Run(ctx context.Context) {
 				h.upstream.Add(n.Seq - seen - 1)
 			}
 			seen = n.Seq
+			if n.Kind == notify.TriggerRefused {
+				// Nothing was stored: no occurrence for the graph or the
+				// log to show (metrics count refusals).
+				continue
+			}
 			h.count(&n)
 			h.fanOut(&n)
 		}
@@ -176,9 +184,14 @@ func (h *Hub) fanOut(n *notify.Note) {
 		case v.c <- env:
 		default:
 			v.dropped.Add(1)
+			h.droppedTotal.Add(1)
 		}
 	}
 }
+
+// ViewerDropped is how many envelopes all viewers, including those that
+// have left, lost to their full buffers since the hub started.
+func (h *Hub) ViewerDropped() uint64 { return h.droppedTotal.Load() }
 
 // Join adds a viewer with a buffer of buffer envelopes (at least 1). The
 // caller must Leave.

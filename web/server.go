@@ -16,6 +16,7 @@ import (
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/static"
+	"github.com/eventloom/eventloom/web/metrics"
 )
 
 // Config is what a Server is built from.
@@ -39,6 +40,13 @@ type Config struct {
 	// came over plain HTTP: set it behind a proxy that terminates TLS, so
 	// the browser never sends the cookie unencrypted.
 	SecureCookies bool
+	// Metrics, when set, is served at /metrics to the admin token or
+	// MetricsToken; nil answers 404 there.
+	Metrics *metrics.Metrics
+	// MetricsToken is a bearer token that may read /metrics and nothing
+	// else, for a Prometheus that should not hold the admin token; empty
+	// means only the admin token may.
+	MetricsToken string
 }
 
 // Server is the HTTP face of one engine.
@@ -63,6 +71,10 @@ type Server struct {
 	done      chan struct{}
 	stopHub   context.CancelFunc
 	closeOnce sync.Once
+	// metrics is served at /metrics (nil: off) to the admin token or
+	// metricsToken.
+	metrics      *metrics.Metrics
+	metricsToken string
 }
 
 // New builds the server and its routes.
@@ -89,6 +101,10 @@ func New(cfg Config) *Server {
 	s.assets, s.assetURLs = assets, assets.URLs()
 	s.sessions = &sessions{eng: cfg.Engine, secure: cfg.SecureCookies}
 	s.crossOrigin = http.NewCrossOriginProtection()
+	s.metrics, s.metricsToken = cfg.Metrics, cfg.MetricsToken
+	if s.metrics != nil {
+		s.metrics.WatchLive(s.hub)
+	}
 	hubCtx, stop := context.WithCancel(context.Background())
 	s.stopHub = stop
 	go s.hub.Run(hubCtx)
@@ -140,6 +156,7 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 func (s *Server) routes() {
 	s.consoleRoutes()
+	s.echo.GET("/metrics", s.serveMetrics, s.requireMetricsReader)
 	api := s.echo.Group("/api/v1")
 	admin := api.Group("", s.requireAdmin)
 

@@ -22,6 +22,7 @@ import (
 	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/store"
 	"github.com/eventloom/eventloom/web"
+	"github.com/eventloom/eventloom/web/metrics"
 )
 
 // serveConfig is everything serve reads from flags and EVENTLOOM_*
@@ -44,6 +45,12 @@ type serveConfig struct {
 	WriteTimeout       time.Duration
 	IdleTimeout        time.Duration
 	MaxConnsPerClient  int
+	// MetricsAddr, when set, is a second listener serving only /metrics,
+	// without credentials (keep it on a private network).
+	MetricsAddr string
+	// MetricsToken may read /metrics on the main listener (besides the
+	// admin token).
+	MetricsToken string
 }
 
 // envFlags binds flags whose defaults come from EVENTLOOM_* variables and
@@ -120,6 +127,8 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	f.dur(&c.IdleTimeout, "idle-timeout", "IDLE_TIMEOUT", 2*time.Minute, "how long an idle keep-alive connection is kept open")
 	f.int(&c.MaxConnsPerClient, "max-conns-per-client", "MAX_CONNS_PER_CLIENT", 256, "open connections one client address may hold; 0 for no limit")
 	f.dur(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 30*time.Second, "how long running handlers may finish on SIGINT/SIGTERM before they are released")
+	f.str(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", "", "address of a second listener serving only /metrics without credentials (e.g. 127.0.0.1:9464); empty for none")
+	f.str(&c.MetricsToken, "metrics-token", "METRICS_TOKEN", "", "a bearer token that may read /metrics on the main listener, besides the admin token")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -156,10 +165,18 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		return listenError(c.Addr, err)
 	}
 	defer ln.Close() // Serve closes it too; this covers the early returns
+	var mln net.Listener
+	if c.MetricsAddr != "" {
+		if mln, err = net.Listen("tcp", c.MetricsAddr); err != nil {
+			return fmt.Errorf("cannot listen on %s for metrics: %w; give a free host:port such as 127.0.0.1:9464 with --metrics-addr (EVENTLOOM_METRICS_ADDR), or leave it empty", c.MetricsAddr, err)
+		}
+		defer mln.Close()
+	}
+	m := metrics.New(metrics.Config{})
 	if missing := static.Missing(); len(missing) > 0 {
 		log.Warn("THIS BUILD HAS NO FRONT-END BUNDLE: the designer cannot draw and forms work as plain HTML; build it with "+static.BuildCommand, "missing", strings.Join(missing, ","))
 	}
-	st, err := store.Open(ctx, store.Config{Dir: c.DataDir, Synchronous: c.Sync, Logger: log})
+	st, err := store.Open(ctx, store.Config{Dir: c.DataDir, Synchronous: c.Sync, Logger: log, Commits: m})
 	if err != nil {
 		return err
 	}
@@ -203,10 +220,11 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		}
 		log.Info("seeded the demo design (the ODC web-store example); start with --no-demo to skip it")
 	}
+	m.Watch(ctx, eng)
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
-	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies})
+	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies, Metrics: m, MetricsToken: c.MetricsToken})
 	defer ws.Close()
 	srv := &http.Server{
 		Handler:           ws.Handler(),
@@ -216,10 +234,18 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		IdleTimeout:       c.IdleTimeout,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug), // a client hanging up is no error of the server's
 	}
+	errc := make(chan error, 2)
+	var msrv *http.Server
+	if mln != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		msrv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: srv.ErrorLog}
+		fmt.Fprintf(stdout, "  metrics: http://%s/metrics (no credentials: keep this address private)\n", mln.Addr())
+		go func() { errc <- msrv.Serve(mln) }()
+	}
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(web.LimitPerClient(ln, c.MaxConnsPerClient)) }()
 	select {
 	case <-ctx.Done():
@@ -232,6 +258,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	defer cancel()
 	ws.Close() // live streams end first: Shutdown does not wait for hijacked connections
 	herr := srv.Shutdown(sctx)
+	if msrv != nil {
+		herr = errors.Join(herr, msrv.Shutdown(sctx))
+	}
 	eerr := eng.Close(sctx)
 	if err := errors.Join(herr, eerr); err != nil {
 		return fmt.Errorf("shutdown: %w", err)

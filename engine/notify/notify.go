@@ -41,6 +41,9 @@ const (
 	DeliveryDiscarded Kind = "delivery.discarded"
 	// FlowLogged: a flow's log step rendered a message.
 	FlowLogged Kind = "flow.logged"
+	// TriggerRefused: a trigger was refused and nothing was stored; Reason
+	// says why, so metrics can count refusals per event and reason.
+	TriggerRefused Kind = "trigger.refused"
 )
 
 // Note is one state change. Seq increases by one per published note across
@@ -65,6 +68,10 @@ type Note struct {
 	NextAttemptAt time.Time `json:"nextAttemptAt,omitzero"`
 	// Deliveries is how many deliveries an occurrence created.
 	Deliveries int `json:"deliveries,omitempty"`
+	// Reason is a refused trigger's cause, one of a small fixed set
+	// (not_found, forbidden, invalid, too_large, queue_full, closed,
+	// error), never user text, so it can label a metric.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Bus fans notes out to subscribers. The zero value is not usable; use New.
