@@ -57,7 +57,7 @@ func newBrowser(t *testing.T) context.Context {
 	ctx, cancelCtx := chromedp.NewContext(actx, chromedp.WithListener(errs.listen))
 	// A bound on a stuck test, not a timing assertion: generous, so a busy
 	// machine slows a test down without failing it.
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 8*time.Minute)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancelCtx()
@@ -194,7 +194,8 @@ func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action
 
 // fresh runs a step again when the page's document was replaced between
 // the step's query and its use of the node it found (Chrome then answers
-// "Could not find node with given id"). This happens after a navigation
+// "Could not find node with given id", or "No node with given id found"
+// when the page swapped the node out). This happens after a navigation
 // when Chrome reports the new document late, more often on a busy
 // machine; the node-based steps (click, keys, values) fail on it before
 // they act, so running the step again, with a fresh query, is safe.
@@ -202,7 +203,7 @@ func fresh[T any](a chromedp.Action[T]) chromedp.Action[T] {
 	return func(ctx context.Context, tg *chromedp.Target) (T, error) {
 		for tries := 1; ; tries++ {
 			v, err := a(ctx, tg)
-			if err == nil || tries == 5 || !strings.Contains(err.Error(), "Could not find node with given id") {
+			if err == nil || tries == 5 || !strings.Contains(err.Error(), "node with given id") {
 				return v, err
 			}
 		}
