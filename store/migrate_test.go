@@ -34,6 +34,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"ALTER TABLE attempts DROP COLUMN log",
 		"ALTER TABLE deliveries DROP COLUMN schedule_base",
 		"DROP TABLE sessions",
+		"DROP TABLE audit",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
