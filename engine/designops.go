@@ -74,6 +74,7 @@ func (e *Engine) CreateApp(ctx context.Context, a design.App) (design.App, error
 // UpdateApp replaces the app named name by a (a.Name may rename it; its
 // events and subscriptions follow).
 func (e *Engine) UpdateApp(ctx context.Context, name string, a design.App) (design.App, error) {
+	ctx = withAuditLabel(ctx, "app.update", name)
 	_, err := e.change(ctx, false, func(d *design.Design) error {
 		i := findApp(d, name)
 		if i < 0 {
@@ -97,6 +98,7 @@ func (e *Engine) UpdateApp(ctx context.Context, name string, a design.App) (desi
 // other apps handle its events it is refused with fault.ErrConflict listing
 // them, unless cascade, which deletes those subscriptions too.
 func (e *Engine) DeleteApp(ctx context.Context, name string, cascade bool) error {
+	ctx = withAuditLabel(ctx, "app.delete", name)
 	_, err := e.change(ctx, false, func(d *design.Design) error {
 		if findApp(d, name) < 0 {
 			return unknownApp(name)
@@ -148,6 +150,7 @@ func (e *Engine) CreateEvent(ctx context.Context, app string, ev design.Event) (
 // subscriptions. A parameter change that breaks a flow's mapping is
 // refused with the flow's errors.
 func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design.Event, cascade bool) (design.Event, error) {
+	ctx = withAuditLabel(ctx, "event.update", ref.String())
 	ev.App = ref.App
 	_, err := e.change(ctx, false, func(d *design.Design) error {
 		i := findEvent(d, ref)
@@ -185,6 +188,7 @@ func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design
 // While other apps handle it, it is refused with fault.ErrConflict listing
 // them, unless cascade, which deletes their subscriptions too.
 func (e *Engine) DeleteEvent(ctx context.Context, ref design.EventRef, cascade bool) error {
+	ctx = withAuditLabel(ctx, "event.delete", ref.String())
 	_, err := e.change(ctx, false, func(d *design.Design) error {
 		if findEvent(d, ref) < 0 {
 			return unknownEvent(ref)
@@ -276,6 +280,11 @@ func (e *Engine) ResumeSubscription(ctx context.Context, app string, ref design.
 }
 
 func (e *Engine) setPaused(ctx context.Context, app string, ref design.EventRef, paused bool) (design.Subscription, error) {
+	verb := "resume"
+	if paused {
+		verb = "pause"
+	}
+	ctx = withAuditLabel(ctx, "subscription."+verb, app+":"+ref.String())
 	_, err := e.change(ctx, false, func(d *design.Design) error {
 		i := findSub(d, app, ref)
 		if i < 0 {
@@ -285,10 +294,6 @@ func (e *Engine) setPaused(ctx context.Context, app string, ref design.EventRef,
 		return nil
 	})
 	if err != nil {
-		verb := "resume"
-		if paused {
-			verb = "pause"
-		}
 		return design.Subscription{}, fmt.Errorf("%s subscription %s:%s: %w", verb, app, ref, err)
 	}
 	return e.Subscription(app, ref)
@@ -299,6 +304,7 @@ func (e *Engine) setPaused(ctx context.Context, app string, ref design.EventRef,
 // before anything changes. It returns what changed, or with dryRun what
 // would change, without changing it.
 func (e *Engine) ImportDesign(ctx context.Context, doc design.Design, dryRun bool) ([]Change, error) {
+	ctx = withAuditLabel(ctx, "design.import", "design")
 	changes, err := e.change(ctx, dryRun, func(d *design.Design) error {
 		next := design.Design{
 			Apps:          slices.Clone(doc.Apps),
@@ -358,7 +364,12 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 	// Not cancelled with the caller: a change that commits must also reach
 	// the snapshot, or the next change would be computed against a stale
 	// design.
-	stored, err := e.st.DesignApply(context.WithoutCancel(ctx), &storage.DesignApplyParams{Ops: ops, Now: e.clk.Now()})
+	now := e.clk.Now()
+	entry, err := designAudit(ctx, now, changes)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := e.st.DesignApply(context.WithoutCancel(ctx), &storage.DesignApplyParams{Ops: ops, Now: now, Audit: entry})
 	if err != nil {
 		return nil, err
 	}

@@ -44,6 +44,9 @@ func (e *Engine) CreateKey(ctx context.Context, app string) (NewKey, error) {
 		return NewKey{}, fmt.Errorf("create key for %s: %w", app, err)
 	}
 	k.App = app
+	if err := e.audit(ctx, "key.create", app, map[string]any{"id": k.ID, "prefix": k.Prefix}); err != nil {
+		return NewKey{}, err
+	}
 	return NewKey{Key: k, Clear: clear}, nil
 }
 
@@ -67,7 +70,7 @@ func (e *Engine) RevokeKey(ctx context.Context, app string, id int64) error {
 	if err := e.st.KeyDelete(ctx, a.ID, id); err != nil {
 		return fmt.Errorf("revoke key %d of %s: %w", id, app, err)
 	}
-	return nil
+	return e.audit(ctx, "key.revoke", app, map[string]any{"id": id})
 }
 
 // KeyApp returns the name of the app a clear key belongs to, or

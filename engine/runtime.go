@@ -18,6 +18,9 @@ func (e *Engine) RetryNow(ctx context.Context, id int64) (delivery.Delivery, err
 		return delivery.Delivery{}, fmt.Errorf("retry delivery %d: %w", id, err)
 	}
 	e.deliveryMadeDue(d, notify.DeliveryRetried)
+	if err := e.audit(ctx, "delivery.retry", deliveryTarget(id), map[string]any{"status": d.Status, "attempts": d.Attempts}); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 
@@ -31,6 +34,9 @@ func (e *Engine) Replay(ctx context.Context, id int64) (delivery.Delivery, error
 		return delivery.Delivery{}, fmt.Errorf("replay delivery %d: %w", id, err)
 	}
 	e.deliveryMadeDue(d, notify.DeliveryReplayed)
+	if err := e.audit(ctx, "delivery.replay", deliveryTarget(id), map[string]any{"status": d.Status, "attempts": d.Attempts}); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 
@@ -41,6 +47,9 @@ func (e *Engine) Discard(ctx context.Context, id int64) (delivery.Delivery, erro
 		return delivery.Delivery{}, fmt.Errorf("discard delivery %d: %w", id, err)
 	}
 	e.publishOp(d, notify.DeliveryDiscarded)
+	if err := e.audit(ctx, "delivery.discard", deliveryTarget(id), map[string]any{"status": d.Status, "attempts": d.Attempts}); err != nil {
+		return d, err
+	}
 	return d, nil
 }
 

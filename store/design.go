@@ -114,6 +114,11 @@ func (s *Store) DesignApply(ctx context.Context, p *storage.DesignApplyParams) (
 				return nil, err
 			}
 		}
+		if p.Audit != nil {
+			if _, err := w.insertAudit(p.Audit); err != nil {
+				return nil, err
+			}
+		}
 		return loadDesign(w.ctx, w)
 	})
 	if err != nil {

@@ -35,6 +35,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"ALTER TABLE deliveries DROP COLUMN schedule_base",
 		"DROP TABLE sessions",
 		"ALTER TABLE keys DROP COLUMN revoked_at",
+		"DROP TABLE audit",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -140,4 +140,20 @@ ALTER TABLE deliveries ADD COLUMN schedule_base INTEGER NOT NULL DEFAULT 0;
 	`
 ALTER TABLE keys ADD COLUMN revoked_at INTEGER;
 `,
+	// 5: the audit log, append only: who changed what, when, from where.
+	`
+CREATE TABLE audit (
+	id     INTEGER PRIMARY KEY,
+	actor  TEXT    NOT NULL,
+	action TEXT    NOT NULL,
+	target TEXT    NOT NULL,
+	at     INTEGER NOT NULL,
+	source TEXT    NOT NULL,
+	detail TEXT    NOT NULL
+);
+CREATE INDEX audit_actor ON audit(actor, id);
+CREATE INDEX audit_action ON audit(action, id);
+CREATE INDEX audit_target ON audit(target, id);
+CREATE INDEX audit_at ON audit(at);
+`,
 }

@@ -54,6 +54,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/history", s.historyPage)
 	g.POST("/deliveries/:id/:op", s.deliveryAction)
 	g.GET("/live", s.live)
+	g.GET("/audit", s.auditPage)
 	s.editorRoutes(g)
 }
 
@@ -81,6 +82,7 @@ func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if ok {
 			c.Set(signedInKey, true)
+			actAs(c, actorAdminToken)
 			return next(c)
 		}
 		to := "/signin?next=" + url.QueryEscape(returnPath(c))

@@ -205,6 +205,8 @@ func (s *Server) routes() {
 	admin.GET("/backup", s.backup)
 	admin.PUT("/design", s.importDesign)
 
+	admin.GET("/audit", s.listAudit)
+
 	api.Any("/*", func(c echo.Context) error {
 		return &fault.Error{Kind: fault.ErrNotFound, Code: "not_found", Message: "no such API route: " + c.Request().Method + " " + c.Request().URL.Path + "; see the README for the routes"}
 	})
@@ -257,6 +259,7 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
+		actAs(c, actorAdminToken)
 		return next(c)
 	}
 }
@@ -271,6 +274,9 @@ func (s *Server) requireKeyOrAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if !admin {
 			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), callerKey{}, app)))
+			actAs(c, keyActor(bearer(c)))
+		} else {
+			actAs(c, actorAdminToken)
 		}
 		return next(c)
 	}

@@ -67,6 +67,13 @@ type Storage interface {
 	// is absent is no error (a sign-out is idempotent).
 	SessionDelete(ctx context.Context, hash []byte) error
 
+	// AuditInsert appends one entry to the audit log and returns its id.
+	// The log is append only: there is no verb to change or delete an
+	// entry.
+	AuditInsert(ctx context.Context, e *AuditEntry) (int64, error)
+	// AuditList returns audit entries newest first (by id), filtered.
+	AuditList(ctx context.Context, p *AuditListParams) ([]AuditEntry, error)
+
 	// OccurrenceInsert stores one occurrence and its deliveries atomically,
 	// or nothing: when the event already has p.QueueCap pending occurrences
 	// it returns a *fault.Error of kind fault.ErrQueueFull and stores
@@ -192,6 +199,10 @@ type DesignOp struct {
 type DesignApplyParams struct {
 	Ops []DesignOp
 	Now time.Time
+	// Audit, when set, is appended to the audit log in the same
+	// transaction, so a design change is never stored without its entry
+	// (nor an entry without its change).
+	Audit *AuditEntry
 }
 
 // Key is an app's API key, stored as a hash; the clear key is shown once at

@@ -115,6 +115,9 @@ func (s *Store) DesignApply(ctx context.Context, p *storage.DesignApplyParams) (
 		return design.Design{}, fmt.Errorf("design apply: %w", err)
 	}
 	s.apps, s.events, s.subs, s.nextID = w.apps, w.events, w.subs, w.nextID
+	if p.Audit != nil { // with the change it records, in the same step
+		s.appendAudit(p.Audit)
+	}
 	for _, app := range w.deadApps {
 		for id, k := range s.keys {
 			if k.AppID == app {

@@ -118,6 +118,8 @@ type Store struct {
 	waiting   map[int64]map[int64]struct{}
 	running   map[int64]struct{}
 	nextToken int64
+	// audit is the append-only audit log; an entry's id is its index+1.
+	audit []storage.AuditEntry
 }
 
 // New returns an empty in-memory store.

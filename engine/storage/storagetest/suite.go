@@ -75,6 +75,8 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"SubscriptionDeleteDiscardsUnfinished", s.subscriptionDeleteDiscards},
 		{"KeysAndSettings", s.keysAndSettings},
 		{"Sessions", s.sessions},
+		{"AuditLog", s.audit},
+		{"AuditWithDesignIsOneTransaction", s.auditWithDesign},
 		{"OccurrenceInsert", s.occurrenceInsert},
 		{"QueueCap", s.queueCap},
 		{"ClaimOnlyDue", s.claimOnlyDue},
