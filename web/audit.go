@@ -3,7 +3,6 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,28 +61,14 @@ func (s *Server) auditPage(c echo.Context) error {
 	q := c.QueryParams()
 	f := templates.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target"), Since: q.Get("since"), Until: q.Get("until"), Zone: q.Get(templates.ZoneField)}
 	a := templates.AuditProps{Filter: f, Errors: templates.FieldErrors{}}
-	loc, err := zoneOf(f.Zone)
-	if err != nil {
-		a.Errors[templates.ZoneField] = err.Error()
-		loc = time.UTC
-	}
-	when := func(name, v string) time.Time {
-		if v == "" {
-			return time.Time{}
-		}
-		t, ok := parseLocal(v, loc)
-		if !ok {
-			a.Errors[name] = "use a date and time such as 2026-11-23T10:00 (in " + loc.String() + ")"
-		}
-		return t
-	}
-	since, until := when("since", f.Since), when("until", f.Until)
+	since, until := timeWindow(f.Zone, f.Since, f.Until, a.Errors)
 	cursor, _ := strconv.ParseInt(q.Get("cursor"), 10, 64)
 	const pageSize = 50
 	status := http.StatusOK
 	if len(a.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else {
+		var err error
 		a.Entries, err = s.eng.Audit(c.Request().Context(), engine.AuditFilter{Actor: f.Actor, Action: f.Action, Target: f.Target, Since: since, Until: until, BeforeID: cursor, Limit: pageSize})
 		if err != nil {
 			return err

@@ -39,22 +39,7 @@ func (s *Server) historyPage(c echo.Context) error {
 	if f.Event != "" {
 		ref, _ = design.ParseEventRef(f.Event)
 	}
-	loc, err := zoneOf(f.Zone)
-	if err != nil {
-		h.Errors[templates.ZoneField] = err.Error()
-		loc = time.UTC
-	}
-	when := func(name, v string) time.Time {
-		if v == "" {
-			return time.Time{}
-		}
-		t, ok := parseLocal(v, loc)
-		if !ok {
-			h.Errors[name] = "use a date and time such as 2026-11-23T10:00 (in " + loc.String() + ")"
-		}
-		return t
-	}
-	since, until := when("since", f.Since), when("until", f.Until)
+	since, until := timeWindow(f.Zone, f.Since, f.Until, h.Errors)
 	var trace int64
 	if f.Trace != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(f.Trace), 10, 64)
@@ -170,4 +155,25 @@ func (s *Server) deliveryRows(ctx context.Context, ds []delivery.Delivery) ([]te
 		out = append(out, templates.DeliveryRow{Delivery: d, Occurrence: o})
 	}
 	return out, nil
+}
+
+// timeWindow reads a filter form's since and until, typed in zone (the
+// browser's, or UTC), putting each unreadable field's message in errs.
+func timeWindow(zone, since, until string, errs templates.FieldErrors) (time.Time, time.Time) {
+	loc, err := zoneOf(zone)
+	if err != nil {
+		errs[templates.ZoneField] = err.Error()
+		loc = time.UTC
+	}
+	when := func(name, v string) time.Time {
+		if v == "" {
+			return time.Time{}
+		}
+		t, ok := parseLocal(v, loc)
+		if !ok {
+			errs[name] = "use a date and time such as 2026-11-23T10:00 (in " + loc.String() + ")"
+		}
+		return t
+	}
+	return when("since", since), when("until", until)
 }
