@@ -3,6 +3,7 @@ package engine
 import (
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/eventloom/eventloom/engine/clock"
@@ -73,6 +74,12 @@ type Config struct {
 	MaxChainDepth int
 	// Rand drives a flow's fail probability; default math/rand/v2.
 	Rand func() float64
+
+	// HTTPClient makes every outbound call: webhook deliveries and flow
+	// HTTP steps. Its timeout is left to the handler timeout (the call's
+	// context). Default: a client that follows no redirects, so a
+	// receiver cannot bounce a call to an address nobody allowed.
+	HTTPClient *http.Client
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -128,8 +135,15 @@ func (c Config) withDefaults() Config {
 	if c.Rand == nil {
 		c.Rand = rand.Float64
 	}
+	if c.HTTPClient == nil {
+		c.HTTPClient = &http.Client{CheckRedirect: noRedirects}
+	}
 	return c
 }
+
+// noRedirects makes a client answer a redirect as the response it is,
+// never following it.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // schedule is the retry schedule the config describes.
 func (c Config) schedule() delivery.Schedule {

@@ -1,0 +1,101 @@
+// Package cloudevent turns a delivery into the CloudEvents 1.0 event a real
+// service receives, by webhook or by pull, so both carry exactly the same
+// envelope. It builds on the CloudEvents Go SDK's event type rather than a
+// hand-written struct, so the attribute rules (names, types, the JSON
+// format) are the SDK's, not ours.
+package cloudevent
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+)
+
+// ContentType is the media type of a structured-mode CloudEvent.
+const ContentType = "application/cloudevents+json"
+
+// Delivery is what the envelope is built from: one delivery of one
+// occurrence.
+type Delivery struct {
+	// ID is the delivery's id: stable across its attempts, so a receiver
+	// de-duplicates retries by the CloudEvent's id.
+	ID int64
+	// OccurrenceID and TraceID place the delivery in its chain.
+	OccurrenceID int64
+	TraceID      int64
+	// Producer and Event name the event type; Producer is the source.
+	Producer string
+	Event    string
+	// Time is when the occurrence was committed.
+	Time time.Time
+	// Parameters is the occurrence's canonical JSON object.
+	Parameters json.RawMessage
+	// Traceparent is the W3C trace context the producer sent, if any; the
+	// envelope carries it on (with this delivery as the parent span), or
+	// one derived from TraceID when the producer sent none.
+	Traceparent string
+}
+
+// Extension attribute names Eventloom adds besides traceparent.
+const (
+	// ExtOccurrence is the occurrence id: several deliveries (one per
+	// subscriber) share it.
+	ExtOccurrence = "eloccurrence"
+	// ExtTrace is Eventloom's trace id, the chain the console shows.
+	ExtTrace = "eltrace"
+)
+
+// New builds the CloudEvent for d.
+func New(d Delivery) (event.Event, error) {
+	ev := event.New()
+	ev.SetID(strconv.FormatInt(d.ID, 10))
+	ev.SetSource(d.Producer)
+	ev.SetType(d.Producer + "." + d.Event)
+	ev.SetTime(d.Time)
+	if err := ev.SetData(event.ApplicationJSON, json.RawMessage(d.Parameters)); err != nil {
+		return event.Event{}, fmt.Errorf("cloudevent for delivery %d: %w", d.ID, err)
+	}
+	ev.SetExtension("traceparent", Traceparent(d))
+	ev.SetExtension(ExtOccurrence, strconv.FormatInt(d.OccurrenceID, 10))
+	ev.SetExtension(ExtTrace, strconv.FormatInt(d.TraceID, 10))
+	if err := ev.Validate(); err != nil {
+		return event.Event{}, fmt.Errorf("cloudevent for delivery %d: %w", d.ID, err)
+	}
+	return ev, nil
+}
+
+// Structured is d's CloudEvent in structured JSON mode, the body of a
+// webhook POST (Content-Type ContentType).
+func Structured(d Delivery) ([]byte, error) {
+	ev, err := New(d)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(ev)
+}
+
+var traceparentRE = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$`)
+
+// ValidTraceparent reports whether s is a W3C traceparent (version 00) with
+// a trace id and parent id that are not all zeros.
+func ValidTraceparent(s string) bool {
+	m := traceparentRE.FindStringSubmatch(s)
+	return m != nil && m[1] != "00000000000000000000000000000000" && m[2] != "0000000000000000"
+}
+
+// Traceparent is the W3C trace context a delivery passes on: the
+// producer's trace id when it sent a valid traceparent, else one derived
+// from Eventloom's trace id, so a receiver's spans join one trace per
+// chain either way; the parent span is the delivery itself.
+func Traceparent(d Delivery) string {
+	traceID := fmt.Sprintf("%032x", d.TraceID)
+	flags := "01"
+	if m := traceparentRE.FindStringSubmatch(d.Traceparent); m != nil && ValidTraceparent(d.Traceparent) {
+		traceID, flags = m[1], m[3]
+	}
+	return fmt.Sprintf("00-%s-%016x-%s", traceID, d.ID, flags)
+}
