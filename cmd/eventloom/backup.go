@@ -2,16 +2,15 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eventloom/eventloom/web/client"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 )
 
 // backupProgressBytes is how often (in bytes received) backup reports its
@@ -66,25 +65,17 @@ func backupCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 // announced has arrived: an interrupted download never leaves a truncated
 // file that looks like a backup. It reports progress on progress every
 // stepBytes.
-func saveBackup(ctx context.Context, c *client, file string, force bool, progress io.Writer, stepBytes int64) (int64, error) {
+func saveBackup(ctx context.Context, c *client.Client, file string, force bool, progress io.Writer, stepBytes int64) (int64, error) {
 	if _, err := os.Stat(file); err == nil && !force {
 		return 0, fmt.Errorf("%s exists already; choose another name or add --force to overwrite it", file)
 	} else if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return 0, fmt.Errorf("check %s: %w", file, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/backup", nil)
+	resp, err := c.Stream(ctx, http.MethodGet, "/api/v1/backup")
 	if err != nil {
 		return 0, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("%w (is 'eventloom serve' running at %s?)", err, c.base)
-	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return 0, apiError(resp)
-	}
 	want, err := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("the server sent no Content-Length for the backup (%q); is it an Eventloom server?", resp.Header.Get("Content-Length"))
@@ -132,17 +123,4 @@ func (p *progressWriter) Write(b []byte) (int, error) {
 		p.next += p.step
 	}
 	return n, err
-}
-
-// apiError reads a refusal's JSON error, or its status alone when the body
-// is not the API's error shape.
-func apiError(resp *http.Response) error {
-	var e struct {
-		Error struct{ Code, Message string } `json:"error"`
-	}
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
-		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
-	}
-	return fmt.Errorf("%s: %s (%s)", resp.Status, e.Error.Message, e.Error.Code)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/eventloom/eventloom/web/client"
 	"io"
 	"net/http"
 	"net/url"
@@ -14,14 +15,9 @@ import (
 	"strings"
 )
 
-// client talks to a running server with the admin token, for the trigger,
-// export and import commands.
-type client struct {
-	base  string
-	token string
-}
-
-func newClient() (*client, error) {
+// newClient is a client of the running server with the admin token, for
+// the trigger, export and import commands.
+func newClient() (*client.Client, error) {
 	base := os.Getenv("EVENTLOOM_URL")
 	if base == "" {
 		base = "http://127.0.0.1:8080"
@@ -30,55 +26,7 @@ func newClient() (*client, error) {
 	if tok == "" {
 		return nil, errors.New("set EVENTLOOM_ADMIN_TOKEN to the server's admin token (and EVENTLOOM_URL when it is not http://127.0.0.1:8080)")
 	}
-	return &client{base: strings.TrimRight(base, "/"), token: tok}, nil
-}
-
-// do sends a request and returns the body of a 2xx answer, or the API's
-// error message.
-func (c *client) do(ctx context.Context, method, path, contentType string, body io.Reader) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("%w (is 'eventloom serve' running at %s?)", err, c.base)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode/100 != 2 {
-		var e struct {
-			Error struct {
-				Code, Message, Field string
-			} `json:"error"`
-			Details []struct {
-				Code, Message, Field string
-			} `json:"details"`
-		}
-		if json.Unmarshal(b, &e) != nil || e.Error.Message == "" {
-			return nil, fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(b)))
-		}
-		msgs := []string{}
-		if len(e.Details) == 0 {
-			e.Details = append(e.Details, e.Error)
-		}
-		for _, d := range e.Details {
-			m := d.Message
-			if d.Field != "" {
-				m = d.Field + ": " + m
-			}
-			msgs = append(msgs, m+" ("+d.Code+")")
-		}
-		return nil, fmt.Errorf("%s:\n  %s", resp.Status, strings.Join(msgs, "\n  "))
-	}
-	return b, nil
+	return client.New(base, tok), nil
 }
 
 func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -110,7 +58,7 @@ func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	path := "/api/v1/apps/" + url.PathEscape(fs.Arg(0)) + "/events/" + url.PathEscape(fs.Arg(1)) + "/trigger"
-	b, err := c.do(ctx, http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+	b, err := c.Do(ctx, http.MethodPost, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}
@@ -130,7 +78,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	b, err := c.do(ctx, http.MethodGet, "/api/v1/design", "", nil)
+	b, err := c.Do(ctx, http.MethodGet, "/api/v1/design", "", nil)
 	if err != nil {
 		return err
 	}
@@ -182,7 +130,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *dry {
 		path += "?dryRun=true"
 	}
-	b, err := c.do(ctx, http.MethodPut, path, "application/json", bytes.NewReader(body))
+	b, err := c.Do(ctx, http.MethodPut, path, "application/json", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
