@@ -533,6 +533,25 @@ func (d *dispatcher) close(ctx context.Context) error {
 	return err
 }
 
+// queued reports whether delivery id is claimed and waiting in app's
+// pool for a free slot (stored as running, but not started).
+func (d *dispatcher) queued(appID, id int64) bool {
+	d.mu.Lock()
+	p := d.pools[appID]
+	d.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.queue {
+		if c.DeliveryID == id {
+			return true
+		}
+	}
+	return false
+}
+
 // Load is one app's dispatch state, for the console's in-flight view.
 type Load struct {
 	// Running is how many handler runs are in progress.

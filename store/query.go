@@ -418,5 +418,20 @@ func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[delive
 	return out, nil
 }
 
+// DeliveriesAhead counts the subscription's waiting deliveries claimed
+// before id, up to limit, on the range of deliveries_due that holds them.
+func (s *Store) DeliveriesAhead(ctx context.Context, subID, id int64, due time.Time, limit int) (int, error) {
+	var n int
+	at := nanos(due)
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries INDEXED BY deliveries_due
+		WHERE subscription_id = ? AND status IN ('pending', 'retrying') AND next_attempt_at <= ?
+		AND (next_attempt_at < ? OR id < ?) LIMIT ?)`,
+		subID, at, at, id, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("deliveries ahead of %d: %w", id, err)
+	}
+	return n, nil
+}
+
 // notFound reports whether err is sql.ErrNoRows.
 func notFound(err error) bool { return errors.Is(err, sql.ErrNoRows) }

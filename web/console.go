@@ -49,6 +49,7 @@ func (s *Server) consoleRoutes() {
 	g.POST("/apps/:app/events/:event/trigger", s.eventTrigger)
 	g.POST("/apps/:app/events/:event/delete", s.eventDelete)
 	g.GET("/occurrences/:id", s.occurrenceRedirect)
+	g.GET("/occurrences/:id/verdicts", s.verdictsPage)
 	g.GET("/traces/:id", s.tracePage)
 	g.GET("/dead", s.deadPage)
 	g.POST("/dead/bulk", s.deadBulk)
