@@ -38,6 +38,9 @@ const (
 	VerdictDisabled VerdictKind = "disabled"
 	// VerdictPrivate: the event is private; only its producer may handle it.
 	VerdictPrivate VerdictKind = "private"
+	// VerdictFiltered: the subscription's filter is false for the
+	// occurrence, so it created no delivery.
+	VerdictFiltered VerdictKind = "filtered"
 )
 
 // Verdict is what became of one occurrence for one app that might have
@@ -105,6 +108,12 @@ func (e *Engine) Verdicts(ctx context.Context, occurrenceID int64) ([]Verdict, e
 		case !sub.Enabled:
 			v.Verdict, v.At = VerdictDisabled, sub.UpdatedAt
 			v.Reason = fmt.Sprintf("%s's subscription to %s is disabled: occurrences create no delivery for it; enable it to receive the next ones", a.Name, ref)
+		case e.filteredOut(snap.subs[sub.ID], ev, o.Parameters):
+			v.Verdict, v.At = VerdictFiltered, o.CreatedAt
+			v.Reason = fmt.Sprintf("%s's subscription filter %s is false for this occurrence, so it created no delivery", a.Name, snap.subs[sub.ID].filter)
+			if sub.UpdatedAt.After(o.CreatedAt) {
+				v.Reason += fmt.Sprintf(" (that is the filter as changed at %s, after the occurrence)", stamp(sub.UpdatedAt))
+			}
 		default:
 			v.Verdict, v.At = VerdictDisabled, sub.UpdatedAt
 			v.Reason = fmt.Sprintf("%s's subscription to %s was changed at %s, after this occurrence, and created no delivery for it: it was disabled at the time", a.Name, ref, stamp(sub.UpdatedAt))

@@ -164,7 +164,7 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 	p := templates.SubscriptionEditProps{App: app}
 	p.Choices, p.OwnEvents = s.subscriptionChoices(app)
 	ref, refErr := design.ParseEventRef(f.Get("event"))
-	sub := design.Subscription{Event: ref, Enabled: f.Get("enabled") == "true"}
+	sub := design.Subscription{Event: ref, Enabled: f.Get("enabled") == "true", Filter: strings.TrimSpace(f.Get("filter"))}
 	keys, steps, errs := stepsFromForm(f)
 	if f.Get("kind") == string(design.KindGo) {
 		sub.Handler, errs = design.Handler{Kind: design.KindGo, Name: strings.TrimSpace(f.Get("goname"))}, nil

@@ -52,3 +52,26 @@ func TestVerdictsOverAPIAndConsole(t *testing.T) {
 		t.Fatal("the htmx answer is not the table alone")
 	}
 }
+
+// TestAPISubscriptionFilter: a filter is set and changed over the API; one
+// that does not type-check is refused with the field named, and an
+// occurrence it drops answers "filtered" in its verdicts.
+func TestAPISubscriptionFilter(t *testing.T) {
+	ok := func(context.Context, *engine.Delivery) ([]engine.Trigger, error) { return nil, nil }
+	s, _ := pagesServer(t, engine.Config{Handlers: map[string]engine.Handler{"ledger": ok}}, ledgerDesign)
+	code, body, _ := s.call("PATCH", "/api/v1/apps/Ledger/subscriptions/Shop.Paid", adminToken, `{"filter":"Amount > \"lots\""}`)
+	if e, _ := body["error"].(map[string]any); code != 422 || e["field"] != "filter" || e["code"] != "expression" {
+		t.Fatalf("a mistyped filter = %d %v", code, body)
+	}
+	if code, body, _ := s.call("PATCH", "/api/v1/apps/Ledger/subscriptions/Shop.Paid", adminToken, `{"filter":"Amount >= 100"}`); code != 200 || body["filter"] != "Amount >= 100" {
+		t.Fatalf("set the filter = %d %v", code, body)
+	}
+	_, body, _ = s.call("POST", "/api/v1/apps/Shop/events/Paid/trigger", adminToken, `{"OrderId":"ord-1","Amount":3}`)
+	if body["deliveries"] != float64(0) {
+		t.Fatalf("a small payment = %v; want no delivery", body)
+	}
+	_, body, _ = s.call("GET", "/api/v1/occurrences/"+jsonNum(int64(body["occurrenceId"].(float64)))+"/verdicts", adminToken, "")
+	if v := body["verdicts"].([]any)[0].(map[string]any); v["app"] != "Ledger" || v["verdict"] != "filtered" {
+		t.Fatalf("verdicts = %v", body)
+	}
+}
