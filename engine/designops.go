@@ -368,7 +368,11 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 	if err != nil {
 		return nil, err
 	}
-	stored, err := e.st.DesignApply(context.WithoutCancel(ctx), &storage.DesignApplyParams{Ops: ops, Now: now, Audit: entry})
+	version, err := versionOf(ctx, next, changes, now)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := e.st.DesignApply(context.WithoutCancel(ctx), &storage.DesignApplyParams{Ops: ops, Now: now, Audit: entry, Version: version})
 	if err != nil {
 		return nil, err
 	}

@@ -119,6 +119,12 @@ func (s *Store) DesignApply(ctx context.Context, p *storage.DesignApplyParams) (
 				return nil, err
 			}
 		}
+		if v := p.Version; v != nil {
+			if _, err := w.exec(`INSERT INTO design_versions (at, actor, summary, document) VALUES (?, ?, ?, ?)`,
+				v.At.UnixNano(), v.Actor, v.Summary, string(v.Document)); err != nil {
+				return nil, err
+			}
+		}
 		return loadDesign(w.ctx, w)
 	})
 	if err != nil {

@@ -37,6 +37,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"ALTER TABLE keys DROP COLUMN revoked_at",
 		"DROP TABLE audit",
 		"ALTER TABLE subscriptions DROP COLUMN filter",
+		"DROP TABLE design_versions",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -162,4 +162,15 @@ CREATE INDEX audit_at ON audit(at);
 	`
 ALTER TABLE subscriptions ADD COLUMN filter TEXT NOT NULL DEFAULT '';
 `,
+	// 7: numbered design versions: the whole design document after each
+	// change, with who, when and a summary; append only.
+	`
+CREATE TABLE design_versions (
+	version  INTEGER PRIMARY KEY,
+	at       INTEGER NOT NULL,
+	actor    TEXT    NOT NULL,
+	summary  TEXT    NOT NULL,
+	document TEXT    NOT NULL
+);
+`,
 }

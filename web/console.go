@@ -57,6 +57,8 @@ func (s *Server) consoleRoutes() {
 	g.POST("/deliveries/:id/:op", s.deliveryAction)
 	g.GET("/live", s.live)
 	g.GET("/audit", s.auditPage)
+	g.GET("/design/versions", s.versionsPage)
+	g.GET("/design/diff", s.diffPage)
 	s.editorRoutes(g)
 }
 

@@ -203,6 +203,9 @@ func (s *Server) routes() {
 	admin.PUT("/layout", s.putLayout)
 
 	admin.GET("/design", s.exportDesign)
+	admin.GET("/design/versions", s.listDesignVersions)
+	admin.GET("/design/versions/:n", s.getDesignVersion)
+	admin.GET("/design/diff", s.designDiff)
 	admin.GET("/backup", s.backup)
 	admin.PUT("/design", s.importDesign)
 

@@ -73,6 +73,12 @@ type Storage interface {
 	AuditInsert(ctx context.Context, e *AuditEntry) (int64, error)
 	// AuditList returns audit entries newest first (by id), filtered.
 	AuditList(ctx context.Context, p *AuditListParams) ([]AuditEntry, error)
+	// DesignVersionList returns design versions newest first, without
+	// their documents.
+	DesignVersionList(ctx context.Context, p *DesignVersionListParams) ([]DesignVersion, error)
+	// DesignVersionGet returns one design version with its document;
+	// fault.ErrNotFound when there is no such version.
+	DesignVersionGet(ctx context.Context, version int64) (DesignVersion, error)
 
 	// OccurrenceInsert stores one occurrence and its deliveries atomically,
 	// or nothing: when the event already has p.QueueCap pending occurrences
@@ -208,6 +214,9 @@ type DesignApplyParams struct {
 	// transaction, so a design change is never stored without its entry
 	// (nor an entry without its change).
 	Audit *AuditEntry
+	// Version, when set, is stored as the next design version in the
+	// same transaction (its Version number is assigned then).
+	Version *DesignVersion
 }
 
 // Key is an app's API key, stored as a hash; the clear key is shown once at

@@ -118,6 +118,13 @@ func (s *Store) DesignApply(ctx context.Context, p *storage.DesignApplyParams) (
 	if p.Audit != nil { // with the change it records, in the same step
 		s.appendAudit(p.Audit)
 	}
+	if p.Version != nil {
+		v := *p.Version
+		v.Version = int64(len(s.versions) + 1)
+		v.At = v.At.UTC()
+		v.Document = append(json.RawMessage(nil), v.Document...)
+		s.versions = append(s.versions, v)
+	}
 	for _, app := range w.deadApps {
 		for id, k := range s.keys {
 			if k.AppID == app {

@@ -121,6 +121,8 @@ type Store struct {
 	nextToken int64
 	// audit is the append-only audit log; an entry's id is its index+1.
 	audit []storage.AuditEntry
+	// versions are the design versions, oldest first (Version i+1).
+	versions []storage.DesignVersion
 }
 
 // New returns an empty in-memory store.

@@ -77,6 +77,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"Sessions", s.sessions},
 		{"AuditLog", s.audit},
 		{"AuditWithDesignIsOneTransaction", s.auditWithDesign},
+		{"DesignVersions", s.designVersions},
 		{"OccurrenceInsert", s.occurrenceInsert},
 		{"QueueCap", s.queueCap},
 		{"ClaimOnlyDue", s.claimOnlyDue},
