@@ -9,6 +9,7 @@ import (
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/notify"
+	"github.com/eventloom/eventloom/engine/outbound"
 	"github.com/eventloom/eventloom/engine/payload"
 	"github.com/eventloom/eventloom/engine/storage"
 )
@@ -77,8 +78,13 @@ type Config struct {
 
 	// HTTPClient makes every outbound call: webhook deliveries and flow
 	// HTTP steps. Its timeout is left to the handler timeout (the call's
-	// context). Default: a client that follows no redirects, so a
-	// receiver cannot bounce a call to an address nobody allowed.
+	// context). Default: the outbound guard's client with nothing allowed
+	// (outbound.New(outbound.Config{}).Client()), which refuses loopback,
+	// private, link-local, multicast and metadata addresses at connect
+	// time and follows no redirects, so a designed URL cannot reach
+	// inside the network the server runs in. A program that means to call
+	// such an address passes a guard that allows it (serve's
+	// --allow-endpoints) or, in tests, its own client.
 	HTTPClient *http.Client
 }
 
@@ -136,14 +142,10 @@ func (c Config) withDefaults() Config {
 		c.Rand = rand.Float64
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{CheckRedirect: noRedirects}
+		c.HTTPClient = outbound.New(outbound.Config{}).Client()
 	}
 	return c
 }
-
-// noRedirects makes a client answer a redirect as the response it is,
-// never following it.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // schedule is the retry schedule the config describes.
 func (c Config) schedule() delivery.Schedule {

@@ -141,7 +141,7 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 		if err != nil {
 			return nil, fmt.Errorf("decode parameters: %w", err)
 		}
-		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, Log: func(msg string) {
+		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, HTTPClient: e.cfg.HTTPClient, Log: func(msg string) {
 			if ctx.Err() != nil {
 				return // the attempt has ended: nothing of it shows any more
 			}

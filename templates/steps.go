@@ -1,16 +1,18 @@
 package templates
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/flow"
 )
 
 // StepTypes lists the step types a flow may use, in the order the editor's
 // menu offers them (the types engine/flow compiles), for the menu and for
 // the server's check of a step added without the script.
 func StepTypes() []design.StepType {
-	return []design.StepType{design.StepLog, design.StepWait, design.StepTrigger, design.StepFail}
+	return []design.StepType{design.StepLog, design.StepWait, design.StepTrigger, design.StepFail, design.StepHTTP}
 }
 
 // stepLabel names a step type as the menu and a card's heading show it.
@@ -24,6 +26,8 @@ func stepLabel(t design.StepType) string {
 		return "Trigger an event"
 	case design.StepFail:
 		return "Fail"
+	case design.StepHTTP:
+		return "Call an HTTP endpoint"
 	}
 	return "Unknown step " + string(t)
 }
@@ -39,6 +43,8 @@ func stepHint(t design.StepType) string {
 		return "trigger one of this app's own events"
 	case design.StepFail:
 		return "fail the run, to rehearse retries"
+	case design.StepHTTP:
+		return "call a service; an answer other than 2xx fails the run"
 	}
 	return ""
 }
@@ -111,6 +117,11 @@ func (c stepCard) shownParts() map[string]bool {
 		shown["duration"] = true
 	case design.StepFail:
 		shown["message"], shown["probability"] = true, true
+	case design.StepHTTP:
+		shown["method"], shown["url"], shown["body"], shown["headers"] = true, true, true, true
+		for k := range c.Step.Headers {
+			shown["headers."+k] = true
+		}
 	case design.StepTrigger:
 		shown["event"] = true
 		ev, _ := c.target()
@@ -151,4 +162,73 @@ func paramHint(p design.Parameter) string {
 		h += ", mandatory"
 	}
 	return h
+}
+
+// HeaderLines writes an http step's headers as the editor's text area
+// shows them: one "Name: value" a line, sorted by name (the form reads
+// them back with ParseHeaderLines).
+func HeaderLines(h map[string]string) string {
+	var b strings.Builder
+	for _, k := range sortedKeys(h) {
+		b.WriteString(k + ": " + h[k] + "\n")
+	}
+	return b.String()
+}
+
+// ParseHeaderLines reads the editor's headers text area: one
+// "Name: value" a line, blank lines ignored. A line without a colon or
+// with an empty name, or a name given twice, is an error saying which
+// line and how to write it; the headers of the good lines are returned
+// with it, so the form shown again keeps them.
+func ParseHeaderLines(text string) (map[string]string, error) {
+	var out map[string]string
+	var first error
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		name = strings.TrimSpace(name)
+		if !ok || name == "" {
+			if first == nil {
+				first = fmt.Errorf("line %d (%q) is not a header; write one a line as Name: value, e.g. X-Request-Source: eventloom", i+1, line)
+			}
+			continue
+		}
+		if out == nil {
+			out = map[string]string{}
+		}
+		if _, dup := out[name]; dup {
+			if first == nil {
+				first = fmt.Errorf("line %d gives the header %s a second time; give each header once", i+1, name)
+			}
+			continue
+		}
+		out[name] = strings.TrimSpace(value)
+	}
+	return out, first
+}
+
+// headerErrors are the errors about an http step's headers, one a line.
+func (c stepCard) headerErrors() []string {
+	var out []string
+	if m := c.err("headers"); m != "" {
+		out = append(out, m)
+	}
+	for _, k := range sortedKeys(c.Step.Headers) {
+		if m := c.err("headers." + k); m != "" {
+			out = append(out, k+": "+m)
+		}
+	}
+	return out
+}
+
+// httpMethod is the method an http step's card shows: its own, upper-cased,
+// or the default, POST.
+func httpMethod(s design.Step) string {
+	if m := strings.ToUpper(strings.TrimSpace(s.Method)); m != "" {
+		return m
+	}
+	return flow.HTTPMethods()[0]
 }

@@ -46,6 +46,8 @@ func stepInWords(st flow.StepPreview) string {
 		return string(st.Type) + " step skipped: its when is false"
 	case "may_fail":
 		return "may fail: " + st.Message
+	case "http":
+		return st.Message + " (not called in a dry run)"
 	case "fail":
 		return "fails: " + st.Message + " (the attempt would be retried)"
 	default:

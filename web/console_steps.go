@@ -13,7 +13,8 @@ import (
 // stepsFromForm reads the flow's step cards. Each card posts its key as a
 // "step" value, in the order the cards stand, and its fields as
 // step.<key>.<field>; a trigger card's mappings are step.<key>.param.<Name>,
-// and a mapping left empty is no mapping. Values that do not parse become
+// and a mapping left empty is no mapping; an http card's headers are one
+// text of "Name: value" lines. Values that do not parse become
 // field errors under the step's position, as the engine's own are. keys[i]
 // is the key of steps[i].
 func stepsFromForm(f url.Values) (keys []string, steps []design.Step, errs templates.FieldErrors) {
@@ -32,6 +33,14 @@ func stepsFromForm(f url.Values) (keys []string, steps []design.Step, errs templ
 			if err := st.Duration.UnmarshalText([]byte(d)); err != nil {
 				errs[field+".duration"] = strconv.Quote(d) + " is not a duration; write a number with a unit, such as 2s, 500ms or 1m30s"
 			}
+		}
+		if st.Type == design.StepHTTP {
+			st.Method, st.URL, st.Body = at("method"), strings.TrimSpace(at("url")), at("body")
+			h, err := templates.ParseHeaderLines(at("headers"))
+			if err != nil {
+				errs[field+".headers"] = err.Error()
+			}
+			st.Headers = h
 		}
 		if p := strings.TrimSpace(at("probability")); p != "" {
 			v, err := strconv.ParseFloat(p, 64)
@@ -69,7 +78,7 @@ func editSteps(f url.Values, keys []string, steps []design.Step) (out []design.S
 	case f.Has("add"):
 		t := design.StepType(f.Get("add"))
 		if !slices.Contains(templates.StepTypes(), t) {
-			return out, strconv.Quote(string(t)) + " is not a step type; add one of log, wait, trigger or fail from the menu", true
+			return out, strconv.Quote(string(t)) + " is not a step type; add one of log, wait, trigger, fail or http from the menu", true
 		}
 		return append(out, design.Step{Type: t}), "", true
 	case f.Has("move"):

@@ -53,8 +53,8 @@ func TestConsoleStepEditorWithoutScript(t *testing.T) {
 	if resp.StatusCode != 200 || cardTypes(doc) != "log" || cardFields(doc) != "message when" {
 		t.Fatalf("new editor = %d cards %q fields %q; want one log card with message and when", resp.StatusCode, cardTypes(doc), cardFields(doc))
 	}
-	if n := doc.Find(`[data-testid="step-menu"] button[name="add"]`).Length(); n != 4 {
-		t.Fatalf("the menu offers %d step types, want log, wait, trigger and fail", n)
+	if n := doc.Find(`[data-testid="step-menu"] button[name="add"]`).Length(); n != 5 {
+		t.Fatalf("the menu offers %d step types, want log, wait, trigger, fail and http", n)
 	}
 	if first := doc.Find(`[data-testid="subscription-editor"] button[type="submit"]`).First(); first.AttrOr("name", "") != "" {
 		t.Fatalf("the form's first submit button is %q: Enter in a field would press it instead of Save", first.AttrOr("name", ""))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/demo"
+	"github.com/eventloom/eventloom/engine/outbound"
 	"github.com/eventloom/eventloom/engine/payload"
 	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/store"
@@ -51,6 +52,9 @@ type serveConfig struct {
 	// MetricsToken may read /metrics on the main listener (besides the
 	// admin token).
 	MetricsToken string
+	// AllowEndpoints are the addresses outbound calls (webhooks, flow HTTP
+	// steps) may reach despite the guard's rules; empty allows none.
+	AllowEndpoints outbound.Allow
 }
 
 // envFlags binds flags whose defaults come from EVENTLOOM_* variables and
@@ -129,12 +133,19 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	f.dur(&c.ShutdownTimeout, "shutdown-timeout", "SHUTDOWN_TIMEOUT", 30*time.Second, "how long running handlers may finish on SIGINT/SIGTERM before they are released")
 	f.str(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", "", "address of a second listener serving only /metrics without credentials (e.g. 127.0.0.1:9464); empty for none")
 	f.str(&c.MetricsToken, "metrics-token", "METRICS_TOKEN", "", "a bearer token that may read /metrics on the main listener, besides the admin token")
+	var allow string
+	f.str(&allow, "allow-endpoints", "ALLOW_ENDPOINTS", "", "comma-separated CIDRs, addresses or host:port pairs that webhooks and flow HTTP steps may call although they are loopback, private, link-local or metadata addresses (e.g. 127.0.0.1:9000,10.0.0.0/8)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
+	}
+	if a, err := outbound.ParseAllow(allow); err != nil {
+		f.errs = append(f.errs, "--allow-endpoints (EVENTLOOM_ALLOW_ENDPOINTS): "+err.Error())
+	} else {
+		c.AllowEndpoints = a
 	}
 	if len(f.errs) > 0 {
 		return c, errors.New(strings.Join(f.errs, "; "))
@@ -189,9 +200,13 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		HandlerTimeout:     c.HandlerTimeout,
 		DefaultConcurrency: c.DefaultConcurrency,
 		Limits:             payload.Limits{MaxPayloadBytes: c.MaxPayloadBytes, MaxTextLength: c.MaxTextLength},
+		HTTPClient:         outbound.New(outbound.Config{Allow: c.AllowEndpoints}).Client(),
 	})
 	if err != nil {
 		return err
+	}
+	if !c.AllowEndpoints.IsZero() {
+		log.Info("outbound calls may reach these endpoints despite the address guard", "allow_endpoints", c.AllowEndpoints.String())
 	}
 	generated, err := eng.InitAdminToken(ctx, c.AdminToken)
 	if err != nil {

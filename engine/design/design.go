@@ -155,6 +155,8 @@ const (
 	StepWait    StepType = "wait"
 	StepTrigger StepType = "trigger"
 	StepFail    StepType = "fail"
+	// StepHTTP calls a service over HTTP; a non-2xx answer fails the run.
+	StepHTTP StepType = "http"
 )
 
 // Step is one step of a flow handler; which fields matter depends on Type:
@@ -162,7 +164,9 @@ const (
 // uses Duration; trigger uses Event (one of the handling app's own events)
 // and Parameters (target parameter -> expression over the handled event's
 // parameters); fail uses When (a boolean expression; empty means always),
-// Probability (0 means 1) and Message.
+// Probability (0 means 1) and Message; http uses Method (GET, POST, PUT,
+// PATCH or DELETE; empty means POST), URL, Headers and Body, where URL,
+// each header value and Body are templates like a log's message.
 type Step struct {
 	Type        StepType          `json:"type"`
 	Message     string            `json:"message,omitempty"`
@@ -171,6 +175,10 @@ type Step struct {
 	Parameters  map[string]string `json:"parameters,omitempty"`
 	When        string            `json:"when,omitempty"`
 	Probability float64           `json:"probability,omitempty"`
+	Method      string            `json:"method,omitempty"`
+	URL         string            `json:"url,omitempty"`
+	Headers     map[string]string `json:"headers,omitempty"`
+	Body        string            `json:"body,omitempty"`
 }
 
 // Handler is what runs for each delivery of a subscription.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/eventloom/eventloom/engine/fault"
@@ -127,8 +128,12 @@ func (h Handler) Check() fault.List {
 				if s.Probability < 0 || s.Probability > 1 {
 					errs = append(errs, fault.Field(field+".probability", "out_of_range", fmt.Sprintf("probability %v is out of range; use 0 to 1 (0 means always)", s.Probability)))
 				}
+			case StepHTTP:
+				if strings.TrimSpace(s.URL) == "" {
+					errs = append(errs, fault.Field(field+".url", "required", "an http step needs a URL, e.g. https://example.com/hooks/orders"))
+				}
 			default:
-				errs = append(errs, fault.Field(field+".type", "invalid_step", fmt.Sprintf("%q is not a step type; use log, wait, trigger or fail", s.Type)))
+				errs = append(errs, fault.Field(field+".type", "invalid_step", fmt.Sprintf("%q is not a step type; use log, wait, trigger, fail or http", s.Type)))
 			}
 		}
 	case KindGo:

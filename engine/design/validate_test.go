@@ -185,7 +185,8 @@ func TestHandlerCheck(t *testing.T) {
 		{"trigger without event", flow(design.Step{Type: design.StepTrigger}), []want{invalid("handler.steps[0].event", "required")}},
 		{"fail probability over 1", flow(design.Step{Type: design.StepFail, Probability: 1.5}), []want{invalid("handler.steps[0].probability", "out_of_range")}},
 		{"fail probability negative", flow(design.Step{Type: design.StepFail, Probability: -0.1}), []want{invalid("handler.steps[0].probability", "out_of_range")}},
-		{"unknown step", flow(design.Step{Type: "http"}), []want{invalid("handler.steps[0].type", "invalid_step")}},
+		{"unknown step", flow(design.Step{Type: "email"}), []want{invalid("handler.steps[0].type", "invalid_step")}},
+		{"http without url", flow(design.Step{Type: design.StepHTTP, Method: "POST"}), []want{invalid("handler.steps[0].url", "required")}},
 		{"errors name their step", flow(design.Step{Type: design.StepLog, Message: "ok"}, design.Step{Type: design.StepLog}, design.Step{Type: design.StepWait}),
 			[]want{invalid("handler.steps[1].message", "required"), invalid("handler.steps[2].duration", "required")}},
 	}

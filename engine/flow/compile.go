@@ -52,6 +52,8 @@ type step struct {
 	params []mapping
 	// prob is the fail step's probability, in (0, 1].
 	prob float64
+	// http is the http step's request.
+	http *httpCall
 }
 
 // program is a compiled expression with its source, for messages: prog,
@@ -168,8 +170,10 @@ func (c *compiler) step(field string, s design.Step, own OwnEvents) step {
 			msg = DefaultFailMessage
 		}
 		out.msg = c.template(field+".message", msg)
+	case design.StepHTTP:
+		out.http = c.httpStep(field, s)
 	default:
-		c.fail(field+".type", "invalid_value", fmt.Sprintf("%q is not a step type; use log, wait, trigger or fail", s.Type))
+		c.fail(field+".type", "invalid_value", fmt.Sprintf("%q is not a step type; use log, wait, trigger, fail or http", s.Type))
 	}
 	return out
 }

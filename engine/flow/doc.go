@@ -1,7 +1,7 @@
 // Package flow compiles and runs flow handlers: the steps a user designs in
 // the console (log a message, wait, trigger one of the handling app's own
-// events, fail on a condition or with a probability) to simulate a service
-// without writing one.
+// events, fail on a condition or with a probability, call a service over
+// HTTP) to simulate a service without writing one, or to reach a real one.
 //
 // Compile runs when a subscription is saved, so every mistake (an
 // expression that does not parse or names no parameter, a trigger of an
@@ -13,6 +13,8 @@
 // engine commits together with the delivery's success.
 //
 // flow sits inside engine and imports design, payload, fault and clock from
-// the project; it must never import storage, store, web, a storage driver,
-// echo or anything that renders HTML.
+// the project, and net/http as a client only (the caller injects the
+// *http.Client, the outbound guard's in the engine); it must never import
+// storage, store, web, a storage driver, echo or anything that renders
+// HTML.
 package flow

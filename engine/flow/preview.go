@@ -10,14 +10,15 @@ import (
 
 // StepPreview is what one step of a flow would do for given parameters,
 // worked out without doing it: no wait is waited, no event is triggered,
-// no dice are rolled.
+// no dice are rolled, no HTTP call is made.
 type StepPreview struct {
 	// Step is the step's index, from 0.
 	Step int `json:"step"`
 	// Type is the step's type.
 	Type design.StepType `json:"type"`
 	// Outcome says what the step would do: "log", "wait", "trigger",
-	// "fail" (certain), "may_fail" (a probability below 1), "skip" (its
+	// "fail" (certain), "may_fail" (a probability below 1), "http" (a
+	// call it would make, not made: Message is "would POST <url>"), "skip" (its
 	// when is false) or "error" (an expression failed; the run would fail
 	// here).
 	Outcome string `json:"outcome"`
@@ -84,6 +85,12 @@ func (f *Flow) Preview(ctx context.Context, params map[string]any, clk clock.Clo
 			}
 			p.Outcome = "fail"
 			return append(out, p)
+		case design.StepHTTP:
+			req, err := s.http.render(ctx, vars)
+			if err != nil {
+				return fail(err)
+			}
+			p.Outcome, p.Message = "http", "would "+req.method+" "+req.url
 		}
 		out = append(out, p)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
@@ -23,8 +24,13 @@ type Env struct {
 	// Rand returns a number in [0, 1) for fail probabilities; nil means
 	// math/rand/v2's Float64.
 	Rand func() float64
-	// Log receives each log step's rendered message; nil drops them.
+	// Log receives each log step's rendered message, and a line for each
+	// http step's answer; nil drops them.
 	Log func(message string)
+	// HTTPClient makes http steps' calls under the run's context (the
+	// handler timeout); the engine passes its Config.HTTPClient, the
+	// outbound guard's by default. Nil fails every http step that runs.
+	HTTPClient *http.Client
 }
 
 func (e Env) withDefaults() Env {
@@ -102,8 +108,12 @@ var checkLimits = payload.Limits{MaxPayloadBytes: math.MaxInt, MaxTextLength: ma
 // zero value). It returns the triggers the steps collected, which take
 // effect only if the whole run succeeds: the engine commits them with the
 // delivery's success. Otherwise it returns a *FailError for a fail step
-// that fired, ctx.Err() when ctx ends (a wait is interrupted at once), or
-// a *StepError for an expression that failed at run time.
+// that fired, ctx.Err() when ctx ends (a wait or a call is interrupted at
+// once), or a *StepError for an expression that failed at run time or an
+// http step whose call failed (wrapping an *HTTPError for a status other
+// than 2xx, or the network's or the outbound guard's error). An http
+// step's call is made when the step runs, so a later step that fails
+// does not take it back.
 //
 // Every expression runs under the budgets of budget.go and stops when ctx
 // ends; a *StepError wrapping a *BudgetError reports one that went over.
@@ -162,6 +172,16 @@ func (f *Flow) run(ctx context.Context, params map[string]any, env Env) ([]Trigg
 				return nil, &StepError{Step: i, Type: s.typ, Err: err}
 			}
 			return nil, &FailError{Step: i, Message: msg}
+		case design.StepHTTP:
+			req, err := s.http.render(ctx, vars)
+			if err != nil {
+				return nil, &StepError{Step: i, Type: s.typ, Err: err}
+			}
+			line, err := req.call(ctx, env.HTTPClient)
+			if err != nil {
+				return nil, &StepError{Step: i, Type: s.typ, Err: err}
+			}
+			env.Log(line)
 		}
 	}
 	return out, nil

@@ -34,10 +34,21 @@ var rules = []rule{
 		"web talks to the engine, never to store"},
 }
 
+// httpCallers are the engine packages that call other services (webhook
+// deliveries, flow HTTP steps, the outbound guard): they may use net/http
+// as a client, and nothing that serves HTTP.
+var httpCallers = []string{module + "/engine", module + "/engine/flow", module + "/engine/outbound"}
+
+// httpServing are the parts of net/http an HTTP caller still may not use.
+var httpServing = []string{"net/http/httptest", "net/http/pprof", "net/http/cgi", "net/http/fcgi"}
+
 // exceptions are packages a rule's prefix catches that the rule is not
 // about: the facade engine may of course import its own subpackages.
 func banned(pkg, dep string, r rule) bool {
 	if !strings.HasPrefix(pkg+"/", r.from+"/") {
+		return false
+	}
+	if (dep == "net/http" || strings.HasPrefix(dep, "net/http/")) && slices.Contains(httpCallers, pkg) && !slices.Contains(httpServing, dep) {
 		return false
 	}
 	for _, b := range r.banned {
@@ -62,6 +73,7 @@ var leaves = map[string][]string{
 	"engine/storage":             {"engine/delivery", "engine/design", "engine/fault"},
 	"engine/storage/storagetest": {"engine/delivery", "engine/design", "engine/fault", "engine/storage"},
 	"engine/demo":                {"engine/design", "engine/fault"},
+	"engine/outbound":            {},
 }
 
 type listed struct {
@@ -221,5 +233,18 @@ func TestEngineAndMemRulesCatchAViolation(t *testing.T) {
 	v = memViolations(listed{ImportPath: module + "/store/mem", Deps: []string{"sync", module + "/engine/storage", module + "/engine", "github.com/google/uuid"}})
 	if len(v) != 2 || !strings.Contains(v[0], "imports "+module+"/engine ") || !strings.Contains(v[1], "imports github.com/google/uuid") {
 		t.Fatalf("store/mem violations = %q, want package engine and the third-party module and nothing else", v)
+	}
+}
+
+// TestHTTPCallersRuleCatchAViolation: an engine package that calls other
+// services may use net/http as a client but not serve with it, and any
+// other engine package may not use it at all.
+func TestHTTPCallersRuleCatchAViolation(t *testing.T) {
+	v := violations([]listed{
+		{ImportPath: module + "/engine/outbound", Deps: []string{"net/http", "net/http/internal", "net/http/httptest"}},
+		{ImportPath: module + "/engine/payload", Deps: []string{module + "/engine/design", "net/http"}},
+	})
+	if len(v) != 2 || !strings.Contains(v[0], "engine/outbound imports net/http/httptest") || !strings.Contains(v[1], "engine/payload imports net/http ") {
+		t.Fatalf("violations = %q, want httptest in outbound and net/http in payload and nothing else", v)
 	}
 }
