@@ -156,4 +156,18 @@ CREATE INDEX audit_action ON audit(action, id);
 CREATE INDEX audit_target ON audit(target, id);
 CREATE INDEX audit_at ON audit(at);
 `,
+	// 6: webhook signing secrets, one row per app (the previous secret
+	// keeps signing until previous_valid_until after a rotation), and
+	// what a webhook receiver answered to an attempt (a JSON object, ''
+	// for other handler kinds). Existing attempts read as no answer.
+	`
+CREATE TABLE app_secrets (
+	app_id               INTEGER PRIMARY KEY,
+	current              TEXT    NOT NULL,
+	previous             TEXT    NOT NULL DEFAULT '',
+	previous_valid_until INTEGER NOT NULL DEFAULT 0,
+	rotated_at           INTEGER NOT NULL
+);
+ALTER TABLE attempts ADD COLUMN response TEXT NOT NULL DEFAULT '';
+`,
 }
