@@ -140,3 +140,34 @@ func (c *secretCache) put(s storage.AppSecret, now time.Time) {
 	}
 	c.m[s.AppID] = cachedSecret{s, now}
 }
+
+// SecretState says whether app has a signing secret and since when,
+// never the secret itself: for the app's page.
+type SecretState struct {
+	// RotatedAt is when the current secret was made; zero when app has
+	// none yet.
+	RotatedAt time.Time
+	// PreviousValidUntil is when the replaced secret stops signing; zero
+	// when it has stopped or there is none.
+	PreviousValidUntil time.Time
+}
+
+// Secret returns the state of app's signing secret.
+func (e *Engine) Secret(ctx context.Context, app string) (SecretState, error) {
+	a, ok := e.snap.Load().idx.App(app)
+	if !ok {
+		return SecretState{}, unknownApp(app)
+	}
+	s, err := e.st.SecretGet(ctx, a.ID)
+	if errors.Is(err, fault.ErrNotFound) {
+		return SecretState{}, nil
+	}
+	if err != nil {
+		return SecretState{}, fmt.Errorf("read the signing secret of %s: %w", app, err)
+	}
+	out := SecretState{RotatedAt: s.RotatedAt}
+	if s.Previous != "" && e.clk.Now().Before(s.PreviousValidUntil) {
+		out.PreviousValidUntil = s.PreviousValidUntil
+	}
+	return out, nil
+}
