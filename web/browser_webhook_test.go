@@ -33,7 +33,7 @@ func TestBrowserWebhookJourney(t *testing.T) {
 		_, _ = io.WriteString(w, "stock service down")
 	}))
 	t.Cleanup(rc.Close)
-	s := newAPIServer(t, engine.Config{HTTPClient: rc.Client()})
+	s := newAPIServer(t, engine.Config{HTTPClient: rc.Client(), EndpointPauseAfter: 2})
 	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, strings.Replace(webhookDesign, "ENDPOINT", rc.URL, 1)); code != 200 {
 		t.Fatalf("import = %d %v", code, body)
 	}
@@ -99,6 +99,14 @@ func TestBrowserWebhookJourney(t *testing.T) {
 	waitJS(t, ctx, `designer.cy.getElementById("app:Stock").data("failures") === 1 && designer.cy.getElementById("app:Stock").hasClass("unhealthy")`)
 	waitJS(t, ctx, `[...document.querySelectorAll('[data-testid="live-log"] li[data-kind="endpoint.health"]')].some(li => li.textContent.includes("Stock's endpoint failed 1 in a row"))`)
 
+	// A second failure in a row reaches the threshold of 2: the webhook
+	// subscription is paused, live.
+	if code, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"B"}`); code != 202 {
+		t.Fatalf("trigger = %d %v", code, body)
+	}
+	waitJS(t, ctx, `designer.cy.getElementById("app:Stock").data("failures") === 2 && designer.cy.getElementById("app:Stock").data("label").includes("endpoint failing ×2")`)
+	waitJS(t, ctx, `[...document.querySelectorAll('[data-testid="live-log"] li[data-kind="subscription.paused"]')].some(li => li.textContent.includes("2 attempts in a row"))`)
+
 	do(t, ctx, "the trace shows the receiver's answer",
 		chromedp.Navigate(s.url+"/traces/"+jsonNum(failed.TraceID)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="attempt-answer"][data-status="503"]`)),
@@ -111,11 +119,18 @@ func TestBrowserWebhookJourney(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="answer-header-Content-Type"]`); got != "text/plain" {
 		t.Fatalf("Content-Type shown = %q", got)
 	}
-	do(t, ctx, "the app page shows the endpoint's failures",
+	do(t, ctx, "the app page shows the endpoint's failures and resumes the paused webhook in one click",
 		chromedp.Navigate(s.url+"/apps/Stock"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="endpoint-health"][data-failures="1"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="endpoint-health"][data-failures="2"]`)),
 	)
 	screenshot(t, ctx, "app-webhook")
+	do(t, ctx, "resume",
+		chromedp.Click(chromedp.CSS(`[data-testid="resume-Shop.OrderPlaced"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="flash"]`)),
+	)
+	if _, sub, _ := s.call("GET", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced", adminToken, ""); sub["paused"] != false {
+		t.Fatalf("after the resume button the subscription is %v", sub)
+	}
 }
 
 // openDesignerAt opens the designer of a signed-in browser and waits for
