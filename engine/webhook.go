@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -35,12 +36,20 @@ type webhookError struct {
 func (e *webhookError) Error() string { return e.msg }
 
 // webhookURL is where a subscription's webhook POSTs: the app's endpoint
-// with the handler's path appended (one slash between them).
+// with the handler's path appended to its path (one slash between them; a
+// query the endpoint carries stays at the end).
 func webhookURL(endpoint, path string) string {
 	if path == "" {
 		return endpoint
 	}
-	return strings.TrimRight(endpoint, "/") + "/" + strings.TrimLeft(path, "/")
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		// Validated when saved; the request then reports it.
+		return endpoint
+	}
+	u.Path = strings.TrimRight(u.Path, "/") + "/" + strings.TrimLeft(path, "/")
+	u.RawPath = ""
+	return u.String()
 }
 
 // callWebhook makes one webhook attempt: it POSTs the delivery's
@@ -77,16 +86,16 @@ func (e *Engine) postWebhook(ctx context.Context, cs *compiled, c storage.Claim,
 	if err != nil {
 		return err
 	}
-	url := webhookURL(cs.app.Endpoint, cs.sub.Handler.Path)
+	target := webhookURL(cs.app.Endpoint, cs.sub.Handler.Path)
 	id := strconv.FormatInt(c.DeliveryID, 10)
 	now := e.clk.Now()
 	sig, err := signature(secret, now, id, now, body)
 	if err != nil {
 		return fmt.Errorf("sign the webhook of %s: %w", cs.app.Name, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return fmt.Errorf("webhook to %s: %w", url, err)
+		return fmt.Errorf("webhook to %s: %w", target, err)
 	}
 	req.Header.Set("Content-Type", cloudevent.ContentType)
 	req.Header.Set("User-Agent", "Eventloom")
@@ -96,7 +105,7 @@ func (e *Engine) postWebhook(ctx context.Context, cs *compiled, c storage.Claim,
 
 	resp, err := e.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("POST %s: %w", url, err)
+		return fmt.Errorf("POST %s: %w", target, err)
 	}
 	defer resp.Body.Close()
 	answer := readAnswer(resp)
@@ -109,7 +118,7 @@ func (e *Engine) postWebhook(ctx context.Context, cs *compiled, c storage.Claim,
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	we := &webhookError{msg: fmt.Sprintf("POST %s answered %s", url, resp.Status)}
+	we := &webhookError{msg: fmt.Sprintf("POST %s answered %s", target, resp.Status)}
 	if resp.StatusCode == http.StatusGone {
 		we.gone = true
 		we.msg += ": the receiver says the endpoint is gone, so the subscription is paused; resume it once the endpoint takes deliveries again"
