@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -124,4 +125,35 @@ func TestAPIWebhookDeliveryShowsTheAnswer(t *testing.T) {
 	if err != nil || next.Sub(time.Now()) < 50*time.Minute {
 		t.Fatalf("next attempt at %v (%v); want about an hour away, as Retry-After asked", d["nextAttemptAt"], err)
 	}
+}
+
+// TestAPIWebhookImportExport: a design with a webhook subscription
+// imports (with its path), exports the same, and one whose app has no
+// endpoint is refused whole with the field named.
+func TestAPIWebhookImportExport(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	doc := `{"apps":[{"name":"Shop"},{"name":"Stock","endpoint":"https://stock.example.com/hooks"}],
+ "events":[{"app":"Shop","name":"OrderPlaced","public":true,"parameters":[]}],
+ "subscriptions":[{"app":"Stock","event":"Shop.OrderPlaced","enabled":true,"handler":{"kind":"webhook","path":"/orders"}}]}`
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, doc); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	_, exp, _ := s.call("GET", "/api/v1/design", adminToken, "")
+	subs, _ := exp["subscriptions"].([]any)
+	if len(subs) != 1 {
+		t.Fatalf("export = %v", exp)
+	}
+	if h, _ := subs[0].(map[string]any)["handler"].(map[string]any); h["kind"] != "webhook" || h["path"] != "/orders" {
+		t.Fatalf("exported handler = %v", h)
+	}
+	noEndpoint := strings.Replace(doc, `,"endpoint":"https://stock.example.com/hooks"`, "", 1)
+	code, body, _ := s.call("PUT", "/api/v1/design", adminToken, noEndpoint)
+	if code != 422 || !strings.Contains(jsonText(body), "endpoint_required") || !strings.Contains(jsonText(body), "subscriptions[Stock:Shop.OrderPlaced].handler.kind") {
+		t.Fatalf("import without an endpoint = %d %v; want 422 endpoint_required on the subscription's handler.kind", code, body)
+	}
+}
+
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }
