@@ -368,7 +368,11 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 	if err != nil {
 		return nil, err
 	}
-	stored, err := e.st.DesignApply(context.WithoutCancel(ctx), &storage.DesignApplyParams{Ops: ops, Now: now, Audit: entry})
+	version, err := versionOf(ctx, next, changes, now)
+	if err != nil {
+		return nil, err
+	}
+	stored, err := e.st.DesignApply(context.WithoutCancel(ctx), &storage.DesignApplyParams{Ops: ops, Now: now, Audit: entry, Version: version})
 	if err != nil {
 		return nil, err
 	}
@@ -423,6 +427,13 @@ func (e *Engine) compileSub(idx *design.Index, s *design.Subscription) (*compile
 	}
 	c := &compiled{sub: s, app: app, event: ev}
 	var errs fault.List
+	f, err := flow.CompileFilter(s.Filter, *ev)
+	for _, x := range fault.All(err) {
+		y := *x
+		y.Field = prefix + y.Field
+		errs = append(errs, &y)
+	}
+	c.filter = f
 	switch s.Handler.Kind {
 	case design.KindFlow:
 		own := func(name string) (design.Event, bool) {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -176,15 +177,17 @@ func (r reservation) cancel() {
 	}
 }
 
-// plan lists the deliveries an occurrence of ev gets, one per enabled
-// subscription, claiming at insert those whose app has room (and no older
-// backlog, so stored deliveries are not overtaken for ever).
-func (d *dispatcher) plan(snap *snapshot, ev *design.Event) ([]storage.NewDelivery, reservation) {
+// plan lists the deliveries an occurrence of ev with parameters raw
+// gets, one per enabled subscription whose filter holds, claiming at
+// insert those whose app has room (and no older backlog, so stored
+// deliveries are not overtaken for ever).
+func (d *dispatcher) plan(snap *snapshot, ev *design.Event, raw json.RawMessage) ([]storage.NewDelivery, reservation) {
 	subs := snap.idx.SubscriptionsOf(ev.ID)
 	out := make([]storage.NewDelivery, 0, len(subs))
 	var r reservation
+	var m filterMatcher
 	for _, s := range subs {
-		if !s.Enabled {
+		if !s.Enabled || !m.passes(d.e, snap.subs[s.ID], ev, raw) {
 			continue
 		}
 		nd := storage.NewDelivery{SubscriptionID: s.ID, AppID: s.AppID}
@@ -531,6 +534,25 @@ func (d *dispatcher) close(ctx context.Context) error {
 	}
 	d.cancelRun()
 	return err
+}
+
+// queued reports whether delivery id is claimed and waiting in app's
+// pool for a free slot (stored as running, but not started).
+func (d *dispatcher) queued(appID, id int64) bool {
+	d.mu.Lock()
+	p := d.pools[appID]
+	d.mu.Unlock()
+	if p == nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.queue {
+		if c.DeliveryID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // Load is one app's dispatch state, for the console's in-flight view.

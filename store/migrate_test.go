@@ -36,6 +36,8 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"DROP TABLE sessions",
 		"ALTER TABLE keys DROP COLUMN revoked_at",
 		"DROP TABLE audit",
+		"ALTER TABLE subscriptions DROP COLUMN filter",
+		"DROP TABLE design_versions",
 		"DROP TABLE app_secrets",
 		"ALTER TABLE attempts DROP COLUMN response",
 		"PRAGMA user_version = 1",

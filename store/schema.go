@@ -156,7 +156,24 @@ CREATE INDEX audit_action ON audit(action, id);
 CREATE INDEX audit_target ON audit(target, id);
 CREATE INDEX audit_at ON audit(at);
 `,
-	// 6: webhook signing secrets, one row per app (the previous secret
+	// 6: a subscription's filter, an expression over the event's
+	// parameters ('' for none: every occurrence gets a delivery, as
+	// before).
+	`
+ALTER TABLE subscriptions ADD COLUMN filter TEXT NOT NULL DEFAULT '';
+`,
+	// 7: numbered design versions: the whole design document after each
+	// change, with who, when and a summary; append only.
+	`
+CREATE TABLE design_versions (
+	version  INTEGER PRIMARY KEY,
+	at       INTEGER NOT NULL,
+	actor    TEXT    NOT NULL,
+	summary  TEXT    NOT NULL,
+	document TEXT    NOT NULL
+);
+`,
+	// 8: webhook signing secrets, one row per app (the previous secret
 	// keeps signing until previous_valid_until after a rotation), and
 	// what a webhook receiver answered to an attempt (a JSON object, ''
 	// for other handler kinds). Existing attempts read as no answer.

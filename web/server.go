@@ -189,6 +189,7 @@ func (s *Server) routes() {
 
 	admin.GET("/occurrences", s.listOccurrences)
 	admin.GET("/occurrences/:id", s.getOccurrence)
+	admin.GET("/occurrences/:id/verdicts", s.getVerdicts)
 	admin.GET("/traces/:id", s.getTrace)
 	admin.GET("/deliveries", s.listDeliveries)
 	admin.GET("/deliveries/:id", s.getDelivery)
@@ -203,6 +204,9 @@ func (s *Server) routes() {
 	admin.PUT("/layout", s.putLayout)
 
 	admin.GET("/design", s.exportDesign)
+	admin.GET("/design/versions", s.listDesignVersions)
+	admin.GET("/design/versions/:n", s.getDesignVersion)
+	admin.GET("/design/diff", s.designDiff)
 	admin.GET("/backup", s.backup)
 	admin.PUT("/design", s.importDesign)
 

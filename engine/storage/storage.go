@@ -82,6 +82,12 @@ type Storage interface {
 	AuditInsert(ctx context.Context, e *AuditEntry) (int64, error)
 	// AuditList returns audit entries newest first (by id), filtered.
 	AuditList(ctx context.Context, p *AuditListParams) ([]AuditEntry, error)
+	// DesignVersionList returns design versions newest first, without
+	// their documents.
+	DesignVersionList(ctx context.Context, p *DesignVersionListParams) ([]DesignVersion, error)
+	// DesignVersionGet returns one design version with its document;
+	// fault.ErrNotFound when there is no such version.
+	DesignVersionGet(ctx context.Context, version int64) (DesignVersion, error)
 
 	// OccurrenceInsert stores one occurrence and its deliveries atomically,
 	// or nothing: when the event already has p.QueueCap pending occurrences
@@ -163,6 +169,11 @@ type Storage interface {
 	// DeliveryCounts counts deliveries by status, those updated at or after
 	// since (zero: all).
 	DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error)
+	// DeliveriesAhead counts the waiting (pending or retrying) deliveries
+	// of subscription subID that a dispatcher claims before delivery id,
+	// due at due: those due earlier, and those due at the same time with
+	// a smaller id (DeliveryClaim's order). It stops counting at limit.
+	DeliveriesAhead(ctx context.Context, subID, id int64, due time.Time, limit int) (int, error)
 	// QueueDepths returns the pending occurrences per event id (events with
 	// none are absent), from the counters, in O(events).
 	QueueDepths(ctx context.Context) (map[int64]int, error)
@@ -212,6 +223,9 @@ type DesignApplyParams struct {
 	// transaction, so a design change is never stored without its entry
 	// (nor an entry without its change).
 	Audit *AuditEntry
+	// Version, when set, is stored as the next design version in the
+	// same transaction (its Version number is assigned then).
+	Version *DesignVersion
 }
 
 // Key is an app's API key, stored as a hash; the clear key is shown once at

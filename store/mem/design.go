@@ -61,8 +61,8 @@ func loadDesign(apps map[int64]appRec, events map[int64]eventRec, subs map[int64
 		}
 		e := events[x.eventID]
 		sub := design.Subscription{ID: x.id, AppID: x.appID, EventID: x.eventID, App: apps[x.appID].Name,
-			Event:   design.EventRef{App: apps[e.appID].Name, Event: e.name},
-			Enabled: x.enabled, Paused: x.paused, CreatedAt: x.created, UpdatedAt: x.updated}
+			Event:  design.EventRef{App: apps[e.appID].Name, Event: e.name},
+			Filter: x.filter, Enabled: x.enabled, Paused: x.paused, CreatedAt: x.created, UpdatedAt: x.updated}
 		if err := decode(x.handler, &sub.Handler, fmt.Sprintf("subscription %d handler", x.id)); err != nil {
 			return design.Design{}, err
 		}
@@ -117,6 +117,13 @@ func (s *Store) DesignApply(ctx context.Context, p *storage.DesignApplyParams) (
 	s.apps, s.events, s.subs, s.nextID = w.apps, w.events, w.subs, w.nextID
 	if p.Audit != nil { // with the change it records, in the same step
 		s.appendAudit(p.Audit)
+	}
+	if p.Version != nil {
+		v := *p.Version
+		v.Version = int64(len(s.versions) + 1)
+		v.At = v.At.UTC()
+		v.Document = append(json.RawMessage(nil), v.Document...)
+		s.versions = append(s.versions, v)
 	}
 	for _, app := range w.deadApps {
 		for id, k := range s.keys {
@@ -282,7 +289,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("encode the handler of %s for %s: %w", x.App, x.Event, err)
 		}
-		rec := subRec{appID: app, eventID: event, handler: handler, enabled: x.Enabled, paused: x.Paused, updated: now}
+		rec := subRec{appID: app, eventID: event, handler: handler, filter: x.Filter, enabled: x.Enabled, paused: x.Paused, updated: now}
 		if x.ID == 0 {
 			w.nextID++
 			rec.id, rec.created = w.nextID, now

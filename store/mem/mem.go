@@ -63,6 +63,7 @@ type subRec struct {
 	id, appID, eventID int64
 	// handler is the handler as JSON, for the same reason as params.
 	handler          []byte
+	filter           string
 	enabled, paused  bool
 	created, updated time.Time
 	deleted          bool
@@ -121,6 +122,8 @@ type Store struct {
 	nextToken int64
 	// audit is the append-only audit log; an entry's id is its index+1.
 	audit []storage.AuditEntry
+	// versions are the design versions, oldest first (Version i+1).
+	versions []storage.DesignVersion
 }
 
 // New returns an empty in-memory store.
