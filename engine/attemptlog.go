@@ -18,6 +18,8 @@ type attemptLog struct {
 	mu      sync.Mutex
 	kept    []string
 	dropped int
+	// resp is a webhook receiver's answer (see setAnswer).
+	resp *delivery.Response
 }
 
 // add records one message, cut to the line budget on a rune boundary.

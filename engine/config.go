@@ -86,6 +86,14 @@ type Config struct {
 	// such an address passes a guard that allows it (serve's
 	// --allow-endpoints) or, in tests, its own client.
 	HTTPClient *http.Client
+	// SecretGrace is how long an app's replaced signing secret keeps
+	// signing webhooks beside the new one after a rotation; default 24
+	// hours, a day for the receiver to switch.
+	SecretGrace time.Duration
+	// EndpointPauseAfter pauses an app's webhook subscriptions once its
+	// endpoint has failed this many attempts in a row (a notice says so;
+	// resuming them is one click); 0, the default, never pauses.
+	EndpointPauseAfter int
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -140,6 +148,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Rand == nil {
 		c.Rand = rand.Float64
+	}
+	if c.SecretGrace <= 0 {
+		c.SecretGrace = 24 * time.Hour
+	}
+	if c.EndpointPauseAfter < 0 {
+		c.EndpointPauseAfter = 0
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = outbound.New(outbound.Config{}).Client()

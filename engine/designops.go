@@ -467,9 +467,12 @@ func (e *Engine) compileSub(idx *design.Index, s *design.Subscription) (*compile
 		}
 		c.goFn = fn
 	case design.KindWebhook:
-		errs = append(errs, fault.Field(prefix+"handler.kind", "not_supported", "webhook handlers are not available in this version; use a flow or a Go handler"))
+		if app.Endpoint == "" {
+			errs = append(errs, fault.Field(prefix+"handler.kind", "endpoint_required", fmt.Sprintf(
+				"app %s has no endpoint for a webhook to POST to; set its endpoint (the app's page, or PATCH /api/v1/apps/%s with {\"endpoint\":\"https://...\"}) first, or choose another handler kind", s.App, s.App)))
+		}
 	default:
-		errs = append(errs, fault.Field(prefix+"handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow or go", s.Handler.Kind)))
+		errs = append(errs, fault.Field(prefix+"handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go or webhook", s.Handler.Kind)))
 	}
 	return c, errs
 }

@@ -47,6 +47,10 @@ type Engine struct {
 	// depths remembers the chain depth of occurrences handlers
 	// triggered (see chainDepth).
 	depths depthMemo
+	// secrets caches the webhook signing secrets (see appSecret), and
+	// health counts each endpoint's consecutive failures.
+	secrets secretCache
+	health  endpointHealth
 }
 
 // snapshot is one immutable version of the design with everything dispatch

@@ -48,9 +48,6 @@ func (e *Engine) Lint() []Finding {
 		s := &idx.Subscriptions[i]
 		_, errs := e.compileSub(idx, s)
 		for _, x := range errs {
-			if x.Code == "not_supported" {
-				continue
-			}
 			field := strings.TrimPrefix(x.Field, "subscriptions["+s.App+":"+s.Event.String()+"].")
 			out = append(out, Finding{Code: "broken_flow", Subject: s.App + ":" + s.Event.String(),
 				Message: fmt.Sprintf("%s handling %s: %s: %s", s.App, s.Event, field, x.Message)})

@@ -58,7 +58,7 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 		e.release(c)
 		return
 	}
-	rec := delivery.Attempt{DeliveryID: c.DeliveryID, Number: attempt, StartedAt: started, FinishedAt: finished, Log: logs.lines()}
+	rec := delivery.Attempt{DeliveryID: c.DeliveryID, Number: attempt, StartedAt: started, FinishedAt: finished, Log: logs.lines(), Response: logs.answer()}
 	if runErr == nil {
 		done, err := e.succeed(snap, cs, c, rec, triggers)
 		if done || err == nil {
@@ -73,7 +73,11 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 		rec.Outcome = delivery.OutcomeFailed
 		rec.Error = runErr.Error()
 	}
-	e.fail(cs, c, rec)
+	var notBefore time.Time
+	if we := (*webhookError)(nil); errors.As(runErr, &we) {
+		notBefore = we.retryAt
+	}
+	e.fail(cs, c, rec, notBefore)
 }
 
 // invoke runs the handler under the handler timeout. When the timeout
@@ -133,6 +137,8 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 			App: cs.app.Name, Event: cs.event.Ref(), Attempt: attempt,
 			Parameters: c.Parameters, TriggeredAt: c.CreatedAt, event: *cs.event,
 		})
+	case design.KindWebhook:
+		return nil, e.callWebhook(ctx, cs, c, logs)
 	case design.KindFlow:
 		if cs.flow == nil {
 			return nil, errors.New("the flow does not compile against the current design; fix the subscription")
@@ -288,17 +294,21 @@ func (d *depthMemo) put(id int64, depth int) {
 	d.m[id] = depth
 }
 
-// fail records a failed attempt: retrying after the schedule's wait, or
-// dead after the last retry. The schedule counts the failures since it
+// fail records a failed attempt: retrying after the schedule's wait (or
+// at notBefore, a receiver's Retry-After, when that is later), or dead
+// after the last retry. The schedule counts the failures since it
 // last started over (a replay sets the claim's ScheduleBase), so a
 // replayed delivery gets every retry again, waiting 2, 4, 8... minutes.
-func (e *Engine) fail(cs *compiled, c storage.Claim, rec delivery.Attempt) {
+func (e *Engine) fail(cs *compiled, c storage.Claim, rec delivery.Attempt, notBefore time.Time) {
 	wait, dead := e.schedule.Next(rec.Number - c.ScheduleBase)
 	p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Retrying, Attempt: rec}
 	if dead {
 		p.Status = delivery.Dead
 	} else {
 		p.NextAttemptAt = rec.FinishedAt.Add(wait)
+		if notBefore.After(p.NextAttemptAt) {
+			p.NextAttemptAt = notBefore
+		}
 	}
 	if _, err := e.st.DeliveryComplete(context.WithoutCancel(e.d.runCtx), p); err != nil {
 		e.completionFailed(c, err)

@@ -185,3 +185,10 @@ document.addEventListener("htmx:after:swap", e => enhance(e.target.isConnected ?
 document.addEventListener("htmx:before:request", e => {
   if (e.target.closest?.("form")) document.getElementById("console-errors")?.replaceChildren();
 });
+
+// Copy buttons: data-copy holds the text to copy (a secret shown once).
+document.addEventListener("click", e => {
+  const b = e.target.closest?.("[data-copy]");
+  if (!b) return;
+  navigator.clipboard?.writeText(b.dataset.copy).then(() => { b.textContent = "Copied"; }, () => { b.textContent = "Select it and copy"; });
+});

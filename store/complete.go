@@ -175,7 +175,21 @@ func (w *writer) stageAttempt(id, number int64, p *storage.DeliveryCompleteParam
 			outcome = delivery.OutcomeFailed
 		}
 	}
-	w.attIns.args = append(w.attIns.args, id, number, nanos(p.Attempt.StartedAt), p.Attempt.FinishedAt.UnixNano(), string(outcome), p.Attempt.Error, logText(p.Attempt.Log))
+	w.attIns.args = append(w.attIns.args, id, number, nanos(p.Attempt.StartedAt), p.Attempt.FinishedAt.UnixNano(), string(outcome), p.Attempt.Error, logText(p.Attempt.Log), responseText(p.Attempt.Response))
+}
+
+// responseText is a webhook receiver's answer as stored: a JSON object, or
+// empty for none (every other handler kind).
+func responseText(r *delivery.Response) string {
+	if r == nil {
+		return ""
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		// A Response of plain fields always encodes; keep the row rather than lose it.
+		return ""
+	}
+	return string(b)
 }
 
 // logText is an attempt's log as stored: a JSON array, or empty for none (the

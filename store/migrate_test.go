@@ -38,6 +38,8 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"DROP TABLE audit",
 		"ALTER TABLE subscriptions DROP COLUMN filter",
 		"DROP TABLE design_versions",
+		"DROP TABLE app_secrets",
+		"ALTER TABLE attempts DROP COLUMN response",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
@@ -56,8 +58,8 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read an upgraded delivery: %v", err)
 	}
-	if d.Status != delivery.Dead || d.ScheduleBase != 0 || len(d.AttemptList) != 1 || d.AttemptList[0].Log != nil || d.AttemptList[0].Error != "boom" {
-		t.Fatalf("upgraded delivery = %+v; want dead, schedule base 0, one attempt with no log", d)
+	if d.Status != delivery.Dead || d.ScheduleBase != 0 || len(d.AttemptList) != 1 || d.AttemptList[0].Log != nil || d.AttemptList[0].Error != "boom" || d.AttemptList[0].Response != nil {
+		t.Fatalf("upgraded delivery = %+v; want dead, schedule base 0, one attempt with no log and no response", d)
 	}
 	d, err = s.DeliveryReplay(ctx, c.DeliveryID, t0.Add(time.Hour))
 	if err != nil {

@@ -111,7 +111,7 @@ func attachAttempts(ctx context.Context, q querier, ds []delivery.Delivery) erro
 		idx[d.ID] = i
 		ids[i] = d.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT delivery_id, number, started_at, finished_at, outcome, error, log
+	rows, err := q.QueryContext(ctx, `SELECT delivery_id, number, started_at, finished_at, outcome, error, log, response
 		FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number`, idList(ids))
 	if err != nil {
 		return err
@@ -120,9 +120,15 @@ func attachAttempts(ctx context.Context, q querier, ds []delivery.Delivery) erro
 	for rows.Next() {
 		var a delivery.Attempt
 		var started, finished int64
-		var outcome, logs string
-		if err := rows.Scan(&a.DeliveryID, &a.Number, &started, &finished, &outcome, &a.Error, &logs); err != nil {
+		var outcome, logs, resp string
+		if err := rows.Scan(&a.DeliveryID, &a.Number, &started, &finished, &outcome, &a.Error, &logs, &resp); err != nil {
 			return err
+		}
+		if resp != "" {
+			a.Response = new(delivery.Response)
+			if err := json.Unmarshal([]byte(resp), a.Response); err != nil {
+				return fmt.Errorf("attempt %d of delivery %d: read its response: %w", a.Number, a.DeliveryID, err)
+			}
 		}
 		if logs != "" {
 			if err := json.Unmarshal([]byte(logs), &a.Log); err != nil {

@@ -173,4 +173,18 @@ CREATE TABLE design_versions (
 	document TEXT    NOT NULL
 );
 `,
+	// 8: webhook signing secrets, one row per app (the previous secret
+	// keeps signing until previous_valid_until after a rotation), and
+	// what a webhook receiver answered to an attempt (a JSON object, ''
+	// for other handler kinds). Existing attempts read as no answer.
+	`
+CREATE TABLE app_secrets (
+	app_id               INTEGER PRIMARY KEY,
+	current              TEXT    NOT NULL,
+	previous             TEXT    NOT NULL DEFAULT '',
+	previous_valid_until INTEGER NOT NULL DEFAULT 0,
+	rotated_at           INTEGER NOT NULL
+);
+ALTER TABLE attempts ADD COLUMN response TEXT NOT NULL DEFAULT '';
+`,
 }

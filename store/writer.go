@@ -114,7 +114,7 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		delIns: newMultiInsert("deliveries",
 			"id, occurrence_id, subscription_id, app_id, event_id, status, next_attempt_at, claim_token, lease_until, created_at, updated_at", 11),
 		attIns: newMultiInsert("attempts",
-			"delivery_id, number, started_at, finished_at, outcome, error, log", 7),
+			"delivery_id, number, started_at, finished_at, outcome, error, log, response", 8),
 	}
 	if err := w.load(ctx); err != nil {
 		return nil, err

@@ -79,6 +79,8 @@ type AppProps struct {
 	NewKey        string
 	Deliveries    []delivery.Delivery
 	Errors        FieldErrors
+	// Webhook is the app's endpoint health and signing secret.
+	Webhook AppWebhook
 }
 
 // KeyRow is an API key without its secret.

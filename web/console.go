@@ -45,6 +45,7 @@ func (s *Server) consoleRoutes() {
 	g.POST("/apps/:app/delete", s.appDelete)
 	g.POST("/apps/:app/keys", s.keyCreate)
 	g.POST("/apps/:app/keys/:id/revoke", s.keyRevoke)
+	g.POST("/apps/:app/secrets", s.secretRotate)
 	g.GET("/apps/:app/events/:event", s.eventPage)
 	g.POST("/apps/:app/events/:event/trigger", s.eventTrigger)
 	g.POST("/apps/:app/events/:event/delete", s.eventDelete)
@@ -342,6 +343,9 @@ func (s *Server) appProps(c echo.Context, a design.App) (templates.AppProps, err
 	}
 	for _, k := range keys {
 		p.Keys = append(p.Keys, templates.KeyRow{ID: k.ID, Prefix: k.Prefix, CreatedAt: k.CreatedAt})
+	}
+	if p.Webhook, err = s.webhookProps(c, a.Name); err != nil {
+		return p, err
 	}
 	p.Deliveries, err = s.eng.Deliveries(ctx, engine.DeliveryFilter{App: a.Name, Limit: 20})
 	return p, err

@@ -32,6 +32,8 @@ type designerData struct {
 type designerApp struct {
 	Name  string `json:"name"`
 	Color string `json:"color"`
+	// Failures is the app's endpoint's failed webhook attempts in a row.
+	Failures int `json:"failures,omitempty"`
 }
 
 type designerEvent struct {
@@ -64,7 +66,7 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 	data := designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: map[string][]string{}, Backlog: backlog,
 		Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}}
 	for _, a := range d.Apps {
-		data.Apps = append(data.Apps, designerApp{Name: a.Name, Color: a.Color})
+		data.Apps = append(data.Apps, designerApp{Name: a.Name, Color: a.Color, Failures: s.eng.EndpointFailures(a.Name)})
 	}
 	for _, ev := range d.Events {
 		data.Events = append(data.Events, designerEvent{App: ev.App, Name: ev.Name, Public: ev.Public})

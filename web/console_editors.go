@@ -166,9 +166,12 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 	ref, refErr := design.ParseEventRef(f.Get("event"))
 	sub := design.Subscription{Event: ref, Enabled: f.Get("enabled") == "true", Filter: strings.TrimSpace(f.Get("filter"))}
 	keys, steps, errs := stepsFromForm(f)
-	if f.Get("kind") == string(design.KindGo) {
+	switch design.HandlerKind(f.Get("kind")) {
+	case design.KindGo:
 		sub.Handler, errs = design.Handler{Kind: design.KindGo, Name: strings.TrimSpace(f.Get("goname"))}, nil
-	} else {
+	case design.KindWebhook:
+		sub.Handler, errs = design.Handler{Kind: design.KindWebhook, Path: strings.TrimSpace(f.Get("path"))}, nil
+	default:
 		sub.Handler = design.Handler{Kind: design.KindFlow, Steps: steps}
 	}
 	if c.Param("ref") != "" {

@@ -185,6 +185,7 @@ func (s *Server) routes() {
 	admin.GET("/apps/:app/keys", s.listKeys)
 	admin.POST("/apps/:app/keys", s.createKey)
 	admin.DELETE("/apps/:app/keys/:id", s.revokeKey)
+	admin.POST("/apps/:app/secrets", s.rotateSecret)
 
 	admin.GET("/occurrences", s.listOccurrences)
 	admin.GET("/occurrences/:id", s.getOccurrence)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -35,7 +36,10 @@ type benchConfig struct {
 	Sync        string       `json:"sync"`
 	Fill        int          `json:"fill"`
 	Dir         string       `json:"dir"`
-	cpuProfile  string
+	// Handler is "go" (no-op Go handlers only) or "webhook" (one more
+	// app handling by a signed webhook to a loopback receiver).
+	Handler    string `json:"handler"`
+	cpuProfile string
 }
 
 // textDuration writes as "10s" in the result line.
@@ -72,6 +76,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.Sync, "sync", "FULL", "SQLite synchronous setting: FULL, NORMAL or OFF")
 	fs.IntVar(&c.Fill, "fill", 0, "instead of a throughput run, queue this many occurrences behind a paused subscription and report memory")
 	fs.StringVar(&c.Dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
+	fs.StringVar(&c.Handler, "handler", benchGo, "go: the apps' no-op Go handlers only; webhook: also one app handling by a signed webhook to a loopback receiver that verifies every signature, its deliveries/s reported beside the Go handlers'")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured window to this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom bench [flags]\n\nRuns the ceiling's workload through the real engine and SQLite store and\nprints one JSON line (events_per_s, deliveries_per_s, handler_start_latency_ms,\ncpu_cores_used, mem.rss_mb). Progress goes to stderr.\n\nFlags:\n")
@@ -85,6 +90,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if c.Producers < 1 || c.Apps < 1 || c.Duration <= 0 {
 		return errors.New("-producers, -apps and -duration must be positive")
+	}
+	if err := checkBenchHandler(c.Handler); err != nil {
+		return err
 	}
 	dir := c.Dir
 	if dir == "" {
@@ -153,10 +161,11 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 		queueCap = c.Fill + 1
 	}
 	eng, err := engine.New(ctx, engine.Config{
-		Storage:  st,
-		Logger:   slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Handlers: map[string]engine.Handler{"noop": noop},
-		QueueCap: queueCap,
+		Storage:    st,
+		Logger:     slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Handlers:   map[string]engine.Handler{"noop": noop},
+		QueueCap:   queueCap,
+		HTTPClient: benchHTTPClient(c.Concurrency),
 	})
 	if err != nil {
 		return nil, err
@@ -174,6 +183,16 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 			return nil, err
 		}
 		if _, err := eng.CreateSubscription(ctx, name, design.Subscription{Event: ref, Enabled: true, Handler: design.Handler{Kind: design.KindGo, Name: "noop"}}); err != nil {
+			return nil, err
+		}
+	}
+	var rcv *benchReceiver
+	if c.Handler == benchWebhook {
+		if rcv, err = startBenchReceiver(&measuring); err != nil {
+			return nil, err
+		}
+		defer rcv.close()
+		if err := addBenchWebhook(ctx, eng, rcv, ref, c.Concurrency); err != nil {
 			return nil, err
 		}
 	}
@@ -293,6 +312,9 @@ loop:
 	}
 	if v := lastErr.Load(); v != nil {
 		res.Extra["last_error"] = v
+	}
+	if rcv != nil {
+		maps.Copy(res.Extra, rcv.extra(el))
 	}
 	return res, ctx.Err()
 }

@@ -55,6 +55,10 @@ type serveConfig struct {
 	// AllowEndpoints are the addresses outbound calls (webhooks, flow HTTP
 	// steps) may reach despite the guard's rules; empty allows none.
 	AllowEndpoints outbound.Allow
+	// EndpointPauseAfter and SecretGrace are the engine's webhook
+	// settings of the same names.
+	EndpointPauseAfter int
+	SecretGrace        time.Duration
 }
 
 // envFlags binds flags whose defaults come from EVENTLOOM_* variables and
@@ -135,6 +139,8 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	f.str(&c.MetricsToken, "metrics-token", "METRICS_TOKEN", "", "a bearer token that may read /metrics on the main listener, besides the admin token")
 	var allow string
 	f.str(&allow, "allow-endpoints", "ALLOW_ENDPOINTS", "", "comma-separated CIDRs, addresses or host:port pairs that webhooks and flow HTTP steps may call although they are loopback, private, link-local or metadata addresses (e.g. 127.0.0.1:9000,10.0.0.0/8)")
+	f.int(&c.EndpointPauseAfter, "endpoint-pause-after", "ENDPOINT_PAUSE_AFTER", 0, "pause an app's webhook subscriptions once its endpoint fails this many attempts in a row; 0 never")
+	f.dur(&c.SecretGrace, "secret-grace", "SECRET_GRACE", 24*time.Hour, "how long a rotated-out webhook signing secret keeps signing beside the new one")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -146,6 +152,12 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 		f.errs = append(f.errs, "--allow-endpoints (EVENTLOOM_ALLOW_ENDPOINTS): "+err.Error())
 	} else {
 		c.AllowEndpoints = a
+	}
+	if c.EndpointPauseAfter < 0 {
+		f.errs = append(f.errs, fmt.Sprintf("--endpoint-pause-after (EVENTLOOM_ENDPOINT_PAUSE_AFTER) is %d; give 0 to never pause, or the failures in a row that pause an app's webhooks, e.g. 10", c.EndpointPauseAfter))
+	}
+	if c.SecretGrace <= 0 {
+		f.errs = append(f.errs, fmt.Sprintf("--secret-grace (EVENTLOOM_SECRET_GRACE) is %s; give a positive duration such as 24h", c.SecretGrace))
 	}
 	if len(f.errs) > 0 {
 		return c, errors.New(strings.Join(f.errs, "; "))
@@ -201,6 +213,8 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		DefaultConcurrency: c.DefaultConcurrency,
 		Limits:             payload.Limits{MaxPayloadBytes: c.MaxPayloadBytes, MaxTextLength: c.MaxTextLength},
 		HTTPClient:         outbound.New(outbound.Config{Allow: c.AllowEndpoints}).Client(),
+		EndpointPauseAfter: c.EndpointPauseAfter,
+		SecretGrace:        c.SecretGrace,
 	})
 	if err != nil {
 		return err

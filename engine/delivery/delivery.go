@@ -121,6 +121,9 @@ type Attempt struct {
 	Outcome    Outcome   `json:"outcome"`
 	Error      string    `json:"error,omitempty"`
 	Log        []string  `json:"log,omitempty"`
+	// Response is the receiver's answer to a webhook attempt; nil for
+	// other handler kinds.
+	Response *Response `json:"response,omitempty"`
 }
 
 // MaxLogLines bounds the log lines kept per attempt, and MaxLogLineBytes

@@ -188,6 +188,9 @@ type Handler struct {
 	Steps []Step `json:"steps,omitempty"`
 	// Name is the registered function's name (KindGo).
 	Name string `json:"name,omitempty"`
+	// Path is appended to the app's endpoint (KindWebhook); empty posts
+	// to the endpoint itself.
+	Path string `json:"path,omitempty"`
 }
 
 // Subscription says that App handles Event with Handler. There is at most

@@ -141,6 +141,9 @@ func (h Handler) Check() fault.List {
 			errs = append(errs, fault.Field("handler.name", "required", "a go handler needs the name its function was registered under"))
 		}
 	case KindWebhook:
+		if h.Path != "" && (!strings.HasPrefix(h.Path, "/") || strings.ContainsAny(h.Path, "?# \t\n")) {
+			errs = append(errs, fault.Field("handler.path", "invalid_path", fmt.Sprintf("%q is not a path; start it with / and leave out query, fragment and spaces, e.g. /orders", h.Path)))
+		}
 	default:
 		errs = append(errs, fault.Field("handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go or webhook", h.Kind)))
 	}

@@ -44,6 +44,14 @@ const (
 	// TriggerRefused: a trigger was refused and nothing was stored; Reason
 	// says why, so metrics can count refusals per event and reason.
 	TriggerRefused Kind = "trigger.refused"
+	// SubscriptionPaused: the engine paused a subscription of App (Event
+	// names its event) by itself: its endpoint answered 410 Gone, or
+	// failed Failures attempts in a row. Message says why and how to
+	// resume.
+	SubscriptionPaused Kind = "subscription.paused"
+	// EndpointHealth: App's endpoint has now failed Failures webhook
+	// attempts in a row (0: it answered with success again).
+	EndpointHealth Kind = "endpoint.health"
 )
 
 // Note is one state change. Seq increases by one per published note across
@@ -72,6 +80,9 @@ type Note struct {
 	// (not_found, forbidden, invalid, too_large, queue_full, closed,
 	// error), never user text, so it can label a metric.
 	Reason string `json:"reason,omitempty"`
+	// Failures is an endpoint's failed attempts in a row (EndpointHealth,
+	// SubscriptionPaused).
+	Failures int `json:"failures,omitempty"`
 }
 
 // Bus fans notes out to subscribers. The zero value is not usable; use New.

@@ -49,6 +49,15 @@ type Storage interface {
 	// none, or when it was revoked.
 	KeyLookup(ctx context.Context, hash []byte) (Key, error)
 
+	// SecretRotate makes p.Secret app p.AppID's current signing secret in
+	// one step: the secret it replaces (if any) becomes Previous, valid
+	// until p.PreviousValidUntil; an app without one gets it with no
+	// Previous. It returns the app's secrets afterwards.
+	SecretRotate(ctx context.Context, p *SecretRotateParams) (AppSecret, error)
+	// SecretGet returns an app's signing secrets; fault.ErrNotFound when it
+	// has none yet.
+	SecretGet(ctx context.Context, appID int64) (AppSecret, error)
+
 	// SettingGet returns a named setting (e.g. the admin token's hash);
 	// fault.ErrNotFound when unset.
 	SettingGet(ctx context.Context, name string) (string, error)

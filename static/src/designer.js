@@ -9,6 +9,7 @@ import { startLive, fillPickers, relabel, showBacklog } from "./live.js";
 import { minimap } from "./minimap.js";
 import { toSVG, toPNG, download } from "./exporter.js";
 import { Collapser } from "./collapse.js";
+import { healthText } from "./health.js";
 
 cytoscape.use(edgehandles);
 
@@ -51,7 +52,9 @@ function elements(d) {
   const els = [];
   const lint = new Map(d.lints.map((l) => [l.subject, l]));
   for (const a of d.apps) {
-    els.push({ group: "nodes", data: { id: appID(a.name), name: a.name, base: a.name, label: a.name, color: a.color || "#64748b", kind: "app" }, classes: lint.has(a.name) ? "app lint" : "app" });
+    const health = healthText(a.failures);
+    const cls = ["app", lint.has(a.name) ? "lint" : "", health ? "unhealthy" : ""].filter(Boolean).join(" ");
+    els.push({ group: "nodes", data: { id: appID(a.name), name: a.name, base: a.name, label: [a.name, health].filter(Boolean).join("\n"), health, failures: a.failures || 0, color: a.color || "#64748b", kind: "app" }, classes: cls });
   }
   for (const e of d.events) {
     const ref = e.app + "." + e.name;
@@ -86,6 +89,7 @@ const style = [
   { selector: "node.app.collapsed", style: { "background-opacity": 0.3, "text-valign": "center", width: 150, height: 64, "border-width": 3 } },
   { selector: "node.event", style: { "background-color": "#fff", "border-width": 2, "border-color": "#2563eb", label: "data(label)", "text-valign": "center", "font-size": 12, shape: "round-rectangle", width: "data(w)", height: eventHeight, padding: 0 } },
   { selector: "node.private", style: { "border-style": "dashed", "border-color": "#64748b" } },
+  { selector: "node.app.unhealthy", style: { "border-color": "#dc2626", "border-style": "dashed", "border-width": 3 } },
   { selector: "node.lint", style: { "underlay-color": "#f59e0b", "underlay-opacity": 0.35, "underlay-padding": 4 } },
   { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 2, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", label: "data(label)", "font-size": 11, "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 2 } },
   // An app's own event: a loop out of the event's right side, into the

@@ -13,6 +13,8 @@
 // - A slow page loses messages rather than slowing the engine; it is told
 //   how many (Dropped) and shows it.
 
+import { showHealth } from "./health.js";
+
 // aggregateAbove is the default rate (events a second, all events
 // together) past which single animations stop and the graph shows rates
 // and heat instead; live.aggregateAbove holds the one in force (a test
@@ -34,6 +36,7 @@ const kindState = {
   "occurrence.triggered": "triggered", "delivery.started": "started", "delivery.succeeded": "succeeded",
   "delivery.failed": "failed", "delivery.dead": "dead", "delivery.replayed": "replayed",
   "delivery.retried": "retried", "delivery.discarded": "discarded", "flow.logged": "logged",
+  "endpoint.health": "endpoint", "subscription.paused": "paused",
 };
 
 export const live = {
@@ -89,7 +92,9 @@ function lineOf(note) {
   a.title = "Follow trace #" + note.traceId;
   let text = note.kind === "occurrence.triggered"
     ? `${note.event} triggered` + (note.deliveries ? ` → ${note.deliveries} ${note.deliveries === 1 ? "delivery" : "deliveries"}` : "")
-    : `${note.app} ${state} ${note.event}` + (note.attempt ? ` (attempt ${note.attempt})` : "");
+    : note.kind === "endpoint.health"
+      ? `${note.app}'s endpoint ` + (note.failures ? `failed ${note.failures} in a row` : "is healthy again")
+      : `${note.app} ${state} ${note.event}` + (note.attempt ? ` (attempt ${note.attempt})` : "");
   if (note.error) text += ` — ${note.error}`;
   if (note.message) text += ` — ${note.message}`;
   a.textContent = text;
@@ -269,7 +274,7 @@ const rateText = (r) => (r >= 10 ? Math.round(r) : Math.round(r * 10) / 10) + "/
 // relabel shows an element's name (or handler kind, where unusual) with
 // its live numbers and what waits on it on a second line.
 export function relabel(el) {
-  const numbers = [el.data("stat"), el.data("held")].filter(Boolean).join(" · ");
+  const numbers = [el.data("stat"), el.data("held"), el.data("health")].filter(Boolean).join(" · ");
   const label = [el.data("base"), numbers].filter(Boolean).join("\n");
   if (el.data("label") !== label) el.data("label", label);
   // An event box grows to fit its numbers, so no text spills out of it.
@@ -417,6 +422,10 @@ function connect() {
     animate(msg.note);
     logLine(msg.note);
     const n = msg.note;
+    if (n.kind === "endpoint.health" && designer()) {
+      const node = showHealth(designer().cy, n.app, n.failures || 0);
+      if (node.length) relabel(node);
+    }
     if (backlogKinds.has(n.kind) || (n.kind === "delivery.succeeded" && live.backlog[n.app + ":" + n.event])) backlogSoon();
   };
   ws.onclose = async () => {

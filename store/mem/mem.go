@@ -104,6 +104,7 @@ type Store struct {
 	keys     map[int64]storage.Key
 	settings map[string]string
 	sessions map[string]time.Time
+	secrets  map[int64]storage.AppSecret
 
 	// occs and dels are indexed by id-1: ids are dense and increasing.
 	occs []*occRec
@@ -130,7 +131,8 @@ func New() *Store {
 	return &Store{
 		apps: map[int64]appRec{}, events: map[int64]eventRec{}, subs: map[int64]subRec{},
 		keys: map[int64]storage.Key{}, settings: map[string]string{}, sessions: map[string]time.Time{},
-		traces: map[int64][]int64{}, pending: map[int64]int{},
+		secrets: map[int64]storage.AppSecret{},
+		traces:  map[int64][]int64{}, pending: map[int64]int{},
 		waiting: map[int64]map[int64]struct{}{}, running: map[int64]struct{}{},
 		nextToken: claimToken + 1,
 	}

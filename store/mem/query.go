@@ -27,6 +27,7 @@ func (s *Store) deliveryOut(r *delRec, withAttempts bool) delivery.Delivery {
 			if len(a.Log) == 0 {
 				a.Log = nil
 			}
+			a.Response = a.Response.Clone()
 			d.AttemptList[i] = a
 		}
 	}

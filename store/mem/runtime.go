@@ -246,6 +246,7 @@ func (s *Store) complete(p *storage.DeliveryCompleteParams) (*storage.DeliveryCo
 	if len(a.Log) == 0 {
 		a.Log = nil
 	}
+	a.Response = a.Response.Clone()
 	if a.Outcome == "" {
 		a.Outcome = delivery.OutcomeFailed
 		if p.Status == delivery.Succeeded {

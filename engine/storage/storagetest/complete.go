@@ -156,13 +156,7 @@ func (s *suite) attemptLog(t *testing.T) {
 			t.Fatalf("%s: saw %d of the 2 deliveries", where, seen)
 		}
 	}
-	check("DeliveryGet", []delivery.Delivery{fx.delivery(t, logged.DeliveryID), fx.delivery(t, quiet.DeliveryID)})
-	check("OccurrenceGet", fx.occurrence(t, r.OccurrenceID).Deliveries)
-	tr, err := fx.st.TraceGet(ctx(t), r.TraceID)
-	if err != nil || len(tr) != 1 {
-		t.Fatalf("trace get = %d occurrences, %v; want 1", len(tr), err)
-	}
-	check("TraceGet", tr[0].Deliveries)
+	fx.readEveryWay(t, r, check)
 	// The retry adds a second attempt with a log of its own; the first
 	// keeps its lines.
 	again := fx.claimOne(t, fx.stockSub, t0.Add(time.Minute))
@@ -178,6 +172,23 @@ func (s *suite) attemptLog(t *testing.T) {
 	}
 	checkAttempt(t, d.AttemptList[0], withLog)
 	checkAttempt(t, d.AttemptList[1], second)
+}
+
+// readEveryWay reads the deliveries of occurrence r (a root) by every
+// query that returns attempts and hands each read to check.
+func (fx *fixture) readEveryWay(t *testing.T, r *storage.OccurrenceInsertResult, check func(where string, ds []delivery.Delivery)) {
+	t.Helper()
+	ds := make([]delivery.Delivery, len(r.Deliveries))
+	for i, c := range r.Deliveries {
+		ds[i] = fx.delivery(t, c.DeliveryID)
+	}
+	check("DeliveryGet", ds)
+	check("OccurrenceGet", fx.occurrence(t, r.OccurrenceID).Deliveries)
+	tr, err := fx.st.TraceGet(ctx(t), r.TraceID)
+	if err != nil || len(tr) != 1 {
+		t.Fatalf("trace get = %d occurrences, %v; want 1", len(tr), err)
+	}
+	check("TraceGet", tr[0].Deliveries)
 }
 
 // completeLeaseLost: a completion not presented by the delivery's current

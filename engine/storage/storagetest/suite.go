@@ -84,6 +84,8 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"ClaimConcurrentIsExclusive", s.claimConcurrent},
 		{"CompleteRecordsAttempt", s.completeRecordsAttempt},
 		{"AttemptLog", s.attemptLog},
+		{"AttemptResponse", s.attemptResponse},
+		{"Secrets", s.secrets},
 		{"CompleteLeaseLostChangesNothing", s.completeLeaseLost},
 		{"CompleteExactlyOnceConcurrently", s.completeExactlyOnce},
 		{"OccurrenceStatus", s.occurrenceStatus},
