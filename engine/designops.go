@@ -457,8 +457,10 @@ func (e *Engine) compileSub(idx *design.Index, s *design.Subscription) (*compile
 		c.goFn = fn
 	case design.KindWebhook:
 		errs = append(errs, fault.Field(prefix+"handler.kind", "not_supported", "webhook handlers are not available in this version; use a flow or a Go handler"))
+	case design.KindPull:
+		// Nothing to compile: an external worker receives the deliveries.
 	default:
-		errs = append(errs, fault.Field(prefix+"handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow or go", s.Handler.Kind)))
+		errs = append(errs, fault.Field(prefix+"handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go or pull", s.Handler.Kind)))
 	}
 	return c, errs
 }

@@ -166,9 +166,12 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 	ref, refErr := design.ParseEventRef(f.Get("event"))
 	sub := design.Subscription{Event: ref, Enabled: f.Get("enabled") == "true"}
 	keys, steps, errs := stepsFromForm(f)
-	if f.Get("kind") == string(design.KindGo) {
+	switch f.Get("kind") {
+	case string(design.KindGo):
 		sub.Handler, errs = design.Handler{Kind: design.KindGo, Name: strings.TrimSpace(f.Get("goname"))}, nil
-	} else {
+	case string(design.KindPull):
+		sub.Handler, errs = design.Handler{Kind: design.KindPull}, nil
+	default:
 		sub.Handler = design.Handler{Kind: design.KindFlow, Steps: steps}
 	}
 	if c.Param("ref") != "" {

@@ -136,8 +136,12 @@ func (h Handler) Check() fault.List {
 			errs = append(errs, fault.Field("handler.name", "required", "a go handler needs the name its function was registered under"))
 		}
 	case KindWebhook:
+	case KindPull:
+		if len(h.Steps) > 0 || h.Name != "" {
+			errs = append(errs, fault.Field("handler.kind", "invalid_handler", "a pull handler takes no steps and no name: an external worker receives its deliveries; send {\"kind\":\"pull\"}"))
+		}
 	default:
-		errs = append(errs, fault.Field("handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go or webhook", h.Kind)))
+		errs = append(errs, fault.Field("handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go, webhook or pull", h.Kind)))
 	}
 	return errs
 }
