@@ -35,7 +35,11 @@ type benchConfig struct {
 	Sync        string       `json:"sync"`
 	Fill        int          `json:"fill"`
 	Dir         string       `json:"dir"`
-	cpuProfile  string
+	// Handler "pull" adds an app whose pull subscription Workers pull
+	// workers serve over the REST API on loopback.
+	Handler    string `json:"handler"`
+	Workers    int    `json:"workers,omitempty"`
+	cpuProfile string
 }
 
 // textDuration writes as "10s" in the result line.
@@ -72,6 +76,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.Sync, "sync", "FULL", "SQLite synchronous setting: FULL, NORMAL or OFF")
 	fs.IntVar(&c.Fill, "fill", 0, "instead of a throughput run, queue this many occurrences behind a paused subscription and report memory")
 	fs.StringVar(&c.Dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
+	fs.StringVar(&c.Handler, "handler", "go", "go: only the no-op Go handlers; pull: also one app whose deliveries -workers pull workers receive and acknowledge over HTTP on loopback")
+	fs.IntVar(&c.Workers, "workers", 4, "pull workers (web/client Work) sharing the pull app's concurrency, with -handler pull")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured window to this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom bench [flags]\n\nRuns the ceiling's workload through the real engine and SQLite store and\nprints one JSON line (events_per_s, deliveries_per_s, handler_start_latency_ms,\ncpu_cores_used, mem.rss_mb). Progress goes to stderr.\n\nFlags:\n")
@@ -85,6 +91,14 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if c.Producers < 1 || c.Apps < 1 || c.Duration <= 0 {
 		return errors.New("-producers, -apps and -duration must be positive")
+	}
+	switch {
+	case c.Handler != "go" && c.Handler != "pull":
+		return fmt.Errorf("-handler %q: use go or pull", c.Handler)
+	case c.Handler == "pull" && (c.Workers < 1 || c.Fill > 0):
+		return errors.New("-handler pull needs -workers of at least 1, and no -fill")
+	case c.Handler == "go":
+		c.Workers = 0
 	}
 	dir := c.Dir
 	if dir == "" {
@@ -176,6 +190,13 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 		if _, err := eng.CreateSubscription(ctx, name, design.Subscription{Event: ref, Enabled: true, Handler: design.Handler{Kind: design.KindGo, Name: "noop"}}); err != nil {
 			return nil, err
 		}
+	}
+	var pull *pullBench
+	if c.Handler == "pull" {
+		if pull, err = startPullBench(ctx, eng, ref, c, &measuring, progress); err != nil {
+			return nil, err
+		}
+		defer pull.stop()
 	}
 	if err := eng.Start(ctx); err != nil {
 		return nil, err
@@ -274,6 +295,11 @@ loop:
 	d := handled.Load()
 	close(stop)
 	wg.Wait()
+	var pulled uint64
+	if pull != nil {
+		pulled = pull.handled.Load()
+		pull.stop()
+	}
 	res := &benchResult{
 		Bench:          "eventloom",
 		Config:         c,
@@ -290,6 +316,13 @@ loop:
 			"refused_total":   refused.Load(),
 			"db_bytes":        fileSize(filepath.Join(dataDir, "eventloom.db")) + fileSize(filepath.Join(dataDir, "eventloom.db-wal")),
 		},
+	}
+	if pull != nil {
+		// Deliveries and events count the Go handlers' (the ceiling's
+		// workload); the pull app's are reported beside them.
+		res.Extra["pull_deliveries"] = pulled
+		res.Extra["pull_deliveries_per_s"] = float64(pulled) / el
+		res.Extra["go_deliveries_per_s_per_app"] = float64(d) / float64(c.Apps) / el
 	}
 	if v := lastErr.Load(); v != nil {
 		res.Extra["last_error"] = v
