@@ -302,7 +302,9 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 	}
 	now := e.clk.Now()
 	lockedUntil := now.Add(e.cfg.HandlerTimeout)
-	claims, err := e.st.DeliveryClaim(ctx, &storage.DeliveryClaimParams{
+	// Not cut short by the caller hanging up: a claim stored but never
+	// answered would sit under its long stored lease with no lock here.
+	claims, err := e.st.DeliveryClaim(context.WithoutCancel(ctx), &storage.DeliveryClaimParams{
 		SubscriptionID: cs.sub.ID, Limit: room, Now: now,
 		// The stored lease covers the longest extension and then the
 		// usual lease, so only a process that died loses it to the
@@ -323,8 +325,8 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 			Producer: cs.event.App, Event: cs.event.Name, Time: c.CreatedAt, Parameters: c.Parameters,
 		})
 		p.enter()
-		e.publishDelivery(cs, c, notify.DeliveryStarted, lk.attempt, "", time.Time{})
 		if err != nil {
+			e.publishDelivery(cs, c, notify.DeliveryStarted, lk.attempt, "", time.Time{})
 			// Stored parameters always make an envelope; should one not,
 			// the attempt fails with the reason rather than vanish.
 			if err := e.finishLock(lk, func(cs *compiled) error {
@@ -334,18 +336,30 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 			}
 			continue
 		}
-		d.pull.hold(e, lk)
+		if !d.pull.hold(e, lk) {
+			// Closed meanwhile: hand it back like the other locks.
+			e.release(c)
+			p.leave()
+			d.givePull(p, 1)
+			continue
+		}
+		e.publishDelivery(cs, c, notify.DeliveryStarted, lk.attempt, "", time.Time{})
 		out = append(out, PullDelivery{LockToken: lk.token, DeliveryID: c.DeliveryID, Attempt: lk.attempt, LockedUntil: lockedUntil, Event: ev})
 	}
 	return out, nil
 }
 
-// hold records lk and arms its expiry.
-func (pl *puller) hold(e *Engine, lk *pullLock) {
+// hold records lk and arms its expiry; false when the engine is closing
+// and no lock may be taken any more.
+func (pl *puller) hold(e *Engine, lk *pullLock) bool {
 	pl.mu.Lock()
 	defer pl.mu.Unlock()
+	if pl.closed {
+		return false
+	}
 	pl.locks[lk.claim.DeliveryID] = lk
 	lk.timer = e.clk.AfterFunc(lk.lockedUntil.Sub(e.clk.Now()), func() { e.expireLock(lk) })
+	return true
 }
 
 // expireLock makes a lock whose time ran out a timed-out attempt on the

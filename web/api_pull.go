@@ -82,7 +82,13 @@ func (s *Server) pullReceive(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	got, err := s.eng.Receive(c.Request().Context(), app, ref, max, time.Duration(wait)*time.Second)
+	ctx := c.Request().Context()
+	got, err := s.eng.Receive(ctx, app, ref, max, time.Duration(wait)*time.Second)
+	if err != nil && ctx.Err() != nil {
+		// The worker hung up while waiting (it is shutting down): there
+		// is nobody to answer, and nothing went wrong.
+		return nil
+	}
 	if err != nil {
 		return err
 	}
