@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -232,5 +233,40 @@ func TestClientWork(t *testing.T) {
 	err := client.New(s.url, shopKey).Work(context.Background(), "Stock:Shop.OrderPlaced", handler, client.WorkerOptions{})
 	if !client.IsCode(err, "wrong_app") {
 		t.Fatalf("work with another app's key = %v; want wrong_app", err)
+	}
+}
+
+// TestClientWorkShutdownReleases: a handler still running when the
+// worker's context ends and its grace runs out is cancelled, and its
+// delivery released to be retried at once rather than on the schedule.
+func TestClientWorkShutdownReleases(t *testing.T) {
+	s, shopKey, stockKey := newPullServer(t, engine.Config{})
+	s.triggerOrder(shopKey, "block")
+	started := make(chan string, 1)
+	handler := func(ctx context.Context, ev event.Event) error {
+		started <- ev.ID()
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	worked := make(chan error, 1)
+	go func() {
+		worked <- client.New(s.url, stockKey).Work(ctx, "Stock:Shop.OrderPlaced", handler, client.WorkerOptions{Wait: time.Second, Grace: time.Millisecond})
+	}()
+	id := <-started
+	cancel()
+	if err := <-worked; err != nil {
+		t.Fatalf("work = %v; want nil after a shutdown", err)
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		t.Fatalf("CloudEvent id %q is not the delivery id: %v", id, err)
+	}
+	d, err := s.eng.Delivery(context.Background(), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Status != delivery.Retrying || d.Attempts != 1 || d.NextAttemptAt.After(time.Now().Add(time.Minute)) {
+		t.Fatalf("after the shutdown the delivery is %s, %d attempts, next at %s; want released to retry at once", d.Status, d.Attempts, d.NextAttemptAt)
 	}
 }
