@@ -423,6 +423,13 @@ func (e *Engine) compileSub(idx *design.Index, s *design.Subscription) (*compile
 	}
 	c := &compiled{sub: s, app: app, event: ev}
 	var errs fault.List
+	f, err := flow.CompileFilter(s.Filter, *ev)
+	for _, x := range fault.All(err) {
+		y := *x
+		y.Field = prefix + y.Field
+		errs = append(errs, &y)
+	}
+	c.filter = f
 	switch s.Handler.Kind {
 	case design.KindFlow:
 		own := func(name string) (design.Event, bool) {

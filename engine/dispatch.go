@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -184,15 +185,17 @@ func (r reservation) cancel() {
 	}
 }
 
-// plan lists the deliveries an occurrence of ev gets, one per enabled
-// subscription, claiming at insert those whose app has room (and no older
-// backlog, so stored deliveries are not overtaken for ever).
-func (d *dispatcher) plan(snap *snapshot, ev *design.Event) ([]storage.NewDelivery, reservation) {
+// plan lists the deliveries an occurrence of ev with parameters raw
+// gets, one per enabled subscription whose filter holds, claiming at
+// insert those whose app has room (and no older backlog, so stored
+// deliveries are not overtaken for ever).
+func (d *dispatcher) plan(snap *snapshot, ev *design.Event, raw json.RawMessage) ([]storage.NewDelivery, reservation) {
 	subs := snap.idx.SubscriptionsOf(ev.ID)
 	out := make([]storage.NewDelivery, 0, len(subs))
 	var r reservation
+	var m filterMatcher
 	for _, s := range subs {
-		if !s.Enabled {
+		if !s.Enabled || !m.passes(d.e, snap.subs[s.ID], ev, raw) {
 			continue
 		}
 		nd := storage.NewDelivery{SubscriptionID: s.ID, AppID: s.AppID}
@@ -551,34 +554,21 @@ func (d *dispatcher) close(ctx context.Context) error {
 	return err
 }
 
-// Load is one app's dispatch state, for the console's in-flight view.
-type Load struct {
-	// Running is how many handler runs are in progress.
-	Running int `json:"running"`
-	// Queued is how many claimed deliveries wait in memory for a slot.
-	Queued int `json:"queued"`
-	// Limit is the app's concurrency.
-	Limit int `json:"limit"`
-	// HighWater is the most runs ever in progress at once since start.
-	HighWater int `json:"highWater"`
-}
-
-// InFlight reports each app's dispatch state, by app name; apps that have
-// run nothing yet are absent.
-func (e *Engine) InFlight() map[string]Load {
-	snap := e.snap.Load()
-	d := e.d
+// queued reports whether delivery id is claimed and waiting in app's
+// pool for a free slot (stored as running, but not started).
+func (d *dispatcher) queued(appID, id int64) bool {
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make(map[string]Load, len(d.pools))
-	for id, p := range d.pools {
-		a, ok := snap.idx.AppByID(id)
-		if !ok {
-			continue
-		}
-		p.mu.Lock()
-		out[a.Name] = Load{Running: p.active, Queued: len(p.queue), Limit: p.limit, HighWater: p.highWater}
-		p.mu.Unlock()
+	p := d.pools[appID]
+	d.mu.Unlock()
+	if p == nil {
+		return false
 	}
-	return out
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.queue {
+		if c.DeliveryID == id {
+			return true
+		}
+	}
+	return false
 }

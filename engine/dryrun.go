@@ -62,10 +62,13 @@ func (e *Engine) TriggerDryRun(ctx context.Context, req TriggerRequest) (DryRun,
 		switch {
 		case !s.Enabled:
 			r.Note = "disabled: no delivery is created"
+		case e.filteredOut(cs, ev, raw):
+			r.Delivery = false
+			r.Note = fmt.Sprintf("filtered out: the filter %s is false for these parameters, so no delivery is created", cs.filter)
 		case s.Paused:
 			r.Note = "paused: the delivery would wait until the subscription is resumed"
 		}
-		if s.Enabled && s.Handler.Kind == design.KindFlow {
+		if r.Delivery && s.Handler.Kind == design.KindFlow {
 			if cs == nil || cs.flow == nil {
 				r.Refusals = append(r.Refusals, "the flow does not compile against the current design; fix the subscription")
 			} else {

@@ -64,6 +64,8 @@ type compiled struct {
 	event *design.Event
 	flow  *flow.Flow
 	goFn  Handler
+	// filter decides which occurrences get a delivery (nil: all).
+	filter *flow.Filter
 }
 
 // New loads the design from cfg.Storage and returns an engine that accepts

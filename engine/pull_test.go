@@ -98,7 +98,25 @@ func TestPullReleaseThenStaleAck(t *testing.T) {
 	h.pullDesign(0)
 	h.start()
 	h.trigger(1)
+	stockVerdict := func() string {
+		vs, err := h.eng.Verdicts(context.Background(), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range vs {
+			if v.App == "Stock" {
+				return v.Reason
+			}
+		}
+		return ""
+	}
+	if why := stockVerdict(); !strings.Contains(why, "waits for a pull worker of Stock") {
+		t.Fatalf("the due pull delivery's verdict is %q; want it waiting for a pull worker", why)
+	}
 	got := h.receive(10, 0)
+	if why := stockVerdict(); !strings.Contains(why, "locked by a pull worker of Stock") {
+		t.Fatalf("the received delivery's verdict is %q; want it locked by a pull worker", why)
+	}
 	if len(got) != 1 || got[0].Attempt != 1 || got[0].Event.Type() != "Shop.OrderPlaced" || got[0].Event.Source() != "Shop" {
 		t.Fatalf("received %+v; want one first attempt of Shop.OrderPlaced", got)
 	}

@@ -198,7 +198,7 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 			LeaseUntil: rec.FinishedAt.Add(e.cfg.LeaseDuration),
 		}
 		var r reservation
-		p.Deliveries, r = e.d.plan(snap, ev)
+		p.Deliveries, r = e.d.plan(snap, ev, raw)
 		res.pools = append(res.pools, r.pools...)
 		params = append(params, p)
 		events = append(events, ev)

@@ -75,7 +75,7 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 		LeaseUntil: now.Add(e.cfg.LeaseDuration),
 	}
 	var r reservation
-	p.Deliveries, r = e.d.plan(snap, ev)
+	p.Deliveries, r = e.d.plan(snap, ev, raw)
 	// Not cancelled with the caller: once queued, the write may commit, and
 	// its claimed deliveries must reach their pools rather than wait out
 	// their lease.

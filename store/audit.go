@@ -45,10 +45,10 @@ func (s *Store) AuditList(ctx context.Context, p *storage.AuditListParams) ([]st
 		w.add("target = ?", p.Target)
 	}
 	if !p.Since.IsZero() {
-		w.add("at >= ?", p.Since.UnixNano())
+		w.add("at >= ?", bound(p.Since))
 	}
 	if !p.Until.IsZero() {
-		w.add("at < ?", p.Until.UnixNano())
+		w.add("at < ?", bound(p.Until))
 	}
 	if p.BeforeID != 0 {
 		w.add("id < ?", p.BeforeID)

@@ -72,7 +72,7 @@ func loadDesign(ctx context.Context, q querier) (design.Design, error) {
 		return d, err
 	}
 
-	rows, err = q.QueryContext(ctx, `SELECT s.id, s.app_id, s.event_id, a.name, ea.name, e.name, s.handler, s.enabled, s.paused, s.created_at, s.updated_at
+	rows, err = q.QueryContext(ctx, `SELECT s.id, s.app_id, s.event_id, a.name, ea.name, e.name, s.handler, s.filter, s.enabled, s.paused, s.created_at, s.updated_at
 		FROM subscriptions s JOIN apps a ON a.id = s.app_id JOIN events e ON e.id = s.event_id JOIN apps ea ON ea.id = e.app_id
 		WHERE s.deleted_at IS NULL ORDER BY ea.name, e.name, a.name`)
 	if err != nil {
@@ -82,7 +82,7 @@ func loadDesign(ctx context.Context, q querier) (design.Design, error) {
 		var x design.Subscription
 		var handler string
 		var created, updated int64
-		if err := rows.Scan(&x.ID, &x.AppID, &x.EventID, &x.App, &x.Event.App, &x.Event.Event, &handler, &x.Enabled, &x.Paused, &created, &updated); err != nil {
+		if err := rows.Scan(&x.ID, &x.AppID, &x.EventID, &x.App, &x.Event.App, &x.Event.Event, &handler, &x.Filter, &x.Enabled, &x.Paused, &created, &updated); err != nil {
 			rows.Close()
 			return d, err
 		}
@@ -325,12 +325,12 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 			return err
 		}
 		if x.ID == 0 {
-			_, err := w.exec(`INSERT INTO subscriptions (event_id, app_id, handler, enabled, paused, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, event, app, string(handler), x.Enabled, x.Paused, now, now)
+			_, err := w.exec(`INSERT INTO subscriptions (event_id, app_id, handler, filter, enabled, paused, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, event, app, string(handler), x.Filter, x.Enabled, x.Paused, now, now)
 			return err
 		}
-		r, err := w.exec(`UPDATE subscriptions SET event_id = ?, app_id = ?, handler = ?, enabled = ?, paused = ?, updated_at = ?
-			WHERE id = ? AND deleted_at IS NULL`, event, app, string(handler), x.Enabled, x.Paused, now, x.ID)
+		r, err := w.exec(`UPDATE subscriptions SET event_id = ?, app_id = ?, handler = ?, filter = ?, enabled = ?, paused = ?, updated_at = ?
+			WHERE id = ? AND deleted_at IS NULL`, event, app, string(handler), x.Filter, x.Enabled, x.Paused, now, x.ID)
 		return changed(r, err, missing("subscription %d does not exist", x.ID))
 
 	case storage.SubscriptionDelete:

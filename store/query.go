@@ -230,10 +230,10 @@ func (s *Store) OccurrenceList(ctx context.Context, p *storage.OccurrenceListPar
 		w.add("o.trace_id = ?", p.TraceID)
 	}
 	if !p.Since.IsZero() {
-		w.add("o.created_at >= ?", p.Since.UnixNano())
+		w.add("o.created_at >= ?", bound(p.Since))
 	}
 	if !p.Until.IsZero() {
-		w.add("o.created_at < ?", p.Until.UnixNano())
+		w.add("o.created_at < ?", bound(p.Until))
 	}
 	if p.BeforeID != 0 {
 		w.add("o.id < ?", p.BeforeID)
@@ -371,10 +371,10 @@ func (s *Store) DeliveryList(ctx context.Context, p *storage.DeliveryListParams)
 		w.add("d.status = ?", string(p.Status))
 	}
 	if !p.Since.IsZero() {
-		w.add("d.created_at >= ?", p.Since.UnixNano())
+		w.add("d.created_at >= ?", bound(p.Since))
 	}
 	if !p.Until.IsZero() {
-		w.add("d.created_at < ?", p.Until.UnixNano())
+		w.add("d.created_at < ?", bound(p.Until))
 	}
 	if p.BeforeID != 0 {
 		w.add("d.id < ?", p.BeforeID)
@@ -396,7 +396,7 @@ func (s *Store) DeliveryList(ctx context.Context, p *storage.DeliveryListParams)
 func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error) {
 	q, args := `SELECT status, count(*) FROM deliveries GROUP BY status`, []any(nil)
 	if !since.IsZero() {
-		q, args = `SELECT status, count(*) FROM deliveries INDEXED BY deliveries_updated WHERE updated_at >= ? GROUP BY status`, []any{since.UnixNano()}
+		q, args = `SELECT status, count(*) FROM deliveries INDEXED BY deliveries_updated WHERE updated_at >= ? GROUP BY status`, []any{bound(since)}
 	}
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -416,6 +416,21 @@ func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[delive
 		return nil, fmt.Errorf("delivery counts: %w", err)
 	}
 	return out, nil
+}
+
+// DeliveriesAhead counts the subscription's waiting deliveries claimed
+// before id, up to limit, on the range of deliveries_due that holds them.
+func (s *Store) DeliveriesAhead(ctx context.Context, subID, id int64, due time.Time, limit int) (int, error) {
+	var n int
+	at := nanos(due)
+	err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM deliveries INDEXED BY deliveries_due
+		WHERE subscription_id = ? AND status IN ('pending', 'retrying') AND next_attempt_at <= ?
+		AND (next_attempt_at < ? OR id < ?) LIMIT ?)`,
+		subID, at, at, id, limit).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("deliveries ahead of %d: %w", id, err)
+	}
+	return n, nil
 }
 
 // notFound reports whether err is sql.ErrNoRows.

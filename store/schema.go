@@ -156,4 +156,10 @@ CREATE INDEX audit_action ON audit(action, id);
 CREATE INDEX audit_target ON audit(target, id);
 CREATE INDEX audit_at ON audit(at);
 `,
+	// 6: a subscription's filter, an expression over the event's
+	// parameters ('' for none: every occurrence gets a delivery, as
+	// before).
+	`
+ALTER TABLE subscriptions ADD COLUMN filter TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -359,6 +360,24 @@ func nanos(t time.Time) int64 {
 	}
 	return t.UnixNano()
 }
+
+// bound is a filter's time as stored nanoseconds, saturating outside the
+// years int64 nanoseconds can hold (1678 to 2262), where UnixNano wraps
+// round: a window ending in the year 9999 still means "until the end".
+func bound(t time.Time) int64 {
+	switch {
+	case t.After(maxNanosTime):
+		return math.MaxInt64
+	case t.Before(minNanosTime):
+		return math.MinInt64
+	}
+	return t.UnixNano()
+}
+
+var (
+	maxNanosTime = time.Unix(0, math.MaxInt64)
+	minNanosTime = time.Unix(0, math.MinInt64)
+)
 
 // fromNanos is a stored time as a UTC time.Time; 0 is the zero time.
 func fromNanos(n int64) time.Time {

@@ -134,6 +134,10 @@ type TraceProps struct {
 	TraceID int64
 	Roots   []TraceNode
 	Running bool
+	// After is the last occurrence id of the page before (0: this page
+	// starts at the root); Next is this page's last id when more follow.
+	After, Next int64
+	PageSize    int
 }
 
 // TraceNode is one occurrence with its deliveries, each with the
@@ -141,6 +145,9 @@ type TraceProps struct {
 type TraceNode struct {
 	Occurrence delivery.Occurrence
 	Deliveries []TraceDelivery
+	// ParentOffPage is set when the delivery that triggered the
+	// occurrence is on an earlier page of the trace.
+	ParentOffPage bool
 }
 
 // TraceDelivery is a delivery and what it triggered.

@@ -227,6 +227,7 @@ type subscriptionBody struct {
 	App     string           `json:"app"`
 	Event   *design.EventRef `json:"event"`
 	Handler *design.Handler  `json:"handler"`
+	Filter  *string          `json:"filter"`
 	Enabled *bool            `json:"enabled"`
 	Paused  *bool            `json:"paused"`
 }
@@ -243,6 +244,7 @@ func (s *Server) createSubscription(c echo.Context) error {
 		return &badRequest{code: "required", field: "handler", message: "give the handler, e.g. {\"kind\":\"flow\",\"steps\":[{\"type\":\"log\",\"message\":\"got it\"}]}"}
 	}
 	sub := design.Subscription{Event: *b.Event, Handler: *b.Handler, Enabled: true}
+	set(&sub.Filter, b.Filter)
 	set(&sub.Enabled, b.Enabled)
 	set(&sub.Paused, b.Paused)
 	got, err := s.eng.CreateSubscription(c.Request().Context(), c.Param("app"), sub)
@@ -279,6 +281,7 @@ func (s *Server) patchSubscription(c echo.Context) error {
 	}
 	set(&sub.Event, b.Event)
 	set(&sub.Handler, b.Handler)
+	set(&sub.Filter, b.Filter)
 	set(&sub.Enabled, b.Enabled)
 	set(&sub.Paused, b.Paused)
 	got, err := s.eng.UpdateSubscription(c.Request().Context(), c.Param("app"), ref, sub)

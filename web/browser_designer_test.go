@@ -436,8 +436,10 @@ func TestBrowserDesignerShowsBacklogOnLoad(t *testing.T) {
 	for _, c := range []struct{ path, body string }{
 		{"/api/v1/apps", `{"name":"Shop"}`},
 		{"/api/v1/apps", `{"name":"Ledger"}`},
-		{"/api/v1/apps/Shop/events", `{"name":"Paid","public":true,"parameters":[]}`},
+		{"/api/v1/apps/Shop/events", `{"name":"Paid","public":true,"parameters":[{"name":"Amount","type":"Decimal"}]}`},
 		{"/api/v1/apps/Ledger/subscriptions", `{"event":"Shop.Paid","handler":{"kind":"go","name":"ledger"}}`},
+		{"/api/v1/apps", `{"name":"Audit"}`},
+		{"/api/v1/apps/Audit/subscriptions", `{"event":"Shop.Paid","filter":"Amount > 100","handler":{"kind":"go","name":"ledger"}}`},
 	} {
 		if code, body, _ := s.call("POST", c.path, adminToken, c.body); code != 201 {
 			t.Fatalf("POST %s = %d %v", c.path, code, body)
@@ -460,6 +462,9 @@ func TestBrowserDesignerShowsBacklogOnLoad(t *testing.T) {
 	ctx := newBrowser(t)
 	openDesigner(t, ctx, s.url)
 	edge := `designer.cy.getElementById("sub:Ledger:Shop.Paid")`
+	// The filtered subscription (it got none of the small payments) shows
+	// its filter on its arrow.
+	waitJS(t, ctx, `designer.cy.getElementById("sub:Audit:Shop.Paid").data("label").includes("if Amount > 100") && designer.cy.getElementById("sub:Audit:Shop.Paid").hasClass("filtered")`)
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](edge+`.data("label")`)); !strings.Contains(got, "1 retrying") || !strings.Contains(got, "2 dead") {
 		t.Fatalf("the arrow reads %q, want 1 retrying and 2 dead", got)
 	}

@@ -91,6 +91,17 @@ func TestBrowserPagesReplayShowsFreshScheduleLive(t *testing.T) {
 		t.Fatalf("%d attempts labelled dead in the tree, want the last one", n)
 	}
 	screenshot(t, ctx, "pages-trace-dead")
+	occ := jsonNum(dead.OccurrenceID)
+	do(t, ctx, "why not delivered, in place",
+		chromedp.Click(chromedp.CSS(`#occ-`+occ+` [data-testid="why"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#verdicts-`+occ+` [data-testid="verdict-Ledger"][data-verdict="dead"]`)),
+	)
+	if got := text(t, ctx, `#verdicts-`+occ+` [data-testid="verdict-Ledger"]`); !strings.Contains(got, "dead after 2 attempts; the last failed with: the ledger was offline") {
+		t.Fatalf("Ledger's verdict = %q", got)
+	}
+	if got := text(t, ctx, `#verdicts-`+occ+` [data-testid="verdict-Shop"]`); !strings.Contains(got, "Shop has no subscription to Shop.Paid") {
+		t.Fatalf("Shop's verdict = %q", got)
+	}
 	do(t, ctx, "dead letters page",
 		chromedp.Navigate(s.url+"/dead"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="dead-`+id+`"] [data-testid="dead-payload"]`)),

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"sort"
@@ -48,6 +49,7 @@ func (s *Server) consoleRoutes() {
 	g.POST("/apps/:app/events/:event/trigger", s.eventTrigger)
 	g.POST("/apps/:app/events/:event/delete", s.eventDelete)
 	g.GET("/occurrences/:id", s.occurrenceRedirect)
+	g.GET("/occurrences/:id/verdicts", s.verdictsPage)
 	g.GET("/traces/:id", s.tracePage)
 	g.GET("/dead", s.deadPage)
 	g.POST("/dead/bulk", s.deadBulk)
@@ -443,20 +445,42 @@ func (s *Server) occurrenceRedirect(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Redirect(http.StatusSeeOther, "/traces/"+itoa(o.TraceID)+"#occ-"+itoa(o.ID))
+	// An occurrence past the trace's first page opens the page that
+	// starts at it.
+	page := "/traces/" + itoa(o.TraceID)
+	first, err := s.eng.TracePage(c.Request().Context(), o.TraceID, 0, tracePageSize)
+	if err != nil {
+		return err
+	}
+	if len(first) == tracePageSize && first[len(first)-1].ID < o.ID {
+		page += "?after=" + itoa(o.ID-1)
+	}
+	return c.Redirect(http.StatusSeeOther, page+"#occ-"+itoa(o.ID))
 }
 
-// traceTree builds the chain's tree from its occurrences (oldest first):
-// an occurrence hangs under the delivery that triggered it.
+// tracePageSize is how many occurrences one trace page shows. A chain
+// has no bound on its size (it fans out), so the page reads one slice of
+// it at a time, oldest first.
+const tracePageSize = 300
+
+// traceTree builds the chain's tree from one page of its occurrences
+// (oldest first): an occurrence hangs under the delivery that triggered
+// it, or starts the tree when that delivery is on an earlier page.
 func traceTree(traceID int64, occ []delivery.Occurrence) templates.TraceProps {
 	children := map[int64][]delivery.Occurrence{}
+	onPage := map[int64]bool{}
+	for _, o := range occ {
+		for _, d := range o.Deliveries {
+			onPage[d.ID] = true
+		}
+	}
 	var roots []delivery.Occurrence
 	running := false
 	for _, o := range occ {
 		if o.Status == delivery.OccurrencePending {
 			running = true
 		}
-		if o.ParentDeliveryID == 0 {
+		if o.ParentDeliveryID == 0 || !onPage[o.ParentDeliveryID] {
 			roots = append(roots, o)
 		} else {
 			children[o.ParentDeliveryID] = append(children[o.ParentDeliveryID], o)
@@ -466,7 +490,7 @@ func traceTree(traceID int64, occ []delivery.Occurrence) templates.TraceProps {
 	build = func(os []delivery.Occurrence) []templates.TraceNode {
 		out := make([]templates.TraceNode, 0, len(os))
 		for _, o := range os {
-			n := templates.TraceNode{Occurrence: o}
+			n := templates.TraceNode{Occurrence: o, ParentOffPage: o.ParentDeliveryID != 0 && !onPage[o.ParentDeliveryID]}
 			for _, d := range o.Deliveries {
 				n.Deliveries = append(n.Deliveries, templates.TraceDelivery{Delivery: d, Children: build(children[d.ID])})
 			}
@@ -477,16 +501,35 @@ func traceTree(traceID int64, occ []delivery.Occurrence) templates.TraceProps {
 	return templates.TraceProps{TraceID: traceID, Roots: build(roots), Running: running}
 }
 
+// tracePage shows one page of a trace: ?after= is the last occurrence
+// id of the page before (none: from the root).
 func (s *Server) tracePage(c echo.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	occ, err := s.eng.Trace(c.Request().Context(), id)
+	var after int64
+	if v := c.QueryParam("after"); v != "" {
+		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
+			return &badRequest{code: "bad_query", field: "after", message: "after must be the id of the last occurrence of the page before; got " + strconv.Quote(v)}
+		}
+	}
+	occ, err := s.eng.TracePage(c.Request().Context(), id, after, tracePageSize+1)
 	if err != nil {
 		return err
 	}
+	if len(occ) == 0 && after == 0 {
+		return fault.New(fault.ErrNotFound, "not_found", fmt.Sprintf("trace %d has no occurrences", id))
+	}
+	more := len(occ) > tracePageSize
+	if more {
+		occ = occ[:tracePageSize]
+	}
 	t := traceTree(id, occ)
+	t.After, t.PageSize = after, tracePageSize
+	if more {
+		t.Next = occ[len(occ)-1].ID
+	}
 	return s.render(c, http.StatusOK, templates.TracePage(s.page(c, "Trace #"+itoa(id), ""), t), templates.TraceTree(t))
 }
 

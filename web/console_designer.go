@@ -45,6 +45,8 @@ type designerSub struct {
 	Event  string `json:"event"`
 	Kind   string `json:"kind"`
 	Paused bool   `json:"paused"`
+	// Filter is the subscription's filter, drawn on its arrow.
+	Filter string `json:"filter,omitempty"`
 }
 
 // designerData gathers what the canvas draws from the engine's current
@@ -68,7 +70,7 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 		data.Events = append(data.Events, designerEvent{App: ev.App, Name: ev.Name, Public: ev.Public})
 	}
 	for _, sub := range d.Subscriptions {
-		data.Subscriptions = append(data.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused})
+		data.Subscriptions = append(data.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused, Filter: sub.Filter})
 		for _, st := range sub.Handler.Steps {
 			if st.Type == design.StepTrigger {
 				key := sub.App + ":" + sub.Event.String()

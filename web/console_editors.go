@@ -164,7 +164,7 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 	p := templates.SubscriptionEditProps{App: app}
 	p.Choices, p.OwnEvents = s.subscriptionChoices(app)
 	ref, refErr := design.ParseEventRef(f.Get("event"))
-	sub := design.Subscription{Event: ref, Enabled: f.Get("enabled") == "true"}
+	sub := design.Subscription{Event: ref, Enabled: f.Get("enabled") == "true", Filter: strings.TrimSpace(f.Get("filter"))}
 	keys, steps, errs := stepsFromForm(f)
 	switch f.Get("kind") {
 	case string(design.KindGo):

@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"errors"
+	"github.com/eventloom/eventloom/web"
 	"net/http"
 	"net/url"
 	"strings"
@@ -236,5 +237,61 @@ func TestAPIOccurrenceAttemptsCarryTheLog(t *testing.T) {
 	log, _ := attempts[0].(map[string]any)["log"].([]any)
 	if len(log) != 1 || log[0] != "reserving 2 of A-1" {
 		t.Fatalf("attempt log = %v; want [reserving 2 of A-1]", log)
+	}
+}
+
+// TestConsoleTracePages: a trace larger than one page is read a page at a
+// time, oldest first; an occurrence whose parent delivery is on an earlier
+// page starts its page's tree and says so, and a bad cursor is refused.
+func TestConsoleTracePages(t *testing.T) {
+	const items = web.TracePageSize + 20
+	fan := func(context.Context, *engine.Delivery) ([]engine.Trigger, error) {
+		out := make([]engine.Trigger, items)
+		for i := range out {
+			out[i] = engine.Trigger{Event: "Item", Values: map[string]any{"N": i}}
+		}
+		return out, nil
+	}
+	s, c := pagesServer(t, engine.Config{Handlers: map[string]engine.Handler{"fan": fan}}, `{
+ "apps":[{"name":"Shop"}],
+ "events":[{"app":"Shop","name":"OrderPlaced"},{"app":"Shop","name":"Item","parameters":[{"name":"N","type":"Integer","mandatory":true}]}],
+ "subscriptions":[{"app":"Shop","event":"Shop.OrderPlaced","enabled":true,"handler":{"kind":"go","name":"fan"}}]}`)
+	_, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{}`)
+	trace := jsonNum(int64(body["traceId"].(float64)))
+	waitNote(t, s, notify.DeliverySucceeded)
+
+	_, first := c.send("GET", "/traces/"+trace, nil, nil)
+	if n := first.Find(`[data-testid^="occurrence-"]`).Length(); n != web.TracePageSize {
+		t.Fatalf("the first page shows %d occurrences, want %d", n, web.TracePageSize)
+	}
+	if first.Find(`[data-testid="parent-off-page"]`).Length() != 0 {
+		t.Fatal("the first page says a parent is on an earlier page")
+	}
+	next, ok := first.Find(`[data-testid="trace-next"]`).First().Attr("href")
+	if !ok {
+		t.Fatal("the first page has no link to the next")
+	}
+	resp, second := c.send("GET", next, nil, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d", next, resp.StatusCode)
+	}
+	if n := second.Find(`[data-testid^="occurrence-"]`).Length(); n != items+1-web.TracePageSize {
+		t.Fatalf("the second page shows %d occurrences, want %d", n, items+1-web.TracePageSize)
+	}
+	if n := second.Find(`[data-testid="parent-off-page"]`).Length(); n != items+1-web.TracePageSize {
+		t.Fatalf("%d occurrences of the second page say their parent is on an earlier page, want all", n)
+	}
+	if second.Find(`[data-testid="trace-next"]`).Length() != 0 || second.Find(`[data-testid="trace-first"]`).Length() == 0 {
+		t.Fatal("the last page links onward, or not back to the root")
+	}
+	// The last occurrence's own link opens the page it is on.
+	last := second.Find(`[data-testid^="occurrence-"]`).Last().AttrOr("id", "")
+	resp, _ = c.send("GET", "/occurrences/"+strings.TrimPrefix(last, "occ-"), nil, nil)
+	to := strings.Split(resp.Header.Get("Location"), "#")[0]
+	if resp, onPage := c.send("GET", to, nil, nil); resp.StatusCode != http.StatusOK || onPage.Find("#"+last).Length() != 1 {
+		t.Fatalf("GET /occurrences/%s led to %s = %d without #%s on the page", strings.TrimPrefix(last, "occ-"), to, resp.StatusCode, last)
+	}
+	if resp, _ := c.send("GET", "/traces/"+trace+"?after=soon", nil, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("after=soon = %d, want 400", resp.StatusCode)
 	}
 }

@@ -190,6 +190,7 @@ func (s *Server) routes() {
 
 	admin.GET("/occurrences", s.listOccurrences)
 	admin.GET("/occurrences/:id", s.getOccurrence)
+	admin.GET("/occurrences/:id/verdicts", s.getVerdicts)
 	admin.GET("/traces/:id", s.getTrace)
 	admin.GET("/deliveries", s.listDeliveries)
 	admin.GET("/deliveries/:id", s.getDelivery)

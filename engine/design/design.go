@@ -190,12 +190,16 @@ type Handler struct {
 // one per (event, app). Enabled false means occurrences create no delivery
 // for it; Paused true means deliveries are created but wait until resumed.
 type Subscription struct {
-	ID        int64     `json:"-"`
-	AppID     int64     `json:"-"`
-	EventID   int64     `json:"-"`
-	App       string    `json:"app,omitempty"`
-	Event     EventRef  `json:"event"`
-	Handler   Handler   `json:"handler"`
+	ID      int64    `json:"-"`
+	AppID   int64    `json:"-"`
+	EventID int64    `json:"-"`
+	App     string   `json:"app,omitempty"`
+	Event   EventRef `json:"event"`
+	Handler Handler  `json:"handler"`
+	// Filter is a boolean expression over the event's parameters; an
+	// occurrence gets a delivery for the subscription only when it holds
+	// (empty: every occurrence does).
+	Filter    string    `json:"filter,omitempty"`
 	Enabled   bool      `json:"enabled"`
 	Paused    bool      `json:"paused"`
 	CreatedAt time.Time `json:"-"`

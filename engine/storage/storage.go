@@ -154,6 +154,11 @@ type Storage interface {
 	// DeliveryCounts counts deliveries by status, those updated at or after
 	// since (zero: all).
 	DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error)
+	// DeliveriesAhead counts the waiting (pending or retrying) deliveries
+	// of subscription subID that a dispatcher claims before delivery id,
+	// due at due: those due earlier, and those due at the same time with
+	// a smaller id (DeliveryClaim's order). It stops counting at limit.
+	DeliveriesAhead(ctx context.Context, subID, id int64, due time.Time, limit int) (int, error)
 	// QueueDepths returns the pending occurrences per event id (events with
 	// none are absent), from the counters, in O(events).
 	QueueDepths(ctx context.Context) (map[int64]int, error)

@@ -44,6 +44,9 @@ function usualKinds(subs) {
   return out;
 }
 
+// clipFilter keeps a filter short enough to sit on an arrow.
+const clipFilter = (f) => (f.length > 28 ? f.slice(0, 27) + "…" : f);
+
 function elements(d) {
   const els = [];
   const lint = new Map(d.lints.map((l) => [l.subject, l]));
@@ -58,9 +61,12 @@ function elements(d) {
   }
   const usual = usualKinds(d.subscriptions);
   for (const s of d.subscriptions) {
-    const ref = s.event, base = s.kind === usual.get(s.app) ? "" : s.kind;
+    const ref = s.event;
+    // An arrow names its handler's kind where unusual, and its filter.
+    const base = [s.kind === usual.get(s.app) ? "" : s.kind, s.filter ? "if " + clipFilter(s.filter) : ""].filter(Boolean).join(" · ");
     const cls = ["sub"];
     if (s.paused) cls.push("paused");
+    if (s.filter) cls.push("filtered");
     // An app handling its own event: a loop on the event. Cytoscape draws
     // an edge into its source's own parent as a loop round the parent's
     // corner, which reads as leaving whichever event sits there.

@@ -61,8 +61,8 @@ func loadDesign(apps map[int64]appRec, events map[int64]eventRec, subs map[int64
 		}
 		e := events[x.eventID]
 		sub := design.Subscription{ID: x.id, AppID: x.appID, EventID: x.eventID, App: apps[x.appID].Name,
-			Event:   design.EventRef{App: apps[e.appID].Name, Event: e.name},
-			Enabled: x.enabled, Paused: x.paused, CreatedAt: x.created, UpdatedAt: x.updated}
+			Event:  design.EventRef{App: apps[e.appID].Name, Event: e.name},
+			Filter: x.filter, Enabled: x.enabled, Paused: x.paused, CreatedAt: x.created, UpdatedAt: x.updated}
 		if err := decode(x.handler, &sub.Handler, fmt.Sprintf("subscription %d handler", x.id)); err != nil {
 			return design.Design{}, err
 		}
@@ -282,7 +282,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 		if err != nil {
 			return fmt.Errorf("encode the handler of %s for %s: %w", x.App, x.Event, err)
 		}
-		rec := subRec{appID: app, eventID: event, handler: handler, enabled: x.Enabled, paused: x.Paused, updated: now}
+		rec := subRec{appID: app, eventID: event, handler: handler, filter: x.Filter, enabled: x.Enabled, paused: x.Paused, updated: now}
 		if x.ID == 0 {
 			w.nextID++
 			rec.id, rec.created = w.nextID, now

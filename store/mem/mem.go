@@ -63,6 +63,7 @@ type subRec struct {
 	id, appID, eventID int64
 	// handler is the handler as JSON, for the same reason as params.
 	handler          []byte
+	filter           string
 	enabled, paused  bool
 	created, updated time.Time
 	deleted          bool

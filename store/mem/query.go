@@ -214,6 +214,23 @@ func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[delive
 	return out, nil
 }
 
+// DeliveriesAhead counts the subscription's waiting deliveries claimed
+// before id, up to limit.
+func (s *Store) DeliveriesAhead(ctx context.Context, subID, id int64, due time.Time, limit int) (int, error) {
+	if err := s.lock(ctx); err != nil {
+		return 0, fmt.Errorf("deliveries ahead of %d: %w", id, err)
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for other := range s.waiting[subID] {
+		at := s.dels[other-1].d.NextAttemptAt
+		if at.Before(due) || at.Equal(due) && other < id {
+			n++
+		}
+	}
+	return min(n, limit), nil
+}
+
 // QueueDepths returns the pending occurrences per event id, from the
 // counters.
 func (s *Store) QueueDepths(ctx context.Context) (map[int64]int, error) {

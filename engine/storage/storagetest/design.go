@@ -169,7 +169,7 @@ func (s *suite) designUpdatesByID(t *testing.T) {
 	ev.Parameters = []design.Parameter{{Name: "Qty", Type: design.LongInteger, Mandatory: true}, {Name: "Sku", Type: design.Identifier}}
 	sub := fx.mailSub
 	sub.Handler = design.Handler{Kind: design.KindGo, Name: "mail2"}
-	sub.Enabled, sub.Paused = false, true
+	sub.Enabled, sub.Paused, sub.Filter = false, true, `Qty > 2`
 	// Puts name what they reference as the ops before them left it: the
 	// subscription goes first, while its event is still OrderPlaced.
 	d := fx.apply(t, later,
@@ -208,7 +208,7 @@ func (s *suite) designUpdatesByID(t *testing.T) {
 		t.Fatalf("a subscription of renamed parts = %+v", st)
 	}
 	m, ok := x.Subscription(fx.mailSub.ID)
-	if !ok || m.Handler.Name != "mail2" || m.Enabled || !m.Paused || m.EventID != fx.placed.ID || m.AppID != fx.mail.ID {
+	if !ok || m.Handler.Name != "mail2" || m.Enabled || !m.Paused || m.Filter != `Qty > 2` || m.EventID != fx.placed.ID || m.AppID != fx.mail.ID {
 		t.Fatalf("updated subscription = %+v", m)
 	}
 	// A subscription may move to another event by name.

@@ -67,6 +67,10 @@ func (s *suite) occurrenceListFilters(t *testing.T) {
 		{"since", storage.OccurrenceListParams{Since: t0.Add(150 * time.Second)}, []int64{o5, o4}},
 		{"until", storage.OccurrenceListParams{Until: t0.Add(90 * time.Second)}, []int64{o2, o1}},
 		{"since and until", storage.OccurrenceListParams{Since: t0.Add(30 * time.Second), Until: t0.Add(210 * time.Second)}, []int64{o4, o3, o2}},
+		{"until past 2262", storage.OccurrenceListParams{Until: farFuture}, []int64{o5, o4, o3, o2, o1}},
+		{"since past 2262", storage.OccurrenceListParams{Since: farFuture}, nil},
+		{"since before 1678", storage.OccurrenceListParams{Since: farPast}, []int64{o5, o4, o3, o2, o1}},
+		{"until before 1678", storage.OccurrenceListParams{Until: farPast}, nil},
 		{"before id", storage.OccurrenceListParams{BeforeID: o3}, []int64{o2, o1}},
 		{"limit", storage.OccurrenceListParams{Limit: 2}, []int64{o5, o4}},
 		{"producer, status, before id", storage.OccurrenceListParams{AppID: fx.shop.ID, Status: delivery.OccurrencePending, BeforeID: o5}, []int64{o2}},
@@ -155,6 +159,8 @@ func (s *suite) deliveryListFilters(t *testing.T) {
 	}{
 		{"all", storage.DeliveryListParams{}, desc(o1s, o1m, o2s, o3m, o5s)},
 		{"dead", storage.DeliveryListParams{Status: delivery.Dead}, []int64{o1m}},
+		{"until past 2262", storage.DeliveryListParams{Until: farFuture}, desc(o1s, o1m, o2s, o3m, o5s)},
+		{"since past 2262", storage.DeliveryListParams{Since: farFuture}, nil},
 		{"succeeded", storage.DeliveryListParams{Status: delivery.Succeeded}, []int64{o1s}},
 		{"pending", storage.DeliveryListParams{Status: delivery.Pending}, desc(o2s, o3m)},
 		{"retrying", storage.DeliveryListParams{Status: delivery.Retrying}, []int64{o5s}},
@@ -330,3 +336,11 @@ func (s *suite) unknownIDs(t *testing.T) {
 	wantKind(t, err, fault.ErrNotFound, "TraceGet")
 	wantKind(t, fx.st.KeyDelete(ctx(t), fx.shop.ID, id), fault.ErrNotFound, "KeyDelete")
 }
+
+// farFuture and farPast lie outside the range of int64 nanoseconds
+// (1678-2262), where a naive conversion wraps round; a filter there
+// must still mean "everything before" or "everything after".
+var (
+	farFuture = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+	farPast   = time.Date(1000, 1, 1, 0, 0, 0, 0, time.UTC)
+)

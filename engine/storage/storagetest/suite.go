@@ -101,6 +101,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"TraceList", s.traceList},
 		{"OccurrenceDepth", s.occurrenceDepth},
 		{"DeliveryCounts", s.deliveryCounts},
+		{"DeliveriesAhead", s.deliveriesAhead},
 		{"DeliveryNextDue", s.deliveryNextDue},
 		{"UnknownIDs", s.unknownIDs},
 		{"CrashBetweenClaimAndCompletion", s.crash},
