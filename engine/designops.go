@@ -471,8 +471,10 @@ func (e *Engine) compileSub(idx *design.Index, s *design.Subscription) (*compile
 			errs = append(errs, fault.Field(prefix+"handler.kind", "endpoint_required", fmt.Sprintf(
 				"app %s has no endpoint for a webhook to POST to; set its endpoint (the app's page, or PATCH /api/v1/apps/%s with {\"endpoint\":\"https://...\"}) first, or choose another handler kind", s.App, s.App)))
 		}
+	case design.KindPull:
+		// Nothing to compile: an external worker receives the deliveries.
 	default:
-		errs = append(errs, fault.Field(prefix+"handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go or webhook", s.Handler.Kind)))
+		errs = append(errs, fault.Field(prefix+"handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go, webhook or pull", s.Handler.Kind)))
 	}
 	return c, errs
 }

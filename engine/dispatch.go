@@ -46,6 +46,9 @@ type dispatcher struct {
 	timer      clock.Timer
 	timerAt    time.Time
 	sweepTimer clock.Timer
+
+	// pull holds the deliveries leased to external workers (pull.go).
+	pull *puller
 }
 
 // subState is what the dispatcher knows about one subscription's stored
@@ -73,6 +76,10 @@ type pool struct {
 	// until they return); highWater is its maximum.
 	active    int
 	highWater int
+	// pulled counts deliveries leased to pull workers: each takes one of
+	// the app's places (and counts in active) until acked, released,
+	// rejected or expired.
+	pulled int
 	// starved is set when someone found the pool full; the next freed
 	// slot wakes the poll loop.
 	starved bool
@@ -88,6 +95,7 @@ func newDispatcher(e *Engine) *dispatcher {
 		loopDone:  make(chan struct{}),
 		runCtx:    ctx,
 		cancelRun: cancel,
+		pull:      newPuller(),
 	}
 }
 
@@ -192,7 +200,7 @@ func (d *dispatcher) plan(snap *snapshot, ev *design.Event, raw json.RawMessage)
 		}
 		nd := storage.NewDelivery{SubscriptionID: s.ID, AppID: s.AppID}
 		c := snap.subs[s.ID]
-		if d.started.Load() && !d.closed.Load() && c != nil && !s.Paused && !d.sub(s.ID).backlog.Load() {
+		if d.started.Load() && !d.closed.Load() && c != nil && !s.Paused && s.Handler.Kind != design.KindPull && !d.sub(s.ID).backlog.Load() {
 			p := d.pool(c.app)
 			if p.tryReserve() {
 				nd.Claim = true
@@ -222,14 +230,13 @@ func (d *dispatcher) inserted(snap *snapshot, p *storage.OccurrenceInsertParams,
 	}
 }
 
-// offer queues claims in p and starts workers up to the app's limit.
+// offer queues claims in p and starts workers up to the app's limit less
+// its pulled deliveries (with no claims, it only starts workers for the
+// queue, as when a pull worker gave places back).
 func (d *dispatcher) offer(p *pool, claims []storage.Claim) {
-	if len(claims) == 0 {
-		return
-	}
 	p.mu.Lock()
 	p.queue = append(p.queue, claims...)
-	n := min(p.limit-p.workers, len(p.queue))
+	n := min(p.limit-p.workers-p.pulled, len(p.queue))
 	p.workers += max(n, 0)
 	p.mu.Unlock()
 	for i := 0; i < n; i++ {
@@ -243,9 +250,15 @@ func (d *dispatcher) work(p *pool) {
 	defer d.workers.Done()
 	for {
 		p.mu.Lock()
-		if len(p.queue) == 0 || p.workers > p.limit {
+		if len(p.queue) == 0 || p.workers+p.pulled > p.limit {
+			// A worker leaving frees a place for pull workers too.
 			p.workers--
+			starved := p.starved
+			p.starved = false
 			p.mu.Unlock()
+			if starved {
+				d.signal()
+			}
 			return
 		}
 		c := p.queue[0]
@@ -340,6 +353,11 @@ func (d *dispatcher) poll() {
 			continue
 		}
 		st := d.sub(id)
+		if c.sub.Handler.Kind == design.KindPull {
+			// Never run here: wake the workers waiting for it instead.
+			earliest = d.pullDue(ctx, id, st, now, earliest)
+			continue
+		}
 		d.mu.Lock()
 		nd, gen := st.nextDue, st.gen
 		d.mu.Unlock()
@@ -514,11 +532,11 @@ func (d *dispatcher) close(ctx context.Context) error {
 		p.mu.Unlock()
 	}
 	d.mu.Unlock()
-	var err error
+	err := d.closePull(ctx)
 	if len(queued) > 0 {
-		err = d.e.st.DeliveryRelease(context.WithoutCancel(ctx), &storage.DeliveryReleaseParams{Claims: queued, Now: d.e.clk.Now()})
-		if err != nil {
-			err = fmt.Errorf("engine close: release %d queued deliveries: %w", len(queued), err)
+		rerr := d.e.st.DeliveryRelease(context.WithoutCancel(ctx), &storage.DeliveryReleaseParams{Claims: queued, Now: d.e.clk.Now()})
+		if rerr != nil {
+			err = errors.Join(err, fmt.Errorf("engine close: release %d queued deliveries: %w", len(queued), rerr))
 		}
 	}
 	done := make(chan struct{})
@@ -553,36 +571,4 @@ func (d *dispatcher) queued(appID, id int64) bool {
 		}
 	}
 	return false
-}
-
-// Load is one app's dispatch state, for the console's in-flight view.
-type Load struct {
-	// Running is how many handler runs are in progress.
-	Running int `json:"running"`
-	// Queued is how many claimed deliveries wait in memory for a slot.
-	Queued int `json:"queued"`
-	// Limit is the app's concurrency.
-	Limit int `json:"limit"`
-	// HighWater is the most runs ever in progress at once since start.
-	HighWater int `json:"highWater"`
-}
-
-// InFlight reports each app's dispatch state, by app name; apps that have
-// run nothing yet are absent.
-func (e *Engine) InFlight() map[string]Load {
-	snap := e.snap.Load()
-	d := e.d
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	out := make(map[string]Load, len(d.pools))
-	for id, p := range d.pools {
-		a, ok := snap.idx.AppByID(id)
-		if !ok {
-			continue
-		}
-		p.mu.Lock()
-		out[a.Name] = Load{Running: p.active, Queued: len(p.queue), Limit: p.limit, HighWater: p.highWater}
-		p.mu.Unlock()
-	}
-	return out
 }

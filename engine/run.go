@@ -300,27 +300,42 @@ func (d *depthMemo) put(id int64, depth int) {
 // last started over (a replay sets the claim's ScheduleBase), so a
 // replayed delivery gets every retry again, waiting 2, 4, 8... minutes.
 func (e *Engine) fail(cs *compiled, c storage.Claim, rec delivery.Attempt, notBefore time.Time) {
+	if err := e.failAt(cs, c, rec, time.Time{}, notBefore); err != nil {
+		e.completionFailed(c, err)
+	}
+}
+
+// failAt is fail with the next attempt at at instead of after the
+// schedule's wait when at is not zero (a pull worker's release with a
+// delay), and not before notBefore (a webhook receiver's Retry-After);
+// dead still follows the schedule. It publishes the outcome, or returns
+// the completion's error (fault.ErrLeaseLost when the claim was lost)
+// with nothing published.
+func (e *Engine) failAt(cs *compiled, c storage.Claim, rec delivery.Attempt, at, notBefore time.Time) error {
 	wait, dead := e.schedule.Next(rec.Number - c.ScheduleBase)
 	p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Retrying, Attempt: rec}
-	if dead {
+	switch {
+	case dead:
 		p.Status = delivery.Dead
-	} else {
+	case !at.IsZero():
+		p.NextAttemptAt = at
+	default:
 		p.NextAttemptAt = rec.FinishedAt.Add(wait)
 		if notBefore.After(p.NextAttemptAt) {
 			p.NextAttemptAt = notBefore
 		}
 	}
 	if _, err := e.st.DeliveryComplete(context.WithoutCancel(e.d.runCtx), p); err != nil {
-		e.completionFailed(c, err)
-		return
+		return err
 	}
 	if dead {
 		e.log.Warn("delivery dead", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "attempts", rec.Number, "error", rec.Error)
 		e.publishDelivery(cs, c, notify.DeliveryDead, rec.Number, rec.Error, time.Time{})
-		return
+		return nil
 	}
 	e.publishDelivery(cs, c, notify.DeliveryFailed, rec.Number, rec.Error, p.NextAttemptAt)
 	e.d.retryAt(c.SubscriptionID, p.NextAttemptAt)
+	return nil
 }
 
 // completionFailed logs a completion that could not be stored. A lost

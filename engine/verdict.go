@@ -141,6 +141,9 @@ func (e *Engine) deliveryVerdict(ctx context.Context, snap *snapshot, d delivery
 		}
 		v.Verdict = VerdictRunning
 		v.Reason = fmt.Sprintf("attempt %d is running", d.Attempts+1)
+		if cs := snap.subs[d.SubscriptionID]; cs != nil && cs.sub.Handler.Kind == design.KindPull {
+			v.Reason = fmt.Sprintf("attempt %d is locked by a pull worker of %s until it acknowledges, releases or rejects it, or the lock expires", d.Attempts+1, cs.app.Name)
+		}
 	case delivery.Dead:
 		v.Verdict = VerdictDead
 		v.Reason = fmt.Sprintf("dead after %s; the last failed with: %s. Replay it once the cause is fixed", attempts, d.LastError)
@@ -190,6 +193,9 @@ func (e *Engine) waitingFor(ctx context.Context, snap *snapshot, d delivery.Deli
 		why = append(why, fmt.Sprintf("it is behind %d%s older deliveries of the same subscription", ahead, more))
 	}
 	if len(why) == 0 {
+		if cs != nil && cs.sub.Handler.Kind == design.KindPull {
+			return fmt.Sprintf("due now: it waits for a pull worker of %s to receive it", cs.app.Name), nil
+		}
 		return "due now: a handler takes it within moments", nil
 	}
 	return "waiting: " + strings.Join(why, "; "), nil

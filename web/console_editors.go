@@ -171,6 +171,8 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 		sub.Handler, errs = design.Handler{Kind: design.KindGo, Name: strings.TrimSpace(f.Get("goname"))}, nil
 	case design.KindWebhook:
 		sub.Handler, errs = design.Handler{Kind: design.KindWebhook, Path: strings.TrimSpace(f.Get("path"))}, nil
+	case design.KindPull:
+		sub.Handler, errs = design.Handler{Kind: design.KindPull}, nil
 	default:
 		sub.Handler = design.Handler{Kind: design.KindFlow, Steps: steps}
 	}

@@ -181,6 +181,8 @@ func (s *Server) routes() {
 	admin.DELETE("/apps/:app/subscriptions/:ref", s.deleteSubscription)
 	admin.POST("/apps/:app/subscriptions/:ref/pause", s.pauseSubscription)
 	admin.POST("/apps/:app/subscriptions/:ref/resume", s.resumeSubscription)
+	// Pull workers take the handling app's key or the admin token.
+	s.pullRoutes(api)
 
 	admin.GET("/apps/:app/keys", s.listKeys)
 	admin.POST("/apps/:app/keys", s.createKey)

@@ -36,9 +36,12 @@ type benchConfig struct {
 	Sync        string       `json:"sync"`
 	Fill        int          `json:"fill"`
 	Dir         string       `json:"dir"`
-	// Handler is "go" (no-op Go handlers only) or "webhook" (one more
-	// app handling by a signed webhook to a loopback receiver).
+	// Handler is "go" (no-op Go handlers only), "webhook" (one more app
+	// handling by a signed webhook to a loopback receiver) or "pull" (one
+	// more app whose pull subscription Workers pull workers serve over
+	// the REST API on loopback).
 	Handler    string `json:"handler"`
+	Workers    int    `json:"workers,omitempty"`
 	cpuProfile string
 }
 
@@ -76,7 +79,8 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.Sync, "sync", "FULL", "SQLite synchronous setting: FULL, NORMAL or OFF")
 	fs.IntVar(&c.Fill, "fill", 0, "instead of a throughput run, queue this many occurrences behind a paused subscription and report memory")
 	fs.StringVar(&c.Dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
-	fs.StringVar(&c.Handler, "handler", benchGo, "go: the apps' no-op Go handlers only; webhook: also one app handling by a signed webhook to a loopback receiver that verifies every signature, its deliveries/s reported beside the Go handlers'")
+	fs.StringVar(&c.Handler, "handler", benchGo, "go: the apps' no-op Go handlers only; webhook: also one app handling by a signed webhook to a loopback receiver that verifies every signature; pull: also one app whose deliveries -workers pull workers receive and acknowledge over HTTP on loopback; each reported beside the Go handlers'")
+	fs.IntVar(&c.Workers, "workers", 4, "pull workers (web/client Work) sharing the pull app's concurrency, with -handler pull")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured window to this file")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom bench [flags]\n\nRuns the ceiling's workload through the real engine and SQLite store and\nprints one JSON line (events_per_s, deliveries_per_s, handler_start_latency_ms,\ncpu_cores_used, mem.rss_mb). Progress goes to stderr.\n\nFlags:\n")
@@ -93,6 +97,12 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := checkBenchHandler(c.Handler); err != nil {
 		return err
+	}
+	switch {
+	case c.Handler == benchPull && (c.Workers < 1 || c.Fill > 0):
+		return errors.New("-handler pull needs -workers of at least 1, and no -fill")
+	case c.Handler != benchPull:
+		c.Workers = 0
 	}
 	dir := c.Dir
 	if dir == "" {
@@ -196,6 +206,13 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 			return nil, err
 		}
 	}
+	var pull *pullBench
+	if c.Handler == benchPull {
+		if pull, err = startPullBench(ctx, eng, ref, c, &measuring, progress); err != nil {
+			return nil, err
+		}
+		defer pull.stop()
+	}
 	if err := eng.Start(ctx); err != nil {
 		return nil, err
 	}
@@ -293,6 +310,11 @@ loop:
 	d := handled.Load()
 	close(stop)
 	wg.Wait()
+	var pulled uint64
+	if pull != nil {
+		pulled = pull.handled.Load()
+		pull.stop()
+	}
 	res := &benchResult{
 		Bench:          "eventloom",
 		Config:         c,
@@ -309,6 +331,13 @@ loop:
 			"refused_total":   refused.Load(),
 			"db_bytes":        fileSize(filepath.Join(dataDir, "eventloom.db")) + fileSize(filepath.Join(dataDir, "eventloom.db-wal")),
 		},
+	}
+	if pull != nil {
+		// Deliveries and events count the Go handlers' (the ceiling's
+		// workload); the pull app's are reported beside them.
+		res.Extra["pull_deliveries"] = pulled
+		res.Extra["pull_deliveries_per_s"] = float64(pulled) / el
+		res.Extra["go_deliveries_per_s_per_app"] = float64(d) / float64(c.Apps) / el
 	}
 	if v := lastErr.Load(); v != nil {
 		res.Extra["last_error"] = v

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -20,6 +19,7 @@ import (
 const (
 	benchGo      = "go"
 	benchWebhook = "webhook"
+	benchPull    = "pull"
 )
 
 // benchWebhookApp is the app whose webhook subscription -handler webhook
@@ -107,14 +107,6 @@ func addBenchWebhook(ctx context.Context, eng *engine.Engine, r *benchReceiver, 
 	return err
 }
 
-// checkBenchHandler refuses an unknown -handler value.
-func checkBenchHandler(kind string) error {
-	if kind != benchGo && kind != benchWebhook {
-		return errors.New("-handler is " + fmt.Sprintf("%q", kind) + "; use go (no-op Go handlers only) or webhook (a signed webhook to a loopback receiver beside them)")
-	}
-	return nil
-}
-
 // webhookExtra is what a -handler webhook run reports beside the Go
 // handlers' numbers.
 func (r *benchReceiver) extra(seconds float64) map[string]any {
@@ -124,4 +116,13 @@ func (r *benchReceiver) extra(seconds float64) map[string]any {
 		"webhook_deliveries_per_s": float64(v) / seconds,
 		"webhook_refused":          r.refused.Load(),
 	}
+}
+
+// checkBenchHandler refuses a -handler that names no kind the bench runs.
+func checkBenchHandler(kind string) error {
+	switch kind {
+	case benchGo, benchWebhook, benchPull:
+		return nil
+	}
+	return fmt.Errorf("-handler is %q; use go (no-op Go handlers only), webhook (a signed webhook to a loopback receiver beside them) or pull (pull workers over HTTP beside them)", kind)
 }

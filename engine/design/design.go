@@ -144,6 +144,10 @@ const (
 	KindGo HandlerKind = "go"
 	// KindWebhook POSTs the event to the app's endpoint.
 	KindWebhook HandlerKind = "webhook"
+	// KindPull leaves each delivery for an external worker that long-polls
+	// for it with the handling app's key and acknowledges, releases,
+	// rejects or extends it by a lock token; the dispatcher never runs it.
+	KindPull HandlerKind = "pull"
 )
 
 // StepType is the kind of one flow step.

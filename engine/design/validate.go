@@ -144,8 +144,12 @@ func (h Handler) Check() fault.List {
 		if h.Path != "" && (!strings.HasPrefix(h.Path, "/") || strings.ContainsAny(h.Path, "?# \t\n")) {
 			errs = append(errs, fault.Field("handler.path", "invalid_path", fmt.Sprintf("%q is not a path; start it with / and leave out query, fragment and spaces, e.g. /orders", h.Path)))
 		}
+	case KindPull:
+		if len(h.Steps) > 0 || h.Name != "" || h.Path != "" {
+			errs = append(errs, fault.Field("handler.kind", "invalid_handler", "a pull handler takes no steps, name or path: an external worker receives its deliveries; send {\"kind\":\"pull\"}"))
+		}
 	default:
-		errs = append(errs, fault.Field("handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go or webhook", h.Kind)))
+		errs = append(errs, fault.Field("handler.kind", "invalid_kind", fmt.Sprintf("%q is not a handler kind; use flow, go, webhook or pull", h.Kind)))
 	}
 	return errs
 }

@@ -168,6 +168,8 @@ func TestHandlerCheck(t *testing.T) {
 	}{
 		{"webhook", design.Handler{Kind: design.KindWebhook}, nil},
 		{"go", design.Handler{Kind: design.KindGo, Name: "ship"}, nil},
+		{"pull", design.Handler{Kind: design.KindPull}, nil},
+		{"pull with steps", design.Handler{Kind: design.KindPull, Steps: []design.Step{{Type: design.StepLog, Message: "x"}}}, []want{invalid("handler.kind", "invalid_handler")}},
 		{"go without a name", design.Handler{Kind: design.KindGo}, []want{invalid("handler.name", "required")}},
 		{"no kind", design.Handler{}, []want{invalid("handler.kind", "invalid_kind")}},
 		{"unknown kind", design.Handler{Kind: "lambda"}, []want{invalid("handler.kind", "invalid_kind")}},
