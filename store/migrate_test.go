@@ -36,6 +36,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"DROP TABLE sessions",
 		"ALTER TABLE keys DROP COLUMN revoked_at",
 		"DROP TABLE audit",
+		"ALTER TABLE occurrences DROP COLUMN traceparent",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

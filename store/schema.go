@@ -156,4 +156,11 @@ CREATE INDEX audit_action ON audit(action, id);
 CREATE INDEX audit_target ON audit(target, id);
 CREATE INDEX audit_at ON audit(at);
 `,
+	// 7: the W3C traceparent a producer sent with its trigger (a
+	// CloudEvents distributed-tracing extension or the HTTP header), ''
+	// when it sent none, so deliveries pass the producer's trace on.
+	// Existing occurrences read as sent without one.
+	`
+ALTER TABLE occurrences ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -79,6 +79,8 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"AuditWithDesignIsOneTransaction", s.auditWithDesign},
 		{"OccurrenceInsert", s.occurrenceInsert},
 		{"QueueCap", s.queueCap},
+		{"Traceparent", s.traceparent},
+		{"OccurrenceInsertBatch", s.insertBatch},
 		{"ClaimOnlyDue", s.claimOnlyDue},
 		{"ClaimConcurrentIsExclusive", s.claimConcurrent},
 		{"CompleteRecordsAttempt", s.completeRecordsAttempt},
