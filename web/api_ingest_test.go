@@ -307,3 +307,22 @@ func TestAPITriggerBatch(t *testing.T) {
 		}
 	})
 }
+
+// TestConsoleTraceShowsTheProducersTraceparent: the trace page shows the
+// traceparent a producer sent on the root of the chain.
+func TestConsoleTraceShowsTheProducersTraceparent(t *testing.T) {
+	s, c := pagesServer(t, engine.Config{}, shopDesign)
+	code, body, _ := s.send("/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-1","Qty":2}`, with(plainJSON, "traceparent", producerTrace))
+	if code != 202 {
+		t.Fatalf("trigger = %d %v", code, body)
+	}
+	_, doc := c.send("GET", "/traces/"+jsonNum(int64(body["traceId"].(float64))), nil, nil)
+	if got := doc.Find(`[data-testid="traceparent"] code`).Text(); got != producerTrace {
+		t.Fatalf("trace page shows traceparent %q, want %q", got, producerTrace)
+	}
+	_, plain, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A-2","Qty":1}`)
+	_, doc = c.send("GET", "/traces/"+jsonNum(int64(plain["traceId"].(float64))), nil, nil)
+	if n := doc.Find(`[data-testid="traceparent"]`).Length(); n != 0 {
+		t.Fatalf("a trace triggered without a traceparent shows %d", n)
+	}
+}
