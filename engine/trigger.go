@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/eventloom/eventloom/engine/cloudevent"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/engine/payload"
 	"github.com/eventloom/eventloom/engine/storage"
+	"github.com/eventloom/eventloom/engine/tracecontext"
 )
 
 // TriggerRequest is one triggering of an event. Exactly one of JSON,
@@ -118,7 +118,7 @@ func (e *Engine) checkTrigger(snap *snapshot, req TriggerRequest) (*design.Event
 		return nil, nil, &fault.Error{Kind: fault.ErrForbidden, Code: "not_owner", Field: "app",
 			Message: fmt.Sprintf("%s may not trigger %s: only its owner %s may trigger it (handle it with a subscription instead)", req.Caller, req.Event, ev.App)}
 	}
-	if req.Traceparent != "" && !cloudevent.ValidTraceparent(req.Traceparent) {
+	if req.Traceparent != "" && !tracecontext.Valid(req.Traceparent) {
 		return nil, nil, &fault.Error{Kind: fault.ErrInvalid, Code: "bad_traceparent", Field: "traceparent",
 			Message: fmt.Sprintf("traceparent %q is not a W3C trace context: send 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags> (ids not all zeros), or leave it out", req.Traceparent)}
 	}
