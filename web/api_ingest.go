@@ -120,11 +120,7 @@ func eventRequest(caller string, ref design.EventRef, ev *event.Event, tp string
 	if len(bytes.TrimSpace(data)) == 0 {
 		data = []byte("{}")
 	}
-	if err := checkJSONObject(data); err != nil {
-		var br *badRequest
-		if errors.As(err, &br) {
-			return engine.TriggerRequest{}, &badRequest{code: br.code, field: "data", message: "the CloudEvent's data: " + br.message}
-		}
+	if err := relabel(checkJSONObject(data), "data", "the CloudEvent's data: "); err != nil {
 		return engine.TriggerRequest{}, err
 	}
 	if v, ok := ev.Extensions()["traceparent"]; ok {
@@ -171,6 +167,9 @@ func (s *Server) triggerBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.QueryParam("dryRun") != "" {
+		return &badRequest{code: "bad_query", field: "dryRun", message: "trigger:batch has no dry run; check items one at a time with .../trigger?dryRun=true"}
+	}
 	var reqs []engine.TriggerRequest
 	var errs []error
 	switch triggerModeOf(c.Request().Header) {
@@ -202,10 +201,21 @@ func (s *Server) triggerBatch(c echo.Context) error {
 		reqs, errs = make([]engine.TriggerRequest, len(items)), make([]error, len(items))
 		for i, it := range items {
 			reqs[i] = engine.TriggerRequest{Caller: caller, Event: ref, JSON: it, Traceparent: tp}
-			errs[i] = checkJSONObject(it)
+			errs[i] = relabel(checkJSONObject(it), "", "item "+strconv.Itoa(i)+" of the batch: ")
 		}
 	}
 	return s.runBatch(c, reqs, errs)
+}
+
+// relabel says which part of a request a body check's refusal is about:
+// checkJSONObject speaks of "the body", which a CloudEvent's data or a
+// batch item is not.
+func relabel(err error, field, prefix string) error {
+	var br *badRequest
+	if !errors.As(err, &br) {
+		return err
+	}
+	return &badRequest{code: br.code, field: field, message: prefix + strings.Replace(br.message, "the body", "it", 1)}
 }
 
 // checkBatchSize refuses an empty batch (400) and one over

@@ -229,6 +229,12 @@ func TestAPITriggerBatch(t *testing.T) {
 			if it["status"].(float64) != float64(want.status) || errCode(it) != want.code || it["occurrenceId"] != nil {
 				t.Fatalf("item %d = %v; want %d %s", i, it, want.status, want.code)
 			}
+			if want.code == "malformed_json" && !strings.HasPrefix(errMessage(it), "item 2 of the batch: it is a JSON array") {
+				t.Fatalf("item %d message = %q; want it to name the item", i, errMessage(it))
+			}
+			if want.code == "malformed_json" {
+				continue
+			}
 			// The same status and error as a single trigger of the item.
 			st, single, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", shopKey, want.single)
 			a, _ := json.Marshal(it["error"])
@@ -294,6 +300,7 @@ func TestAPITriggerBatch(t *testing.T) {
 			{"a single CloudEvent", route, shopKey, structured("Shop.OrderPlaced", `{}`, ""), ceStructured, 400, "not_a_batch"},
 			{"a bad CloudEvents batch", route, shopKey, `{"not":"an array"}`, ceBatch, 400, "bad_cloudevent"},
 			{"a bad traceparent", route, shopKey, `[{"Sku":"A","Qty":1}]`, with(plainJSON, "traceparent", "x"), 400, "bad_traceparent"},
+			{"a dry run", route + "?dryRun=true", shopKey, `[{"Sku":"A","Qty":1}]`, plainJSON, 400, "bad_query"},
 			{"no token", route, "", `[{"Sku":"A","Qty":1}]`, plainJSON, 401, "unauthorized"},
 			{"a route that only starts like it", route + "x", shopKey, `[{"Sku":"A","Qty":1}]`, plainJSON, 404, "not_found"},
 		} {
