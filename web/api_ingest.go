@@ -11,9 +11,8 @@ import (
 	"strconv"
 	"strings"
 
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
-
 	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine"
@@ -22,9 +21,9 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 )
 
-// The media types of CloudEvents over HTTP besides a structured event's
-// (cloudevent.ContentType).
-const batchContentType = "application/cloudevents-batch+json"
+// batchContentType is the media type of a CloudEvents batch (a JSON array
+// of structured events).
+const batchContentType = event.ApplicationCloudEventsBatchJSON
 
 // envelopeBytes is the room a trigger body gets beyond the payload limit
 // for a structured CloudEvent's attributes (id, source, type, time,
