@@ -33,6 +33,10 @@ type Delivery struct {
 	Parameters json.RawMessage
 	// TriggeredAt is when the occurrence was committed.
 	TriggeredAt time.Time
+	// Traceparent is the W3C trace context the producer sent with the
+	// trigger, empty when none, so a handler can join the producer's
+	// trace (cloudevent.Delivery carries it on to webhooks and pull).
+	Traceparent string
 
 	event  design.Event
 	values map[string]any

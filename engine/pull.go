@@ -322,7 +322,7 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 		lk.token = d.pull.sign(c.DeliveryID, lk.attempt, c.Token)
 		ev, err := cloudevent.New(cloudevent.Delivery{
 			ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
-			Producer: cs.event.App, Event: cs.event.Name, Time: c.CreatedAt, Parameters: c.Parameters,
+			Producer: cs.event.App, Event: cs.event.Name, Time: c.CreatedAt, Parameters: c.Parameters, Traceparent: c.Traceparent,
 		})
 		p.enter()
 		if err != nil {

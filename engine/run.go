@@ -135,7 +135,7 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 		return cs.goFn(ctx, &Delivery{
 			ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
 			App: cs.app.Name, Event: cs.event.Ref(), Attempt: attempt,
-			Parameters: c.Parameters, TriggeredAt: c.CreatedAt, event: *cs.event,
+			Parameters: c.Parameters, TriggeredAt: c.CreatedAt, Traceparent: c.Traceparent, event: *cs.event,
 		})
 	case design.KindWebhook:
 		return nil, e.callWebhook(ctx, cs, c, logs)
@@ -202,6 +202,9 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 			TraceID: c.TraceID, ParentDeliveryID: c.DeliveryID,
 			CreatedAt: rec.FinishedAt, QueueCap: e.cfg.QueueCap,
 			LeaseUntil: rec.FinishedAt.Add(e.cfg.LeaseDuration),
+			// The chain stays in the producer's W3C trace, so a webhook
+			// receiver down the chain joins the trace its root began.
+			Traceparent: c.Traceparent,
 		}
 		var r reservation
 		p.Deliveries, r = e.d.plan(snap, ev, raw)

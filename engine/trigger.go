@@ -11,6 +11,7 @@ import (
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/engine/payload"
 	"github.com/eventloom/eventloom/engine/storage"
+	"github.com/eventloom/eventloom/engine/tracecontext"
 )
 
 // TriggerRequest is one triggering of an event. Exactly one of JSON,
@@ -28,6 +29,12 @@ type TriggerRequest struct {
 	Values map[string]any
 	// Form is the parameters as strings (a browser form).
 	Form map[string]string
+	// Traceparent is the W3C trace context the producer sent (the
+	// CloudEvents distributed-tracing extension or the HTTP traceparent
+	// header); empty means none. It is kept on the occurrence so its
+	// deliveries carry the producer's trace on; one that is not a valid
+	// traceparent is refused.
+	Traceparent string
 }
 
 // TriggerResult says what a trigger stored.
@@ -50,8 +57,7 @@ type TriggerResult struct {
 func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
 	res, err := e.trigger(ctx, req)
 	if err != nil {
-		e.publishRefusal(req, err)
-		return TriggerResult{}, fmt.Errorf("trigger %s: %w", req.Event, err)
+		return TriggerResult{}, e.refuse(req, err)
 	}
 	return res, nil
 }
@@ -65,21 +71,11 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 	if err != nil {
 		return TriggerResult{}, err
 	}
-	now := e.clk.Now()
-	p := storage.OccurrenceInsertParams{
-		EventID:    ev.ID,
-		AppID:      ev.AppID,
-		Parameters: raw,
-		CreatedAt:  now,
-		QueueCap:   e.cfg.QueueCap,
-		LeaseUntil: now.Add(e.cfg.LeaseDuration),
-	}
-	var r reservation
-	p.Deliveries, r = e.d.plan(snap, ev, raw)
+	p, r := e.insertParams(snap, ev, raw, req.Traceparent)
 	// Not cancelled with the caller: once queued, the write may commit, and
 	// its claimed deliveries must reach their pools rather than wait out
 	// their lease.
-	out, err := e.st.OccurrenceInsert(context.WithoutCancel(ctx), &p)
+	out, err := e.st.OccurrenceInsert(context.WithoutCancel(ctx), p)
 	if err != nil {
 		r.cancel()
 		return TriggerResult{}, nameQueueFull(err, ev.Ref(), e.cfg.QueueCap)
@@ -87,12 +83,29 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 	// Published before the deliveries are handed out, so a viewer sees
 	// the occurrence before any of its deliveries starts.
 	e.publishOccurrence(ev, out, 0)
-	e.d.inserted(snap, &p, out, r)
+	e.d.inserted(snap, p, out, r)
 	return TriggerResult{OccurrenceID: out.OccurrenceID, TraceID: out.TraceID, Deliveries: len(out.Deliveries)}, nil
 }
 
-// checkParams turns whichever form of parameters req carries into the
-// canonical JSON of ev's parameters.
+// insertParams is the insert of one checked occurrence of ev, with its
+// deliveries planned (and pool room reserved for those created claimed:
+// the caller cancels the reservation when the insert is refused).
+func (e *Engine) insertParams(snap *snapshot, ev *design.Event, raw json.RawMessage, traceparent string) (*storage.OccurrenceInsertParams, reservation) {
+	now := e.clk.Now()
+	p := &storage.OccurrenceInsertParams{
+		EventID:     ev.ID,
+		AppID:       ev.AppID,
+		Parameters:  raw,
+		CreatedAt:   now,
+		QueueCap:    e.cfg.QueueCap,
+		LeaseUntil:  now.Add(e.cfg.LeaseDuration),
+		Traceparent: traceparent,
+	}
+	var r reservation
+	p.Deliveries, r = e.d.plan(snap, ev, raw)
+	return p, r
+}
+
 // checkTrigger makes every check a trigger makes before it is stored:
 // the event exists, the caller owns it, the parameters keep the rules.
 // It returns the event and the parameters as they would be stored.
@@ -105,10 +118,16 @@ func (e *Engine) checkTrigger(snap *snapshot, req TriggerRequest) (*design.Event
 		return nil, nil, &fault.Error{Kind: fault.ErrForbidden, Code: "not_owner", Field: "app",
 			Message: fmt.Sprintf("%s may not trigger %s: only its owner %s may trigger it (handle it with a subscription instead)", req.Caller, req.Event, ev.App)}
 	}
+	if req.Traceparent != "" && !tracecontext.Valid(req.Traceparent) {
+		return nil, nil, &fault.Error{Kind: fault.ErrInvalid, Code: "bad_traceparent", Field: "traceparent",
+			Message: fmt.Sprintf("traceparent %q is not a W3C trace context: send 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags> (ids not all zeros), or leave it out", req.Traceparent)}
+	}
 	raw, err := e.checkParams(ev, req)
 	return ev, raw, err
 }
 
+// checkParams turns whichever form of parameters req carries into the
+// canonical JSON of ev's parameters.
 func (e *Engine) checkParams(ev *design.Event, req TriggerRequest) (json.RawMessage, error) {
 	switch {
 	case req.JSON != nil:

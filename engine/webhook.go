@@ -81,7 +81,7 @@ func (e *Engine) postWebhook(ctx context.Context, cs *compiled, c storage.Claim,
 	}
 	body, err := cloudevent.Structured(cloudevent.Delivery{
 		ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
-		Producer: cs.event.App, Event: cs.event.Name, Time: c.CreatedAt, Parameters: c.Parameters,
+		Producer: cs.event.App, Event: cs.event.Name, Time: c.CreatedAt, Parameters: c.Parameters, Traceparent: c.Traceparent,
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -163,12 +164,18 @@ func TestWebhookDeliversSignedCloudEvent(t *testing.T) {
 		w.WriteHeader(http.StatusAccepted)
 		_, _ = io.WriteString(w, `{"ok":true}`)
 	})
-	res, err := h.eng.Trigger(context.Background(), order("A", 1))
+	req := order("A", 1)
+	req.Traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	res, err := h.eng.Trigger(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	n := h.waitNote("success", kind(notify.DeliverySucceeded))
-	verify(t, rc.next(t), secret, start, n.DeliveryID)
+	ev := verify(t, rc.next(t), secret, start, n.DeliveryID)
+	// The producer's trace goes on, with the delivery as the parent span.
+	if got := ev.Extensions()["traceparent"]; got != fmt.Sprintf("00-4bf92f3577b34da6a3ce929d0e0e4736-%016x-01", n.DeliveryID) {
+		t.Fatalf("traceparent = %v; want the producer's trace id", got)
+	}
 	d := deliveryOf(t, h, res.OccurrenceID)
 	if d.Status != delivery.Succeeded || len(d.AttemptList) != 1 {
 		t.Fatalf("delivery = %+v", d)

@@ -40,6 +40,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"DROP TABLE design_versions",
 		"DROP TABLE app_secrets",
 		"ALTER TABLE attempts DROP COLUMN response",
+		"ALTER TABLE occurrences DROP COLUMN traceparent",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -39,7 +39,7 @@ func limit(n int) int {
 }
 
 const occurrenceCols = `o.id, o.event_id, o.app_id, coalesce(a.name, ''), coalesce(e.name, ''), o.trace_id,
-	o.parent_delivery_id, o.parameters, o.created_at, o.status
+	o.parent_delivery_id, o.parameters, o.created_at, o.status, o.traceparent
 	FROM occurrences o LEFT JOIN apps a ON a.id = o.app_id LEFT JOIN events e ON e.id = o.event_id`
 
 func scanOccurrences(rows *sql.Rows) ([]delivery.Occurrence, error) {
@@ -50,7 +50,7 @@ func scanOccurrences(rows *sql.Rows) ([]delivery.Occurrence, error) {
 		var params, status string
 		var created int64
 		if err := rows.Scan(&o.ID, &o.EventID, &o.AppID, &o.App, &o.Event, &o.TraceID,
-			&o.ParentDeliveryID, &params, &created, &status); err != nil {
+			&o.ParentDeliveryID, &params, &created, &status, &o.Traceparent); err != nil {
 			return nil, err
 		}
 		o.Parameters = []byte(params)

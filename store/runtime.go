@@ -33,6 +33,27 @@ func (s *Store) OccurrenceInsert(ctx context.Context, p *storage.OccurrenceInser
 	return o.insRes, nil
 }
 
+// OccurrenceInsertBatch stores every item the queue caps allow in one
+// transaction, staged into the same multi-row INSERTs as coalesced
+// single inserts; an item over its cap is refused alone.
+func (s *Store) OccurrenceInsertBatch(ctx context.Context, p []*storage.OccurrenceInsertParams) ([]storage.OccurrenceInsertOutcome, error) {
+	res, err := s.do(ctx, func(w *writer) (any, error) {
+		out := make([]storage.OccurrenceInsertOutcome, len(p))
+		for i, ip := range p {
+			out[i].Result, out[i].Err = w.stageInsert(ip)
+		}
+		if err := w.flushInserts(); err != nil {
+			return nil, err
+		}
+		return out, nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("occurrence insert batch of %d: %w", len(p), err)
+	}
+	out, _ := res.([]storage.OccurrenceInsertOutcome)
+	return out, nil
+}
+
 // DeliveryComplete records a finished attempt when the delivery is still
 // running under p.Token (fault.ErrLeaseLost otherwise). Attempt numbers
 // follow the stored attempt count, whatever p.Attempt.Number says. The
@@ -67,7 +88,7 @@ func (s *Store) DeliveryClaim(ctx context.Context, p *storage.DeliveryClaimParam
 }
 
 func (w *writer) claim(p *storage.DeliveryClaimParams) ([]storage.Claim, error) {
-	rows, err := w.query(`SELECT d.id, d.occurrence_id, d.app_id, d.attempts, d.schedule_base, o.event_id, o.trace_id, o.parameters, o.created_at
+	rows, err := w.query(`SELECT d.id, d.occurrence_id, d.app_id, d.attempts, d.schedule_base, o.event_id, o.trace_id, o.parameters, o.created_at, o.traceparent
 		FROM deliveries d JOIN occurrences o ON o.id = d.occurrence_id
 		WHERE d.subscription_id = ? AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?
 		ORDER BY d.next_attempt_at, d.id LIMIT ?`, p.SubscriptionID, nanos(p.Now), p.Limit)
@@ -79,7 +100,7 @@ func (w *writer) claim(p *storage.DeliveryClaimParams) ([]storage.Claim, error) 
 		var c storage.Claim
 		var params string
 		var created int64
-		if err := rows.Scan(&c.DeliveryID, &c.OccurrenceID, &c.AppID, &c.Attempts, &c.ScheduleBase, &c.EventID, &c.TraceID, &params, &created); err != nil {
+		if err := rows.Scan(&c.DeliveryID, &c.OccurrenceID, &c.AppID, &c.Attempts, &c.ScheduleBase, &c.EventID, &c.TraceID, &params, &created, &c.Traceparent); err != nil {
 			rows.Close()
 			return nil, err
 		}

@@ -187,4 +187,11 @@ CREATE TABLE app_secrets (
 );
 ALTER TABLE attempts ADD COLUMN response TEXT NOT NULL DEFAULT '';
 `,
+	// 9: the W3C traceparent a producer sent with its trigger (a
+	// CloudEvents distributed-tracing extension or the HTTP header), ''
+	// when it sent none, so deliveries pass the producer's trace on.
+	// Existing occurrences read as sent without one.
+	`
+ALTER TABLE occurrences ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
+`,
 }

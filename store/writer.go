@@ -110,7 +110,7 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 		stmts:   make(map[string]*sql.Stmt),
 		byID:    make(map[int64]*op),
 		occIns: newMultiInsert("occurrences",
-			"id, event_id, app_id, trace_id, parent_delivery_id, parameters, status, created_at", 8),
+			"id, event_id, app_id, trace_id, parent_delivery_id, parameters, status, created_at, traceparent", 9),
 		delIns: newMultiInsert("deliveries",
 			"id, occurrence_id, subscription_id, app_id, event_id, status, next_attempt_at, claim_token, lease_until, created_at, updated_at", 11),
 		attIns: newMultiInsert("attempts",
@@ -481,7 +481,7 @@ func (w *writer) stageInsert(p *storage.OccurrenceInsertParams) (*storage.Occurr
 		params = "{}"
 	}
 	created := nanos(p.CreatedAt)
-	w.occIns.args = append(w.occIns.args, id, p.EventID, p.AppID, trace, p.ParentDeliveryID, params, string(status), created)
+	w.occIns.args = append(w.occIns.args, id, p.EventID, p.AppID, trace, p.ParentDeliveryID, params, string(status), created, p.Traceparent)
 	res := &storage.OccurrenceInsertResult{OccurrenceID: id, TraceID: trace}
 	if len(p.Deliveries) > 0 {
 		res.Deliveries = make([]storage.Claim, len(p.Deliveries))
@@ -491,7 +491,7 @@ func (w *writer) stageInsert(p *storage.OccurrenceInsertParams) (*storage.Occurr
 			w.nextDel++
 			c := storage.Claim{
 				DeliveryID: did, OccurrenceID: id, SubscriptionID: nd.SubscriptionID, AppID: nd.AppID,
-				EventID: p.EventID, TraceID: trace, Parameters: p.Parameters, CreatedAt: p.CreatedAt,
+				EventID: p.EventID, TraceID: trace, Parameters: p.Parameters, CreatedAt: p.CreatedAt, Traceparent: p.Traceparent,
 			}
 			if nd.Claim {
 				c.Token, c.LeaseUntil = 1, p.LeaseUntil

@@ -17,34 +17,21 @@ import (
 func (s *Server) trigger(c echo.Context) error {
 	// The raw body is bounded by the payload limit before it is parsed,
 	// so an oversized request never costs more than the limit.
-	body, err := readBody(c, int64(s.eng.Config().Limits.MaxPayloadBytes))
+	// A CloudEvent's envelope gets room beyond the payload limit; its
+	// data is held to the limit by the engine.
+	mode := triggerModeOf(c.Request().Header)
+	limit := int64(s.eng.Config().Limits.MaxPayloadBytes)
+	if mode != modeJSON {
+		limit += envelopeBytes
+	}
+	body, err := readBody(c, limit)
 	if err != nil {
 		return err
 	}
-	if len(body) == 0 {
-		body = []byte("{}")
-	}
 	caller, _ := c.Request().Context().Value(callerKey{}).(string)
-	req := engine.TriggerRequest{Caller: caller, Event: eventRef(c), JSON: body}
-	if looksLikeJSON(body) || !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
-		// A JSON body, even one sent with curl's default form content
-		// type, must be one object; anything else is refused here, as
-		// every other route refuses malformed JSON, before the engine
-		// reads it.
-		if err := checkJSONObject(body); err != nil {
-			return err
-		}
-	} else {
-		// key=value pairs (the CLI, a plain HTML form): each value is
-		// read by its parameter's type.
-		vals, err := url.ParseQuery(string(body))
-		if err != nil {
-			return &badRequest{code: "malformed_form", message: "the form body could not be read: " + err.Error()}
-		}
-		req.JSON, req.Form = nil, map[string]string{}
-		for k, v := range vals {
-			req.Form[k] = v[len(v)-1]
-		}
+	req, err := s.triggerRequest(c, mode, caller, body)
+	if err != nil {
+		return err
 	}
 	if dry, err := boolQuery(c, "dryRun"); err != nil || dry {
 		if err != nil {
@@ -62,6 +49,46 @@ func (s *Server) trigger(c echo.Context) error {
 	}
 	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/occurrences/"+itoa(res.OccurrenceID))
 	return c.JSON(http.StatusAccepted, res)
+}
+
+// triggerRequest reads a trigger's body in its mode: a CloudEvent, a
+// JSON object or a form, with the traceparent header of a plain one.
+func (s *Server) triggerRequest(c echo.Context, mode triggerMode, caller string, body []byte) (engine.TriggerRequest, error) {
+	switch mode {
+	case modeStructured, modeBinary:
+		return cloudEventTrigger(c, caller, body)
+	case modeBatch:
+		return engine.TriggerRequest{}, &badRequest{code: "batch_not_allowed", message: "a CloudEvents batch goes to .../trigger:batch; post a single event here"}
+	}
+	if len(body) == 0 {
+		body = []byte("{}")
+	}
+	tp, err := headerTraceparent(c)
+	if err != nil {
+		return engine.TriggerRequest{}, err
+	}
+	req := engine.TriggerRequest{Caller: caller, Event: eventRef(c), JSON: body, Traceparent: tp}
+	if looksLikeJSON(body) || !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+		// A JSON body, even one sent with curl's default form content
+		// type, must be one object; anything else is refused here, as
+		// every other route refuses malformed JSON, before the engine
+		// reads it.
+		if err := checkJSONObject(body); err != nil {
+			return engine.TriggerRequest{}, err
+		}
+		return req, nil
+	}
+	// key=value pairs (the CLI, a plain HTML form): each value is read by
+	// its parameter's type.
+	vals, err := url.ParseQuery(string(body))
+	if err != nil {
+		return engine.TriggerRequest{}, &badRequest{code: "malformed_form", message: "the form body could not be read: " + err.Error()}
+	}
+	req.JSON, req.Form = nil, map[string]string{}
+	for k, v := range vals {
+		req.Form[k] = v[len(v)-1]
+	}
+	return req, nil
 }
 
 func (s *Server) listKeys(c echo.Context) error {

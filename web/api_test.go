@@ -106,38 +106,16 @@ func (s *apiServer) restartWeb() {
 // returns the status and the decoded JSON answer.
 func (s *apiServer) call(method, path, token, body string) (int, map[string]any, http.Header) {
 	s.t.Helper()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
 	contentType := "application/json"
 	if method == "FORMJSON" {
 		// What curl -d sends: a JSON body labelled as a form.
 		method, contentType = "POST", "application/x-www-form-urlencoded"
 	}
-	req, err := http.NewRequest(method, s.url+path, r)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
+	headers := map[string]string{}
 	if body != "" {
-		req.Header.Set("Content-Type", contentType)
+		headers["Content-Type"] = contentType
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	out := map[string]any{}
-	if len(b) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
-		if err := json.Unmarshal(b, &out); err != nil {
-			s.t.Fatalf("%s %s: answer is not JSON: %s", method, path, b)
-		}
-	}
-	return resp.StatusCode, out, resp.Header
+	return s.request(method, path, token, body, headers)
 }
 
 func errCode(body map[string]any) string {
@@ -354,13 +332,7 @@ func TestAPIEveryRouteNeedsCredentials(t *testing.T) {
 // TestAPIQueueFull fills a paused subscription's queue to its cap and gets
 // 429 with nothing stored.
 func TestAPIQueueFull(t *testing.T) {
-	s := newAPIServer(t, engine.Config{QueueCap: 2})
-	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
-		t.Fatalf("import = %d %v", code, body)
-	}
-	if code, _, _ := s.call("POST", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced/pause", adminToken, ""); code != 200 {
-		t.Fatalf("pause = %d", code)
-	}
+	s := pausedShop(t, engine.Config{QueueCap: 2})
 	for i := 0; i < 2; i++ {
 		if code, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"A","Qty":1}`); code != 202 {
 			t.Fatalf("trigger %d = %d %v", i+1, code, body)

@@ -173,6 +173,9 @@ func (s *Server) routes() {
 	admin.DELETE("/apps/:app/events/:event", s.deleteEvent)
 	// Triggering takes an app key of the owner or the admin token.
 	api.POST("/apps/:app/events/:event/trigger", s.trigger, s.requireKeyOrAdmin)
+	// echo reads ':' as a parameter marker; the backslash makes it the
+	// literal colon of Google's custom-method style (trigger:batch).
+	api.POST("/apps/:app/events/:event/trigger\\:batch", s.triggerBatch, s.requireKeyOrAdmin)
 
 	admin.GET("/apps/:app/subscriptions", s.listSubscriptions)
 	admin.POST("/apps/:app/subscriptions", s.createSubscription)

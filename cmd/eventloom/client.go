@@ -18,13 +18,22 @@ import (
 // newClient is a client of the running server with the admin token, for
 // the trigger, export and import commands.
 func newClient() (*client.Client, error) {
+	return newClientAs("")
+}
+
+// newClientAs is a client of the running server with an app key when key
+// is set (EVENTLOOM_APP_KEY or trigger's --key), the admin token otherwise.
+func newClientAs(key string) (*client.Client, error) {
 	base := os.Getenv("EVENTLOOM_URL")
 	if base == "" {
 		base = "http://127.0.0.1:8080"
 	}
+	if key != "" {
+		return client.New(base, key), nil
+	}
 	tok := os.Getenv("EVENTLOOM_ADMIN_TOKEN")
 	if tok == "" {
-		return nil, errors.New("set EVENTLOOM_ADMIN_TOKEN to the server's admin token (and EVENTLOOM_URL when it is not http://127.0.0.1:8080)")
+		return nil, errors.New("set EVENTLOOM_ADMIN_TOKEN to the server's admin token, or give trigger an app key with --key or EVENTLOOM_APP_KEY (and set EVENTLOOM_URL when the server is not at http://127.0.0.1:8080)")
 	}
 	return client.New(base, tok), nil
 }
@@ -32,8 +41,11 @@ func newClient() (*client.Client, error) {
 func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("trigger", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	key := fs.String("key", "", "trigger with this app key of the event's owner instead of the admin token (default $EVENTLOOM_APP_KEY)")
+	batch := fs.String("batch", "", "trigger once per element of this JSON file, an array of parameter objects (- reads standard input), up to 500")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: eventloom trigger APP EVENT [Name=value ...]\n\nTriggers APP's EVENT on the running server; each value is read by its\nparameter's type. Example:\n  eventloom trigger Storefront OnPurchaseStarted ProductId=P-1 Quantity=2 CustomerEmail=ann@example.com Amount=99.50\n")
+		fmt.Fprint(stderr, "Usage: eventloom trigger [--key KEY] APP EVENT [Name=value ...]\n       eventloom trigger [--key KEY] --batch FILE APP EVENT\n\nTriggers APP's EVENT on the running server; each value is read by its\nparameter's type. Flags come before APP. Examples:\n  eventloom trigger Storefront OnPurchaseStarted ProductId=P-1 Quantity=2 CustomerEmail=ann@example.com Amount=99.50\n  eventloom trigger --key elk_... --batch purchases.json Storefront OnPurchaseStarted\n\nFlags:\n")
+		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -45,6 +57,15 @@ func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return errors.New("name the app and the event")
 	}
+	if *key == "" {
+		*key = os.Getenv("EVENTLOOM_APP_KEY")
+	}
+	if *batch != "" {
+		if fs.NArg() > 2 {
+			return fmt.Errorf("--batch takes the parameters from %s; leave out %s", *batch, strings.Join(fs.Args()[2:], " "))
+		}
+		return triggerBatch(ctx, *key, *batch, fs.Arg(0), fs.Arg(1), stdout)
+	}
 	form := url.Values{}
 	for _, kv := range fs.Args()[2:] {
 		k, v, ok := strings.Cut(kv, "=")
@@ -53,7 +74,7 @@ func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		form.Set(k, v)
 	}
-	c, err := newClient()
+	c, err := newClientAs(*key)
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,7 @@ func TestServeSeedsDemoAndServesCLI(t *testing.T) {
 		!strings.Contains(stderr.String(), "Quantity") || !strings.Contains(stderr.String(), "ProductId") {
 		t.Fatalf("a bad trigger = exit %d, %q; want every field error", code, stderr.String())
 	}
+	checkTriggerWithKeyAndBatch(t, ctx, base, "cli-test-token-0123456789abc")
 
 	cancel()
 	select {

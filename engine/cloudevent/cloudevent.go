@@ -8,11 +8,12 @@ package cloudevent
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strconv"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/eventloom/eventloom/engine/tracecontext"
 )
 
 // ContentType is the media type of a structured-mode CloudEvent.
@@ -78,14 +79,9 @@ func Structured(d Delivery) ([]byte, error) {
 	return json.Marshal(ev)
 }
 
-var traceparentRE = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$`)
-
 // ValidTraceparent reports whether s is a W3C traceparent (version 00) with
 // a trace id and parent id that are not all zeros.
-func ValidTraceparent(s string) bool {
-	m := traceparentRE.FindStringSubmatch(s)
-	return m != nil && m[1] != "00000000000000000000000000000000" && m[2] != "0000000000000000"
-}
+func ValidTraceparent(s string) bool { return tracecontext.Valid(s) }
 
 // Traceparent is the W3C trace context a delivery passes on: the
 // producer's trace id when it sent a valid traceparent, else one derived
@@ -94,8 +90,8 @@ func ValidTraceparent(s string) bool {
 func Traceparent(d Delivery) string {
 	traceID := fmt.Sprintf("%032x", d.TraceID)
 	flags := "01"
-	if m := traceparentRE.FindStringSubmatch(d.Traceparent); m != nil && ValidTraceparent(d.Traceparent) {
-		traceID, flags = m[1], m[3]
+	if tid, _, fl, ok := tracecontext.Parse(d.Traceparent); ok {
+		traceID, flags = tid, fl
 	}
 	return fmt.Sprintf("00-%s-%016x-%s", traceID, d.ID, flags)
 }

@@ -84,7 +84,10 @@ type Occurrence struct {
 	Parameters       json.RawMessage  `json:"parameters"`
 	CreatedAt        time.Time        `json:"createdAt"`
 	Status           OccurrenceStatus `json:"status"`
-	Deliveries       []Delivery       `json:"deliveries,omitempty"`
+	// Traceparent is the W3C trace context its producer sent with the
+	// trigger, empty when none; deliveries carry the producer's trace on.
+	Traceparent string     `json:"traceparent,omitempty"`
+	Deliveries  []Delivery `json:"deliveries,omitempty"`
 }
 
 // Delivery is one occurrence handed to one subscribed app. Attempts counts

@@ -95,6 +95,15 @@ type Storage interface {
 	// nothing. The check and the insert are one atomic step and cost O(1)
 	// (counters kept with the writes), never a scan.
 	OccurrenceInsert(ctx context.Context, p *OccurrenceInsertParams) (*OccurrenceInsertResult, error)
+	// OccurrenceInsertBatch stores several occurrences with their
+	// deliveries in one transaction (a batch trigger's items are committed
+	// together or not at all). Items are checked against their QueueCap in
+	// order, each counting the items accepted before it: an item over its
+	// cap is refused alone (its outcome's Err is a *fault.Error of kind
+	// fault.ErrQueueFull, nothing of it stored) and the items after it go
+	// on. It returns one outcome per item, in order; an error returned
+	// beside them means nothing at all was stored.
+	OccurrenceInsertBatch(ctx context.Context, p []*OccurrenceInsertParams) ([]OccurrenceInsertOutcome, error)
 
 	// DeliveryClaim claims up to p.Limit deliveries of one subscription that
 	// are due: Pending or Retrying with NextAttemptAt <= p.Now. Each becomes
@@ -276,6 +285,10 @@ type OccurrenceInsertParams struct {
 	Deliveries []NewDelivery
 	// LeaseUntil is the lease of the deliveries created claimed.
 	LeaseUntil time.Time
+	// Traceparent is the W3C trace context the producer sent, already
+	// checked by the engine; empty when none. It is stored on the
+	// occurrence and returned on every Claim of its deliveries.
+	Traceparent string
 }
 
 // OccurrenceInsertResult is what an insert created. Deliveries are in the
@@ -284,6 +297,14 @@ type OccurrenceInsertResult struct {
 	OccurrenceID int64
 	TraceID      int64
 	Deliveries   []Claim
+}
+
+// OccurrenceInsertOutcome is what became of one item of an
+// OccurrenceInsertBatch: exactly one of Result (stored) and Err (refused)
+// is set.
+type OccurrenceInsertOutcome struct {
+	Result *OccurrenceInsertResult
+	Err    error
 }
 
 // DeliveryClaimParams asks for due deliveries of one subscription.
@@ -313,6 +334,9 @@ type Claim struct {
 	// CreatedAt is the occurrence's creation time (for latency).
 	CreatedAt  time.Time
 	LeaseUntil time.Time
+	// Traceparent is the occurrence's Traceparent, so a webhook or pull
+	// delivery passes the producer's trace on without another read.
+	Traceparent string
 }
 
 // DeliveryCompleteParams records one finished attempt.

@@ -104,6 +104,25 @@ func (s *Store) OccurrenceInsert(ctx context.Context, p *storage.OccurrenceInser
 	return s.insert(p), nil
 }
 
+// OccurrenceInsertBatch stores every item the queue caps allow, all
+// under one lock so no reader sees part of the batch; an item over its cap
+// is refused alone.
+func (s *Store) OccurrenceInsertBatch(ctx context.Context, p []*storage.OccurrenceInsertParams) ([]storage.OccurrenceInsertOutcome, error) {
+	if err := s.lock(ctx); err != nil {
+		return nil, fmt.Errorf("occurrence insert batch of %d: %w", len(p), err)
+	}
+	defer s.mu.Unlock()
+	out := make([]storage.OccurrenceInsertOutcome, len(p))
+	for i, ip := range p {
+		if n := s.pending[ip.EventID]; ip.QueueCap > 0 && n >= ip.QueueCap {
+			out[i].Err = queueFull(n)
+			continue
+		}
+		out[i].Result = s.insert(ip)
+	}
+	return out, nil
+}
+
 // insert stores p; the caller checked its queue cap.
 func (s *Store) insert(p *storage.OccurrenceInsertParams) *storage.OccurrenceInsertResult {
 	id := int64(len(s.occs) + 1)
@@ -117,7 +136,8 @@ func (s *Store) insert(p *storage.OccurrenceInsertParams) *storage.OccurrenceIns
 	}
 	created := utc(p.CreatedAt)
 	o := &occRec{o: delivery.Occurrence{ID: id, EventID: p.EventID, AppID: p.AppID, TraceID: trace,
-		ParentDeliveryID: p.ParentDeliveryID, Parameters: params, CreatedAt: created, Status: delivery.OccurrenceCompleted}}
+		ParentDeliveryID: p.ParentDeliveryID, Parameters: params, CreatedAt: created, Status: delivery.OccurrenceCompleted,
+		Traceparent: p.Traceparent}}
 	s.occs = append(s.occs, o)
 	s.traces[trace] = append(s.traces[trace], id)
 	res := &storage.OccurrenceInsertResult{OccurrenceID: id, TraceID: trace}
@@ -132,7 +152,7 @@ func (s *Store) insert(p *storage.OccurrenceInsertParams) *storage.OccurrenceIns
 		s.dels = append(s.dels, r)
 		o.dels = append(o.dels, did)
 		c := storage.Claim{DeliveryID: did, OccurrenceID: id, SubscriptionID: nd.SubscriptionID, AppID: nd.AppID,
-			EventID: p.EventID, TraceID: trace, Parameters: bytes.Clone(params), CreatedAt: created}
+			EventID: p.EventID, TraceID: trace, Parameters: bytes.Clone(params), CreatedAt: created, Traceparent: p.Traceparent}
 		if nd.Claim {
 			s.setStatus(r, delivery.Running)
 			r.token, r.leaseUntil = claimToken, utc(p.LeaseUntil)
@@ -180,7 +200,8 @@ func (s *Store) DeliveryClaim(ctx context.Context, p *storage.DeliveryClaimParam
 		o := s.occs[r.d.OccurrenceID-1].o
 		claims[i] = storage.Claim{DeliveryID: r.d.ID, OccurrenceID: o.ID, SubscriptionID: r.d.SubscriptionID,
 			AppID: r.d.AppID, EventID: o.EventID, TraceID: o.TraceID, Token: token, Attempts: r.d.Attempts,
-			ScheduleBase: r.d.ScheduleBase, Parameters: bytes.Clone(o.Parameters), CreatedAt: o.CreatedAt, LeaseUntil: lease}
+			ScheduleBase: r.d.ScheduleBase, Parameters: bytes.Clone(o.Parameters), CreatedAt: o.CreatedAt, LeaseUntil: lease,
+			Traceparent: o.Traceparent}
 	}
 	return claims, nil
 }

@@ -1,96 +1,158 @@
 package client
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
-// MaxWebhookBytes bounds the body a Verifier reads: an Eventloom
-// delivery's CloudEvent is a 10 KB payload plus its envelope, so 64 KB is
-// ample and keeps a forged giant body from being read whole.
-const MaxWebhookBytes = 64 << 10
+// ErrSignature is wrapped by every error Verify returns for a request
+// that is not signed by one of the Verifier's secrets within its
+// tolerance: a handler answers it with 401.
+var ErrSignature = errors.New("webhook signature not verified")
 
-// ErrBadSignature is a webhook request whose signature matches none of the
-// verifier's secrets, or whose timestamp is more than five minutes off
-// (the Standard Webhooks tolerance): it did not come from Eventloom, or
-// was replayed.
-var ErrBadSignature = errors.New("webhook signature does not verify")
+// DefaultWebhookTolerance is how far a webhook's timestamp may be from the
+// receiver's clock (either way): 5 minutes, the Standard Webhooks
+// recommendation, long enough for clock drift and short enough that a
+// captured request cannot be replayed later.
+const DefaultWebhookTolerance = 5 * time.Minute
 
-// Verifier checks webhook requests from Eventloom: their Standard
-// Webhooks signature (webhook-id, webhook-timestamp, webhook-signature)
-// against the app's signing secrets, then decodes the CloudEvent body.
-// Give it the new and the old secret while a rotation's grace lasts.
+// maxWebhookBytes bounds the body a Verifier reads: a CloudEvent carries
+// at most Eventloom's payload limit of parameters (10 KB by default) and
+// its attributes; 1 MiB leaves room for any configured limit.
+const maxWebhookBytes = 1 << 20
+
+// Verifier checks webhooks an Eventloom server sends to an app's endpoint:
+// the Standard Webhooks signature (webhook-id, webhook-timestamp,
+// webhook-signature) by one of the app's whsec_ secrets, and the
+// timestamp within a tolerance; then it parses the body as a CloudEvent.
+// It is safe for concurrent use.
 type Verifier struct {
-	whs []*standardwebhooks.Webhook
+	hooks     []*standardwebhooks.Webhook
+	tolerance time.Duration
+	now       func() time.Time
 }
 
-// NewVerifier returns a verifier of the given "whsec_..." secrets (at
-// least one); a request signed by any of them verifies.
-func NewVerifier(secrets ...string) (*Verifier, error) {
+// VerifierOption configures a Verifier.
+type VerifierOption func(*Verifier)
+
+// WithTolerance sets how far a webhook's timestamp may be from now
+// (DefaultWebhookTolerance when not set).
+func WithTolerance(d time.Duration) VerifierOption { return func(v *Verifier) { v.tolerance = d } }
+
+// WithClock replaces time.Now as the Verifier's clock (tests, or a
+// service with a clock of its own).
+func WithClock(now func() time.Time) VerifierOption { return func(v *Verifier) { v.now = now } }
+
+// NewVerifier returns a Verifier accepting a signature by any of secrets
+// (each "whsec_" and base64, as POST /api/v1/apps/{app}/secrets answers).
+// Pass the new and the previous secret while a rotation's grace period
+// lasts, so webhooks signed by either verify.
+func NewVerifier(secrets []string, opts ...VerifierOption) (*Verifier, error) {
 	if len(secrets) == 0 {
-		return nil, errors.New("webhook verifier: give the app's signing secret (whsec_...), from its page or POST /api/v1/apps/{app}/secrets")
+		return nil, errors.New("webhook verifier: no secret given; pass the app's whsec_ secret (and, during a rotation, the previous one too)")
 	}
-	v := &Verifier{}
+	v := &Verifier{tolerance: DefaultWebhookTolerance, now: time.Now}
 	for i, s := range secrets {
 		wh, err := standardwebhooks.NewWebhook(s)
-		if err != nil {
-			return nil, fmt.Errorf("webhook verifier: secret %d is not whsec_ followed by base64: %w", i+1, err)
+		if err != nil || s == "" {
+			return nil, fmt.Errorf("webhook verifier: secret %d is not a whsec_ secret (whsec_ followed by base64): %v", i+1, err)
 		}
-		v.whs = append(v.whs, wh)
+		v.hooks = append(v.hooks, wh)
+	}
+	for _, o := range opts {
+		o(v)
 	}
 	return v, nil
 }
 
-// Verify reads r's body, checks its signature and returns the CloudEvent
-// it carries. Its ID is the delivery's id, the same on every retry, so a
-// receiver de-duplicates by it. A bad signature is ErrBadSignature.
+// Verify reads r's body, checks its signature and timestamp, and returns
+// the CloudEvent it carries. An error wrapping ErrSignature means the
+// request is not a webhook signed by one of the secrets; any other error
+// means it is signed but not a CloudEvent.
 func (v *Verifier) Verify(r *http.Request) (event.Event, error) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, MaxWebhookBytes+1))
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWebhookBytes+1))
 	if err != nil {
-		return event.Event{}, fmt.Errorf("read the webhook body: %w", err)
+		return event.Event{}, fmt.Errorf("%w: the body could not be read: %v", ErrSignature, err)
 	}
-	if len(body) > MaxWebhookBytes {
-		return event.Event{}, fmt.Errorf("webhook body over %d bytes: %w", MaxWebhookBytes, ErrBadSignature)
+	if len(body) > maxWebhookBytes {
+		return event.Event{}, fmt.Errorf("%w: the body is over %d bytes", ErrSignature, maxWebhookBytes)
 	}
+	if err := v.verify(body, r.Header); err != nil {
+		return event.Event{}, err
+	}
+	r2 := r.Clone(r.Context())
+	r2.Body, r2.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	ev, err := cehttp.NewEventFromHTTPRequest(r2)
+	if err != nil {
+		return event.Event{}, fmt.Errorf("webhook %s is not a CloudEvent: %w", r.Header.Get(standardwebhooks.HeaderWebhookID), err)
+	}
+	if err := ev.Validate(); err != nil {
+		return event.Event{}, fmt.Errorf("webhook %s is not a valid CloudEvent: %w", r.Header.Get(standardwebhooks.HeaderWebhookID), err)
+	}
+	return *ev, nil
+}
+
+// verify checks the signature with every secret (the library compares in
+// constant time), then the timestamp against the Verifier's clock.
+func (v *Verifier) verify(body []byte, h http.Header) error {
 	var last error
-	for _, wh := range v.whs {
-		if last = wh.Verify(body, r.Header); last == nil {
+	ok := false
+	for _, wh := range v.hooks {
+		if last = wh.VerifyIgnoringTimestamp(body, h); last == nil {
+			ok = true
 			break
 		}
 	}
-	if last != nil {
-		return event.Event{}, fmt.Errorf("%w: %v", ErrBadSignature, last)
+	if !ok {
+		return fmt.Errorf("%w: %v", ErrSignature, last)
 	}
-	var ev event.Event
-	if err := json.Unmarshal(body, &ev); err != nil {
-		return event.Event{}, fmt.Errorf("the webhook body is not a CloudEvent: %w", err)
+	// The signature covers the timestamp, so it is checked once signed.
+	ts, err := strconv.ParseInt(h.Get(standardwebhooks.HeaderWebhookTimestamp), 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: webhook-timestamp is not unix seconds", ErrSignature)
 	}
-	return ev, nil
+	if d := v.now().Sub(time.Unix(ts, 0)); d > v.tolerance || d < -v.tolerance {
+		return fmt.Errorf("%w: webhook-timestamp is %s away from this receiver's clock, over the tolerance of %s (a replayed request, or a clock to set right)",
+			ErrSignature, d.Round(time.Second), v.tolerance)
+	}
+	return nil
 }
 
-// Handler is a net/http handler of Eventloom webhooks: it verifies each
-// request and calls fn with its CloudEvent. It answers 401 to a request
-// that does not verify, 400 to a body that is not a CloudEvent, 204 when
-// fn returns nil and 500 when it returns an error (Eventloom then retries
-// on its schedule).
-func (v *Verifier) Handler(fn func(ctx context.Context, ev event.Event) error) http.Handler {
+// Handler is an http.Handler that verifies each request and hands its
+// CloudEvent to h; a request failing the signature or the timestamp is
+// answered 401, a signed body that is not a CloudEvent 400, and h never
+// runs for either. h answers the delivery: any 2xx is success, anything
+// else a failed attempt the server retries.
+func (v *Verifier) Handler(h func(w http.ResponseWriter, r *http.Request, ev event.Event)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ev, err := v.Verify(r)
 		switch {
-		case errors.Is(err, ErrBadSignature):
+		case errors.Is(err, ErrSignature):
 			http.Error(w, err.Error(), http.StatusUnauthorized)
-			return
 		case err != nil:
 			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+		default:
+			h(w, r, ev)
 		}
+	})
+}
+
+// HandleEvents is a net/http handler for a service that only needs the
+// event: it verifies each request like Handler, calls fn with the
+// CloudEvent, and answers 204 when fn returns nil and 500 when it returns
+// an error, so Eventloom retries the delivery on its schedule.
+func (v *Verifier) HandleEvents(fn func(ctx context.Context, ev event.Event) error) http.Handler {
+	return v.Handler(func(w http.ResponseWriter, r *http.Request, ev event.Event) {
 		if err := fn(r.Context(), ev); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

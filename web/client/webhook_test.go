@@ -1,118 +1,158 @@
-package client_test
+package client
 
 import (
-	"context"
-	"errors"
+	"bytes"
+	"encoding/base64"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
-	"github.com/eventloom/eventloom/engine"
-	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/engine/notify"
-	"github.com/eventloom/eventloom/store/mem"
-	"github.com/eventloom/eventloom/web/client"
+	"github.com/eventloom/eventloom/engine/cloudevent"
 )
 
-// TestVerifierReceivesARealDelivery: a real engine delivers a webhook to
-// a net/http server built on the Verifier; the handler gets the
-// CloudEvent; a request not signed by the secret is refused with 401 and
-// never reaches the handler.
-func TestVerifierReceivesARealDelivery(t *testing.T) {
-	got := make(chan event.Event, 1)
-	var v *client.Verifier
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		v.Handler(func(ctx context.Context, ev event.Event) error {
-			got <- ev
-			return nil
-		}).ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	ctx := context.Background()
-	st := mem.New()
-	bus := notify.New()
-	notes := bus.Subscribe(1000)
-	eng, err := engine.New(ctx, engine.Config{Storage: st, Bus: bus, HTTPClient: srv.Client(), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+var (
+	oldSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("the previous secret of Mail....."))
+	newSecret = "whsec_" + base64.StdEncoding.EncodeToString([]byte("the current secret of Mail......"))
+	webhookAt = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
+)
+
+// signed is a webhook request as the server sends one: the CloudEvent of a
+// delivery, signed by each of secrets at ts with the Standard Webhooks
+// library itself.
+func signed(t *testing.T, url string, body []byte, ts time.Time, secrets ...string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		defer cancel()
-		_ = eng.Close(cctx)
-	})
-	for _, a := range []design.App{{Name: "Shop"}, {Name: "Stock", Endpoint: srv.URL}} {
-		if _, err := eng.CreateApp(ctx, a); err != nil {
+	var sigs []string
+	for _, s := range secrets {
+		wh, err := standardwebhooks.NewWebhook(s)
+		if err != nil {
 			t.Fatal(err)
 		}
+		sig, err := wh.Sign("msg_42", ts, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sigs = append(sigs, sig)
 	}
-	ref := design.EventRef{App: "Shop", Event: "OrderPlaced"}
-	if _, err := eng.CreateEvent(ctx, "Shop", design.Event{Name: "OrderPlaced", Public: true, Parameters: []design.Parameter{{Name: "Sku", Type: design.Text, Mandatory: true}}}); err != nil {
-		t.Fatal(err)
-	}
-	sec, err := eng.RotateSecret(ctx, "Stock")
+	req.Header.Set("Content-Type", cloudevent.ContentType)
+	req.Header.Set(standardwebhooks.HeaderWebhookID, "msg_42")
+	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(ts.Unix(), 10))
+	req.Header.Set(standardwebhooks.HeaderWebhookSignature, strings.Join(sigs, " "))
+	return req
+}
+
+func deliveryBody(t *testing.T) []byte {
+	t.Helper()
+	b, err := cloudevent.Structured(cloudevent.Delivery{ID: 42, OccurrenceID: 7, TraceID: 7, Producer: "Shop", Event: "OrderPlaced",
+		Time: webhookAt, Parameters: []byte(`{"Sku":"A-1","Qty":2}`), Traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err = client.NewVerifier(sec.Secret); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := eng.CreateSubscription(ctx, "Stock", design.Subscription{Event: ref, Enabled: true, Handler: design.Handler{Kind: design.KindWebhook}}); err != nil {
-		t.Fatal(err)
-	}
-	if err := eng.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	res, err := eng.Trigger(ctx, engine.TriggerRequest{Event: ref, Values: map[string]any{"Sku": "A-1"}})
+	return b
+}
+
+// TestVerifierOnARealServer: a handler behind the Verifier on 127.0.0.1
+// receives the CloudEvent of every webhook signed by a current secret
+// within the tolerance, and never runs for any other request (401, or 400
+// for a signed body that is not a CloudEvent).
+func TestVerifierOnARealServer(t *testing.T) {
+	now := webhookAt
+	v, err := NewVerifier([]string{newSecret, oldSecret}, WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case ev := <-got:
+	got := make(chan event.Event, 10)
+	srv := httptest.NewServer(v.Handler(func(w http.ResponseWriter, r *http.Request, ev event.Event) {
+		got <- ev
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	body := deliveryBody(t)
+	send := func(req *http.Request) (int, string) {
+		t.Helper()
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	tampered := bytes.Replace(body, []byte(`"Qty":2`), []byte(`"Qty":9`), 1)
+	notCE := []byte(`{"hello":"world"}`)
+	cases := []struct {
+		name   string
+		req    *http.Request
+		status int
+		says   string
+	}{
+		{"signed by the new secret", signed(t, srv.URL, body, now, newSecret), 204, ""},
+		{"signed by the previous secret (rotation)", signed(t, srv.URL, body, now, oldSecret), 204, ""},
+		{"both signatures during the grace period", signed(t, srv.URL, body, now, oldSecret, newSecret), 204, ""},
+		{"timestamp within the tolerance", signed(t, srv.URL, body, now.Add(-4*time.Minute), newSecret), 204, ""},
+		{"another secret", signed(t, srv.URL, body, now, "whsec_"+base64.StdEncoding.EncodeToString([]byte("someone else"))), 401, "no matching signature"},
+		{"a tampered body", func() *http.Request {
+			r := signed(t, srv.URL, body, now, newSecret)
+			r.Body, r.ContentLength = io.NopCloser(bytes.NewReader(tampered)), int64(len(tampered))
+			return r
+		}(), 401, "no matching signature"},
+		{"too old", signed(t, srv.URL, body, now.Add(-6*time.Minute), newSecret), 401, "tolerance"},
+		{"from the future", signed(t, srv.URL, body, now.Add(6*time.Minute), newSecret), 401, "tolerance"},
+		{"unsigned", func() *http.Request {
+			r := signed(t, srv.URL, body, now, newSecret)
+			r.Header.Del(standardwebhooks.HeaderWebhookSignature)
+			return r
+		}(), 401, "missing required headers"},
+		{"signed but not a CloudEvent", signed(t, srv.URL, notCE, now, newSecret), 400, "CloudEvent"},
+	}
+	for _, c := range cases {
+		status, text := send(c.req)
+		if status != c.status || !strings.Contains(text, c.says) {
+			t.Fatalf("%s = %d %q; want %d saying %q", c.name, status, text, c.status, c.says)
+		}
+		if c.status != 204 {
+			continue
+		}
+		ev := <-got
 		var data map[string]any
-		if ev.Type() != "Shop.OrderPlaced" || ev.Source() != "Shop" || ev.DataAs(&data) != nil || data["Sku"] != "A-1" {
-			t.Fatalf("handler got %s from %s with %v", ev.Type(), ev.Source(), data)
+		if err := ev.DataAs(&data); err != nil || data["Sku"] != "A-1" || ev.ID() != "42" || ev.Type() != "Shop.OrderPlaced" || ev.Source() != "Shop" {
+			t.Fatalf("%s: handler got %s (data %v, %v)", c.name, ev, data, err)
 		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the handler got no delivery within 20s")
+		if tp, _ := ev.Extensions()["traceparent"].(string); !strings.HasPrefix(tp, "00-4bf92f3577b34da6a3ce929d0e0e4736-") {
+			t.Fatalf("%s: traceparent %q is not the producer's trace", c.name, tp)
+		}
 	}
-	// The handler returned nil: the receiver answered 204 and the
-	// delivery succeeded.
-	bound := time.After(20 * time.Second)
-	for succeeded := false; !succeeded; {
-		select {
-		case n := <-notes.C():
-			succeeded = n.Kind == notify.DeliverySucceeded && n.OccurrenceID == res.OccurrenceID
-			if n.Kind == notify.DeliveryFailed {
-				t.Fatalf("the delivery failed: %s", n.Error)
-			}
-		case <-bound:
-			t.Fatal("the delivery did not succeed within 20s of the handler returning nil")
-		}
+	if len(got) != 0 {
+		t.Fatalf("the handler ran %d times for refused requests", len(got))
 	}
 
-	forged, _ := http.NewRequest("POST", srv.URL, strings.NewReader(`{"specversion":"1.0","id":"1","source":"Shop","type":"Shop.OrderPlaced"}`))
-	forged.Header.Set("webhook-id", "1")
-	forged.Header.Set("webhook-timestamp", "1700000000")
-	forged.Header.Set("webhook-signature", "v1,bm90IGEgc2lnbmF0dXJl")
-	resp, err := srv.Client().Do(forged)
+	// After the grace period the service drops the previous secret.
+	v2, err := NewVerifier([]string{newSecret}, WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized || len(got) != 0 {
-		t.Fatalf("forged request = %d (handler called %d times); want 401 and no call", resp.StatusCode, len(got))
+	if _, err := v2.Verify(signed(t, srv.URL, body, now, oldSecret)); err == nil {
+		t.Fatal("a webhook signed by a dropped secret verified")
 	}
-	if _, err := client.NewVerifier(); err == nil {
-		t.Fatal("a verifier without a secret was made")
+	if _, err := v2.Verify(signed(t, srv.URL, body, now, oldSecret, newSecret)); err != nil {
+		t.Fatalf("a webhook also signed by the kept secret: %v", err)
 	}
-	if _, err := client.NewVerifier("whsec_***"); err == nil || errors.Is(err, client.ErrBadSignature) {
-		t.Fatalf("a verifier of a malformed secret: %v", err)
+}
+
+func TestNewVerifierRefusesBadSecrets(t *testing.T) {
+	for _, secrets := range [][]string{nil, {""}, {"whsec_not base64!"}} {
+		if _, err := NewVerifier(secrets); err == nil || !strings.Contains(err.Error(), "secret") {
+			t.Errorf("NewVerifier(%q) = %v; want an error naming the secret", secrets, err)
+		}
 	}
 }

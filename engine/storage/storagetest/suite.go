@@ -80,6 +80,8 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"DesignVersions", s.designVersions},
 		{"OccurrenceInsert", s.occurrenceInsert},
 		{"QueueCap", s.queueCap},
+		{"Traceparent", s.traceparent},
+		{"OccurrenceInsertBatch", s.insertBatch},
 		{"ClaimOnlyDue", s.claimOnlyDue},
 		{"ClaimConcurrentIsExclusive", s.claimConcurrent},
 		{"CompleteRecordsAttempt", s.completeRecordsAttempt},

@@ -1,0 +1,26 @@
+// Package tracecontext reads W3C Trace Context traceparent values, the
+// one place their rule lives: the engine checks a producer's traceparent
+// with it, and engine/cloudevent passes one on. It imports only the
+// standard library (no HTTP), so the engine facade may use it.
+package tracecontext
+
+import "regexp"
+
+var traceparentRE = regexp.MustCompile(`^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$`)
+
+// Parse splits a traceparent of version 00 into its trace id, parent id
+// and flags; ok is false when s is not one, or when either id is all
+// zeros (which the W3C spec makes invalid).
+func Parse(s string) (traceID, parentID, flags string, ok bool) {
+	m := traceparentRE.FindStringSubmatch(s)
+	if m == nil || m[1] == "00000000000000000000000000000000" || m[2] == "0000000000000000" {
+		return "", "", "", false
+	}
+	return m[1], m[2], m[3], true
+}
+
+// Valid reports whether s is a valid traceparent (see Parse).
+func Valid(s string) bool {
+	_, _, _, ok := Parse(s)
+	return ok
+}
