@@ -204,6 +204,7 @@ func (s *Server) routes() {
 	admin.GET("/design", s.exportDesign)
 	admin.GET("/backup", s.backup)
 	admin.PUT("/design", s.importDesign)
+	admin.GET("/asyncapi", s.exportAsyncAPI)
 
 	admin.GET("/audit", s.listAudit)
 

@@ -67,18 +67,40 @@ func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		fmt.Fprint(stderr, "Usage: eventloom export > design.json\n\nWrites every app, event and subscription of the running server as JSON.\n")
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "json", "json (the design, for eventloom import) or asyncapi (an AsyncAPI 3.0 document)")
+	asyncAPI := fs.Bool("asyncapi", false, "short for --format asyncapi")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: eventloom export [--format json|asyncapi] > design.json\n\nWrites every app, event and subscription of the running server as JSON, or\nas an AsyncAPI 3.0 document (which eventloom import also reads).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
 		return errors.New("export takes no arguments")
+	}
+	if *asyncAPI {
+		*format = "asyncapi"
 	}
 	c, err := newClient()
 	if err != nil {
 		return err
 	}
-	b, err := c.Do(ctx, http.MethodGet, "/api/v1/design", "", nil)
+	var b []byte
+	switch *format {
+	case "json":
+		b, err = c.Do(ctx, http.MethodGet, "/api/v1/design", "", nil)
+	case "asyncapi":
+		b, err = c.AsyncAPI(ctx)
+	default:
+		return fmt.Errorf("--format %q: use json or asyncapi", *format)
+	}
 	if err != nil {
 		return err
 	}
@@ -96,7 +118,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	dry := fs.Bool("dry-run", false, "report what would change without changing it")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: eventloom import [--dry-run] design.json\n\nReplaces the running server's design by the file's, validated whole before\nanything changes; prints the changes.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: eventloom import [--dry-run] design.json\n\nReplaces the running server's design by the file's (a design exported as JSON\nor an AsyncAPI 3.0 document), validated whole before anything changes;\nprints the changes.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	// Accept the flag after the file name too.
