@@ -205,6 +205,7 @@ func (s *Server) routes() {
 	admin.GET("/backup", s.backup)
 	admin.PUT("/design", s.importDesign)
 	admin.GET("/asyncapi", s.exportAsyncAPI)
+	api.GET("/openapi.json", s.serveOpenAPI)
 
 	admin.GET("/audit", s.listAudit)
 

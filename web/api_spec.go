@@ -11,6 +11,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine/asyncapi"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/web/apidoc"
 )
 
 // exportAsyncAPI answers the design as an AsyncAPI 3.0 document whose REST
@@ -49,4 +50,11 @@ func (s *Server) readDesign(c echo.Context) (design.Design, error) {
 	var d design.Design
 	err = s.decode(c, &d)
 	return d, err
+}
+
+// serveOpenAPI answers GET /api/v1/openapi.json: the REST API's OpenAPI
+// 3.1 description, its server being the address the request came to. It
+// needs no credentials: it tells how to call the API, nothing of the data.
+func (s *Server) serveOpenAPI(c echo.Context) error {
+	return c.JSONPretty(http.StatusOK, apidoc.Document(c.Scheme()+"://"+c.Request().Host), "  ")
 }

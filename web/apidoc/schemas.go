@@ -1,0 +1,190 @@
+package apidoc
+
+import (
+	"strconv"
+
+	"github.com/eventloom/eventloom/engine/design"
+)
+
+func str(desc string) map[string]any { return map[string]any{"type": "string", "description": desc} }
+func integer(desc string) map[string]any {
+	return map[string]any{"type": "integer", "format": "int64", "description": desc}
+}
+func boolean(desc string) map[string]any {
+	return map[string]any{"type": "boolean", "description": desc}
+}
+func when(desc string) map[string]any {
+	return map[string]any{"type": "string", "format": "date-time", "description": desc}
+}
+func list(items map[string]any) map[string]any {
+	return map[string]any{"type": "array", "items": items}
+}
+func enum(desc string, values ...string) map[string]any {
+	return map[string]any{"type": "string", "enum": values, "description": desc}
+}
+
+// object is a JSON object schema; required names its required members.
+func object(props map[string]any, required ...string) map[string]any {
+	o := map[string]any{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+func pageOf(item string) map[string]any {
+	return object(map[string]any{
+		"items":      list(ref(item)),
+		"nextCursor": str("Present when there may be more: pass it as ?cursor= for the next page."),
+	}, "items")
+}
+
+func itemsOf(item string) map[string]any {
+	return object(map[string]any{"items": list(ref(item))}, "items")
+}
+
+func paramTypeNames() []string {
+	var out []string
+	for _, t := range design.ParamTypes() {
+		out = append(out, string(t))
+	}
+	return out
+}
+
+// openAPIComponents are the schemas, shared error answers and security
+// schemes the operations refer to. The schemas follow the JSON the
+// handlers write (the json tags of the engine's types).
+func openAPIComponents() map[string]any {
+	problem := object(map[string]any{
+		"code":    str("Stable, machine-readable, snake_case: e.g. text_too_long, not_owner, queue_full."),
+		"message": str("What went wrong and how to fix it."),
+		"field":   str("The field or parameter concerned, when there is one."),
+		"refs":    list(str("A related name")),
+	}, "code", "message")
+	schemas := map[string]any{
+		"Problem": problem,
+		"Error": object(map[string]any{
+			"error":     ref("Problem"),
+			"details":   list(ref("Problem")),
+			"requestId": str("Given on a 500: the id under which the log has the details."),
+		}, "error"),
+		"App": object(map[string]any{
+			"name":          str("Unique identifier: a letter, then letters, digits or _."),
+			"description":   str(""),
+			"color":         str("#rrggbb the console draws the app in."),
+			"concurrency":   map[string]any{"type": "integer", "description": "Most handler runs at once; 0 means the default (100)."},
+			"endpoint":      str("The URL webhook handlers POST to."),
+			"events":        map[string]any{"type": "integer", "description": "In lists: how many events the app owns."},
+			"subscriptions": map[string]any{"type": "integer", "description": "In lists: how many events the app handles."},
+		}, "name"),
+		"Parameter": object(map[string]any{
+			"name":        str(""),
+			"type":        enum("A primitive type.", paramTypeNames()...),
+			"mandatory":   boolean(""),
+			"description": str(""),
+		}, "name", "type"),
+		"Event": object(map[string]any{
+			"app":         str("The owner; taken from the path when creating."),
+			"name":        str("Unique within the app."),
+			"public":      boolean("Whether other apps may handle it."),
+			"description": str(""),
+			"parameters":  list(ref("Parameter")),
+			"subscribers": list(str("An app handling the event (in GET of one event).")),
+		}, "name"),
+		"Step": object(map[string]any{
+			"type":        enum("", "log", "wait", "trigger", "fail"),
+			"message":     str("log and fail: a template whose {{expr}} parts are expressions."),
+			"duration":    str("wait: a Go duration such as 30s."),
+			"event":       str("trigger: one of the handling app's own events."),
+			"parameters":  map[string]any{"type": "object", "additionalProperties": map[string]any{"type": "string"}, "description": "trigger: target parameter -> expression."},
+			"when":        str("fail: a boolean expression; empty means always."),
+			"probability": map[string]any{"type": "number", "description": "fail: 0 means 1."},
+		}, "type"),
+		"Handler": object(map[string]any{
+			"kind":  enum("What runs for each delivery.", "flow", "go", "webhook"),
+			"steps": list(ref("Step")),
+			"name":  str("go: the registered function's name."),
+		}, "kind"),
+		"Subscription": object(map[string]any{
+			"app":     str("The handling app."),
+			"event":   str("The handled event as Producer.EventName."),
+			"handler": ref("Handler"),
+			"enabled": boolean("false: occurrences create no delivery for it."),
+			"paused":  boolean("true: deliveries wait until resumed."),
+		}, "event", "handler"),
+		"Design": object(map[string]any{
+			"apps":          list(ref("App")),
+			"events":        list(ref("Event")),
+			"subscriptions": list(ref("Subscription")),
+		}, "apps", "events", "subscriptions"),
+		"Change": object(map[string]any{
+			"action": enum("", "create", "update", "delete"),
+			"kind":   enum("", "app", "event", "subscription"),
+			"name":   str("The app, Producer.Event, or App:Producer.Event."),
+		}, "action", "kind", "name"),
+		"ImportResult": object(map[string]any{"dryRun": boolean(""), "changes": list(ref("Change"))}, "dryRun", "changes"),
+		"Key": object(map[string]any{
+			"id": integer(""), "app": str(""), "prefix": str("The key's public start, to tell keys apart."), "createdAt": when(""),
+		}, "id", "prefix"),
+		"NewKey": object(map[string]any{
+			"id": integer(""), "key": str("The key itself: shown this once, stored hashed."), "prefix": str(""), "createdAt": when(""),
+		}, "id", "key"),
+		"Parameters": map[string]any{"type": "object", "description": "The event's parameters by name, each of its parameter's type.", "additionalProperties": true},
+		"TriggerResult": object(map[string]any{
+			"occurrenceId": integer(""), "traceId": integer(""), "deliveries": map[string]any{"type": "integer", "description": "How many deliveries were created."},
+		}, "occurrenceId", "traceId", "deliveries"),
+		"DryRun": object(map[string]any{
+			"event":         str("Producer.EventName"),
+			"parameters":    ref("Parameters"),
+			"subscriptions": list(map[string]any{"type": "object", "description": "What each subscription would do: app, handler, delivery, note, steps, refusals."}),
+		}, "event"),
+		"Attempt": object(map[string]any{
+			"number": map[string]any{"type": "integer"}, "startedAt": when(""), "finishedAt": when(""),
+			"outcome": str(""), "error": str(""), "log": list(str("")),
+		}, "number", "outcome"),
+		"Delivery": object(map[string]any{
+			"id": integer(""), "occurrenceId": integer(""), "app": str("The handling app."),
+			"status":   enum("", "pending", "running", "retrying", "succeeded", "dead", "discarded"),
+			"attempts": map[string]any{"type": "integer"}, "nextAttemptAt": when(""), "lastError": str(""),
+			"createdAt": when(""), "updatedAt": when(""), "attemptList": list(ref("Attempt")),
+		}, "id", "occurrenceId", "app", "status"),
+		"Occurrence": object(map[string]any{
+			"id": integer(""), "app": str("The producer."), "event": str(""), "traceId": integer(""),
+			"parentDeliveryId": integer("The delivery whose flow triggered it."), "parameters": ref("Parameters"),
+			"createdAt": when(""), "status": enum("", "pending", "completed", "dead"), "deliveries": list(ref("Delivery")),
+		}, "id", "app", "event", "traceId", "status"),
+		"Trace": object(map[string]any{
+			"traceId": integer(""), "occurrences": list(ref("Occurrence")), "nextCursor": str(""),
+		}, "traceId", "occurrences"),
+		"Stats": object(map[string]any{
+			"deliveriesLastHour": map[string]any{"type": "object", "description": "Deliveries by status in the last hour.", "additionalProperties": map[string]any{"type": "integer"}},
+			"queues":             list(object(map[string]any{"event": str(""), "pending": map[string]any{"type": "integer"}, "cap": map[string]any{"type": "integer"}})),
+			"inFlight":           map[string]any{"type": "object", "description": "Handler runs per app.", "additionalProperties": true},
+		}),
+		"Finding": object(map[string]any{
+			"code": str(""), "subject": str(""), "path": list(str("")), "message": str(""),
+		}, "code", "message"),
+		"Layout": object(map[string]any{
+			"positions": map[string]any{"type": "object", "description": "Graph node (app:Name or event:App.Name) -> position.",
+				"additionalProperties": object(map[string]any{"x": map[string]any{"type": "number"}, "y": map[string]any{"type": "number"}}, "x", "y")},
+		}, "positions"),
+		"AuditEntry": map[string]any{"type": "object", "description": "Who did what to which thing, when and from where, with a summary.", "additionalProperties": true},
+		"AsyncAPI":   map[string]any{"type": "object", "description": "An AsyncAPI 3.0 document (https://www.asyncapi.com/docs/reference/specification/v3.0.0).", "additionalProperties": true},
+		"OpenAPI":    map[string]any{"type": "object", "description": "This OpenAPI 3.1 document.", "additionalProperties": true},
+	}
+	schemas["AppList"], schemas["EventList"], schemas["SubscriptionList"] = itemsOf("App"), itemsOf("Event"), itemsOf("Subscription")
+	schemas["KeyList"], schemas["Findings"] = itemsOf("Key"), itemsOf("Finding")
+	schemas["OccurrencePage"], schemas["DeliveryPage"], schemas["AuditPage"] = pageOf("Occurrence"), pageOf("Delivery"), pageOf("AuditEntry")
+	responses := map[string]any{}
+	for status, text := range ErrorText {
+		responses["E"+strconv.Itoa(status)] = map[string]any{"description": text, "content": content("", "Error")}
+	}
+	return map[string]any{
+		"schemas":   schemas,
+		"responses": responses,
+		"securitySchemes": map[string]any{
+			"adminToken": map[string]any{"type": "http", "scheme": "bearer", "description": "The admin token (printed when the server first started, or EVENTLOOM_ADMIN_TOKEN)."},
+			"appKey":     map[string]any{"type": "http", "scheme": "bearer", "description": "An API key of the app that owns the event."},
+		},
+	}
+}
