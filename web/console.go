@@ -55,6 +55,7 @@ func (s *Server) consoleRoutes() {
 	g.POST("/deliveries/:id/:op", s.deliveryAction)
 	g.GET("/live", s.live)
 	g.GET("/audit", s.auditPage)
+	g.GET("/reference", s.referencePage)
 	s.editorRoutes(g)
 }
 

@@ -79,6 +79,24 @@ var ErrorText = map[int]string{
 	http.StatusInternalServerError:   "Something went wrong on the server; the log has the details under requestId.",
 }
 
+// Tag is a group of operations, in the order the reference shows them.
+type Tag struct{ Name, Description string }
+
+// Tags are the groups of the operations.
+func Tags() []Tag {
+	return []Tag{
+		{"Apps", "Deployable units that own and handle events."},
+		{"Events", "Event types, their parameters, and triggering them."},
+		{"Subscriptions", "Which app handles which event with which handler."},
+		{"Keys", "API keys an app triggers its events with (shown once, stored hashed)."},
+		{"Runtime", "Occurrences, deliveries, traces, dead letters and live counters."},
+		{"Design", "The whole design at once: export, import, lint, layout, backup, audit and the API descriptions."},
+	}
+}
+
+// PathParamText describes a path parameter.
+func PathParamText(name string) string { return pathParamText[name] }
+
 // PathParams lists the {names} of an OpenAPI path in order.
 func PathParams(path string) []string {
 	var out []string
@@ -115,6 +133,10 @@ func Document(serverURL string) map[string]any {
 		}
 		item[strings.ToLower(op.Method)] = openAPIOperation(op)
 	}
+	var tags []any
+	for _, t := range Tags() {
+		tags = append(tags, map[string]any{"name": t.Name, "description": t.Description})
+	}
 	return map[string]any{
 		"openapi": "3.1.0",
 		"info": map[string]any{
@@ -124,15 +146,8 @@ func Document(serverURL string) map[string]any {
 				"Every error answer is {\"error\":{\"code\",\"message\",\"field\"},\"details\":[...]} with the status its kind maps to. " +
 				"The design's event contracts are described separately as AsyncAPI 3.0 at GET /api/v1/asyncapi.",
 		},
-		"servers": []any{map[string]any{"url": serverURL}},
-		"tags": []any{
-			map[string]any{"name": "Apps", "description": "Deployable units that own and handle events."},
-			map[string]any{"name": "Events", "description": "Event types, their parameters, and triggering them."},
-			map[string]any{"name": "Subscriptions", "description": "Which app handles which event with which handler."},
-			map[string]any{"name": "Keys", "description": "API keys an app triggers its events with (shown once, stored hashed)."},
-			map[string]any{"name": "Runtime", "description": "Occurrences, deliveries, traces, dead letters and live counters."},
-			map[string]any{"name": "Design", "description": "The whole design at once: export, import, lint, layout, backup, audit and the API descriptions."},
-		},
+		"servers":    []any{map[string]any{"url": serverURL}},
+		"tags":       tags,
 		"paths":      paths,
 		"components": openAPIComponents(),
 	}

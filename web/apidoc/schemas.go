@@ -1,7 +1,9 @@
 package apidoc
 
 import (
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/eventloom/eventloom/engine/design"
 )
@@ -41,6 +43,42 @@ func pageOf(item string) map[string]any {
 
 func itemsOf(item string) map[string]any {
 	return object(map[string]any{"items": list(ref(item))}, "items")
+}
+
+// Field is one member of a body's schema, as the reference lists it.
+type Field struct {
+	Name, Type, Description string
+	Required                bool
+}
+
+// SchemaFields lists the members of the component schema name, in name
+// order; none for a schema that is not an object of known members.
+func SchemaFields(name string) []Field {
+	s, _ := openAPIComponents()["schemas"].(map[string]any)[name].(map[string]any)
+	props, _ := s["properties"].(map[string]any)
+	required, _ := s["required"].([]string)
+	var out []Field
+	for n, p := range props {
+		p := p.(map[string]any)
+		t, _ := p["type"].(string)
+		if r, ok := p["$ref"].(string); ok {
+			t = strings.TrimPrefix(r, "#/components/schemas/")
+		}
+		if items, ok := p["items"].(map[string]any); ok {
+			it, _ := items["type"].(string)
+			if r, ok := items["$ref"].(string); ok {
+				it = strings.TrimPrefix(r, "#/components/schemas/")
+			}
+			t = "list of " + it
+		}
+		if e, ok := p["enum"].([]string); ok {
+			t = strings.Join(e, " | ")
+		}
+		d, _ := p["description"].(string)
+		out = append(out, Field{Name: n, Type: t, Description: d, Required: slices.Contains(required, n)})
+	}
+	slices.SortFunc(out, func(a, b Field) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 func paramTypeNames() []string {
