@@ -34,6 +34,7 @@ func (s *apiServer) raw(method, path, contentType string, body []byte) (int, str
 	if err != nil {
 		s.t.Fatal(err)
 	}
+	s.api.checkResponse(s.t, req, body, resp, b)
 	return resp.StatusCode, resp.Header.Get("Content-Type"), b
 }
 

@@ -28,6 +28,9 @@ type apiServer struct {
 	notes *notify.Subscriber
 	web   *web.Server
 	srv   *httptest.Server
+	// api checks every call's request and answer against the OpenAPI
+	// document.
+	api *contract
 }
 
 func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
@@ -56,7 +59,7 @@ func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := &apiServer{t: t, eng: eng, notes: notes}
+	a := &apiServer{t: t, eng: eng, notes: notes, api: newContract(t)}
 	a.startWeb("")
 	a.url = a.srv.URL
 	t.Cleanup(func() {
@@ -131,6 +134,7 @@ func (s *apiServer) call(method, path, token, body string) (int, map[string]any,
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	s.api.checkResponse(s.t, req, []byte(body), resp, b)
 	out := map[string]any{}
 	if len(b) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(b, &out); err != nil {

@@ -196,8 +196,9 @@ func openAPIComponents() map[string]any {
 		}, "traceId", "occurrences"),
 		"Stats": object(map[string]any{
 			"deliveriesLastHour": map[string]any{"type": "object", "description": "Deliveries by status in the last hour.", "additionalProperties": map[string]any{"type": "integer"}},
-			"queues":             list(object(map[string]any{"event": str(""), "pending": map[string]any{"type": "integer"}, "cap": map[string]any{"type": "integer"}})),
-			"inFlight":           map[string]any{"type": "object", "description": "Handler runs per app.", "additionalProperties": true},
+			"queues": map[string]any{"type": "object", "description": "Per event type (Producer.EventName): pending occurrences against the queue's cap.",
+				"additionalProperties": object(map[string]any{"event": str(""), "pending": map[string]any{"type": "integer"}, "cap": map[string]any{"type": "integer"}}, "event", "pending", "cap")},
+			"inFlight": map[string]any{"type": "object", "description": "Handler runs per app.", "additionalProperties": true},
 		}),
 		"Finding": object(map[string]any{
 			"code": str(""), "subject": str(""), "path": list(str("")), "message": str(""),
@@ -207,12 +208,26 @@ func openAPIComponents() map[string]any {
 				"additionalProperties": object(map[string]any{"x": map[string]any{"type": "number"}, "y": map[string]any{"type": "number"}}, "x", "y")},
 		}, "positions"),
 		"AuditEntry": map[string]any{"type": "object", "description": "Who did what to which thing, when and from where, with a summary.", "additionalProperties": true},
-		"AsyncAPI":   map[string]any{"type": "object", "description": "An AsyncAPI 3.0 document (https://www.asyncapi.com/docs/reference/specification/v3.0.0).", "additionalProperties": true},
-		"OpenAPI":    map[string]any{"type": "object", "description": "This OpenAPI 3.1 document.", "additionalProperties": true},
+		"AsyncAPI": map[string]any{"type": "object", "required": []string{"asyncapi"}, "additionalProperties": true,
+			"description": "An AsyncAPI 3.0 document (https://www.asyncapi.com/docs/reference/specification/v3.0.0)."},
+		"DesignOrAsyncAPI": map[string]any{"anyOf": []any{ref("Design"), ref("AsyncAPI")},
+			"description": "A design as exported, or an AsyncAPI 3.0 document (sent as application/vnd.aai.asyncapi+json, or recognised by its asyncapi member)."},
+		"OpenAPI": map[string]any{"type": "object", "description": "This OpenAPI 3.1 document.", "additionalProperties": true},
 	}
 	schemas["AppList"], schemas["EventList"], schemas["SubscriptionList"] = itemsOf("App"), itemsOf("Event"), itemsOf("Subscription")
 	schemas["KeyList"], schemas["Findings"] = itemsOf("Key"), itemsOf("Finding")
 	schemas["OccurrencePage"], schemas["DeliveryPage"], schemas["AuditPage"] = pageOf("Occurrence"), pageOf("Delivery"), pageOf("AuditEntry")
+	// A PATCH body holds only the fields to change: the same members,
+	// none required.
+	for _, name := range []string{"App", "Event", "Subscription"} {
+		patch := map[string]any{}
+		for k, v := range schemas[name].(map[string]any) {
+			if k != "required" {
+				patch[k] = v
+			}
+		}
+		schemas[name+"Patch"] = patch
+	}
 	responses := map[string]any{}
 	for status, text := range ErrorText {
 		responses["E"+strconv.Itoa(status)] = map[string]any{"description": text, "content": content("", "Error")}
