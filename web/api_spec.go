@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,7 +16,8 @@ import (
 )
 
 // exportAsyncAPI answers the design as an AsyncAPI 3.0 document whose REST
-// server is the address the request came to.
+// server is the address the request came to: JSON, or YAML with
+// ?format=yaml.
 func (s *Server) exportAsyncAPI(c echo.Context) error {
 	doc, err := asyncapi.Export(s.eng.Design(), asyncapi.Options{
 		RESTURL: c.Scheme() + "://" + c.Request().Host + "/api/v1",
@@ -28,12 +30,23 @@ func (s *Server) exportAsyncAPI(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.Blob(http.StatusOK, asyncapi.MediaType, b)
+	switch c.QueryParam("format") {
+	case "", "json":
+		return c.Blob(http.StatusOK, asyncapi.MediaType, b)
+	case "yaml":
+		y, err := asyncapi.ToYAML(b)
+		if err != nil {
+			return err
+		}
+		return c.Blob(http.StatusOK, asyncapi.YAMLMediaType, y)
+	}
+	return &badRequest{code: "bad_query", field: "format", message: "format must be json or yaml; got " + strconv.Quote(c.QueryParam("format"))}
 }
 
 // readDesign reads the body of PUT /api/v1/design: an AsyncAPI 3.0
-// document when it says so (its media type, or an "asyncapi" member at
-// the top), else the design's own JSON.
+// document when it says so (a JSON or YAML media type of AsyncAPI, any
+// YAML media type, or an "asyncapi" member at the top of JSON), else the
+// design's own JSON.
 func (s *Server) readDesign(c echo.Context) (design.Design, error) {
 	b, err := readBody(c, s.maxBody)
 	if err != nil {
@@ -43,7 +56,11 @@ func (s *Server) readDesign(c echo.Context) (design.Design, error) {
 	var probe struct {
 		AsyncAPI *string `json:"asyncapi"`
 	}
-	if mt == asyncapi.MediaType || (json.Unmarshal(b, &probe) == nil && probe.AsyncAPI != nil) {
+	switch mt {
+	case asyncapi.MediaType, asyncapi.YAMLMediaType, "application/yaml", "application/x-yaml", "text/yaml":
+		return asyncapi.Import(b)
+	}
+	if json.Unmarshal(b, &probe) == nil && probe.AsyncAPI != nil {
 		return asyncapi.Import(b)
 	}
 	c.Request().Body = io.NopCloser(bytes.NewReader(b))

@@ -130,3 +130,22 @@ func TestAPIAsyncAPIImportReportsEveryProblemByPath(t *testing.T) {
 		t.Fatalf("import of a bad app name = %d %s", status, body)
 	}
 }
+
+func TestAPIAsyncAPIYAMLExportImportsBack(t *testing.T) {
+	s := withDemo(t)
+	_, _, first := s.raw("GET", "/api/v1/asyncapi", "", nil)
+	status, ct, y := s.raw("GET", "/api/v1/asyncapi?format=yaml", "", nil)
+	if status != 200 || ct != asyncapi.YAMLMediaType || !bytes.HasPrefix(y, []byte("asyncapi: 3.0.0\n")) {
+		t.Fatalf("GET ?format=yaml = %d %s %.200s", status, ct, y)
+	}
+	status, _, body := s.raw("PUT", "/api/v1/design", "application/yaml", y)
+	if status != 200 || !bytes.Contains(body, []byte(`"changes":[]`)) {
+		t.Fatalf("import of the YAML export = %d %s, want 200 with no change", status, body)
+	}
+	if _, _, again := s.raw("GET", "/api/v1/asyncapi", "", nil); !bytes.Equal(first, again) {
+		t.Fatal("the export changed after importing its YAML form")
+	}
+	if status, _, body := s.raw("GET", "/api/v1/asyncapi?format=xml", "", nil); status != 400 || !bytes.Contains(body, []byte("json or yaml")) {
+		t.Fatalf("?format=xml = %d %s", status, body)
+	}
+}

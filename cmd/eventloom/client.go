@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -69,10 +70,10 @@ func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	format := fs.String("format", "json", "json (the design, for eventloom import) or asyncapi (an AsyncAPI 3.0 document)")
+	format := fs.String("format", "json", "json (the design, for eventloom import), asyncapi (an AsyncAPI 3.0 document) or asyncapi-yaml (the same in YAML)")
 	asyncAPI := fs.Bool("asyncapi", false, "short for --format asyncapi")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: eventloom export [--format json|asyncapi] > design.json\n\nWrites every app, event and subscription of the running server as JSON, or\nas an AsyncAPI 3.0 document (which eventloom import also reads).\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: eventloom export [--format json|asyncapi|asyncapi-yaml] > design.json\n\nWrites every app, event and subscription of the running server as JSON, or\nas an AsyncAPI 3.0 document in JSON or YAML (which eventloom import also reads).\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -98,8 +99,13 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		b, err = c.Do(ctx, http.MethodGet, "/api/v1/design", "", nil)
 	case "asyncapi":
 		b, err = c.AsyncAPI(ctx)
+	case "asyncapi-yaml":
+		if b, err = c.Do(ctx, http.MethodGet, "/api/v1/asyncapi?format=yaml", "", nil); err == nil {
+			_, err = stdout.Write(b)
+		}
+		return err
 	default:
-		return fmt.Errorf("--format %q: use json or asyncapi", *format)
+		return fmt.Errorf("--format %q: use json, asyncapi or asyncapi-yaml", *format)
 	}
 	if err != nil {
 		return err
@@ -152,7 +158,11 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *dry {
 		path += "?dryRun=true"
 	}
-	b, err := c.Do(ctx, http.MethodPut, path, "application/json", bytes.NewReader(body))
+	contentType := "application/json"
+	if ext := strings.ToLower(filepath.Ext(fs.Arg(0))); ext == ".yaml" || ext == ".yml" {
+		contentType = "application/yaml" // an AsyncAPI document in YAML
+	}
+	b, err := c.Do(ctx, http.MethodPut, path, contentType, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

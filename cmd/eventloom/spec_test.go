@@ -42,8 +42,20 @@ func TestExportAsyncAPIAndImportItBack(t *testing.T) {
 	if code := run(ctx, []string{"import", "--dry-run", file}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "0 would change") {
 		t.Fatalf("import of the AsyncAPI export = exit %d, %q %q", code, stdout.String(), stderr.String())
 	}
+	stdout.Reset()
+	if code := run(ctx, []string{"export", "--format", "asyncapi-yaml"}, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "asyncapi: 3.0.0\n") {
+		t.Fatalf("export --format asyncapi-yaml = exit %d, %.200q %q", code, stdout.String(), stderr.String())
+	}
+	yamlFile := filepath.Join(t.TempDir(), "asyncapi.yaml")
+	if err := os.WriteFile(yamlFile, stdout.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	if code := run(ctx, []string{"import", "--dry-run", yamlFile}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "0 would change") {
+		t.Fatalf("import of the YAML export = exit %d, %q %q", code, stdout.String(), stderr.String())
+	}
 	stderr.Reset()
-	if code := run(ctx, []string{"export", "--format", "yaml"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "use json or asyncapi") {
+	if code := run(ctx, []string{"export", "--format", "yaml"}, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "use json, asyncapi or asyncapi-yaml") {
 		t.Fatalf("export --format yaml = exit %d, %q", code, stderr.String())
 	}
 }

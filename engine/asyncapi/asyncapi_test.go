@@ -233,3 +233,43 @@ func TestImportRefusesOtherVersionsAndNonJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestYAMLExportValidatesAndImportsBack(t *testing.T) {
+	first := export(t, demoDesign(t))
+	y, err := asyncapi.ToYAML(first)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(y), []byte("{")) || !bytes.Contains(y, []byte("asyncapi: 3.0.0")) {
+		t.Fatalf("not block YAML:\n%s", y[:min(len(y), 400)])
+	}
+	back, err := asyncapi.FromYAML(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schematest.Validate(t, schematest.Compile(t, asyncapiSchema), back)
+	d, err := asyncapi.Import(y)
+	if err != nil {
+		t.Fatalf("import of the YAML export: %v", err)
+	}
+	if again := export(t, d); !bytes.Equal(first, again) {
+		t.Fatalf("JSON -> YAML -> import -> export differs:\n%s\n---\n%s", first, again)
+	}
+}
+
+func TestYAMLImportRefusesWhatJSONCannotCarry(t *testing.T) {
+	bomb := "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\n" +
+		"d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n" +
+		"g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: [*g, *g, *g, *g, *g, *g, *g, *g, *g, *g]\n"
+	for name, doc := range map[string]string{
+		"alias bomb":   bomb,
+		"not a number": "asyncapi: 3.0.0\nx: .nan\n",
+		"complex key":  "asyncapi: 3.0.0\n? [a, b]\n: c\n",
+		"not YAML":     "asyncapi: [3.0.0\n",
+	} {
+		_, err := asyncapi.Import([]byte(doc))
+		if all := fault.All(err); len(all) != 1 || all[0].Code != "malformed_asyncapi" {
+			t.Errorf("%s: err = %v", name, err)
+		}
+	}
+}

@@ -18,16 +18,23 @@ import (
 // console.
 var defaultHandler = design.Handler{Kind: design.KindFlow, Steps: []design.Step{{Type: design.StepLog, Message: "received"}}}
 
-// Import reads an AsyncAPI 3.0 JSON document as a design. Every part
+// Import reads an AsyncAPI 3.0 document, JSON or YAML, as a design. Every part
 // Eventloom cannot represent is reported, all at once, as a fault.Error
 // whose Field is the JSON path of the part (channels.X.messages.Y...), so
 // the author can fix the document in one pass. The design is not yet
 // checked against the design rules: Engine.ImportDesign does that.
 func Import(raw []byte) (design.Design, error) {
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] != '{' {
+		j, err := FromYAML(raw)
+		if err != nil {
+			return design.Design{}, fault.Field("", "malformed_asyncapi", err.Error()+"; send an AsyncAPI 3.0 document in JSON or YAML")
+		}
+		raw = j
+	}
 	var doc Document
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if err := dec.Decode(&doc); err != nil {
-		return design.Design{}, fault.Field("", "malformed_asyncapi", "the AsyncAPI document is not the expected JSON: "+err.Error()+"; send an AsyncAPI 3.0 document in JSON")
+		return design.Design{}, fault.Field("", "malformed_asyncapi", "the AsyncAPI document is not the expected JSON: "+err.Error()+"; send an AsyncAPI 3.0 document in JSON or YAML")
 	}
 	im := importer{doc: doc, apps: map[string]int{}, owners: map[string]string{}}
 	im.read()
