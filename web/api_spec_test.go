@@ -101,6 +101,9 @@ func TestAPIAsyncAPIExportValidatesAndRoundTrips(t *testing.T) {
 
 func TestAPIAsyncAPIImportReportsEveryProblemByPath(t *testing.T) {
 	s := newAPIServer(t, engine.Config{})
+	if status, body, _ := s.call("GET", "/api/v1/asyncapi", "", ""); status != 401 || errCode(body) != "unauthorized" {
+		t.Fatalf("the AsyncAPI export without a token = %d %v, want 401", status, body)
+	}
 	doc := `{"asyncapi":"3.0.0","info":{"title":"t","version":"1"},
 	"channels":{"a":{"address":"a","messages":{"A":{"payload":{"type":"object","properties":{"items":{"type":"array"}}}}}},
 	            "b":{"address":"b","messages":{"B":{}}}},
