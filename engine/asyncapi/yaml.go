@@ -52,7 +52,8 @@ func FromYAML(doc []byte) ([]byte, error) {
 		return nil, fmt.Errorf("the document is neither JSON nor YAML: %w", err)
 	}
 	var b bytes.Buffer
-	if err := writeJSON(&b, &n, 0); err != nil {
+	w := jsonWriter{b: &b, aliasBudget: maxAliasedNodes}
+	if err := w.write(&n, 0, false); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -62,17 +63,27 @@ func FromYAML(doc []byte) ([]byte, error) {
 // stack; an AsyncAPI design is a few levels deep.
 const maxYAMLDepth = 64
 
-// maxYAMLJSONBytes bounds the JSON a YAML document expands to: aliases
-// may repeat a part many times over ("billion laughs"), and 4 MiB is the
-// largest body the server reads.
-const maxYAMLJSONBytes = 4 << 20
+// maxAliasedNodes bounds the nodes aliases may repeat: an alias may
+// repeat a part that itself repeats parts ("billion laughs"), and a real
+// document, which seldom uses aliases at all, stays far below 100,000.
+const maxAliasedNodes = 100_000
 
-func writeJSON(b *bytes.Buffer, n *yaml.Node, depth int) error {
+// jsonWriter writes YAML nodes as JSON, counting the nodes written again
+// through aliases.
+type jsonWriter struct {
+	b           *bytes.Buffer
+	aliasBudget int
+}
+
+func (w *jsonWriter) write(n *yaml.Node, depth int, aliased bool) error {
+	b := w.b
 	if depth > maxYAMLDepth {
 		return fmt.Errorf("line %d: the document nests deeper than %d levels", n.Line, maxYAMLDepth)
 	}
-	if b.Len() > maxYAMLJSONBytes {
-		return fmt.Errorf("line %d: the document expands to over %d bytes (aliases repeating large parts?)", n.Line, maxYAMLJSONBytes)
+	if aliased {
+		if w.aliasBudget--; w.aliasBudget < 0 {
+			return fmt.Errorf("line %d: aliases repeat over %d nodes; write the parts out instead", n.Line, maxAliasedNodes)
+		}
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -80,9 +91,9 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, depth int) error {
 			b.WriteString("null")
 			return nil
 		}
-		return writeJSON(b, n.Content[0], depth+1)
+		return w.write(n.Content[0], depth+1, aliased)
 	case yaml.AliasNode:
-		return writeJSON(b, n.Alias, depth+1)
+		return w.write(n.Alias, depth+1, true)
 	case yaml.MappingNode:
 		b.WriteByte('{')
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -96,7 +107,7 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, depth int) error {
 			key, _ := json.Marshal(k.Value)
 			b.Write(key)
 			b.WriteByte(':')
-			if err := writeJSON(b, n.Content[i+1], depth+1); err != nil {
+			if err := w.write(n.Content[i+1], depth+1, aliased); err != nil {
 				return err
 			}
 		}
@@ -107,7 +118,7 @@ func writeJSON(b *bytes.Buffer, n *yaml.Node, depth int) error {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			if err := writeJSON(b, c, depth+1); err != nil {
+			if err := w.write(c, depth+1, aliased); err != nil {
 				return err
 			}
 		}
