@@ -136,9 +136,13 @@ func escapePointer(s string) string {
 	return strings.NewReplacer("~", "~0", "/", "~1").Replace(s)
 }
 
-// checkResponse is check over an http.Response already read.
+// checkResponse is check over an http.Response already read. A nil
+// contract (an apiServer a test assembled itself) checks nothing.
 func (k *contract) checkResponse(t testing.TB, req *http.Request, reqBody []byte, resp *http.Response, respBody []byte) {
 	t.Helper()
+	if k == nil {
+		return
+	}
 	k.check(t, req.Method, req.URL.RequestURI(), reqBody, req.Header.Get("Content-Type"), resp.StatusCode, resp.Header.Get("Content-Type"), respBody)
 }
 

@@ -208,12 +208,13 @@ func openAPIOperation(op Op) map[string]any {
 	return o
 }
 
-// ErrorStatuses are the error answers of op: its own, plus 401 and 500,
-// which every route may give.
+// ErrorStatuses are the error answers of op: its own, plus 500, and 401
+// and 429 (throttled wrong tokens) on every route that takes credentials.
 func ErrorStatuses(op Op) []int {
 	out := append([]int{http.StatusInternalServerError}, op.Errors...)
 	if op.Auth != "none" {
-		out = append(out, http.StatusUnauthorized)
+		// A client sending too many wrong tokens is throttled on any route.
+		out = append(out, http.StatusUnauthorized, http.StatusTooManyRequests)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
