@@ -329,8 +329,8 @@ func (s *Server) exportDesign(c echo.Context) error {
 }
 
 func (s *Server) importDesign(c echo.Context) error {
-	var d design.Design
-	if err := s.decode(c, &d); err != nil {
+	d, err := s.readDesign(c)
+	if err != nil {
 		return err
 	}
 	dry, err := boolQuery(c, "dryRun")

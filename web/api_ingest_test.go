@@ -42,6 +42,7 @@ func (s *apiServer) request(method, path, token, body string, headers map[string
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	s.api.checkResponse(s.t, req, []byte(body), resp, b)
 	out := map[string]any{}
 	if len(b) > 0 && strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(b, &out); err != nil {

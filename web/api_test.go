@@ -28,6 +28,9 @@ type apiServer struct {
 	notes *notify.Subscriber
 	web   *web.Server
 	srv   *httptest.Server
+	// api checks every call's request and answer against the OpenAPI
+	// document.
+	api *contract
 }
 
 func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
@@ -56,7 +59,7 @@ func newAPIServer(t testing.TB, cfg engine.Config) *apiServer {
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
-	a := &apiServer{t: t, eng: eng, notes: notes}
+	a := &apiServer{t: t, eng: eng, notes: notes, api: newContract(t)}
 	a.startWeb("")
 	a.url = a.srv.URL
 	t.Cleanup(func() {

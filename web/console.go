@@ -60,6 +60,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/audit", s.auditPage)
 	g.GET("/design/versions", s.versionsPage)
 	g.GET("/design/diff", s.diffPage)
+	g.GET("/reference", s.referencePage)
 	s.editorRoutes(g)
 }
 

@@ -214,6 +214,8 @@ func (s *Server) routes() {
 	admin.GET("/design/diff", s.designDiff)
 	admin.GET("/backup", s.backup)
 	admin.PUT("/design", s.importDesign)
+	admin.GET("/asyncapi", s.exportAsyncAPI)
+	api.GET("/openapi.json", s.serveOpenAPI)
 
 	admin.GET("/audit", s.listAudit)
 

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 )
 
@@ -88,18 +89,45 @@ func triggerCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) > 0 {
-		fmt.Fprint(stderr, "Usage: eventloom export > design.json\n\nWrites every app, event and subscription of the running server as JSON.\n")
-		if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	format := fs.String("format", "json", "json (the design, for eventloom import), asyncapi (an AsyncAPI 3.0 document) or asyncapi-yaml (the same in YAML)")
+	asyncAPI := fs.Bool("asyncapi", false, "short for --format asyncapi")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: eventloom export [--format json|asyncapi|asyncapi-yaml] > design.json\n\nWrites every app, event and subscription of the running server as JSON, or\nas an AsyncAPI 3.0 document in JSON or YAML (which eventloom import also reads).\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
 		return errors.New("export takes no arguments")
+	}
+	if *asyncAPI {
+		*format = "asyncapi"
 	}
 	c, err := newClient()
 	if err != nil {
 		return err
 	}
-	b, err := c.Do(ctx, http.MethodGet, "/api/v1/design", "", nil)
+	var b []byte
+	switch *format {
+	case "json":
+		b, err = c.Do(ctx, http.MethodGet, "/api/v1/design", "", nil)
+	case "asyncapi":
+		b, err = c.AsyncAPI(ctx)
+	case "asyncapi-yaml":
+		if b, err = c.Do(ctx, http.MethodGet, "/api/v1/asyncapi?format=yaml", "", nil); err == nil {
+			_, err = stdout.Write(b)
+		}
+		return err
+	default:
+		return fmt.Errorf("--format %q: use json, asyncapi or asyncapi-yaml", *format)
+	}
 	if err != nil {
 		return err
 	}
@@ -117,7 +145,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.SetOutput(stderr)
 	dry := fs.Bool("dry-run", false, "report what would change without changing it")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: eventloom import [--dry-run] design.json\n\nReplaces the running server's design by the file's, validated whole before\nanything changes; prints the changes.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: eventloom import [--dry-run] design.json\n\nReplaces the running server's design by the file's (a design exported as JSON\nor an AsyncAPI 3.0 document), validated whole before anything changes;\nprints the changes.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	// Accept the flag after the file name too.
@@ -151,7 +179,11 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *dry {
 		path += "?dryRun=true"
 	}
-	b, err := c.Do(ctx, http.MethodPut, path, "application/json", bytes.NewReader(body))
+	contentType := "application/json"
+	if ext := strings.ToLower(filepath.Ext(fs.Arg(0))); ext == ".yaml" || ext == ".yml" {
+		contentType = "application/yaml" // an AsyncAPI document in YAML
+	}
+	b, err := c.Do(ctx, http.MethodPut, path, contentType, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

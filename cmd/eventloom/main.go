@@ -21,8 +21,10 @@ Commands:
   serve   run the event router, its REST API and its engine (with a demo
           design on an empty database)
   trigger APP EVENT Name=value ...   trigger an event on a running server
-  export  print the running server's design as JSON
-  import  replace the running server's design by a JSON file [--dry-run]
+  export  print the running server's design as JSON [--format asyncapi|
+          asyncapi-yaml]
+  import  replace the running server's design by a JSON or AsyncAPI file
+          [--dry-run]
   backup FILE   save a copy of the running server's database [--force]
   bench   run the throughput benchmark: one event with a 1 KB payload fanned
           out to 3 apps with no-op Go handlers, through the real engine and
