@@ -149,10 +149,9 @@ func TestBrowserDesignerPositionsPersist(t *testing.T) {
 	}
 }
 
-// TestBrowserDesignerDemoAndScale opens the demo design as a graph (a
-// screenshot for review) and measures a generated design of 200 apps and
-// 1,000 events: load time and frames per second while panning.
-func TestBrowserDesignerDemoAndScale(t *testing.T) {
+// TestBrowserDesignerDemo opens the demo design as a graph (a screenshot
+// for review) and reports the frames per second while panning it.
+func TestBrowserDesignerDemo(t *testing.T) {
 	s := newAPIServer(t, engine.Config{})
 	d, err := demo.Design()
 	if err != nil {
@@ -168,8 +167,22 @@ func TestBrowserDesignerDemoAndScale(t *testing.T) {
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.edges().length`)); n != len(d.Subscriptions) {
 		t.Fatalf("the demo graph has %d edges, want %d", n, len(d.Subscriptions))
 	}
-	demoFPS := panFPS(t, ctx)
-	demoDrag := dragFPS(t, ctx)
+	t.Logf("demo design: %.1f frames/s while panning, %.1f while dragging the canvas (software rendering, no GPU)", panFPS(t, ctx), dragFPS(t, ctx))
+}
+
+// TestBrowserDesignerScale measures a generated design of 200 apps and
+// 1,000 events: load time and frames per second while panning. It is a
+// measurement, not a check (nothing it measures is asserted), and takes
+// minutes on a busy machine, so it runs only when asked:
+//
+//	EVENTLOOM_SCALE=1 CI=1 go test -run TestBrowserDesignerScale -v ./web/
+func TestBrowserDesignerScale(t *testing.T) {
+	if os.Getenv("EVENTLOOM_SCALE") == "" {
+		t.Skip("a measurement: set EVENTLOOM_SCALE=1 to run it")
+	}
+	s := newAPIServer(t, engine.Config{})
+	ctx := newBrowser(t)
+	openDesigner(t, ctx, s.url)
 
 	// 200 apps with 5 events each; every app handles the next app's first event.
 	var b strings.Builder
@@ -213,8 +226,8 @@ func TestBrowserDesignerDemoAndScale(t *testing.T) {
 	}
 	fps := panFPS(t, ctx)
 	drag := dragFPS(t, ctx)
-	t.Logf("demo design: %.1f frames/s while panning, %.1f while dragging the canvas; 200 apps, 1000 events: page load %s, graph built in %.0f ms, %.1f frames/s while panning by script, %.1f while dragging the canvas with the mouse (software rendering, no GPU)",
-		demoFPS, demoDrag, load.Round(time.Millisecond), layoutMs, fps, drag)
+	t.Logf("200 apps, 1000 events: page load %s, graph built in %.0f ms, %.1f frames/s while panning by script, %.1f while dragging the canvas with the mouse (software rendering, no GPU)",
+		load.Round(time.Millisecond), layoutMs, fps, drag)
 }
 
 // dragFPS drags the canvas's empty corner with real mouse events, as a
