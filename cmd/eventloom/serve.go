@@ -23,6 +23,7 @@ import (
 	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/store"
 	"github.com/eventloom/eventloom/web"
+	"github.com/eventloom/eventloom/web/exampleservice"
 	"github.com/eventloom/eventloom/web/metrics"
 )
 
@@ -199,6 +200,15 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	if missing := static.Missing(); len(missing) > 0 {
 		log.Warn("THIS BUILD HAS NO FRONT-END BUNDLE: the designer cannot draw and forms work as plain HTML; build it with "+static.BuildCommand, "missing", strings.Join(missing, ","))
 	}
+	// The demo's example service is this server's own client on
+	// loopback: its webhooks come to this port, which the guard allows.
+	self := fmt.Sprintf("127.0.0.1:%d", ln.Addr().(*net.TCPAddr).Port)
+	allow := c.AllowEndpoints
+	if !c.NoDemo {
+		if allow, err = outbound.ParseAllow(strings.TrimPrefix(c.AllowEndpoints.String()+","+self, ",")); err != nil {
+			return err
+		}
+	}
 	st, err := store.Open(ctx, store.Config{Dir: c.DataDir, Synchronous: c.Sync, Logger: log, Commits: m})
 	if err != nil {
 		return err
@@ -212,7 +222,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		HandlerTimeout:     c.HandlerTimeout,
 		DefaultConcurrency: c.DefaultConcurrency,
 		Limits:             payload.Limits{MaxPayloadBytes: c.MaxPayloadBytes, MaxTextLength: c.MaxTextLength},
-		HTTPClient:         outbound.New(outbound.Config{Allow: c.AllowEndpoints}).Client(),
+		HTTPClient:         outbound.New(outbound.Config{Allow: allow}).Client(),
 		EndpointPauseAfter: c.EndpointPauseAfter,
 		SecretGrace:        c.SecretGrace,
 	})
@@ -247,6 +257,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		if _, err := eng.ImportDesign(ctx, doc, false); err != nil {
 			return fmt.Errorf("seed demo design: %w", err)
 		}
+		if err := seedDemoService(ctx, eng, "http://"+self+exampleservice.CourierPath); err != nil {
+			return err
+		}
 		log.Info("seeded the demo design (the ODC web-store example); start with --no-demo to skip it")
 	}
 	m.Watch(ctx, eng)
@@ -255,8 +268,14 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	}
 	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies, Metrics: m, MetricsToken: c.MetricsToken})
 	defer ws.Close()
+	handler, stopDemo := ws.Handler(), func() {}
+	if !c.NoDemo {
+		if handler, stopDemo, err = demoService(ctx, eng, log, "http://"+self, "http://"+self+exampleservice.CourierPath, handler); err != nil {
+			return err
+		}
+	}
 	srv := &http.Server{
-		Handler:           ws.Handler(),
+		Handler:           handler,
 		ReadHeaderTimeout: min(10*time.Second, c.ReadTimeout),
 		ReadTimeout:       c.ReadTimeout,
 		WriteTimeout:      c.WriteTimeout,
@@ -280,9 +299,11 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	case <-ctx.Done():
 		log.Info("shutting down: finishing running handlers", "timeout", c.ShutdownTimeout)
 	case err := <-errc:
+		stopDemo()
 		_ = eng.Close(context.Background())
 		return err
 	}
+	stopDemo() // its long polls end before the server waits for open requests
 	sctx, cancel := context.WithTimeout(context.Background(), c.ShutdownTimeout)
 	defer cancel()
 	ws.Close() // live streams end first: Shutdown does not wait for hijacked connections
