@@ -36,6 +36,8 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"DROP TABLE sessions",
 		"ALTER TABLE keys DROP COLUMN revoked_at",
 		"DROP TABLE audit",
+		"DROP TABLE user_tokens",
+		"DROP TABLE users",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

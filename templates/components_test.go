@@ -99,7 +99,7 @@ func TestDeadLettersOffersTheRightActions(t *testing.T) {
 }
 
 func TestSignedOutLayoutHasNoNav(t *testing.T) {
-	d := doc(t, templates.SignIn(templates.Page{Title: "Sign in"}, "/apps", ""))
+	d := doc(t, templates.SignIn(templates.Page{Title: "Sign in"}, templates.SignInForm{Next: "/apps"}))
 	if d.Find("nav").Length() != 0 || d.Find(`input[name="next"]`).AttrOr("value", "") != "/apps" {
 		t.Fatal("sign-in page shows the nav or loses where to return")
 	}
