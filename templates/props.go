@@ -160,6 +160,9 @@ type TraceDelivery struct {
 
 // DeadProps feed the dead-letters page.
 type DeadProps struct {
+	// CanOperate shows the replay, retry and discard controls: the
+	// signed-in role may operate.
+	CanOperate bool
 	Deliveries []DeliveryRow
 	Waiting    []DeliveryRow
 	// Replayed are the deliveries just replayed, in their current state;

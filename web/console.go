@@ -499,6 +499,7 @@ func (s *Server) deadPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d.CanOperate = whoOf(c).role.May(engine.RightOperate)
 	p, status := s.page(c, "Dead letters", "dead"), http.StatusOK
 	if bad != "" {
 		p.Flash, p.FlashKind, status = bad, "error", http.StatusUnprocessableEntity

@@ -3,6 +3,7 @@ package web_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -292,3 +293,60 @@ func (f *roleFixture) noEntriesBy(t *testing.T, r engine.Role) {
 		t.Fatalf("audit entries by %s = %d %v; want none", r, code, body)
 	}
 }
+
+// TestAuditNamesTheUser: a designer's design change, an operator's
+// replay and an admin user's creation of a user are each audited under
+// the user's own name, whether done with a token or signed in.
+func TestAuditNamesTheUser(t *testing.T) {
+	f := newRoleFixture(t)
+	s := f.s
+	if code, body, _ := s.call("POST", "/api/v1/apps", f.tokens[engine.RoleDesigner], `{"name":"Billing"}`); code != 201 {
+		t.Fatalf("designer creates an app = %d %v", code, body)
+	}
+	// A delivery to a paused subscription waits; the operator discards
+	// it, then replays it.
+	if code, body, _ := s.call("POST", "/api/v1/apps/Stock/subscriptions/Shop.OrderPlaced/pause", f.tokens[engine.RoleOperator], ""); code != 200 {
+		t.Fatalf("operator pauses = %d %v", code, body)
+	}
+	if code, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", f.tokens[engine.RoleOperator], `{"Sku":"A","Qty":1}`); code != 202 {
+		t.Fatalf("operator triggers = %d %v", code, body)
+	}
+	_, list, _ := s.call("GET", "/api/v1/deliveries?app=Stock", adminToken, "")
+	items, _ := list["items"].([]any)
+	if len(items) != 1 {
+		t.Fatalf("deliveries to Stock = %v; want one", list)
+	}
+	id := itoaTest(items[0].(map[string]any)["id"].(float64))
+	if code, body, _ := s.call("POST", "/api/v1/deliveries/"+id+"/discard", f.tokens[engine.RoleOperator], ""); code != 200 {
+		t.Fatalf("operator discards = %d %v", code, body)
+	}
+	resp, _ := f.consoles[engine.RoleOperator].send("POST", "/deliveries/"+id+"/replay", url.Values{}, sameSite)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("operator replays in the console = %d", resp.StatusCode)
+	}
+	resp, _ = f.consoles[engine.RoleAdmin].send("POST", "/users", url.Values{"name": {"grace"}, "role": {"viewer"}, "password": {rolePassword}}, sameSite)
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("admin user creates grace in the console = %d", resp.StatusCode)
+	}
+	for _, want := range []struct{ actor, action, target string }{
+		{userOf(engine.RoleDesigner), "app.create", "Billing"},
+		{userOf(engine.RoleOperator), "subscription.pause", ""},
+		{userOf(engine.RoleOperator), "delivery.discard", "delivery " + id},
+		{userOf(engine.RoleOperator), "delivery.replay", "delivery " + id},
+		{userOf(engine.RoleAdmin), "user.create", "grace"},
+		{"admin token", "user.create", userOf(engine.RoleViewer)},
+	} {
+		_, body, _ := s.call("GET", "/api/v1/audit?actor="+url.QueryEscape(want.actor)+"&action="+want.action, adminToken, "")
+		items, _ := body["items"].([]any)
+		found := false
+		for _, it := range items {
+			e := it.(map[string]any)
+			found = found || want.target == "" || e["target"] == want.target
+		}
+		if !found {
+			t.Errorf("no audit entry %s by %s on %q: %v", want.action, want.actor, want.target, body)
+		}
+	}
+}
+
+func itoaTest(f float64) string { return strconv.FormatInt(int64(f), 10) }
