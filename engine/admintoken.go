@@ -68,8 +68,11 @@ func (e *Engine) matchAdminToken(ctx context.Context, token, stored string) (boo
 		return true, nil
 	}
 	ok, err := e.matchSecret(ctx, token, stored)
+	if err != nil && ctx.Err() == nil {
+		return false, fmt.Errorf("admin token: %w; set EVENTLOOM_ADMIN_TOKEN to replace it", err)
+	}
 	if err != nil {
-		return false, fmt.Errorf("%w; set EVENTLOOM_ADMIN_TOKEN to replace it", err)
+		return false, err
 	}
 	if !ok {
 		return false, nil

@@ -119,7 +119,9 @@ func unknownUser(name string, err error) error {
 
 // UpdateUser changes an account's role and/or password; a role change
 // applies at the user's next request, since sessions and tokens read the
-// role each time. The change is audited (never the password).
+// role each time, and a new password ends the user's console sessions
+// (API tokens stay: revoke them apart). The change is audited (never the
+// password).
 func (e *Engine) UpdateUser(ctx context.Context, name string, c UserChange) (storage.User, error) {
 	if c.Role == "" && c.Password == "" {
 		return storage.User{}, &fault.Error{Kind: fault.ErrInvalid, Code: "nothing_to_change",

@@ -85,6 +85,11 @@ func (s *Store) UserUpdate(ctx context.Context, p *storage.UserUpdateParams) (st
 		if err := changed(r, err, missing("there is no user named %q", p.Name)); err != nil {
 			return nil, err
 		}
+		if p.PasswordHash != "" {
+			if _, err := w.exec(`DELETE FROM sessions WHERE user = ?`, p.Name); err != nil {
+				return nil, err
+			}
+		}
 		return scanUser(w.QueryRowContext(w.ctx, `SELECT `+userCols+` WHERE name = ? AND deleted_at IS NULL`, p.Name))
 	})
 	if err != nil {

@@ -20,8 +20,10 @@ type Users interface {
 	// UserList returns every live user, ordered by name.
 	UserList(ctx context.Context) ([]User, error)
 	// UserUpdate changes a live user's role and/or password hash (empty
-	// fields are left as they are) and returns it; fault.ErrNotFound when
-	// there is no such user.
+	// fields are left as they are) and returns it; a new password hash
+	// also ends every session signed in as the user (whoever knew the old
+	// password is signed out). fault.ErrNotFound when there is no such
+	// user.
 	UserUpdate(ctx context.Context, p *UserUpdateParams) (User, error)
 	// UserDelete deletes a live user, revokes every token of theirs and
 	// ends every session signed in as them, in one transaction;

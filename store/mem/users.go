@@ -85,6 +85,7 @@ func (s *Store) UserUpdate(ctx context.Context, p *storage.UserUpdateParams) (st
 	}
 	if p.PasswordHash != "" {
 		u.PasswordHash = p.PasswordHash
+		maps.DeleteFunc(s.sessions, func(_ string, x storage.Session) bool { return x.User == p.Name })
 	}
 	u.UpdatedAt = utc(p.Now)
 	s.users.byName[p.Name] = u

@@ -34,14 +34,23 @@ func (s *suite) users(t *testing.T) {
 		t.Fatalf("list = %v; want ada, bob (by name)", names)
 	}
 
+	// A role change keeps ada's session; a new password ends it.
+	if err := st.SessionPut(ctx(t), &storage.SessionPutParams{Hash: fx.key("s-old"), ExpiresAt: t0.Add(time.Hour), Now: t0, User: ada}); err != nil {
+		t.Fatal(err)
+	}
 	u, err := st.UserUpdate(ctx(t), &storage.UserUpdateParams{Name: ada, Role: "admin", Now: t0.Add(time.Minute)})
 	if err != nil || u.Role != "admin" || u.PasswordHash != "ha" || !u.UpdatedAt.Equal(t0.Add(time.Minute)) {
 		t.Fatalf("role update = %+v %v; want admin, hash kept", u, err)
+	}
+	if _, err := st.SessionGet(ctx(t), fx.key("s-old")); err != nil {
+		t.Fatalf("a role change ended the session: %v", err)
 	}
 	u, err = st.UserUpdate(ctx(t), &storage.UserUpdateParams{Name: ada, PasswordHash: "ha2", Now: t0.Add(2 * time.Minute)})
 	if err != nil || u.Role != "admin" || u.PasswordHash != "ha2" {
 		t.Fatalf("password update = %+v %v; want admin kept, new hash", u, err)
 	}
+	_, err = st.SessionGet(ctx(t), fx.key("s-old"))
+	wantKind(t, err, fault.ErrNotFound, "a session signed in with the old password")
 	_, err = st.UserUpdate(ctx(t), &storage.UserUpdateParams{Name: fx.id("nobody"), Role: "admin", Now: t0})
 	wantKind(t, err, fault.ErrNotFound, "update of an unknown user")
 
