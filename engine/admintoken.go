@@ -2,17 +2,12 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
-
-	"golang.org/x/crypto/argon2"
 
 	"github.com/eventloom/eventloom/engine/fault"
 )
@@ -41,13 +36,11 @@ func hashAdminToken(token string, chosen bool, memoryKiB uint32) (string, error)
 		sum := sha256.Sum256([]byte(token))
 		return hex.EncodeToString(sum[:]), nil
 	}
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("admin token salt: %w", err)
+	h, err := hashSecret(token, memoryKiB)
+	if err != nil {
+		return "", fmt.Errorf("admin token: %w", err)
 	}
-	key := argon2.IDKey([]byte(token), salt, argonTime, memoryKiB, argonThreads, argonKeyLen)
-	return fmt.Sprintf("%sv=%d$m=%d,t=%d,p=%d$%s$%s", argonPrefix, argon2.Version, memoryKiB, argonTime, argonThreads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+	return h, nil
 }
 
 // checkChosenToken refuses a configured admin token too short to resist
@@ -74,28 +67,14 @@ func (e *Engine) matchAdminToken(ctx context.Context, token, stored string) (boo
 	if v := e.adminOK.Load(); v != nil && subtle.ConstantTimeCompare(v[:], sum[:]) == 1 {
 		return true, nil
 	}
-	parts := strings.Split(stored, "$")
-	if len(parts) != 5 {
-		return false, errors.New("the stored admin token hash is malformed; set EVENTLOOM_ADMIN_TOKEN to replace it")
+	ok, err := e.matchSecret(ctx, token, stored)
+	if err != nil && ctx.Err() == nil {
+		return false, fmt.Errorf("admin token: %w; set EVENTLOOM_ADMIN_TOKEN to replace it", err)
 	}
-	var mem, iters uint32
-	var threads uint8
-	if _, err := fmt.Sscanf(parts[2], "m=%d,t=%d,p=%d", &mem, &iters, &threads); err != nil {
-		return false, fmt.Errorf("the stored admin token hash is malformed (%v); set EVENTLOOM_ADMIN_TOKEN to replace it", err)
+	if err != nil {
+		return false, err
 	}
-	salt, err1 := base64.RawStdEncoding.DecodeString(parts[3])
-	want, err2 := base64.RawStdEncoding.DecodeString(parts[4])
-	if err := errors.Join(err1, err2); err != nil {
-		return false, fmt.Errorf("the stored admin token hash is malformed (%v); set EVENTLOOM_ADMIN_TOKEN to replace it", err)
-	}
-	select {
-	case e.argonSlots <- struct{}{}:
-		defer func() { <-e.argonSlots }()
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-	got := argon2.IDKey([]byte(token), salt, iters, mem, threads, uint32(len(want)))
-	if subtle.ConstantTimeCompare(got, want) != 1 {
+	if !ok {
 		return false, nil
 	}
 	e.adminOK.Store(&sum)

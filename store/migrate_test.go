@@ -41,6 +41,8 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"DROP TABLE app_secrets",
 		"ALTER TABLE attempts DROP COLUMN response",
 		"ALTER TABLE occurrences DROP COLUMN traceparent",
+		"DROP TABLE user_tokens",
+		"DROP TABLE users",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {

@@ -194,4 +194,32 @@ ALTER TABLE attempts ADD COLUMN response TEXT NOT NULL DEFAULT '';
 	`
 ALTER TABLE occurrences ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
 `,
+	// 10: console accounts with a role, their API tokens (SHA-256 hashes;
+	// revoked rows kept so a token id names one token forever), and who a
+	// console session signed in as ('' for the admin token). Users are
+	// soft deleted so their names stay unique among live users only.
+	`
+CREATE TABLE users (
+	id            INTEGER PRIMARY KEY,
+	name          TEXT    NOT NULL,
+	role          TEXT    NOT NULL,
+	password_hash TEXT    NOT NULL,
+	created_at    INTEGER NOT NULL,
+	updated_at    INTEGER NOT NULL,
+	deleted_at    INTEGER
+);
+CREATE UNIQUE INDEX users_name ON users(name) WHERE deleted_at IS NULL;
+
+CREATE TABLE user_tokens (
+	id         INTEGER PRIMARY KEY,
+	user_id    INTEGER NOT NULL REFERENCES users(id),
+	prefix     TEXT    NOT NULL,
+	hash       BLOB    NOT NULL UNIQUE,
+	created_at INTEGER NOT NULL,
+	revoked_at INTEGER
+);
+CREATE INDEX user_tokens_user ON user_tokens(user_id);
+
+ALTER TABLE sessions ADD COLUMN user TEXT NOT NULL DEFAULT '';
+`,
 }

@@ -14,8 +14,8 @@ func (s *Store) SessionPut(ctx context.Context, p *storage.SessionPutParams) err
 		if _, err := w.exec(`DELETE FROM sessions WHERE expires_at < ?`, p.Now.UnixNano()); err != nil {
 			return nil, err
 		}
-		_, err := w.exec(`INSERT INTO sessions (hash, expires_at) VALUES (?, ?) ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at`,
-			p.Hash, p.ExpiresAt.UnixNano())
+		_, err := w.exec(`INSERT INTO sessions (hash, expires_at, user) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET expires_at = excluded.expires_at, user = excluded.user`,
+			p.Hash, p.ExpiresAt.UnixNano(), p.User)
 		return nil, err
 	})
 	if err != nil {
@@ -24,17 +24,19 @@ func (s *Store) SessionPut(ctx context.Context, p *storage.SessionPutParams) err
 	return nil
 }
 
-// SessionGet returns when the session with this hash expires.
-func (s *Store) SessionGet(ctx context.Context, hash []byte) (time.Time, error) {
+// SessionGet returns the session with this hash: its expiry and user.
+func (s *Store) SessionGet(ctx context.Context, hash []byte) (storage.Session, error) {
 	var exp int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT expires_at FROM sessions WHERE hash = ?`, hash).Scan(&exp)
+	var out storage.Session
+	err := s.rdb.QueryRowContext(ctx, `SELECT expires_at, user FROM sessions WHERE hash = ?`, hash).Scan(&exp, &out.User)
 	if notFound(err) {
-		return time.Time{}, fmt.Errorf("session get: %w", missing("no such session"))
+		return out, fmt.Errorf("session get: %w", missing("no such session"))
 	}
 	if err != nil {
-		return time.Time{}, fmt.Errorf("session get: %w", err)
+		return out, fmt.Errorf("session get: %w", err)
 	}
-	return time.Unix(0, exp).UTC(), nil
+	out.ExpiresAt = time.Unix(0, exp).UTC()
+	return out, nil
 }
 
 // SessionDelete revokes the session with this hash, if there is one.

@@ -85,12 +85,19 @@ func TestTraceRefreshesOnlyWhileRunning(t *testing.T) {
 }
 
 func TestDeadLettersOffersTheRightActions(t *testing.T) {
-	d := doc(t, templates.DeadLetters(page, templates.DeadProps{
+	props := templates.DeadProps{
+		CanOperate: true,
 		Deliveries: []templates.DeliveryRow{{Delivery: delivery.Delivery{ID: 7, Status: delivery.Dead, App: "Mail"}}},
 		Waiting:    []templates.DeliveryRow{{Delivery: delivery.Delivery{ID: 8, Status: delivery.Retrying, App: "Mail"}}},
-	}))
+	}
+	d := doc(t, templates.DeadLetters(page, props))
 	if d.Find(`[data-testid="replay-7"]`).Length() != 1 || d.Find(`[data-testid="retry-8"]`).Length() != 1 || d.Find(`[data-testid="replay-8"]`).Length() != 0 {
 		t.Fatal("dead letters offer replay to the dead one and retry-now to the waiting one only")
+	}
+	// A role that may not operate sees the dead letters without buttons.
+	props.CanOperate = false
+	if d := doc(t, templates.DeadLetters(page, props)); d.Find(`[data-testid="dead-7"]`).Length() != 1 || d.Find("main form").Length() != 0 {
+		t.Fatal("dead letters offer replay, retry or discard to a role that may not operate")
 	}
 	empty := doc(t, templates.DeadLetters(page, templates.DeadProps{}))
 	if empty.Find(`[data-testid="dead-empty"]`).Length() != 1 {
@@ -99,7 +106,7 @@ func TestDeadLettersOffersTheRightActions(t *testing.T) {
 }
 
 func TestSignedOutLayoutHasNoNav(t *testing.T) {
-	d := doc(t, templates.SignIn(templates.Page{Title: "Sign in"}, "/apps", ""))
+	d := doc(t, templates.SignIn(templates.Page{Title: "Sign in"}, templates.SignInForm{Next: "/apps"}))
 	if d.Find("nav").Length() != 0 || d.Find(`input[name="next"]`).AttrOr("value", "") != "/apps" {
 		t.Fatal("sign-in page shows the nav or loses where to return")
 	}

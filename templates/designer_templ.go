@@ -8,6 +8,12 @@ package templates
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
+import (
+	"strconv"
+
+	"github.com/eventloom/eventloom/engine"
+)
+
 // DesignerProps feed the designer: the design, saved positions, lints and
 // which events each flow triggers, as one JSON document for the canvas.
 type DesignerProps struct {
@@ -65,141 +71,204 @@ func Designer(p Page, d DesignerProps) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"designer-bar\" data-testid=\"designer-bar\"><h1>Designer</h1><button type=\"button\" id=\"connect\" aria-pressed=\"false\" class=\"secondary\" data-testid=\"connect\" title=\"Connect mode: drag an event onto an app to subscribe the app\">Connect</button> <button type=\"button\" id=\"arrange\" class=\"secondary\" data-testid=\"arrange\" title=\"Lay the design out again, left to right, and save it\">Auto-arrange</button> <button type=\"button\" id=\"fit\" class=\"secondary\" title=\"Show the whole design\">Fit</button> <button type=\"button\" id=\"fold\" class=\"secondary\" aria-pressed=\"false\" data-testid=\"fold\" title=\"Fold every app into one box (double-click an app to fold or open it alone)\">Collapse apps</button> <label class=\"designer-search\"><span class=\"sr-only\">Find</span><input id=\"search\" type=\"search\" placeholder=\"Find app or event\" data-testid=\"search\"></label> <button type=\"button\" id=\"new-app\" class=\"secondary\" data-testid=\"new-app\">New app</button> <button type=\"button\" id=\"new-event\" class=\"secondary\" data-testid=\"new-event\" disabled title=\"Select an app first\">New event</button> <button type=\"button\" id=\"delete\" class=\"danger\" data-testid=\"delete\" disabled title=\"Select something first\">Delete</button> <span class=\"designer-export\" role=\"group\" aria-label=\"Export the graph\"><button type=\"button\" id=\"export-svg\" class=\"secondary\" data-testid=\"export-svg\" title=\"Download the graph as an SVG picture\">SVG</button> <button type=\"button\" id=\"export-png\" class=\"secondary\" data-testid=\"export-png\" title=\"Download the graph as a PNG picture\">PNG</button></span></div><p id=\"designer-message\" class=\"flash ok\" role=\"status\" data-testid=\"designer-message\" hidden></p><div class=\"designer\"><div id=\"cy\" data-design=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<div class=\"designer-bar\" data-testid=\"designer-bar\"><h1>Designer</h1><button type=\"button\" id=\"connect\" aria-pressed=\"false\" class=\"secondary\" data-testid=\"connect\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if !p.May(engine.RightDesign) {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, " hidden")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, " title=\"Connect mode: drag an event onto an app to subscribe the app\">Connect</button> <button type=\"button\" id=\"arrange\" class=\"secondary\" data-testid=\"arrange\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if !p.May(engine.RightDesign) {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, " hidden")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, " title=\"Lay the design out again, left to right, and save it\">Auto-arrange</button> <button type=\"button\" id=\"fit\" class=\"secondary\" title=\"Show the whole design\">Fit</button> <button type=\"button\" id=\"fold\" class=\"secondary\" aria-pressed=\"false\" data-testid=\"fold\" title=\"Fold every app into one box (double-click an app to fold or open it alone)\">Collapse apps</button> <label class=\"designer-search\"><span class=\"sr-only\">Find</span><input id=\"search\" type=\"search\" placeholder=\"Find app or event\" data-testid=\"search\"></label> <button type=\"button\" id=\"new-app\" class=\"secondary\" data-testid=\"new-app\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if !p.May(engine.RightDesign) {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, " hidden")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, ">New app</button> <button type=\"button\" id=\"new-event\" class=\"secondary\" data-testid=\"new-event\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if !p.May(engine.RightDesign) {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " hidden")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, " disabled title=\"Select an app first\">New event</button> <button type=\"button\" id=\"delete\" class=\"danger\" data-testid=\"delete\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if !p.May(engine.RightDesign) {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, " hidden")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, " disabled title=\"Select something first\">Delete</button> <span class=\"designer-export\" role=\"group\" aria-label=\"Export the graph\"><button type=\"button\" id=\"export-svg\" class=\"secondary\" data-testid=\"export-svg\" title=\"Download the graph as an SVG picture\">SVG</button> <button type=\"button\" id=\"export-png\" class=\"secondary\" data-testid=\"export-png\" title=\"Download the graph as a PNG picture\">PNG</button></span></div><p id=\"designer-message\" class=\"flash ok\" role=\"status\" data-testid=\"designer-message\" hidden></p><div class=\"designer\"><div id=\"cy\" data-design=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(d.DataJSON)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 46, Col: 40}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 52, Col: 40}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 2, "\" data-testid=\"canvas\" aria-label=\"Design graph: apps contain the events they own; arrows go from an event to each app that handles it\"></div><aside id=\"side\" class=\"panel side\" hidden aria-labelledby=\"side-title\" data-testid=\"side\"><div class=\"side-head\"><strong id=\"side-title\" data-side-title></strong> <a id=\"side-page\" href=\"/\" class=\"muted\" target=\"_blank\" rel=\"noopener\">open as a page</a> <button type=\"button\" id=\"side-close\" class=\"secondary\" aria-label=\"Close the editor\" data-testid=\"side-close\">×</button></div><div id=\"side-errors\" aria-live=\"assertive\" data-testid=\"side-errors\"></div><!-- The console's own pages, loaded by htmx: links and forms inside stay in the panel. --><div id=\"side-body\" data-testid=\"side-body\" hx-boost:inherited=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "\" data-can-design=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var4 string
-			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(sideBoost)
+			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(strconv.FormatBool(p.May(engine.RightDesign)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 55, Col: 78}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 52, Col: 106}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "\"></div></aside></div><section class=\"panel\" data-testid=\"live\"><h2>Live <span id=\"live-status\" class=\"badge\" data-state=\"connecting\" data-testid=\"live-status\" aria-live=\"polite\">connecting</span> <a id=\"live-signin\" href=\"/signin?next=%2F\" target=\"_blank\" rel=\"noopener\" hidden data-testid=\"live-signin\">Sign in</a></h2><p><button type=\"button\" id=\"live-pause\" class=\"secondary\" aria-pressed=\"false\">Pause the log</button> <button type=\"button\" id=\"live-freeze\" class=\"secondary\" aria-pressed=\"false\">Freeze the graph</button></p><p class=\"live-filters\">Show <label><span class=\"sr-only\">App</span><select id=\"live-app\" data-testid=\"live-app\"><option value=\"\">every app</option></select></label> <label><span class=\"sr-only\">Event</span><select id=\"live-event\" data-testid=\"live-event\"><option value=\"\">every event</option></select></label> <label><span class=\"sr-only\">State</span> <select id=\"live-state\" data-testid=\"live-state\"><option value=\"\">every state</option> ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "\" data-testid=\"canvas\" aria-label=\"Design graph: apps contain the events they own; arrows go from an event to each app that handles it\"></div><aside id=\"side\" class=\"panel side\" hidden aria-labelledby=\"side-title\" data-testid=\"side\"><div class=\"side-head\"><strong id=\"side-title\" data-side-title></strong> <a id=\"side-page\" href=\"/\" class=\"muted\" target=\"_blank\" rel=\"noopener\">open as a page</a> <button type=\"button\" id=\"side-close\" class=\"secondary\" aria-label=\"Close the editor\" data-testid=\"side-close\">×</button></div><div id=\"side-errors\" aria-live=\"assertive\" data-testid=\"side-errors\"></div><!-- The console's own pages, loaded by htmx: links and forms inside stay in the panel. --><div id=\"side-body\" data-testid=\"side-body\" hx-boost:inherited=\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var5 string
+			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(sideBoost)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 61, Col: 78}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "\"></div></aside></div><section class=\"panel\" data-testid=\"live\"><h2>Live <span id=\"live-status\" class=\"badge\" data-state=\"connecting\" data-testid=\"live-status\" aria-live=\"polite\">connecting</span> <a id=\"live-signin\" href=\"/signin?next=%2F\" target=\"_blank\" rel=\"noopener\" hidden data-testid=\"live-signin\">Sign in</a></h2><p><button type=\"button\" id=\"live-pause\" class=\"secondary\" aria-pressed=\"false\">Pause the log</button> <button type=\"button\" id=\"live-freeze\" class=\"secondary\" aria-pressed=\"false\">Freeze the graph</button></p><p class=\"live-filters\">Show <label><span class=\"sr-only\">App</span><select id=\"live-app\" data-testid=\"live-app\"><option value=\"\">every app</option></select></label> <label><span class=\"sr-only\">Event</span><select id=\"live-event\" data-testid=\"live-event\"><option value=\"\">every event</option></select></label> <label><span class=\"sr-only\">State</span> <select id=\"live-state\" data-testid=\"live-state\"><option value=\"\">every state</option> ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			for _, st := range liveStates {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 4, "<option value=\"")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				var templ_7745c5c3_Var5 string
-				templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(st)
-				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 73, Col: 25}
-				}
-				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "\">")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<option value=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var6 string
 				templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(st)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 73, Col: 32}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 79, Col: 25}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "</option>")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "</select></label></p><p id=\"live-counts\" class=\"muted\"></p><ol id=\"live-log\" class=\"live-log\" data-testid=\"live-log\" reversed></ol></section><section class=\"panel\"><h2>Lints</h2><p class=\"muted\" data-testid=\"no-lints\"")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			if len(d.Lints) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " hidden")
-				if templ_7745c5c3_Err != nil {
-					return templ_7745c5c3_Err
-				}
-			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, ">Nothing to look at: every event is handled, every app handles something, no chain loops.</p><ul data-testid=\"lints\">")
-			if templ_7745c5c3_Err != nil {
-				return templ_7745c5c3_Err
-			}
-			for _, l := range d.Lints {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 10, "<li data-code=\"")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var7 string
-				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(l.Code)
+				templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(st)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 86, Col: 27}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 79, Col: 32}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 11, "\"><strong>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</option>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</select></label></p><p id=\"live-counts\" class=\"muted\"></p><ol id=\"live-log\" class=\"live-log\" data-testid=\"live-log\" reversed></ol></section><section class=\"panel\"><h2>Lints</h2><p class=\"muted\" data-testid=\"no-lints\"")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if len(d.Lints) > 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " hidden")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, ">Nothing to look at: every event is handled, every app handles something, no chain loops.</p><ul data-testid=\"lints\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			for _, l := range d.Lints {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<li data-code=\"")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var8 string
-				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(l.Subject)
+				templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(l.Code)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 86, Col: 49}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 92, Col: 27}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 12, "</strong>: ")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "\"><strong>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var9 string
-				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(l.Message)
+				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(l.Subject)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 86, Col: 73}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 92, Col: 49}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</strong>: ")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var10 string
+				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(l.Message)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 92, Col: 73}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 14, "</ul></section><script src=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</ul></section><script src=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var10 string
-			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(p.Asset("dist/designer.js"))
+			var templ_7745c5c3_Var11 string
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(p.Asset("dist/designer.js"))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 90, Col: 43}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/designer.templ`, Line: 96, Col: 43}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "\" defer></script>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\" defer></script>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

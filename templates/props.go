@@ -9,6 +9,7 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
 )
@@ -18,8 +19,13 @@ import (
 type Page struct {
 	Title string
 	// Nav is the active nav item: overview, apps, history, dead.
-	Nav       string
-	SignedIn  bool
+	Nav      string
+	SignedIn bool
+	// User names who is signed in: a user's name, or "admin token".
+	User string
+	// Role is the signed-in person's role; pages hide the controls it
+	// may not use (the server refuses them anyway).
+	Role      engine.Role
 	Flash     string
 	FlashKind string // "ok" or "error"
 	// BundleMissing names the front-end files this build lacks; a page
@@ -30,6 +36,9 @@ type Page struct {
 	// versioned URL; a name it lacks is linked unversioned.
 	Assets map[string]string
 }
+
+// May reports whether the signed-in person's role allows right.
+func (p Page) May(right engine.Right) bool { return p.Role.May(right) }
 
 // Asset is the URL a page links a static file by: versioned (cached for a
 // year) when Assets knows it.
@@ -160,6 +169,9 @@ type TraceDelivery struct {
 
 // DeadProps feed the dead-letters page.
 type DeadProps struct {
+	// CanOperate shows the replay, retry and discard controls: the
+	// signed-in role may operate.
+	CanOperate bool
 	Deliveries []DeliveryRow
 	Waiting    []DeliveryRow
 	// Replayed are the deliveries just replayed, in their current state;

@@ -96,7 +96,7 @@ func TestAPIPull(t *testing.T) {
 		status                        int
 		code, field                   string
 	}{
-		{"another app's key", "POST", pullPath + "receive", shopKey, "", 403, "wrong_app", ""},
+		{"another app's key", "POST", pullPath + "receive", shopKey, "", 403, "not_owner", ""},
 		{"no key", "POST", pullPath + "receive", "", "", 401, "unauthorized", ""},
 		{"max 0", "POST", pullPath + "receive?max=0", stockKey, "", 400, "out_of_range", "max"},
 		{"max not a number", "POST", pullPath + "receive?max=ten", stockKey, "", 400, "out_of_range", "max"},
@@ -231,8 +231,8 @@ func TestClientWork(t *testing.T) {
 	}
 	// A subscription the key cannot pull stops the worker with the reason.
 	err := client.New(s.url, shopKey).Work(context.Background(), "Stock:Shop.OrderPlaced", handler, client.WorkerOptions{})
-	if !client.IsCode(err, "wrong_app") {
-		t.Fatalf("work with another app's key = %v; want wrong_app", err)
+	if !client.IsCode(err, "not_owner") {
+		t.Fatalf("work with another app's key = %v; want not_owner (the access check refuses another app's key before the route runs)", err)
 	}
 }
 

@@ -31,7 +31,7 @@ func (s *Server) consoleRoutes() {
 	e.POST("/signin", s.signIn, s.sameOrigin)
 	e.POST("/signout", s.signOut, s.sameOrigin)
 
-	g := e.Group("", s.requireSession, s.sameOrigin)
+	g := e.Group("", s.sameOrigin)
 	g.GET("/", s.designerPage)
 	g.GET("/overview", s.overviewPage)
 	g.GET("/designer/data", s.designerDataJSON)
@@ -62,6 +62,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/design/diff", s.diffPage)
 	g.GET("/reference", s.referencePage)
 	s.editorRoutes(g)
+	s.consoleUserRoutes(g)
 }
 
 func (s *Server) health(c echo.Context) error {
@@ -76,27 +77,6 @@ func (s *Server) sameOrigin(next echo.HandlerFunc) echo.HandlerFunc {
 			return echo.NewHTTPError(http.StatusForbidden, "cross-origin requests are refused; use the console's own pages")
 		}
 		return next(c)
-	}
-}
-
-// requireSession sends a signed-out browser to the sign-in page.
-func (s *Server) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ok, err := s.sessions.valid(c.Request())
-		if err != nil {
-			return err
-		}
-		if ok {
-			c.Set(signedInKey, true)
-			actAs(c, actorAdminToken)
-			return next(c)
-		}
-		to := "/signin?next=" + url.QueryEscape(returnPath(c))
-		if isHTMX(c) {
-			c.Response().Header().Set("HX-Redirect", to)
-			return c.NoContent(http.StatusUnauthorized)
-		}
-		return c.Redirect(http.StatusSeeOther, to)
 	}
 }
 
@@ -132,16 +112,18 @@ func (s *Server) render(c echo.Context, status int, full, partial templ.Componen
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
-// signedInKey marks a request requireSession let through, so its page
+// signedInKey marks a request authorize let through, so its page
 // does not check the session a second time.
 const signedInKey = "eventloom.signedIn"
 
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 	signedIn, _ := c.Get(signedInKey).(bool)
-	if !signedIn { // pages outside requireSession (sign-in, errors): best effort
-		signedIn, _ = s.sessions.valid(c.Request())
+	w := whoOf(c)
+	if !signedIn { // pages authorize did not sign in (sign-in, errors): best effort
+		w = s.sessionWho(c)
+		signedIn = w.role != ""
 	}
-	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, BundleMissing: s.bundleMissing, Assets: s.assetURLs}
+	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, User: w.name, Role: w.role, BundleMissing: s.bundleMissing, Assets: s.assetURLs}
 	if f := takeFlash(c); f != "" {
 		p.Flash, p.FlashKind = f, "ok"
 	}
@@ -187,23 +169,41 @@ func safeNext(next string) string {
 }
 
 func (s *Server) signInPage(c echo.Context) error {
-	return s.render(c, http.StatusOK, templates.SignIn(s.page(c, "Sign in", ""), c.QueryParam("next"), ""), nil)
+	return s.render(c, http.StatusOK, templates.SignIn(s.page(c, "Sign in", ""), templates.SignInForm{Next: c.QueryParam("next")}), nil)
 }
 
+// signIn takes a name and password, or the admin token; a wrong one
+// counts toward the client's throttle.
 func (s *Server) signIn(c echo.Context) error {
 	if err := s.refuseIfThrottled(c); err != nil {
 		return err
 	}
-	ok, err := s.eng.CheckAdminToken(c.Request().Context(), c.FormValue("token"))
-	if err != nil {
-		return err
+	ctx := c.Request().Context()
+	name := strings.TrimSpace(c.FormValue("name"))
+	user, refusal := "", ""
+	if name != "" || c.FormValue("token") == "" {
+		u, err := s.eng.SignIn(ctx, name, c.FormValue("password"))
+		if errors.Is(err, fault.ErrUnauthorized) {
+			refusal = "That name and password do not match an account. Check both, or ask an admin to set a new password."
+		} else if err != nil {
+			return err
+		}
+		user = u.Name
+	} else {
+		ok, err := s.eng.CheckAdminToken(ctx, c.FormValue("token"))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			refusal = "That is not the admin token. Use the token printed at the server's first start, or EVENTLOOM_ADMIN_TOKEN."
+		}
 	}
-	if !ok {
+	if refusal != "" {
 		s.throttle.failed(clientOf(c.Request()))
 		p := s.page(c, "Sign in", "")
-		return s.render(c, http.StatusUnauthorized, templates.SignIn(p, c.FormValue("next"), "That is not the admin token. Use the token printed at the server's first start, or EVENTLOOM_ADMIN_TOKEN."), nil)
+		return s.render(c, http.StatusUnauthorized, templates.SignIn(p, templates.SignInForm{Next: c.FormValue("next"), Name: name, Error: refusal}), nil)
 	}
-	if err := s.sessions.create(c.Response(), c.Request()); err != nil {
+	if err := s.sessions.create(c.Response(), c.Request(), user); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
@@ -549,6 +549,7 @@ func (s *Server) deadPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	d.CanOperate = whoOf(c).role.May(engine.RightOperate)
 	p, status := s.page(c, "Dead letters", "dead"), http.StatusOK
 	if bad != "" {
 		p.Flash, p.FlashKind, status = bad, "error", http.StatusUnprocessableEntity

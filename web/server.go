@@ -75,6 +75,11 @@ type Server struct {
 	// metricsToken.
 	metrics      *metrics.Metrics
 	metricsToken string
+	// access says who may call each route (accessTable); registered is
+	// every route the server has, so authorize tells a missing entry
+	// from a path no route serves.
+	access     map[string]access
+	registered map[string]bool
 }
 
 // New builds the server and its routes.
@@ -120,7 +125,7 @@ func New(cfg Config) *Server {
 			s.log.Debug("client went away", "method", c.Request().Method, "path", c.Request().URL.Path)
 			return
 		}
-		if !strings.HasPrefix(c.Request().URL.Path, "/api/") {
+		if p := c.Request().URL.Path; !strings.HasPrefix(p, "/api/") && p != "/metrics" { // machines get JSON
 			if werr := s.writeErrorPage(c, err); werr != nil {
 				s.log.Error("write error page", "error", werr)
 			}
@@ -134,8 +139,13 @@ func New(cfg Config) *Server {
 	e.Use(middleware.Recover())
 	e.Use(securityHeaders)
 	e.Use(s.guardBody)
+	e.Use(s.authorize)
 	s.echo = e
 	s.routes()
+	s.access, s.registered = accessTable(), map[string]bool{}
+	for _, r := range e.Routes() {
+		s.registered[r.Method+" "+r.Path] = true
+	}
 	return s
 }
 
@@ -156,68 +166,69 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 func (s *Server) routes() {
 	s.consoleRoutes()
-	s.echo.GET("/metrics", s.serveMetrics, s.requireMetricsReader)
+	s.echo.GET("/metrics", s.serveMetrics)
+	// Who may call each route is decided in one place: accessTable
+	// (web/roles.go), checked by authorize for every request.
 	api := s.echo.Group("/api/v1")
-	admin := api.Group("", s.requireAdmin)
 
-	admin.GET("/apps", s.listApps)
-	admin.POST("/apps", s.createApp)
-	admin.GET("/apps/:app", s.getApp)
-	admin.PATCH("/apps/:app", s.patchApp)
-	admin.DELETE("/apps/:app", s.deleteApp)
+	api.GET("/apps", s.listApps)
+	api.POST("/apps", s.createApp)
+	api.GET("/apps/:app", s.getApp)
+	api.PATCH("/apps/:app", s.patchApp)
+	api.DELETE("/apps/:app", s.deleteApp)
 
-	admin.GET("/apps/:app/events", s.listEvents)
-	admin.POST("/apps/:app/events", s.createEvent)
-	admin.GET("/apps/:app/events/:event", s.getEvent)
-	admin.PATCH("/apps/:app/events/:event", s.patchEvent)
-	admin.DELETE("/apps/:app/events/:event", s.deleteEvent)
-	// Triggering takes an app key of the owner or the admin token.
-	api.POST("/apps/:app/events/:event/trigger", s.trigger, s.requireKeyOrAdmin)
+	api.GET("/apps/:app/events", s.listEvents)
+	api.POST("/apps/:app/events", s.createEvent)
+	api.GET("/apps/:app/events/:event", s.getEvent)
+	api.PATCH("/apps/:app/events/:event", s.patchEvent)
+	api.DELETE("/apps/:app/events/:event", s.deleteEvent)
+	api.POST("/apps/:app/events/:event/trigger", s.trigger)
 	// echo reads ':' as a parameter marker; the backslash makes it the
 	// literal colon of Google's custom-method style (trigger:batch).
-	api.POST("/apps/:app/events/:event/trigger\\:batch", s.triggerBatch, s.requireKeyOrAdmin)
+	api.POST("/apps/:app/events/:event/trigger\\:batch", s.triggerBatch)
 
-	admin.GET("/apps/:app/subscriptions", s.listSubscriptions)
-	admin.POST("/apps/:app/subscriptions", s.createSubscription)
-	admin.GET("/apps/:app/subscriptions/:ref", s.getSubscription)
-	admin.PATCH("/apps/:app/subscriptions/:ref", s.patchSubscription)
-	admin.DELETE("/apps/:app/subscriptions/:ref", s.deleteSubscription)
-	admin.POST("/apps/:app/subscriptions/:ref/pause", s.pauseSubscription)
-	admin.POST("/apps/:app/subscriptions/:ref/resume", s.resumeSubscription)
+	api.GET("/apps/:app/subscriptions", s.listSubscriptions)
+	api.POST("/apps/:app/subscriptions", s.createSubscription)
+	api.GET("/apps/:app/subscriptions/:ref", s.getSubscription)
+	api.PATCH("/apps/:app/subscriptions/:ref", s.patchSubscription)
+	api.DELETE("/apps/:app/subscriptions/:ref", s.deleteSubscription)
+	api.POST("/apps/:app/subscriptions/:ref/pause", s.pauseSubscription)
+	api.POST("/apps/:app/subscriptions/:ref/resume", s.resumeSubscription)
 	// Pull workers take the handling app's key or the admin token.
 	s.pullRoutes(api)
 
-	admin.GET("/apps/:app/keys", s.listKeys)
-	admin.POST("/apps/:app/keys", s.createKey)
-	admin.DELETE("/apps/:app/keys/:id", s.revokeKey)
-	admin.POST("/apps/:app/secrets", s.rotateSecret)
+	api.GET("/apps/:app/keys", s.listKeys)
+	api.POST("/apps/:app/keys", s.createKey)
+	api.DELETE("/apps/:app/keys/:id", s.revokeKey)
+	api.POST("/apps/:app/secrets", s.rotateSecret)
 
-	admin.GET("/occurrences", s.listOccurrences)
-	admin.GET("/occurrences/:id", s.getOccurrence)
-	admin.GET("/occurrences/:id/verdicts", s.getVerdicts)
-	admin.GET("/traces/:id", s.getTrace)
-	admin.GET("/deliveries", s.listDeliveries)
-	admin.GET("/deliveries/:id", s.getDelivery)
-	admin.POST("/deliveries/:id/retry", s.retryDelivery)
-	admin.POST("/deliveries/:id/replay", s.replayDelivery)
-	admin.POST("/deliveries/:id/discard", s.discardDelivery)
-	admin.GET("/stats", s.stats)
+	api.GET("/occurrences", s.listOccurrences)
+	api.GET("/occurrences/:id", s.getOccurrence)
+	api.GET("/occurrences/:id/verdicts", s.getVerdicts)
+	api.GET("/traces/:id", s.getTrace)
+	api.GET("/deliveries", s.listDeliveries)
+	api.GET("/deliveries/:id", s.getDelivery)
+	api.POST("/deliveries/:id/retry", s.retryDelivery)
+	api.POST("/deliveries/:id/replay", s.replayDelivery)
+	api.POST("/deliveries/:id/discard", s.discardDelivery)
+	api.GET("/stats", s.stats)
 
-	admin.GET("/live", s.live)
-	admin.GET("/lint", s.lint)
-	admin.GET("/layout", s.getLayout)
-	admin.PUT("/layout", s.putLayout)
+	api.GET("/live", s.live)
+	api.GET("/lint", s.lint)
+	api.GET("/layout", s.getLayout)
+	api.PUT("/layout", s.putLayout)
 
-	admin.GET("/design", s.exportDesign)
-	admin.GET("/design/versions", s.listDesignVersions)
-	admin.GET("/design/versions/:n", s.getDesignVersion)
-	admin.GET("/design/diff", s.designDiff)
-	admin.GET("/backup", s.backup)
-	admin.PUT("/design", s.importDesign)
-	admin.GET("/asyncapi", s.exportAsyncAPI)
+	api.GET("/design", s.exportDesign)
+	api.GET("/design/versions", s.listDesignVersions)
+	api.GET("/design/versions/:n", s.getDesignVersion)
+	api.GET("/design/diff", s.designDiff)
+	api.GET("/backup", s.backup)
+	api.PUT("/design", s.importDesign)
+	api.GET("/asyncapi", s.exportAsyncAPI)
 	api.GET("/openapi.json", s.serveOpenAPI)
 
-	admin.GET("/audit", s.listAudit)
+	api.GET("/audit", s.listAudit)
+	s.userRoutes(api)
 
 	api.Any("/*", func(c echo.Context) error {
 		return &fault.Error{Kind: fault.ErrNotFound, Code: "not_found", Message: "no such API route: " + c.Request().Method + " " + c.Request().URL.Path + "; see the README for the routes"}
@@ -233,65 +244,6 @@ func bearer(c echo.Context) string {
 		return strings.TrimSpace(t)
 	}
 	return ""
-}
-
-var errNoCredentials = &fault.Error{Kind: fault.ErrUnauthorized, Code: "unauthorized", Message: "missing or wrong credentials: send 'Authorization: Bearer <admin token>' (printed when the server first started, or EVENTLOOM_ADMIN_TOKEN)"}
-
-// credentials identifies the bearer of a request: admin true for the
-// admin token, else the app whose key it is. Wrong credentials count
-// toward the client's throttle; a throttled client is refused before any
-// check is made.
-func (s *Server) credentials(c echo.Context) (admin bool, app string, err error) {
-	tok := bearer(c)
-	if tok == "" {
-		return false, "", errNoCredentials
-	}
-	if err := s.refuseIfThrottled(c); err != nil {
-		return false, "", err
-	}
-	ok, err := s.eng.CheckAdminToken(c.Request().Context(), tok)
-	if err != nil || ok {
-		return ok, "", err
-	}
-	app, err = s.eng.KeyApp(c.Request().Context(), tok)
-	if errors.Is(err, fault.ErrUnauthorized) {
-		s.throttle.failed(clientOf(c.Request()))
-	}
-	return false, app, err
-}
-
-// requireAdmin lets through requests bearing the admin token. A valid app
-// key here is refused as well, but counts as no guess.
-func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		admin, _, err := s.credentials(c)
-		if errors.Is(err, fault.ErrUnauthorized) || (err == nil && !admin) {
-			return errNoCredentials
-		}
-		if err != nil {
-			return err
-		}
-		actAs(c, actorAdminToken)
-		return next(c)
-	}
-}
-
-// requireKeyOrAdmin lets through the admin token (acting as any owner) or
-// an app key, remembering the key's app as the caller.
-func (s *Server) requireKeyOrAdmin(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		admin, app, err := s.credentials(c)
-		if err != nil {
-			return err
-		}
-		if !admin {
-			c.SetRequest(c.Request().WithContext(context.WithValue(c.Request().Context(), callerKey{}, app)))
-			actAs(c, keyActor(bearer(c)))
-		} else {
-			actAs(c, actorAdminToken)
-		}
-		return next(c)
-	}
 }
 
 // readBody reads at most limit bytes of the body; over it is a 413 before

@@ -23,9 +23,10 @@ type sessions struct {
 	secure bool
 }
 
-// create starts a session and sets its cookie.
-func (s *sessions) create(w http.ResponseWriter, r *http.Request) error {
-	id, err := s.eng.SessionStart(r.Context(), sessionTTL)
+// create starts a session of user ("" for the admin token) and sets its
+// cookie.
+func (s *sessions) create(w http.ResponseWriter, r *http.Request, user string) error {
+	id, err := s.eng.SessionStart(r.Context(), sessionTTL, user)
 	if err != nil {
 		return err
 	}
@@ -33,13 +34,14 @@ func (s *sessions) create(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// valid reports whether r carries a live session, and extends it. A
-// store that cannot answer is an error (a 500 with a request id), never
-// a silent sign-out that would send the person round in circles.
-func (s *sessions) valid(r *http.Request) (bool, error) {
+// valid reports whether r carries a live session and who signed in (""
+// for the admin token), and extends it. A store that cannot answer is an
+// error (a 500 with a request id), never a silent sign-out that would
+// send the person round in circles.
+func (s *sessions) valid(r *http.Request) (user string, ok bool, err error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
-		return false, nil
+		return "", false, nil
 	}
 	return s.eng.SessionValid(r.Context(), c.Value, sessionTTL)
 }

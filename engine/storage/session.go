@@ -11,4 +11,14 @@ type SessionPutParams struct {
 	ExpiresAt time.Time
 	// Now is the time sessions that expired before it are swept at.
 	Now time.Time
+	// User is the name of the user signed in; empty for a sign-in with
+	// the admin token.
+	User string
+}
+
+// Session is a stored console sign-in.
+type Session struct {
+	ExpiresAt time.Time
+	// User is who signed in; empty for the admin token.
+	User string
 }

@@ -69,12 +69,16 @@ type Storage interface {
 	// the same hash. It also deletes every session expired by p.Now, so
 	// the sessions kept never grow without bound.
 	SessionPut(ctx context.Context, p *SessionPutParams) error
-	// SessionGet returns when the session with this hash expires;
-	// fault.ErrNotFound when there is none (revoked or swept).
-	SessionGet(ctx context.Context, hash []byte) (time.Time, error)
+	// SessionGet returns the session with this hash: when it expires and
+	// who signed in; fault.ErrNotFound when there is none (revoked or
+	// swept).
+	SessionGet(ctx context.Context, hash []byte) (Session, error)
 	// SessionDelete revokes the session with this hash; deleting one that
 	// is absent is no error (a sign-out is idempotent).
 	SessionDelete(ctx context.Context, hash []byte) error
+
+	// Users keeps console accounts and their API tokens.
+	Users
 
 	// AuditInsert appends one entry to the audit log and returns its id.
 	// The log is append only: there is no verb to change or delete an

@@ -164,6 +164,9 @@ function arrangement(d) {
 }
 
 function saveLayout(nodes, replace) {
+  // A role that may not change the design moves nodes for itself only:
+  // nothing is saved (the server would refuse it).
+  if (document.getElementById("cy").dataset.canDesign === "false") return Promise.resolve({ ok: false, status: 403, body: {} });
   const positions = {};
   nodes.forEach((n) => {
     if (n.isParent()) return; // a compound's position follows its children

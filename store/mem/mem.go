@@ -103,8 +103,10 @@ type Store struct {
 
 	keys     map[int64]storage.Key
 	settings map[string]string
-	sessions map[string]time.Time
+	sessions map[string]storage.Session
 	secrets  map[int64]storage.AppSecret
+	// users holds the accounts and their tokens (users.go).
+	users users
 
 	// occs and dels are indexed by id-1: ids are dense and increasing.
 	occs []*occRec
@@ -130,8 +132,9 @@ type Store struct {
 func New() *Store {
 	return &Store{
 		apps: map[int64]appRec{}, events: map[int64]eventRec{}, subs: map[int64]subRec{},
-		keys: map[int64]storage.Key{}, settings: map[string]string{}, sessions: map[string]time.Time{},
+		keys: map[int64]storage.Key{}, settings: map[string]string{}, sessions: map[string]storage.Session{},
 		secrets: map[int64]storage.AppSecret{},
+		users:   newUsers(),
 		traces:  map[int64][]int64{}, pending: map[int64]int{},
 		waiting: map[int64]map[int64]struct{}{}, running: map[int64]struct{}{},
 		nextToken: claimToken + 1,
@@ -288,22 +291,22 @@ func (s *Store) SessionPut(ctx context.Context, p *storage.SessionPutParams) err
 		return fmt.Errorf("session put: %w", err)
 	}
 	defer s.mu.Unlock()
-	maps.DeleteFunc(s.sessions, func(_ string, exp time.Time) bool { return exp.Before(p.Now) })
-	s.sessions[string(p.Hash)] = utc(p.ExpiresAt)
+	maps.DeleteFunc(s.sessions, func(_ string, x storage.Session) bool { return x.ExpiresAt.Before(p.Now) })
+	s.sessions[string(p.Hash)] = storage.Session{ExpiresAt: utc(p.ExpiresAt), User: p.User}
 	return nil
 }
 
-// SessionGet returns when the session with this hash expires.
-func (s *Store) SessionGet(ctx context.Context, hash []byte) (time.Time, error) {
+// SessionGet returns the session with this hash: its expiry and user.
+func (s *Store) SessionGet(ctx context.Context, hash []byte) (storage.Session, error) {
 	if err := s.lock(ctx); err != nil {
-		return time.Time{}, fmt.Errorf("session get: %w", err)
+		return storage.Session{}, fmt.Errorf("session get: %w", err)
 	}
 	defer s.mu.Unlock()
-	exp, ok := s.sessions[string(hash)]
+	x, ok := s.sessions[string(hash)]
 	if !ok {
-		return time.Time{}, fmt.Errorf("session get: %w", missing("no such session"))
+		return storage.Session{}, fmt.Errorf("session get: %w", missing("no such session"))
 	}
-	return exp, nil
+	return x, nil
 }
 
 // SessionDelete revokes the session with this hash, if there is one.

@@ -209,13 +209,14 @@ func openAPIOperation(op Op) map[string]any {
 	return o
 }
 
-// ErrorStatuses are the error answers of op: its own, plus 500, and 401
-// and 429 (throttled wrong tokens) on every route that takes credentials.
+// ErrorStatuses are the error answers of op: its own, plus 500, and 401,
+// 403 (a role without the route's right) and 429 (throttled wrong
+// tokens) on every route that takes credentials.
 func ErrorStatuses(op Op) []int {
 	out := append([]int{http.StatusInternalServerError}, op.Errors...)
 	if op.Auth != "none" {
 		// A client sending too many wrong tokens is throttled on any route.
-		out = append(out, http.StatusUnauthorized, http.StatusTooManyRequests)
+		out = append(out, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)
 	}
 	slices.Sort(out)
 	return slices.Compact(out)

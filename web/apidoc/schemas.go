@@ -260,6 +260,16 @@ func openAPIComponents() map[string]any {
 		"LockResult": map[string]any{"type": "object", "description": "Which lock tokens succeeded, and why each other failed.", "additionalProperties": true},
 	}
 	schemas["DesignVersionPage"] = pageOf("DesignVersion")
+	anyObject := func(desc string) map[string]any {
+		return map[string]any{"type": "object", "description": desc, "additionalProperties": true}
+	}
+	schemas["User"] = object(map[string]any{"name": str(""), "role": enum("", "admin", "designer", "operator", "viewer")}, "name", "role")
+	schemas["User"].(map[string]any)["additionalProperties"] = true
+	schemas["NewUser"] = object(map[string]any{"name": str(""), "role": enum("", "admin", "designer", "operator", "viewer"), "password": str("At least the admin token's minimum length.")}, "name", "role", "password")
+	schemas["UserPatch"] = object(map[string]any{"role": enum("", "admin", "designer", "operator", "viewer"), "password": str("")})
+	schemas["UserList"], schemas["UserTokenList"] = itemsOf("User"), itemsOf("UserToken")
+	schemas["UserToken"] = anyObject("An API token of an account: id, prefix, when made and revoked.")
+	schemas["NewUserToken"] = object(map[string]any{"id": integer(""), "token": str("elu_...: shown this once, stored hashed."), "prefix": str(""), "createdAt": when("")}, "id", "token")
 	schemas["AppList"], schemas["EventList"], schemas["SubscriptionList"] = itemsOf("App"), itemsOf("Event"), itemsOf("Subscription")
 	schemas["KeyList"], schemas["Findings"] = itemsOf("Key"), itemsOf("Finding")
 	schemas["OccurrencePage"], schemas["DeliveryPage"], schemas["AuditPage"] = pageOf("Occurrence"), pageOf("Delivery"), pageOf("AuditEntry")

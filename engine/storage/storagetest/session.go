@@ -18,19 +18,19 @@ func (s *suite) sessions(t *testing.T) {
 	if err := st.SessionPut(ctx(t), &storage.SessionPutParams{Hash: a, ExpiresAt: t0.Add(time.Hour), Now: t0}); err != nil {
 		t.Fatalf("put: %v", err)
 	}
-	if exp, err := st.SessionGet(ctx(t), a); err != nil || !exp.Equal(t0.Add(time.Hour)) {
+	if exp, err := st.SessionGet(ctx(t), a); err != nil || !exp.ExpiresAt.Equal(t0.Add(time.Hour)) {
 		t.Fatalf("get = %v %v; want it to expire at t0+1h", exp, err)
 	}
 	if err := st.SessionPut(ctx(t), &storage.SessionPutParams{Hash: a, ExpiresAt: t0.Add(2 * time.Hour), Now: t0}); err != nil {
 		t.Fatalf("extend: %v", err)
 	}
-	if exp, err := st.SessionGet(ctx(t), a); err != nil || !exp.Equal(t0.Add(2*time.Hour)) {
+	if exp, err := st.SessionGet(ctx(t), a); err != nil || !exp.ExpiresAt.Equal(t0.Add(2*time.Hour)) {
 		t.Fatalf("after extending, get = %v %v; want t0+2h", exp, err)
 	}
 	if s.f.Durable { // a sign-in survives a restart
 		fx.reopen(t)
 		st = fx.st
-		if exp, err := st.SessionGet(ctx(t), a); err != nil || !exp.Equal(t0.Add(2*time.Hour)) {
+		if exp, err := st.SessionGet(ctx(t), a); err != nil || !exp.ExpiresAt.Equal(t0.Add(2*time.Hour)) {
 			t.Fatalf("after a reopen, get = %v %v; want t0+2h", exp, err)
 		}
 	}
@@ -45,6 +45,21 @@ func (s *suite) sessions(t *testing.T) {
 	wantKind(t, err, fault.ErrNotFound, "get of a session swept after it expired")
 	if _, err := st.SessionGet(ctx(t), b); err != nil {
 		t.Fatalf("the live session was swept too: %v", err)
+	}
+
+	// A session remembers who signed in ('' for the admin token), and an
+	// extension keeps it.
+	if x, err := st.SessionGet(ctx(t), b); err != nil || x.User != "" {
+		t.Fatalf("admin token session = %+v %v; want no user", x, err)
+	}
+	c := fx.key("session-c")
+	for _, exp := range []time.Time{t0.Add(4 * time.Hour), t0.Add(5 * time.Hour)} {
+		if err := st.SessionPut(ctx(t), &storage.SessionPutParams{Hash: c, ExpiresAt: exp, Now: t0.Add(3 * time.Hour), User: "ada"}); err != nil {
+			t.Fatalf("put c: %v", err)
+		}
+	}
+	if x, err := st.SessionGet(ctx(t), c); err != nil || x.User != "ada" || !x.ExpiresAt.Equal(t0.Add(5*time.Hour)) {
+		t.Fatalf("user session = %+v %v; want ada until t0+5h", x, err)
 	}
 
 	if err := st.SessionDelete(ctx(t), b); err != nil {

@@ -75,6 +75,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"SubscriptionDeleteDiscardsUnfinished", s.subscriptionDeleteDiscards},
 		{"KeysAndSettings", s.keysAndSettings},
 		{"Sessions", s.sessions},
+		{"Users", s.users},
 		{"AuditLog", s.audit},
 		{"AuditWithDesignIsOneTransaction", s.auditWithDesign},
 		{"DesignVersions", s.designVersions},

@@ -1,0 +1,108 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine"
+)
+
+// userRoutes serves the accounts API (admin only, per accessTable).
+func (s *Server) userRoutes(api *echo.Group) {
+	api.GET("/users", s.listUsers)
+	api.POST("/users", s.createUser)
+	api.GET("/users/:name", s.getUser)
+	api.PATCH("/users/:name", s.patchUser)
+	api.DELETE("/users/:name", s.deleteUser)
+	api.GET("/users/:name/tokens", s.listUserTokens)
+	api.POST("/users/:name/tokens", s.createUserToken)
+	api.DELETE("/users/:name/tokens/:id", s.revokeUserToken)
+}
+
+// userBody is POST /users and PATCH /users/{name}: a new account, or the
+// role and/or password to change.
+type userBody struct {
+	Name     string `json:"name"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+func (s *Server) listUsers(c echo.Context) error {
+	users, err := s.eng.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": nonNil(users)})
+}
+
+func (s *Server) createUser(c echo.Context) error {
+	var b userBody
+	if err := s.decode(c, &b); err != nil {
+		return err
+	}
+	u, err := s.eng.CreateUser(c.Request().Context(), engine.NewUser{Name: b.Name, Role: b.Role, Password: b.Password})
+	if err != nil {
+		return err
+	}
+	return created(c, "/api/v1/users/"+esc(u.Name), u)
+}
+
+func (s *Server) getUser(c echo.Context) error {
+	u, err := s.eng.User(c.Request().Context(), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) patchUser(c echo.Context) error {
+	var b userBody
+	if err := s.decode(c, &b); err != nil {
+		return err
+	}
+	if b.Name != "" && b.Name != c.Param("name") {
+		return &badRequest{code: "rename_not_supported", field: "name", message: "a user cannot be renamed; create a user with the new name and delete this one"}
+	}
+	u, err := s.eng.UpdateUser(c.Request().Context(), c.Param("name"), engine.UserChange{Role: b.Role, Password: b.Password})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, u)
+}
+
+func (s *Server) deleteUser(c echo.Context) error {
+	if err := s.eng.DeleteUser(c.Request().Context(), c.Param("name")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func (s *Server) listUserTokens(c echo.Context) error {
+	toks, err := s.eng.UserTokens(c.Request().Context(), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": nonNil(toks)})
+}
+
+// createUserToken answers the clear token this once: only its hash is
+// kept.
+func (s *Server) createUserToken(c echo.Context) error {
+	t, err := s.eng.CreateUserToken(c.Request().Context(), c.Param("name"))
+	if err != nil {
+		return err
+	}
+	return created(c, "/api/v1/users/"+esc(t.User)+"/tokens/"+itoa(t.ID), map[string]any{"id": t.ID, "token": t.Clear, "prefix": t.Prefix, "createdAt": t.CreatedAt})
+}
+
+func (s *Server) revokeUserToken(c echo.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	if err := s.eng.RevokeUserToken(c.Request().Context(), c.Param("name"), id); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
