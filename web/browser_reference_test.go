@@ -26,7 +26,7 @@ func TestBrowserReferenceShowsTheOpenAPIDescription(t *testing.T) {
 	screenshot(t, ctx, "reference")
 	want := len(apidoc.Operations())
 	waitJS(t, ctx, `document.querySelectorAll('[data-testid="reference-op"]').length === `+strconv.Itoa(want))
-	waitJS(t, ctx, `[...document.querySelectorAll('[data-testid="reference-group"]')].map(g => g.dataset.tag).join() === "Apps,Events,Subscriptions,Keys,Runtime,Design"`)
+	waitJS(t, ctx, `[...document.querySelectorAll('[data-testid="reference-group"]')].map(g => g.dataset.tag).join() === "Apps,Events,Subscriptions,Keys,Pull,Runtime,Design,Users"`)
 	waitJS(t, ctx, `document.querySelector('nav[aria-label="Main"] a[href="/reference"]').getAttribute('aria-current') === 'page'`)
 
 	trigger := `[data-op="POST /api/v1/apps/{app}/events/{event}/trigger"]`

@@ -90,8 +90,10 @@ func Tags() []Tag {
 		{"Events", "Event types, their parameters, and triggering them."},
 		{"Subscriptions", "Which app handles which event with which handler."},
 		{"Keys", "API keys an app triggers its events with (shown once, stored hashed)."},
+		{"Pull", "External workers receiving a pull subscription's deliveries with the handling app's key."},
 		{"Runtime", "Occurrences, deliveries, traces, dead letters and live counters."},
 		{"Design", "The whole design at once: export, import, lint, layout, backup, audit and the API descriptions."},
+		{"Users", "Console accounts with a role, and their API tokens (admin only)."},
 	}
 }
 
