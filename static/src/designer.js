@@ -10,6 +10,7 @@ import { minimap } from "./minimap.js";
 import { toSVG, toPNG, download } from "./exporter.js";
 import { Collapser } from "./collapse.js";
 import { healthText } from "./health.js";
+import { usualKinds, arrowLabel } from "./labels.js";
 
 cytoscape.use(edgehandles);
 
@@ -30,24 +31,6 @@ const eventHeight = 34, eventGap = 50;
 // appLabelPx is the smallest an app's name is drawn on screen, in pixels.
 const appLabelPx = 12;
 
-// usualKinds finds each app's usual handler kind: the most common among
-// its subscriptions (flow on a tie). An arrow is labelled with its kind
-// only where it differs, so the unusual handler stands out.
-function usualKinds(subs) {
-  const counts = new Map();
-  for (const s of subs) {
-    const c = counts.get(s.app) || {};
-    c[s.kind] = (c[s.kind] || 0) + 1;
-    counts.set(s.app, c);
-  }
-  const out = new Map();
-  for (const [app, c] of counts) out.set(app, Object.entries(c).sort((a, b) => b[1] - a[1] || (a[0] === "flow" ? -1 : b[0] === "flow" ? 1 : a[0].localeCompare(b[0])))[0][0]);
-  return out;
-}
-
-// clipFilter keeps a filter short enough to sit on an arrow.
-const clipFilter = (f) => (f.length > 28 ? f.slice(0, 27) + "…" : f);
-
 function elements(d) {
   const els = [];
   const lint = new Map(d.lints.map((l) => [l.subject, l]));
@@ -64,9 +47,7 @@ function elements(d) {
   }
   const usual = usualKinds(d.subscriptions);
   for (const s of d.subscriptions) {
-    const ref = s.event;
-    // An arrow names its handler's kind where unusual, and its filter.
-    const base = [s.kind === usual.get(s.app) ? "" : s.kind, s.filter ? "if " + clipFilter(s.filter) : ""].filter(Boolean).join(" · ");
+    const ref = s.event, base = arrowLabel(s, usual);
     const cls = ["sub"];
     if (s.paused) cls.push("paused");
     if (s.filter) cls.push("filtered");
