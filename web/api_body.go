@@ -36,8 +36,10 @@ func checkJSONObject(body []byte) error {
 		}
 		return malformed(err)
 	}
-	if dec.More() {
-		return &badRequest{code: "malformed_json", message: "the body has more than one JSON value; send one object of parameters such as {\"Quantity\": 3}"}
+	// More() says nothing of a stray closing brace after the value ("{}}"),
+	// so whatever follows the first value must be blank.
+	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
+		return &badRequest{code: "malformed_json", message: "the body has more than one JSON value, or text after it; send one object of parameters such as {\"Quantity\": 3}"}
 	}
 	if _, ok := v.(map[string]any); !ok {
 		return &badRequest{code: "malformed_json", message: "the body is " + jsonKind(v) + ", not an object; send the parameters as one JSON object such as {\"Quantity\": 3} ({} when the event has none)"}

@@ -26,6 +26,7 @@ func TestAPITriggerRefusesWhatIsNotOneObject(t *testing.T) {
 	}{
 		{"truncated", "POST", `{"Sku":`, 400, "malformed_json", "ends before"},
 		{"syntax error", "POST", `{"Sku" "A"}`, 400, "malformed_json", "byte"},
+		{"stray closing brace (found by FuzzCloudEventTrigger)", "POST", `{"Sku":"A","Qty":1}}`, 400, "malformed_json", "text after it"},
 		{"array", "POST", `[1,2]`, 400, "malformed_json", "a JSON array, not an object"},
 		{"array as form", "FORMJSON", `[1,2]`, 400, "malformed_json", "a JSON array, not an object"},
 		{"number", "POST", `42`, 400, "malformed_json", "a JSON number"},
