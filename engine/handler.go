@@ -64,7 +64,14 @@ func (d *Delivery) Value(name string) any {
 // Trigger is an event a handler triggers: Event names one of the handling
 // app's own events; Values are checked against its parameters exactly like
 // a producer's trigger.
+//
+// The triggered occurrence's spans are children of the attempt's span
+// (ctx's current span when the handler runs).
 type Trigger struct {
 	Event  string
 	Values map[string]any
+
+	// traceparent is the flow trigger step's span, which the triggered
+	// occurrence keeps instead of the attempt's.
+	traceparent string
 }
