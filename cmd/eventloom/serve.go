@@ -214,6 +214,11 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		return err
 	}
 	defer st.Close()
+	tracing, err := otlpTracing(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer flushTracing(tracing, log) // after the engine closed, its last spans ended
 	eng, err := engine.New(ctx, engine.Config{
 		Storage:            st,
 		Logger:             log,
@@ -225,6 +230,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		HTTPClient:         outbound.New(outbound.Config{Allow: allow}).Client(),
 		EndpointPauseAfter: c.EndpointPauseAfter,
 		SecretGrace:        c.SecretGrace,
+		TracerProvider:     tracerProvider(tracing),
 	})
 	if err != nil {
 		return err
