@@ -47,6 +47,10 @@ type Config struct {
 	// else, for a Prometheus that should not hold the admin token; empty
 	// means only the admin token may.
 	MetricsToken string
+	// TraceURL, when set, links the trace page to the same trace in an
+	// external tracing UI: a URL in which {traceId} stands for the W3C
+	// trace id (see CheckTraceURL); empty shows no link.
+	TraceURL string
 }
 
 // Server is the HTTP face of one engine.
@@ -75,6 +79,8 @@ type Server struct {
 	// metricsToken.
 	metrics      *metrics.Metrics
 	metricsToken string
+	// traceURL is Config.TraceURL.
+	traceURL string
 	// access says who may call each route (accessTable); registered is
 	// every route the server has, so authorize tells a missing entry
 	// from a path no route serves.
@@ -107,6 +113,7 @@ func New(cfg Config) *Server {
 	s.sessions = &sessions{eng: cfg.Engine, secure: cfg.SecureCookies}
 	s.crossOrigin = http.NewCrossOriginProtection()
 	s.metrics, s.metricsToken = cfg.Metrics, cfg.MetricsToken
+	s.traceURL = cfg.TraceURL
 	if s.metrics != nil {
 		s.metrics.WatchLive(s.hub)
 	}

@@ -60,6 +60,9 @@ type serveConfig struct {
 	// settings of the same names.
 	EndpointPauseAfter int
 	SecretGrace        time.Duration
+	// TraceURL links the console's trace page to an external tracing UI
+	// (web.Config.TraceURL); empty for none.
+	TraceURL string
 }
 
 // envFlags binds flags whose defaults come from EVENTLOOM_* variables and
@@ -142,6 +145,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	f.str(&allow, "allow-endpoints", "ALLOW_ENDPOINTS", "", "comma-separated CIDRs, addresses or host:port pairs that webhooks and flow HTTP steps may call although they are loopback, private, link-local or metadata addresses (e.g. 127.0.0.1:9000,10.0.0.0/8)")
 	f.int(&c.EndpointPauseAfter, "endpoint-pause-after", "ENDPOINT_PAUSE_AFTER", 0, "pause an app's webhook subscriptions once its endpoint fails this many attempts in a row; 0 never")
 	f.dur(&c.SecretGrace, "secret-grace", "SECRET_GRACE", 24*time.Hour, "how long a rotated-out webhook signing secret keeps signing beside the new one")
+	f.str(&c.TraceURL, "trace-url", "TRACE_URL", "", "link the console's trace page to your tracing UI: a URL with {traceId} for the W3C trace id, e.g. http://127.0.0.1:16686/trace/{traceId}; empty for no link")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -159,6 +163,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if c.SecretGrace <= 0 {
 		f.errs = append(f.errs, fmt.Sprintf("--secret-grace (EVENTLOOM_SECRET_GRACE) is %s; give a positive duration such as 24h", c.SecretGrace))
+	}
+	if c.TraceURL != "" {
+		if err := web.CheckTraceURL(c.TraceURL); err != nil {
+			f.errs = append(f.errs, "--trace-url (EVENTLOOM_TRACE_URL): "+err.Error())
+		}
 	}
 	if len(f.errs) > 0 {
 		return c, errors.New(strings.Join(f.errs, "; "))
@@ -272,7 +281,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
-	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies, Metrics: m, MetricsToken: c.MetricsToken})
+	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies, Metrics: m, MetricsToken: c.MetricsToken, TraceURL: c.TraceURL})
 	defer ws.Close()
 	handler, stopDemo := ws.Handler(), func() {}
 	if !c.NoDemo {

@@ -186,3 +186,16 @@ func (s *syncBuffer) String() string {
 }
 
 func testLogger(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+// TestServeTraceURLIsChecked: --trace-url (or EVENTLOOM_TRACE_URL) must
+// name the trace id; a template that cannot link is refused at start.
+func TestServeTraceURLIsChecked(t *testing.T) {
+	c, err := parseServe([]string{"-trace-url", "http://127.0.0.1:16686/trace/{traceId}"}, io.Discard)
+	if err != nil || c.TraceURL != "http://127.0.0.1:16686/trace/{traceId}" {
+		t.Fatalf("parse = %+v, %v", c.TraceURL, err)
+	}
+	t.Setenv("EVENTLOOM_TRACE_URL", "http://127.0.0.1:16686/trace/")
+	if _, err := parseServe(nil, io.Discard); err == nil || !strings.Contains(err.Error(), "--trace-url (EVENTLOOM_TRACE_URL)") || !strings.Contains(err.Error(), "{traceId}") {
+		t.Fatalf("parse with a trace URL lacking {traceId} = %v; want an error naming the flag and the placeholder", err)
+	}
+}
