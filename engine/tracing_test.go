@@ -313,3 +313,29 @@ func TestNoTracerProviderRecordsNothing(t *testing.T) {
 		t.Fatalf("the global provider recorded %d spans, want none", n)
 	}
 }
+
+// TestPullAttemptSpan: a pull worker's receipt starts the attempt span,
+// the child of the trigger's; the CloudEvent it gets carries that span's
+// traceparent, and the ack ends it as succeeded.
+func TestPullAttemptSpan(t *testing.T) {
+	tp, sr := recording()
+	h := newHarness(t, engine.Config{TracerProvider: tp, Handlers: map[string]engine.Handler{"ship": nothing}})
+	h.pullDesign(10)
+	h.start()
+	h.trigger(1)
+	got := h.receive(1, 0)
+	if len(got) != 1 {
+		t.Fatalf("received %d, want 1", len(got))
+	}
+	tpOf := got[0].Event.Extensions()["traceparent"]
+	if _, err := h.eng.Ack(context.Background(), "Stock", orderPlaced, []string{got[0].LockToken}); err != nil {
+		t.Fatal(err)
+	}
+	ss := spans(sr.Ended())
+	att := ss.one(t, "process Shop.OrderPlaced", engine.AttrApp.String("Stock"), engine.AttrOutcome.String("succeeded"),
+		engine.AttrHandlerKind.String("pull"))
+	childOf(t, att, ss.one(t, "trigger Shop.OrderPlaced"))
+	if want := tracecontext.Format(att.SpanContext()); tpOf != want {
+		t.Fatalf("the pulled CloudEvent's traceparent = %v, want the attempt span's %s", tpOf, want)
+	}
+}
