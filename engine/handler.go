@@ -33,9 +33,11 @@ type Delivery struct {
 	Parameters json.RawMessage
 	// TriggeredAt is when the occurrence was committed.
 	TriggeredAt time.Time
-	// Traceparent is the W3C trace context the producer sent with the
-	// trigger, empty when none, so a handler can join the producer's
-	// trace (cloudevent.Delivery carries it on to webhooks and pull).
+	// Traceparent is the occurrence's W3C trace context (the span that
+	// produced it; with tracing off, what the producer sent), empty when
+	// none, so a handler can join the trace (cloudevent.Delivery carries
+	// it on to webhooks and pull). The handler's ctx carries the
+	// attempt's own span.
 	Traceparent string
 
 	event  design.Event

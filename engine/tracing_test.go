@@ -339,3 +339,39 @@ func TestPullAttemptSpan(t *testing.T) {
 		t.Fatalf("the pulled CloudEvent's traceparent = %v, want the attempt span's %s", tpOf, want)
 	}
 }
+
+// TestGoHandlerRunsInItsAttemptSpan: a Go handler's ctx carries its
+// attempt's span, and the occurrence it triggers keeps that span's
+// traceparent.
+func TestGoHandlerRunsInItsAttemptSpan(t *testing.T) {
+	tp, sr := recording()
+	seen := make(chan string, 1)
+	audit := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
+		seen <- tracecontext.FromContext(ctx)
+		return []engine.Trigger{{Event: "Audit", Values: map[string]any{"Sku": "A-1"}}}, nil
+	}
+	h := newHarness(t, engine.Config{TracerProvider: tp, Handlers: map[string]engine.Handler{"stock": nothing, "audit": audit}})
+	h.shopDesign()
+	ctx := context.Background()
+	if _, err := h.eng.CreateSubscription(ctx, "Shop", design.Subscription{Event: orderPlaced, Enabled: true,
+		Handler: design.Handler{Kind: design.KindGo, Name: "audit"}}); err != nil {
+		t.Fatal(err)
+	}
+	h.start()
+	res, err := h.eng.Trigger(ctx, order("A-1", 1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inHandler := <-seen
+	h.waitNote("the audit", func(n notify.Note) bool { return n.Kind == notify.OccurrenceTriggered && n.Event == "Shop.Audit" })
+	chain, err := h.eng.Trace(ctx, res.TraceID)
+	if err != nil || len(chain) != 2 {
+		t.Fatalf("the chain = %d occurrences (%v), want 2", len(chain), err)
+	}
+	h.close()
+	att := spans(sr.Ended()).one(t, "process Shop.OrderPlaced", engine.AttrApp.String("Shop"))
+	want := tracecontext.Format(att.SpanContext())
+	if inHandler != want || chain[1].Traceparent != want {
+		t.Fatalf("the handler's ctx span = %q and the triggered occurrence keeps %q; want both the attempt span's %q", inHandler, chain[1].Traceparent, want)
+	}
+}

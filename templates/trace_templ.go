@@ -812,14 +812,14 @@ func traceNodes(nodes []TraceNode) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if n.Occurrence.Traceparent != "" && n.Occurrence.ParentDeliveryID == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<span class=\"muted\" data-testid=\"traceparent\" title=\"The W3C trace context the producer sent; its deliveries carry it on\">traceparent <code>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 64, "<span class=\"muted\" data-testid=\"traceparent\" title=\"The W3C trace context of this trigger (the producer's, or with tracing on the trigger's span); its deliveries carry it on\">traceparent <code>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var46 string
 				templ_7745c5c3_Var46, templ_7745c5c3_Err = templ.JoinStringErrs(n.Occurrence.Traceparent)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/trace.templ`, Line: 129, Col: 171}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/trace.templ`, Line: 129, Col: 225}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var46))
 				if templ_7745c5c3_Err != nil {
