@@ -147,6 +147,7 @@ func consoleRoleCases() []roleCase {
 	return []roleCase{
 		{"GET /", "/", "", mayRead},
 		{"GET /overview", "/overview", "", mayRead},
+		{"GET /stats/series", "/stats/series", "", mayRead},
 		{"GET /designer/data", "/designer/data", "", mayRead},
 		{"GET /designer/backlog", "/designer/backlog", "", mayRead},
 		{"POST /designer/subscribe", "/designer/subscribe", "", mayDesign},

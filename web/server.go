@@ -218,6 +218,7 @@ func (s *Server) routes() {
 	api.POST("/deliveries/:id/discard", s.discardDelivery)
 	api.GET("/stats", s.stats)
 	api.GET("/stats/series", s.statsSeries)
+	s.echo.GET("/stats/series", s.statsSeries) // the same for the console's charts, by session
 
 	api.GET("/live", s.live)
 	api.GET("/lint", s.lint)
