@@ -95,12 +95,15 @@ class Board {
   }
 
   async poll() {
+    if (this.busy) return; // a slow answer is not asked for twice
+    this.busy = true;
+    const asked = this.window;
     const status = this.el.querySelector("[data-chart-status]");
     try {
       const r = await fetch(this.url(), { credentials: "same-origin", headers: { Accept: "application/json" } });
       if (!r.ok) throw new Error(`the server answered ${r.status} for the charts' data`);
       const frame = await r.json();
-      if (frame.window !== this.window) return; // a toggle came in meanwhile
+      if (frame.window !== this.window) return; // a toggle came in meanwhile: asked again below
       this.draw(frame);
       if (status) {
         status.textContent = frame.status.rebuilding
@@ -113,6 +116,9 @@ class Board {
         status.textContent = `Charts not updated: ${err.message}`;
         status.classList.add("error");
       }
+    } finally {
+      this.busy = false;
+      if (asked !== this.window) this.poll();
     }
   }
 
