@@ -22,7 +22,7 @@ const historyPage = 500
 // Start feeds s from eng until ctx ends: it subscribes to eng's
 // notification bus at once and counts every note from now on, samples the
 // queues every 10 seconds on eng's clock, and reads the last day's history
-// (everything up to now) in the background, with Status().Rebuilding
+// (everything before now) in the background, with Status().Rebuilding
 // true until that is done. Call it once.
 func (s *Series) Start(ctx context.Context, eng *engine.Engine) {
 	sub := eng.Bus().Subscribe(noteBuffer)
@@ -44,8 +44,11 @@ func (s *Series) Start(ctx context.Context, eng *engine.Engine) {
 	sample()
 }
 
-// follow counts the notes of sub after cut (the history the rebuild
-// reads ends at cut, inclusive) until ctx ends.
+// follow counts the notes of sub at or after cut (the history the rebuild
+// reads ends just before it) until ctx ends. A record stamped exactly at
+// cut is counted only here: on a fake clock, where everything after the
+// start happens at that instant, none of it is lost; on the wall clock a
+// record of that very nanosecond made before the subscription would be.
 func (s *Series) follow(ctx context.Context, sub *notify.Subscriber, cut time.Time) {
 	defer sub.Close()
 	started := map[int64]time.Time{} // delivery id -> its running attempt's start
@@ -54,7 +57,7 @@ func (s *Series) follow(ctx context.Context, sub *notify.Subscriber, cut time.Ti
 		case <-ctx.Done():
 			return
 		case n := <-sub.C():
-			if n.At.After(cut) {
+			if !n.At.Before(cut) {
 				s.note(&n, started)
 			}
 			s.noted(n.Seq)
@@ -116,10 +119,10 @@ func (s *Series) sample(ctx context.Context, eng *engine.Engine) {
 	s.Queue(eng.Now(), ds)
 }
 
-// rebuild counts the occurrences and finished attempts of the day up to
-// cut (inclusive), a page at a time, then clears Status().Rebuilding.
+// rebuild counts the occurrences and finished attempts of the day before
+// cut, a page at a time, then clears Status().Rebuilding.
 func (s *Series) rebuild(ctx context.Context, eng *engine.Engine, cut time.Time) {
-	err := s.readHistory(ctx, eng, cut.Add(-Day.Span()), cut.Add(time.Nanosecond))
+	err := s.readHistory(ctx, eng, cut.Add(-Day.Span()), cut)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.status.Rebuilding = false

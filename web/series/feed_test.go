@@ -100,6 +100,7 @@ func TestStartRebuildsHistoryThenCountsLive(t *testing.T) {
 	sh.trigger(t)
 	sh.clk.Advance(30 * time.Second)
 	sh.trigger(t)
+	sh.clk.Advance(time.Second) // the restart: history is what came before it
 
 	ctx, cancel := context.WithTimeout(context.Background(), waitBound)
 	defer cancel()
@@ -131,7 +132,7 @@ func TestStartRebuildsHistoryThenCountsLive(t *testing.T) {
 	// The two triggers were 30 s apart: the hour's points keep them apart.
 	f := s.Frame(Total, Hour, sh.clk.Now())
 	if n := len(f.Times); f.Accepted[n-1] != 1 || f.Accepted[n-4] != 1 {
-		t.Fatalf("rebuilt points %v; want one trigger now and one 30 s before", f.Accepted[n-4:])
+		t.Fatalf("rebuilt points %v; want one trigger a second ago and one 30 s before it", f.Accepted[n-4:])
 	}
 	// Start sampled the queues (both deliveries ended: nothing pending).
 	if q := last(f.QueuePending); q == nil || *q != 0 || *last(f.QueueCap) != 10000 {
