@@ -54,4 +54,19 @@ func TestBrowserChartsMoveUnderLoad(t *testing.T) {
 	do(t, ctx, "app page", chromedp.Navigate(s.url+"/apps/Mail"), chromedp.WaitVisible(chromedp.CSS(`[data-testid="sparklines"]`)))
 	waitJS(t, ctx, sparks+`.totalAccepted === "0" && `+sparks+`.totalSucceeded === "20"`)
 	screenshot(t, ctx, "app-sparklines")
+
+	// In a phone-sized window the drawn charts fit: nothing scrolls sideways.
+	do(t, ctx, "narrow window", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	for _, pg := range []struct{ path, board string }{{"/overview", "charts"}, {"/apps/Shop/events/OrderPlaced", "sparklines"}} {
+		do(t, ctx, "narrow "+pg.path, chromedp.Navigate(s.url+pg.path), chromedp.WaitVisible(chromedp.CSS(`[data-testid="`+pg.board+`"]`)))
+		waitJS(t, ctx, fmt.Sprintf(board, pg.board)+`.updates >= 1 && document.querySelectorAll('[data-testid="`+pg.board+`"] .uplot').length === 5`)
+		over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if over > 0 {
+			t.Errorf("%s with its charts drawn scrolls sideways by %d px in a 390 px window", pg.path, over)
+		}
+	}
+	screenshot(t, ctx, "narrow-event-sparklines")
 }
