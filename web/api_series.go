@@ -54,5 +54,5 @@ func (s *Server) seriesQuery(c echo.Context) (series.Key, series.Window, error) 
 		}
 		return series.Key{App: app}, w, nil
 	}
-	return series.Total, w, nil
+	return series.Total(), w, nil
 }

@@ -124,13 +124,13 @@ func TestStartRebuildsHistoryThenCountsLive(t *testing.T) {
 			}
 		}
 	}
-	check("rebuilt", Total, 2, 2, 2)
+	check("rebuilt", Total(), 2, 2, 2)
 	check("rebuilt", Key{Event: "Shop.Placed"}, 2, 2, 2)
 	check("rebuilt", Key{App: "Shop"}, 2, 0, 0)
 	check("rebuilt", Key{App: "Stock"}, 0, 2, 0)
 	check("rebuilt", Key{App: "Mail"}, 0, 0, 2)
 	// The two triggers were 30 s apart: the hour's points keep them apart.
-	f := s.Frame(Total, Hour, sh.clk.Now())
+	f := s.Frame(Total(), Hour, sh.clk.Now())
 	if n := len(f.Times); f.Accepted[n-1] != 1 || f.Accepted[n-4] != 1 {
 		t.Fatalf("rebuilt points %v; want one trigger a second ago and one 30 s before it", f.Accepted[n-4:])
 	}
@@ -144,7 +144,7 @@ func TestStartRebuildsHistoryThenCountsLive(t *testing.T) {
 	if err := s.WaitNoted(ctx, seq); err != nil {
 		t.Fatal(err)
 	}
-	check("live", Total, 3, 3, 3)
+	check("live", Total(), 3, 3, 3)
 	check("live", Key{App: "Mail"}, 0, 0, 3)
 	if f := s.Frame(Key{App: "Stock"}, Hour, sh.clk.Now()); last(f.LatencyP50Ms) == nil {
 		t.Fatal("a live attempt has no latency (its start note was not paired with its end)")

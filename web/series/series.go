@@ -98,8 +98,8 @@ type Key struct {
 	App   string
 }
 
-// Total is the key of the line counting everything.
-var Total = Key{}
+// Total is the key of the line counting everything: the zero Key.
+func Total() Key { return Key{} }
 
 // Config configures Series. The zero value is usable.
 type Config struct {
@@ -142,7 +142,7 @@ func New(cfg Config) *Series {
 	if cfg.MaxLines <= 0 {
 		cfg.MaxLines = 256
 	}
-	return &Series{cfg: cfg, lines: map[Key]*line{Total: newLine()}, moved: make(chan struct{}), rebuilt: make(chan struct{})}
+	return &Series{cfg: cfg, lines: map[Key]*line{Total(): newLine()}, moved: make(chan struct{}), rebuilt: make(chan struct{})}
 }
 
 // update calls f on the point of t of every key's line (the total
@@ -164,7 +164,7 @@ func (s *Series) update(t time.Time, keys []Key, f func(*point)) {
 
 // keys is the total and, when named, the event's and the app's lines.
 func keys(event, app string) []Key {
-	ks := []Key{Total}
+	ks := []Key{Total()}
 	if event != "" {
 		ks = append(ks, Key{Event: event})
 	}
@@ -241,7 +241,7 @@ func (s *Series) Queue(t time.Time, depths []Depth) {
 		})
 	}
 	if len(depths) == 0 { // no events: the total still shows an empty queue
-		s.update(t, []Key{Total}, func(p *point) { p.sampled = true })
+		s.update(t, []Key{Total()}, func(p *point) { p.sampled = true })
 	}
 }
 

@@ -19,7 +19,7 @@ func TestWindowsPlacePointsAndForgetTheOld(t *testing.T) {
 	s.Trigger(t0.Add(5*time.Second), "Shop.Placed", "Shop", false)
 	s.Trigger(t0.Add(15*time.Second), "Shop.Placed", "Shop", true)
 
-	f := s.Frame(Total, Hour, t0.Add(19*time.Second))
+	f := s.Frame(Total(), Hour, t0.Add(19*time.Second))
 	if len(f.Times) != 360 || f.StepSeconds != 10 {
 		t.Fatalf("hour frame has %d points of %ds, want 360 of 10s", len(f.Times), f.StepSeconds)
 	}
@@ -33,7 +33,7 @@ func TestWindowsPlacePointsAndForgetTheOld(t *testing.T) {
 	if f.Totals.Accepted != 2 || f.Totals.Refused != 1 {
 		t.Fatalf("totals %+v, want 2 accepted, 1 refused", f.Totals)
 	}
-	d := s.Frame(Total, Day, t0.Add(30*time.Second))
+	d := s.Frame(Total(), Day, t0.Add(30*time.Second))
 	if len(d.Times) != 1440 || d.StepSeconds != 60 || last(d.Accepted) != 2 || last(d.Refused) != 1 {
 		t.Fatalf("day frame: %d points of %ds, last accepted %d refused %d; want 1440 of 60s, 2 and 1",
 			len(d.Times), d.StepSeconds, last(d.Accepted), last(d.Refused))
@@ -43,15 +43,15 @@ func TestWindowsPlacePointsAndForgetTheOld(t *testing.T) {
 	// third trigger is written again and holds only the new one.
 	later := t0.Add(time.Hour + 10*time.Second)
 	s.Trigger(later, "Shop.Placed", "Shop", true)
-	f = s.Frame(Total, Hour, later.Add(time.Second))
+	f = s.Frame(Total(), Hour, later.Add(time.Second))
 	if f.Totals.Accepted != 1 || f.Totals.Refused != 0 || last(f.Accepted) != 1 {
 		t.Fatalf("an hour later the hour window counts %+v, want only the new trigger", f.Totals)
 	}
-	if d = s.Frame(Total, Day, later.Add(time.Second)); d.Totals.Accepted != 3 || d.Totals.Refused != 1 {
+	if d = s.Frame(Total(), Day, later.Add(time.Second)); d.Totals.Accepted != 3 || d.Totals.Refused != 1 {
 		t.Fatalf("the day window counts %+v, want all 3 accepted and 1 refused", d.Totals)
 	}
 	// A day later the day window has forgotten the first three.
-	if d = s.Frame(Total, Day, t0.Add(24*time.Hour+30*time.Second)); d.Totals.Accepted != 1 || d.Totals.Refused != 0 {
+	if d = s.Frame(Total(), Day, t0.Add(24*time.Hour+30*time.Second)); d.Totals.Accepted != 1 || d.Totals.Refused != 0 {
 		t.Fatalf("a day later the day window counts %+v, want only the trigger of an hour after", d.Totals)
 	}
 }
@@ -69,7 +69,7 @@ func TestLinesPerEventAndApp(t *testing.T) {
 		key                                   Key
 		accepted, succeeded, failed, dead, fl uint64
 	}{
-		{Total, 1, 1, 1, 1, 2},
+		{Total(), 1, 1, 1, 1, 2},
 		{Key{Event: "Shop.Placed"}, 1, 1, 1, 1, 2},
 		{Key{App: "Shop"}, 1, 0, 0, 0, 0},
 		{Key{App: "Stock"}, 0, 1, 0, 0, 0},
@@ -94,7 +94,7 @@ func TestLatencyPercentiles(t *testing.T) {
 		s.Attempt(t0, "Shop.Placed", "Stock", Succeeded, time.Duration(ms)*time.Millisecond)
 	}
 	s.Attempt(t0, "Shop.Placed", "Stock", Succeeded, -1) // unknown run time: counted, not timed
-	f := s.Frame(Total, Hour, t0)
+	f := s.Frame(Total(), Hour, t0)
 	p50, p95, p99 := last(f.LatencyP50Ms), last(f.LatencyP95Ms), last(f.LatencyP99Ms)
 	if p50 == nil || p95 == nil || p99 == nil {
 		t.Fatalf("percentiles missing: %v %v %v", p50, p95, p99)
@@ -117,7 +117,7 @@ func TestQueueKeepsTheFullestSample(t *testing.T) {
 	s.Queue(t0, []Depth{{Event: "Shop.Placed", App: "Shop", Pending: 7, Cap: 100}, {Event: "Shop.Paid", App: "Shop", Pending: 3, Cap: 100}})
 	s.Queue(t0.Add(2*time.Second), []Depth{{Event: "Shop.Placed", App: "Shop", Pending: 2, Cap: 100}, {Event: "Shop.Paid", App: "Shop", Pending: 9, Cap: 100}})
 	now := t0.Add(5 * time.Second)
-	for key, want := range map[Key]uint32{Total: 9, {Event: "Shop.Placed"}: 7, {Event: "Shop.Paid"}: 9, {App: "Shop"}: 9} {
+	for key, want := range map[Key]uint32{Total(): 9, {Event: "Shop.Placed"}: 7, {Event: "Shop.Paid"}: 9, {App: "Shop"}: 9} {
 		f := s.Frame(key, Hour, now)
 		if p, c := last(f.QueuePending), last(f.QueueCap); p == nil || c == nil || *p != want || *c != 100 {
 			t.Errorf("%+v: queue %v of %v, want %d of 100", key, p, c, want)
@@ -137,7 +137,7 @@ func TestMaxLinesBoundsMemory(t *testing.T) {
 	s := New(Config{MaxLines: 2})
 	s.Trigger(t0, "Shop.Placed", "Shop", true) // two lines: the event and Shop
 	s.Trigger(t0, "Shop.Paid", "Shop", true)   // no room for Shop.Paid
-	if tot := s.Frame(Total, Hour, t0).Totals; tot.Accepted != 2 {
+	if tot := s.Frame(Total(), Hour, t0).Totals; tot.Accepted != 2 {
 		t.Fatalf("total %+v, want 2 accepted", tot)
 	}
 	if tot := s.Frame(Key{App: "Shop"}, Hour, t0).Totals; tot.Accepted != 2 {
