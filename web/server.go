@@ -17,6 +17,7 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/web/metrics"
+	"github.com/eventloom/eventloom/web/series"
 )
 
 // Config is what a Server is built from.
@@ -86,6 +87,8 @@ type Server struct {
 	// from a path no route serves.
 	access     map[string]access
 	registered map[string]bool
+	// series feed the console's charts (/api/v1/stats/series) until Close.
+	series *series.Series
 }
 
 // New builds the server and its routes.
@@ -120,6 +123,8 @@ func New(cfg Config) *Server {
 	hubCtx, stop := context.WithCancel(context.Background())
 	s.stopHub = stop
 	go s.hub.Run(hubCtx)
+	s.series = series.New(series.Config{})
+	s.series.Start(hubCtx, cfg.Engine)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -219,6 +224,8 @@ func (s *Server) routes() {
 	api.POST("/deliveries/:id/replay", s.replayDelivery)
 	api.POST("/deliveries/:id/discard", s.discardDelivery)
 	api.GET("/stats", s.stats)
+	api.GET("/stats/series", s.statsSeries)
+	s.echo.GET("/stats/series", s.statsSeries) // the same for the console's charts, by session
 
 	api.GET("/live", s.live)
 	api.GET("/lint", s.lint)

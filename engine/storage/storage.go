@@ -79,6 +79,8 @@ type Storage interface {
 
 	// Users keeps console accounts and their API tokens.
 	Users
+	// Attempts reads finished attempts by time (the charts' history).
+	Attempts
 
 	// AuditInsert appends one entry to the audit log and returns its id.
 	// The log is append only: there is no verb to change or delete an
