@@ -212,6 +212,7 @@ func (s *Server) routes() {
 	api.POST("/deliveries/:id/replay", s.replayDelivery)
 	api.POST("/deliveries/:id/discard", s.discardDelivery)
 	api.GET("/stats", s.stats)
+	api.GET("/timeline", s.timeline)
 
 	api.GET("/live", s.live)
 	api.GET("/lint", s.lint)
