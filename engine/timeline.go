@@ -40,6 +40,8 @@ type TimelineQuery struct {
 // item is the note the engine published then (an occurrence triggered, an
 // attempt started, succeeded, failed or ended dead, a delivery discarded),
 // oldest first, so the designer can replay them with its live drawing.
+// A delivery's items carry its occurrence's trace when the occurrence was
+// created in the window (0 otherwise: the trace is one read away).
 type Timeline struct {
 	Since time.Time     `json:"since"`
 	Until time.Time     `json:"until"`
