@@ -298,6 +298,7 @@ const plural = (n, one, many) => n + " " + (n === 1 ? one : many);
 // state when the page opened, then as the server reports it again.
 export function showBacklog(cy, backlog) {
   live.backlog = backlog || {};
+  if (live.travel) return; // the graph shows the past; leaving shows this
   const apps = {};
   for (const [key, b] of Object.entries(live.backlog)) {
     const a = (apps[key.slice(0, key.indexOf(":"))] ||= { retrying: 0, dead: 0 });

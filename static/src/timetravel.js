@@ -26,6 +26,8 @@ const leadMs = 1000;
 // maxEffects bounds the pulses and tokens one frame starts (a fast
 // replay of a busy window crosses many steps in a frame).
 const maxEffects = 30;
+// maxTicks is how many marks the scrubber shows at most.
+const maxTicks = 200;
 
 // travel is the state of time travel, on window.designerTravel for tests
 // and the curious: loads counts the windows read, t is the scrubber's
@@ -129,6 +131,7 @@ function render(t, effects) {
   travel.t = t;
   const scrub = el("tt-scrub"), out = el("tt-time");
   scrub.value = String(Math.round(t - travel.since));
+  scrub.setAttribute("aria-valuetext", new Date(t).toLocaleString());
   out.textContent = new Date(t).toLocaleTimeString();
   out.dataset.at = new Date(t).toISOString();
 }
@@ -179,6 +182,7 @@ async function load() {
   travel.loads++;
   const scrub = el("tt-scrub");
   scrub.max = String(travel.until - travel.since);
+  ticks();
   const first = travel.items.length ? Math.max(travel.since, travel.items[0].ms - leadMs) : travel.since;
   const steps = travel.items.length;
   const span = (ms) => new Date(ms).toLocaleTimeString();
@@ -188,6 +192,17 @@ async function load() {
   rest();
   st = fresh();
   render(first, false);
+}
+
+// ticks marks where the window's occurrences are on the scrubber (at
+// most maxTicks marks, so a busy window stays readable).
+function ticks() {
+  const list = el("tt-ticks"), span = travel.until - travel.since, seen = new Set();
+  for (const it of travel.items) {
+    if (it.kind !== "occurrence.triggered") continue;
+    seen.add(Math.round((it.ms - travel.since) / span * maxTicks) * span / maxTicks);
+  }
+  list.replaceChildren(...[...seen].map((v) => new Option("", String(Math.round(v)))));
 }
 
 function frame(now) {
