@@ -38,7 +38,7 @@ let st = fresh(), cy = null, last = 0;
 
 // fresh is the replay's state before the window's first step.
 function fresh() {
-  return { next: 0, t: -Infinity, dels: new Map(), edges: new Map(), apps: new Map(), events: new Map() };
+  return { next: 0, t: -Infinity, dels: new Map(), byEdge: new Map(), edges: new Map(), apps: new Map(), events: new Map() };
 }
 
 const el = (id) => document.getElementById(id);
@@ -50,8 +50,13 @@ const count = (m, k) => { let c = m.get(k); if (!c) { c = { running: 0, ok: 0, f
 function apply(it) {
   if (it.kind === "occurrence.triggered") { count(st.events, it.event).fired++; return; }
   const id = edgeID(it), e = count(st.edges, id), a = count(st.apps, it.app);
-  const d = st.dels.get(it.deliveryId) || { edge: id, state: "", at: 0, next: 0 };
-  st.dels.set(it.deliveryId, d);
+  let d = st.dels.get(it.deliveryId);
+  if (!d) {
+    d = { state: "", at: 0, next: 0 };
+    st.dels.set(it.deliveryId, d);
+    if (!st.byEdge.has(id)) st.byEdge.set(id, []);
+    st.byEdge.get(id).push(d);
+  }
   if (d.state === "running") { e.running--; a.running--; }
   d.at = it.ms;
   switch (it.kind) {
@@ -69,8 +74,7 @@ function stateOf(id, t) {
   const settle = settleMs * travel.speed;
   let best = "", rank = 0;
   const bump = (cls, r) => { if (r > rank) { best = cls; rank = r; } };
-  for (const d of st.dels.values()) {
-    if (d.edge !== id) continue;
+  for (const d of st.byEdge.get(id) || []) {
     if (d.state === "running") bump("running", 6);
     else if (d.state === "dead") bump("dead", 5);
     else if (d.state === "failed" && d.next && t - d.at >= failedMs) bump("retrying", 4);
@@ -90,16 +94,12 @@ const parts = (c, words) => words.filter(([k]) => c && c[k] > 0).map(([k, w]) =>
 // numbers shows the counts up to the scrubber's time on every node and
 // edge.
 function numbers() {
+  const words = [["running", "running"], ["ok", "ok"], ["failed", "failed"], ["dead", "dead"]];
+  const stat = (x, text) => { if (x.data("stat") !== text) { x.data("stat", text); relabel(x); } };
   cy.batch(() => {
-    for (const n of cy.nodes(".event")) { n.data("stat", parts(st.events.get(n.data("ref")), [["fired", "fired"]])); relabel(n); }
-    for (const n of cy.nodes(".app")) {
-      n.data("stat", parts(st.apps.get(n.data("name")), [["running", "running"], ["ok", "ok"], ["failed", "failed"], ["dead", "dead"]]));
-      relabel(n);
-    }
-    for (const e of cy.edges(".sub")) {
-      e.data("stat", parts(st.edges.get(e.id()), [["running", "running"], ["ok", "ok"], ["failed", "failed"], ["dead", "dead"]]));
-      relabel(e);
-    }
+    for (const n of cy.nodes(".event")) stat(n, parts(st.events.get(n.data("ref")), [["fired", "fired"]]));
+    for (const n of cy.nodes(".app")) stat(n, parts(st.apps.get(n.data("name")), words));
+    for (const e of cy.edges(".sub")) stat(e, parts(st.edges.get(e.id()), words));
   });
 }
 
