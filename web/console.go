@@ -36,6 +36,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/overview", s.overviewPage)
 	g.GET("/designer/data", s.designerDataJSON)
 	g.GET("/designer/backlog", s.designerBacklog)
+	g.GET("/designer/timeline", s.designerTimeline)
 	g.POST("/designer/subscribe", s.designerSubscribe)
 	g.POST("/designer/layout", s.designerLayout)
 	g.GET("/apps", s.appsPage)

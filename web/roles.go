@@ -70,7 +70,7 @@ func accessTable() map[string]access {
 		"* /api/v1/*": public, // the API's own 404, naming the route
 
 		// Console pages read; forms change.
-		"GET /": reads, "GET /overview": reads, "GET /designer/data": reads, "GET /designer/backlog": reads,
+		"GET /": reads, "GET /overview": reads, "GET /designer/data": reads, "GET /designer/backlog": reads, "GET /designer/timeline": reads,
 		"POST /designer/subscribe": designs, "POST /designer/layout": designs,
 		"GET /apps": reads, "POST /apps": designs, "GET /apps/:app": reads, "POST /apps/:app": designs,
 		"POST /apps/:app/delete": designs, "POST /apps/:app/keys": designs, "POST /apps/:app/keys/:id/revoke": designs,
@@ -120,7 +120,7 @@ func accessTable() map[string]access {
 		"GET /api/v1/deliveries": reads, "GET /api/v1/deliveries/:id": reads,
 		"POST /api/v1/deliveries/:id/retry": operates, "POST /api/v1/deliveries/:id/replay": operates,
 		"POST /api/v1/deliveries/:id/discard": operates,
-		"GET /api/v1/stats":                   reads, "GET /api/v1/stats/series": reads, "GET /stats/series": reads, "GET /api/v1/live": reads, "GET /api/v1/lint": reads,
+		"GET /api/v1/stats":                   reads, "GET /api/v1/stats/series": reads, "GET /stats/series": reads, "GET /api/v1/timeline": reads, "GET /api/v1/live": reads, "GET /api/v1/lint": reads,
 		"GET /api/v1/layout": reads, "PUT /api/v1/layout": designs,
 		"GET /api/v1/design": reads, "PUT /api/v1/design": designs, "GET /api/v1/backup": admins,
 		"GET /api/v1/audit": reads,

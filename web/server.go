@@ -226,6 +226,7 @@ func (s *Server) routes() {
 	api.GET("/stats", s.stats)
 	api.GET("/stats/series", s.statsSeries)
 	s.echo.GET("/stats/series", s.statsSeries) // the same for the console's charts, by session
+	api.GET("/timeline", s.timeline)
 
 	api.GET("/live", s.live)
 	api.GET("/lint", s.lint)

@@ -181,6 +181,15 @@ type Storage interface {
 	DeliveryGet(ctx context.Context, id int64) (delivery.Delivery, error)
 	// DeliveryList returns deliveries newest first (by id), filtered.
 	DeliveryList(ctx context.Context, p *DeliveryListParams) ([]delivery.Delivery, error)
+	// DeliveryListTouched returns, oldest first (by id) and with their
+	// attempts, the deliveries that may have changed in the window
+	// [p.Since, p.Until): created before Until and last updated at or
+	// after Since. A delivery's last update is at or after its last
+	// attempt's end, so every attempt that started or ended in the window
+	// is on one of them; the time-travel view replays them. Both bounds
+	// and a positive Limit are required (the limit is capped as
+	// DeliveryList's is).
+	DeliveryListTouched(ctx context.Context, p *DeliveryTouchedParams) ([]delivery.Delivery, error)
 	// DeliveryCounts counts deliveries by status, those updated at or after
 	// since (zero: all).
 	DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error)
@@ -409,6 +418,14 @@ type OccurrenceListParams struct {
 	BeforeID int64
 	// Limit caps the page; 0 means 50.
 	Limit int
+}
+
+// DeliveryTouchedParams selects DeliveryListTouched's window and page.
+type DeliveryTouchedParams struct {
+	Since, Until time.Time
+	// AfterID pages: only ids above it (the last id of the previous page).
+	AfterID int64
+	Limit   int
 }
 
 // DeliveryListParams filters DeliveryList. Zero fields do not filter.

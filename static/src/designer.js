@@ -11,6 +11,7 @@ import { toSVG, toPNG, download } from "./exporter.js";
 import { Collapser } from "./collapse.js";
 import { healthText } from "./health.js";
 import { usualKinds, arrowLabel } from "./labels.js";
+import { startTimeTravel } from "./timetravel.js";
 
 cytoscape.use(edgehandles);
 
@@ -354,6 +355,7 @@ function start() {
     lastExport: null,
   };
   if (cy.elements().length === 0) drawn(); // nothing to wait for
+  startTimeTravel(cy);
 
 }
 

@@ -31,7 +31,7 @@ const maxTokens = 200;
 // maxLines bounds the live log (and what a paused log holds back).
 const maxLines = 300;
 
-const stateClasses = ["running", "succeeded", "failed", "retrying", "dead"];
+export const stateClasses = ["running", "succeeded", "failed", "retrying", "dead"];
 const kindState = {
   "occurrence.triggered": "triggered", "delivery.started": "started", "delivery.succeeded": "succeeded",
   "delivery.failed": "failed", "delivery.dead": "dead", "delivery.replayed": "replayed",
@@ -40,7 +40,9 @@ const kindState = {
 };
 
 export const live = {
-  paused: false, frozen: false, aggregate: false, calm: 0, aggregateAbove,
+  // travel is true while time travel replays history on the graph: live
+  // notes and counters then leave the graph alone (the log goes on).
+  paused: false, frozen: false, travel: false, aggregate: false, calm: 0, aggregateAbove,
   dropped: 0, stats: 0, backoff: 500, socket: null, prev: null, base: null,
   filter: { app: "", event: "", state: "" },
   backlog: {}, backlogTimer: 0, // what waits on each subscription
@@ -145,7 +147,8 @@ function designer() {
   return window.designer && window.designer.cy ? window.designer : null;
 }
 
-function setState(edge, cls) {
+// setState shows one of stateClasses on a subscription's edge (or none).
+export function setState(edge, cls) {
   edge.removeClass(stateClasses.join(" "));
   if (cls) edge.addClass(cls);
   record(cls + " " + edge.id());
@@ -161,19 +164,23 @@ function edgeState(id) {
 // unless another is running on it by then.
 function settle(edge, s) {
   clearTimeout(s.timer);
-  s.timer = setTimeout(() => { if (s.running === 0 && !edge.hasClass("dead") && !edge.hasClass("retrying")) setState(edge, ""); }, settleMs);
+  s.timer = setTimeout(() => { if (!live.travel && s.running === 0 && !edge.hasClass("dead") && !edge.hasClass("retrying")) setState(edge, ""); }, settleMs);
+}
+
+// pulse makes an event node flash as an occurrence of it is triggered.
+export function pulse(n) {
+  if (!n.length) return;
+  n.addClass("pulse");
+  record("pulse " + n.id());
+  setTimeout(() => n.removeClass("pulse"), 700);
 }
 
 function animate(note) {
   const d = designer();
-  if (!d || live.frozen || live.aggregate) return;
+  if (!d || live.frozen || live.aggregate || live.travel) return;
   const cy = d.cy;
   if (note.kind === "occurrence.triggered") {
-    const n = cy.getElementById("event:" + note.event);
-    if (!n.length) return;
-    n.addClass("pulse");
-    record("pulse " + n.id());
-    setTimeout(() => n.removeClass("pulse"), 700);
+    pulse(cy.getElementById("event:" + note.event));
     return;
   }
   const edge = cy.getElementById("sub:" + note.app + ":" + note.event);
@@ -195,7 +202,7 @@ function animate(note) {
       s.running = Math.max(0, s.running - 1);
       setState(edge, "failed");
       // A failed attempt with a retry due waits as retrying.
-      if (note.nextAttemptAt) setTimeout(() => { if (edge.hasClass("failed")) setState(edge, "retrying"); }, 800);
+      if (note.nextAttemptAt) setTimeout(() => { if (!live.travel && edge.hasClass("failed")) setState(edge, "retrying"); }, 800);
       break;
     case "delivery.dead":
       s.running = Math.max(0, s.running - 1);
@@ -208,7 +215,7 @@ function animate(note) {
 }
 
 // launch sends a token from the event to the handling app along the edge.
-function launch(edge) {
+export function launch(edge) {
   live.animated[edge.id()] = (live.animated[edge.id()] || 0) + 1;
   if (live.tokens.length >= maxTokens) return;
   const to = edge.target(), app = to.hasClass("app") ? to : to.parent(); // a loop's target is its event
@@ -291,6 +298,7 @@ const plural = (n, one, many) => n + " " + (n === 1 ? one : many);
 // state when the page opened, then as the server reports it again.
 export function showBacklog(cy, backlog) {
   live.backlog = backlog || {};
+  if (live.travel) return; // the graph shows the past; leaving shows this
   const apps = {};
   for (const [key, b] of Object.entries(live.backlog)) {
     const a = (apps[key.slice(0, key.indexOf(":"))] ||= { retrying: 0, dead: 0 });
@@ -324,7 +332,7 @@ function backlogSoon() {
   live.backlogTimer = setTimeout(async () => {
     live.backlogTimer = 0;
     const d = designer();
-    if (!d) return;
+    if (!d || live.travel) return;
     const r = await fetch("/designer/backlog", { credentials: "same-origin", headers: { Accept: "application/json" } }).catch(() => null);
     if (r && r.ok) showBacklog(d.cy, (await r.json()).backlog);
   }, 1000);
@@ -411,7 +419,7 @@ function connect() {
   ws.onopen = () => { live.backoff = 500; live.dropped = 0; status("live", "connected"); };
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);
-    if (msg.stats) { onStats(msg.stats); return; }
+    if (msg.stats) { if (!live.travel) onStats(msg.stats); return; }
     // A gap in the sequence, or a drop count, is a message this page lost.
     const lost = Math.max(msg.dropped, live.dropped + (lastSeq && msg.seq > lastSeq + 1 ? msg.seq - lastSeq - 1 : 0));
     lastSeq = msg.seq;
@@ -422,6 +430,7 @@ function connect() {
     animate(msg.note);
     logLine(msg.note);
     const n = msg.note;
+    if (live.travel) return; // the graph shows the past; leaving re-reads the present
     if (n.kind === "endpoint.health" && designer()) {
       const node = showHealth(designer().cy, n.app, n.failures || 0);
       if (node.length) relabel(node);

@@ -207,6 +207,18 @@ func openAPIComponents() map[string]any {
 			"inFlight": map[string]any{"type": "object", "description": "Handler runs per app.", "additionalProperties": true},
 		}),
 		"StatsSeries": statsSeriesSchema(),
+		"Timeline": object(map[string]any{
+			"since": when("The window's start (inclusive)."), "until": when("The window's end (exclusive)."),
+			"items": list(object(map[string]any{
+				"seq":  integer("The item's place in the window, from 1."),
+				"kind": enum("What happened, as the live view reported it.", "occurrence.triggered", "delivery.started", "delivery.succeeded", "delivery.failed", "delivery.dead", "delivery.discarded"),
+				"at":   when(""), "traceId": integer(""), "occurrenceId": integer(""), "deliveryId": integer(""),
+				"parentDeliveryId": integer("The delivery whose flow triggered the occurrence."), "subscriptionId": integer(""),
+				"app":   str("The producer of an occurrence, the handling app of a delivery."),
+				"event": str("Producer.EventName"), "attempt": map[string]any{"type": "integer"}, "error": str("A failed attempt's error."),
+				"nextAttemptAt": when("When a failed attempt's retry was due."),
+			}, "seq", "kind", "at", "app", "event")),
+		}, "since", "until", "items"),
 		"Finding": object(map[string]any{
 			"code": str(""), "subject": str(""), "path": list(str("")), "message": str(""),
 		}, "code", "message"),

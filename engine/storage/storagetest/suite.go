@@ -104,6 +104,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"OccurrenceListFilters", s.occurrenceListFilters},
 		{"OccurrenceListPaging", s.occurrenceListPaging},
 		{"DeliveryListFilters", s.deliveryListFilters},
+		{"DeliveryListTouched", s.deliveryListTouched},
 		{"TraceGet", s.traceGet},
 		{"TraceList", s.traceList},
 		{"OccurrenceDepth", s.occurrenceDepth},
