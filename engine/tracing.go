@@ -44,15 +44,17 @@ func (e *Engine) startTrigger(ctx context.Context, ref design.EventRef, tracepar
 	if traceparent != "" {
 		ctx = tracecontext.WithParent(context.WithoutCancel(ctx), traceparent)
 	}
-	return e.tracer.Start(ctx, "trigger "+ref.String(), trace.WithSpanKind(trace.SpanKindProducer),
-		trace.WithTimestamp(e.clk.Now()),
-		trace.WithAttributes(
+	ctx, span := e.tracer.Start(ctx, "trigger "+ref.String(), trace.WithSpanKind(trace.SpanKindProducer), trace.WithTimestamp(e.clk.Now()))
+	if span.IsRecording() { // spares a no-op provider the attributes
+		span.SetAttributes(
 			semconv.MessagingSystemKey.String(messagingSystem),
 			semconv.MessagingOperationTypeKey.String("send"),
 			semconv.MessagingOperationName("trigger"),
 			semconv.MessagingDestinationName(ref.String()),
 			AttrEvent.String(ref.String()), AttrApp.String(ref.App),
-		))
+		)
+	}
+	return ctx, span
 }
 
 // traceparentOf is what an occurrence stores as its traceparent: the
@@ -69,6 +71,9 @@ func traceparentOf(span trace.Span, sent string) string {
 // endTrigger ends a trigger's span: the occurrence it stored, or the
 // refusal.
 func (e *Engine) endTrigger(span trace.Span, res *TriggerResult, err error) {
+	if !span.IsRecording() {
+		return
+	}
 	if err != nil {
 		span.SetAttributes(AttrOutcome.String("refused"))
 		span.RecordError(err)
@@ -87,28 +92,33 @@ func (e *Engine) endTrigger(span trace.Span, res *TriggerResult, err error) {
 func (e *Engine) startAttempt(cs *compiled, c storage.Claim, attempt int, at time.Time) trace.Span {
 	ref := cs.event.Ref().String()
 	ctx := tracecontext.WithParent(context.Background(), c.Traceparent)
-	_, span := e.tracer.Start(ctx, "process "+ref, trace.WithSpanKind(trace.SpanKindConsumer),
-		trace.WithTimestamp(at),
-		trace.WithAttributes(
-			semconv.MessagingSystemKey.String(messagingSystem),
-			semconv.MessagingOperationTypeKey.String("process"),
-			semconv.MessagingOperationName("process"),
-			semconv.MessagingDestinationName(ref),
-			semconv.MessagingDestinationSubscriptionName(cs.app.Name+" handles "+ref),
-			semconv.MessagingConsumerGroupName(cs.app.Name),
-			semconv.MessagingMessageID(strconv.FormatInt(c.OccurrenceID, 10)),
-			AttrEvent.String(ref), AttrApp.String(cs.app.Name),
-			AttrSubscription.String(cs.app.Name+" handles "+ref),
-			AttrHandlerKind.String(string(cs.sub.Handler.Kind)),
-			AttrAttempt.Int(attempt),
-			AttrOccurrenceID.Int64(c.OccurrenceID), AttrDeliveryID.Int64(c.DeliveryID), AttrTraceID.Int64(c.TraceID),
-		))
+	_, span := e.tracer.Start(ctx, "process "+ref, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(at))
+	if !span.IsRecording() {
+		return span // a no-op provider: no attributes to build
+	}
+	span.SetAttributes(
+		semconv.MessagingSystemKey.String(messagingSystem),
+		semconv.MessagingOperationTypeKey.String("process"),
+		semconv.MessagingOperationName("process"),
+		semconv.MessagingDestinationName(ref),
+		semconv.MessagingDestinationSubscriptionName(cs.app.Name+" handles "+ref),
+		semconv.MessagingConsumerGroupName(cs.app.Name),
+		semconv.MessagingMessageID(strconv.FormatInt(c.OccurrenceID, 10)),
+		AttrEvent.String(ref), AttrApp.String(cs.app.Name),
+		AttrSubscription.String(cs.app.Name+" handles "+ref),
+		AttrHandlerKind.String(string(cs.sub.Handler.Kind)),
+		AttrAttempt.Int(attempt),
+		AttrOccurrenceID.Int64(c.OccurrenceID), AttrDeliveryID.Int64(c.DeliveryID), AttrTraceID.Int64(c.TraceID),
+	)
 	return span
 }
 
 // endAttempt ends an attempt's span with its outcome (succeeded, failed,
 // timed_out, or released when a shutdown cut it short).
 func (e *Engine) endAttempt(span trace.Span, outcome delivery.Outcome, errText string, at time.Time) {
+	if !span.IsRecording() {
+		return
+	}
 	span.SetAttributes(AttrOutcome.String(string(outcome)))
 	if errText != "" {
 		span.SetStatus(codes.Error, errText)

@@ -12,9 +12,13 @@
 // Flow for one delivery and returns the events it triggers, which the
 // engine commits together with the delivery's success.
 //
-// flow sits inside engine and imports design, payload, fault and clock from
-// the project, and net/http as a client only (the caller injects the
-// *http.Client, the outbound guard's in the engine); it must never import
+// Each step that runs is an OpenTelemetry span of the injected tracer
+// (Env.Tracer, the API only: the engine passes its provider's).
+//
+// flow sits inside engine and imports design, payload, fault, clock and
+// tracecontext from the project, and net/http as a client only (the caller
+// injects the *http.Client, the outbound guard's in the engine); it must
+// never import
 // storage, store, web, a storage driver, echo or anything that renders
 // HTML.
 package flow

@@ -8,6 +8,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	semconv "go.opentelemetry.io/otel/semconv/v1.40.0"
 	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
 
 	"github.com/eventloom/eventloom/engine/design"
 )
@@ -25,6 +26,11 @@ const (
 // an http step, an internal one otherwise. Its times come from the run's
 // clock.
 func startStep(ctx context.Context, env Env, i int, s step) (context.Context, trace.Span) {
+	if _, ok := env.Tracer.(noop.Tracer); ok {
+		// Nothing is recorded: the step runs in its attempt's span,
+		// which a trigger step's occurrence then keeps.
+		return ctx, trace.SpanFromContext(ctx)
+	}
 	name := "flow " + string(s.typ)
 	kind := trace.SpanKindInternal
 	attrs := []attribute.KeyValue{attrStepIndex.Int(i), attrStepType.String(string(s.typ))}
@@ -46,6 +52,9 @@ func startStep(ctx context.Context, env Env, i int, s step) (context.Context, tr
 // endStep ends a step's span with its outcome: ok, or the error that
 // ended the run (failed; an http step's answer status kept).
 func endStep(span trace.Span, env Env, err error) {
+	if !span.IsRecording() {
+		return
+	}
 	if err == nil {
 		span.SetAttributes(attrOutcome.String("ok"))
 	} else {
