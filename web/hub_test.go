@@ -13,7 +13,11 @@ import (
 )
 
 func runHub(t testing.TB, bus *notify.Bus) *web.Hub {
-	h := web.NewHub(bus)
+	return startHub(t, web.NewHub(bus))
+}
+
+// startHub runs h until the test ends.
+func startHub(t testing.TB, h *web.Hub) *web.Hub {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { h.Run(ctx); close(done) }()
