@@ -48,3 +48,6 @@ func NewHubCountingEncodes(bus *notify.Bus, onEncode func()) *Hub {
 	h.onEncode = onEncode
 	return h
 }
+
+// HubMaxBatch is the hub's cap on the notes of one message.
+const HubMaxBatch = hubMaxBatch

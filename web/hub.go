@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -45,20 +44,50 @@ func (f *Filter) match(n *notify.Note) bool {
 	return true
 }
 
-// Envelope is one message to a viewer. Viewers with the same filter form
-// a group that shares one sequence and one encoding of every note: Seq
+// Envelope is one note to a viewer. Viewers with the same filter form a
+// group that shares one sequence and one encoding of every note: Seq
 // counts the notes meant for the group (after its filter, and every note
-// the hub lost upstream), so a gap in Seq is a note this viewer lost, to
-// its own full buffer or upstream of the hub; Dropped is how many of
-// those the hub itself lost since the group began. A viewer that changes
-// its filter joins another group, whose Seq goes on from its own count.
+// the hub lost upstream or skipped), so a gap in Seq is a note this
+// viewer lost, to its own full buffer, to the hub's rate cap or upstream
+// of the hub; Dropped is how many the hub lost upstream since the group
+// began. A viewer that changes its filter joins another group, whose Seq
+// goes on from its own count.
 type Envelope struct {
 	Seq     uint64 `json:"seq"`
 	Dropped uint64 `json:"dropped"`
 	// Note is shared by every viewer's envelope; it must not be modified.
 	Note *notify.Note `json:"note"`
-	// msg is the envelope encoded once for every viewer of its group.
+}
+
+// Batch is one message of the live stream: the envelopes of the notes
+// for a group since its last message, in order. On the wire one envelope
+// is sent as itself and several as {"batch":[...]}.
+type Batch struct {
+	Envelopes []Envelope
+	// msg is the batch encoded once for every viewer of its group.
 	msg *Message
+}
+
+// Message is the batch as encoded once for the viewers of its group.
+func (b Batch) Message() *Message { return b.msg }
+
+// LiveMessage is any message of the live stream as a program reads it:
+// one envelope, a batch of them, or the counters (Stats).
+type LiveMessage struct {
+	Envelope
+	Batch []Envelope      `json:"batch,omitempty"`
+	Stats json.RawMessage `json:"stats,omitempty"`
+}
+
+// Envelopes are the message's envelopes in order, none for counters.
+func (m *LiveMessage) Envelopes() []Envelope {
+	if m.Batch != nil {
+		return m.Batch
+	}
+	if m.Note != nil {
+		return []Envelope{m.Envelope}
+	}
+	return nil
 }
 
 // Message is one message encoded once for any number of viewers: the
@@ -85,15 +114,16 @@ func newMessage(v any) (*Message, error) {
 // modified.
 func (m *Message) Bytes() []byte { return m.data }
 
-// Message is the envelope as encoded once for the viewers of its group.
-func (e Envelope) Message() *Message { return e.msg }
-
 // Hub fans the engine's notifications out to live viewers. Each note is
 // encoded once per filter in use (once for all viewers of the console,
 // which sets none) and the live counters once per tick for everyone, so
-// the hub's cost grows with viewers only by a channel send each. A viewer
-// has a bounded buffer; one that does not keep up loses envelopes and
-// sees the gap, and never slows the hub, let alone the engine.
+// the hub's cost grows with viewers only by a channel send each. Under
+// load, notes go out in batches, at most one message per hubFlushEvery
+// with at most hubMaxBatch notes, so a busy engine costs each viewer a
+// bounded stream; the notes over the cap are skipped and show as a gap.
+// A viewer has a bounded buffer; one that does not keep up loses
+// messages and sees the gap, and never slows the hub, let alone the
+// engine.
 type Hub struct {
 	sub *notify.Subscriber
 	// mu serialises changes to groups (Join, Leave, SetFilter); fanOut
@@ -104,8 +134,10 @@ type Hub struct {
 	// is told of them.
 	upstream atomic.Uint64
 	// droppedTotal counts envelopes every viewer, present or gone, lost
-	// to its full buffer (for metrics).
+	// to its full buffer (for metrics); skipped counts notes the rate cap
+	// kept from a group.
 	droppedTotal atomic.Uint64
+	skipped      atomic.Uint64
 	// onEncode, when set before Run, is called for every message the hub
 	// encodes (tests count encodings with it).
 	onEncode func()
@@ -208,80 +240,14 @@ func NewHub(bus *notify.Bus) *Hub {
 	return h
 }
 
-// Run relays notes until ctx ends, then stops listening.
-func (h *Hub) Run(ctx context.Context) {
-	sub := h.sub
-	defer sub.Close()
-	var seen uint64
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case n := <-sub.C():
-			if seen != 0 && n.Seq > seen+1 {
-				h.lostUpstream(n.Seq - seen - 1)
-			}
-			seen = n.Seq
-			if n.Kind == notify.TriggerRefused {
-				// Nothing was stored: no occurrence for the graph or the
-				// log to show (metrics count refusals).
-				continue
-			}
-			h.count(&n)
-			h.fanOut(&n)
-		}
-	}
-}
-
-// lostUpstream records k notes lost on the bus: every group's sequence
-// moves past them, so each viewer sees the gap.
-func (h *Hub) lostUpstream(k uint64) {
-	h.upstream.Add(k)
-	for _, g := range *h.groups.Load() {
-		g.state.seq.Add(k)
-	}
-}
-
-// fanOut encodes n once for each group whose filter it passes and offers
-// the same message to each of the group's viewers.
-func (h *Hub) fanOut(n *notify.Note) {
-	up := h.upstream.Load()
-	for _, g := range *h.groups.Load() {
-		if !g.state.filter.match(n) {
-			continue
-		}
-		env := Envelope{Seq: g.state.seq.Add(1), Dropped: up - g.state.base, Note: n}
-		msg, err := newMessage(env)
-		if h.onEncode != nil {
-			h.onEncode()
-		}
-		env.msg = msg
-		for _, v := range g.viewers {
-			if err != nil {
-				// A note that cannot be encoded is a note lost: the
-				// viewers see the gap in Seq.
-				v.dropped.Add(1)
-				h.droppedTotal.Add(1)
-				continue
-			}
-			select {
-			case v.c <- env:
-			default:
-				v.dropped.Add(1)
-				h.droppedTotal.Add(1)
-			}
-		}
-	}
-}
-
 // ViewerDropped is how many envelopes all viewers, including those that
 // have left, lost to their full buffers since the hub started.
 func (h *Hub) ViewerDropped() uint64 { return h.droppedTotal.Load() }
 
-// Join adds a viewer with a buffer of buffer envelopes (at least 1). The
+// Join adds a viewer with a buffer of buffer batches (at least 1). The
 // caller must Leave.
 func (h *Hub) Join(buffer int, f Filter) *Viewer {
-	v := &Viewer{hub: h, c: make(chan Envelope, max(buffer, 1)), stats: make(chan *Message, 1)}
+	v := &Viewer{hub: h, c: make(chan Batch, max(buffer, 1)), stats: make(chan *Message, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.place(v, f)
@@ -349,16 +315,16 @@ func (h *Hub) Viewers() int {
 // Stats.
 type Viewer struct {
 	hub     *Hub
-	c       chan Envelope
+	c       chan Batch
 	stats   chan *Message
 	dropped atomic.Uint64
 	// group is the viewer's group while it is joined (guarded by hub.mu).
 	group *groupState
 }
 
-// C delivers the viewer's envelopes; it is never closed (stop reading
+// C delivers the viewer's batches; it is never closed (stop reading
 // after Leave).
-func (v *Viewer) C() <-chan Envelope { return v.c }
+func (v *Viewer) C() <-chan Batch { return v.c }
 
 // Stats delivers the latest live counters (an older reading not yet read
 // is replaced); it is never closed.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,8 +20,8 @@ func runCountingHub(t *testing.T, bus *notify.Bus, encodes *atomic.Int64) *web.H
 }
 
 // TestHubEncodesEachNoteOnceForAllViewers: 40 viewers without a filter
-// and 5 following one trace; each note is encoded once per filter that
-// passes it, whatever the number of viewers, and every viewer of a
+// and 5 following one trace; each message is encoded once per filter that
+// passes its notes, whatever the number of viewers, and every viewer of a
 // filter gets the very same bytes.
 func TestHubEncodesEachNoteOnceForAllViewers(t *testing.T) {
 	const all, traced, notes = 40, 5, 20
@@ -38,35 +39,73 @@ func TestHubEncodesEachNoteOnceForAllViewers(t *testing.T) {
 		defer v.Leave()
 		followers = append(followers, v)
 	}
+	// One note at a time: each read by every viewer before the next, so
+	// each goes out alone.
 	for i := 0; i < notes; i++ {
-		bus.Publish(notify.Note{Kind: notify.DeliveryStarted, TraceID: int64(i%2 + 6), App: "Mail"})
-	}
-	first := make([]web.Envelope, notes)
-	for _, v := range everyone {
-		for i := 0; i < notes; i++ {
-			e := recv(t, v, 1)
-			if e.Seq != uint64(i+1) {
-				t.Fatalf("envelope %d has seq %d", i, e.Seq)
-			}
-			if first[i].Message() == nil {
-				first[i] = e
-				var got web.Envelope
-				if err := json.Unmarshal(e.Message().Bytes(), &got); err != nil || got.Seq != e.Seq || got.Note.TraceID != e.Note.TraceID {
-					t.Fatalf("encoded envelope %s (%v), want seq %d", e.Message().Bytes(), err, e.Seq)
-				}
-			} else if e.Message() != first[i].Message() {
-				t.Fatalf("envelope %d was encoded again for another viewer", i)
-			}
+		trace := int64(i%2 + 6)
+		bus.Publish(notify.Note{Kind: notify.DeliveryStarted, TraceID: trace, App: "Mail"})
+		group := everyone
+		if trace == 7 {
+			group = append(slices.Clone(everyone), followers...)
 		}
-	}
-	for _, v := range followers {
-		got := recv(t, v, notes/2)
-		if got.Seq != notes/2 || got.Note.TraceID != 7 {
-			t.Fatalf("last envelope of a trace follower = %+v", got)
+		// The message each filter's viewers got, by the filter's trace.
+		shared := map[int64]*web.Message{}
+		for _, v := range group {
+			var b web.Batch
+			select {
+			case b = <-v.C():
+			case <-time.After(10 * time.Second):
+				t.Fatalf("note %d did not come", i)
+			}
+			e := b.Envelopes[0]
+			if len(b.Envelopes) != 1 || e.Note.TraceID != trace {
+				t.Fatalf("note %d came as %+v", i, b.Envelopes)
+			}
+			var wire web.LiveMessage
+			if err := json.Unmarshal(b.Message().Bytes(), &wire); err != nil || len(wire.Envelopes()) != 1 || wire.Envelopes()[0].Seq != e.Seq {
+				t.Fatalf("note %d encoded as %s (%v), want seq %d", i, b.Message().Bytes(), err, e.Seq)
+			}
+			fk := int64(0)
+			if slices.Contains(followers, v) {
+				fk = 7
+			}
+			if m := shared[fk]; m == nil {
+				shared[fk] = b.Message()
+			} else if m != b.Message() {
+				t.Fatalf("note %d was encoded again for another viewer of the same filter", i)
+			}
 		}
 	}
 	if n := encodes.Load(); n != notes+notes/2 {
 		t.Fatalf("%d encodings for %d notes to %d viewers, want %d (one per note and filter)", n, notes, all+traced, notes+notes/2)
+	}
+}
+
+// TestHubBatchesAndCapsABurst: a burst goes out as one message per
+// filter of at most the cap, keeping the latest notes; the ones skipped
+// show as a gap in Seq and in Skipped.
+func TestHubBatchesAndCapsABurst(t *testing.T) {
+	const burst = 3 * web.HubMaxBatch
+	bus := notify.New()
+	h := web.NewHub(bus)
+	v := h.Join(10, web.Filter{})
+	defer v.Leave()
+	// Published before the hub runs: the first note goes out at once,
+	// the rest arrive together within the flush interval.
+	for i := 1; i <= burst; i++ {
+		bus.Publish(notify.Note{Kind: notify.DeliveryStarted, OccurrenceID: int64(i), App: "Mail"})
+	}
+	startHub(t, h)
+	got := envelopes(t, v, 1+web.HubMaxBatch)
+	if len(got) != 1+web.HubMaxBatch || got[0].Seq != 1 {
+		t.Fatalf("got %d envelopes, first %+v", len(got), got[0])
+	}
+	tail := got[1:]
+	if tail[0].Seq != burst-web.HubMaxBatch+1 || tail[len(tail)-1].Seq != burst || tail[len(tail)-1].Note.OccurrenceID != burst {
+		t.Fatalf("the capped batch runs from seq %d to %d, want the latest %d up to %d", tail[0].Seq, tail[len(tail)-1].Seq, web.HubMaxBatch, burst)
+	}
+	if h.Skipped() != burst-1-web.HubMaxBatch {
+		t.Fatalf("skipped %d, want %d", h.Skipped(), burst-1-web.HubMaxBatch)
 	}
 }
 

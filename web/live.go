@@ -14,9 +14,10 @@ import (
 )
 
 const (
-	// liveBuffer is each live viewer's buffer: a second or so of a busy
-	// engine; past it the viewer loses envelopes and is told.
-	liveBuffer = 512
+	// liveBuffer is each live viewer's buffer of messages: the hub sends
+	// at most one per hubFlushEvery, so this is several seconds of a busy
+	// engine; past it the viewer loses messages and sees the gap.
+	liveBuffer = 128
 	// liveWriteWait bounds one websocket write, so a stalled client is
 	// dropped rather than holding its goroutine.
 	liveWriteWait = 10 * time.Second
@@ -120,9 +121,9 @@ func (s *Server) live(c echo.Context) error {
 			if err := conn.WritePreparedMessage(m.prepared); err != nil {
 				return nil
 			}
-		case env := <-v.C():
+		case b := <-v.C():
 			_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-			if err := conn.WritePreparedMessage(env.msg.prepared); err != nil {
+			if err := conn.WritePreparedMessage(b.msg.prepared); err != nil {
 				return nil
 			}
 		}

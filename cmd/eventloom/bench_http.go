@@ -198,7 +198,8 @@ func runViewersPhase(ctx context.Context, c benchConfig, dir string, progress io
 			return nil, err
 		}
 		defer bv.close()
-		dropped0 := srv.ws.Hub().ViewerDropped()
+		hub := srv.ws.Hub()
+		dropped0, skipped0 := hub.ViewerDropped(), hub.Skipped()
 		ph, err := rig.measure(ctx, c, fmt.Sprintf("%d viewers", c.Viewers), rig.inProcess, "", progress)
 		if err != nil {
 			return nil, err
@@ -206,7 +207,8 @@ func runViewersPhase(ctx context.Context, c benchConfig, dir string, progress io
 		ph.Viewers = c.Viewers
 		ph.ViewerMessages = bv.messages.Load()
 		ph.ViewerMsgsPerS = float64(ph.ViewerMessages) / ph.Seconds
-		ph.ViewerDropped = srv.ws.Hub().ViewerDropped() - dropped0
+		ph.ViewerDropped = hub.ViewerDropped() - dropped0
+		ph.ViewerSkipped = hub.Skipped() - skipped0
 		return ph, nil
 	})
 }

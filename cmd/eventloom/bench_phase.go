@@ -160,12 +160,15 @@ type benchPhase struct {
 	Mem            map[string]float64 `json:"mem"`
 	LastError      string             `json:"last_error,omitempty"`
 	// Viewers is how many live viewers were connected; ViewerMessages
-	// how many websocket messages they read in the window, and
-	// ViewerDropped how many envelopes the hub skipped for them.
+	// how many websocket messages they read in the window (a message
+	// holds up to 50 notes), ViewerDropped how many notes all of them
+	// lost to full buffers, ViewerSkipped how many notes the hub's rate
+	// cap kept from them (counted once for all).
 	Viewers        int     `json:"viewers,omitempty"`
 	ViewerMessages uint64  `json:"viewer_messages,omitempty"`
 	ViewerMsgsPerS float64 `json:"viewer_messages_per_s,omitempty"`
 	ViewerDropped  uint64  `json:"viewer_dropped,omitempty"`
+	ViewerSkipped  uint64  `json:"viewer_skipped,omitempty"`
 }
 
 // measure runs c.Producers producers calling trigger (at c.Rate in all,
