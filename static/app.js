@@ -154,7 +154,10 @@ function openTraceSocket(id, backoff) {
   traceSockets.set(id, ws);
   ws.onopen = () => { backoff = 500; refreshTrace(id); }; // catch up on what happened before
   ws.onmessage = (m) => {
-    if (JSON.parse(m.data).note) { window.traceLive.notes++; refreshTrace(id); }
+    // One note, or under load the notes of a moment as a batch.
+    const msg = JSON.parse(m.data);
+    const notes = msg.batch ? msg.batch.length : msg.note ? 1 : 0;
+    if (notes) { window.traceLive.notes += notes; refreshTrace(id); }
   };
   ws.onclose = () => {
     if (traceSockets.get(id) !== ws) return;

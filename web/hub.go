@@ -1,11 +1,14 @@
 package web
 
 import (
-	"context"
+	"encoding/json"
+	"fmt"
 	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/gorilla/websocket"
 
 	"github.com/eventloom/eventloom/engine/notify"
 )
@@ -41,9 +44,14 @@ func (f *Filter) match(n *notify.Note) bool {
 	return true
 }
 
-// Envelope is one message to a viewer. Seq counts the notes meant for
-// this viewer (after its filter), so a gap in Seq is a note it lost;
-// Dropped is how many it has lost so far, here or upstream of the hub.
+// Envelope is one note to a viewer. Viewers with the same filter form a
+// group that shares one sequence and one encoding of every note: Seq
+// counts the notes meant for the group (after its filter, and every note
+// the hub lost upstream or skipped), so a gap in Seq is a note this
+// viewer lost, to its own full buffer, to the hub's rate cap or upstream
+// of the hub; Dropped is how many the hub lost upstream since the group
+// began. A viewer that changes its filter joins another group, whose Seq
+// goes on from its own count.
 type Envelope struct {
 	Seq     uint64 `json:"seq"`
 	Dropped uint64 `json:"dropped"`
@@ -51,22 +59,107 @@ type Envelope struct {
 	Note *notify.Note `json:"note"`
 }
 
-// Hub fans the engine's notifications out to live viewers. A viewer has a
-// bounded buffer; one that does not keep up loses envelopes and is told
-// how many, and never slows the hub, let alone the engine.
+// Batch is one message of the live stream: the envelopes of the notes
+// for a group since its last message, in order. On the wire one envelope
+// is sent as itself and several as {"batch":[...]}.
+type Batch struct {
+	Envelopes []Envelope
+	// msg is the batch encoded once for every viewer of its group.
+	msg *Message
+}
+
+// Message is the batch as encoded once for the viewers of its group.
+func (b Batch) Message() *Message { return b.msg }
+
+// LiveMessage is any message of the live stream as a program reads it:
+// one envelope, a batch of them, or the counters (Stats).
+type LiveMessage struct {
+	Envelope
+	Batch []Envelope      `json:"batch,omitempty"`
+	Stats json.RawMessage `json:"stats,omitempty"`
+}
+
+// Envelopes are the message's envelopes in order, none for counters.
+func (m *LiveMessage) Envelopes() []Envelope {
+	if m.Batch != nil {
+		return m.Batch
+	}
+	if m.Note != nil {
+		return []Envelope{m.Envelope}
+	}
+	return nil
+}
+
+// Message is one message encoded once for any number of viewers: the
+// same bytes, framed once, go to each.
+type Message struct {
+	data     []byte
+	prepared *websocket.PreparedMessage
+}
+
+// newMessage encodes v as JSON and prepares its websocket frame.
+func newMessage(v any) (*Message, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode live message: %w", err)
+	}
+	pm, err := websocket.NewPreparedMessage(websocket.TextMessage, b)
+	if err != nil {
+		return nil, fmt.Errorf("prepare live message: %w", err)
+	}
+	return &Message{data: b, prepared: pm}, nil
+}
+
+// Bytes is the message's JSON, shared by every viewer: it must not be
+// modified.
+func (m *Message) Bytes() []byte { return m.data }
+
+// Hub fans the engine's notifications out to live viewers. Each note is
+// encoded once per filter in use (once for all viewers of the console,
+// which sets none) and the live counters once per tick for everyone, so
+// the hub's cost grows with viewers only by a channel send each. Under
+// load, notes go out in batches, at most one message per hubFlushEvery
+// with at most hubMaxBatch notes, so a busy engine costs each viewer a
+// bounded stream; the notes over the cap are skipped and show as a gap.
+// A viewer has a bounded buffer; one that does not keep up loses
+// messages and sees the gap, and never slows the hub, let alone the
+// engine.
 type Hub struct {
-	sub     *notify.Subscriber
-	mu      sync.Mutex
-	viewers atomic.Pointer[[]*Viewer]
+	sub *notify.Subscriber
+	// mu serialises changes to groups (Join, Leave, SetFilter); fanOut
+	// reads the current snapshot without it.
+	mu     sync.Mutex
+	groups atomic.Pointer[[]*viewerGroup]
 	// upstream counts notes the hub itself lost on the bus; every viewer
 	// is told of them.
 	upstream atomic.Uint64
 	// droppedTotal counts envelopes every viewer, present or gone, lost
-	// to its full buffer (for metrics).
+	// to its full buffer (for metrics); skipped counts notes the rate cap
+	// kept from a group.
 	droppedTotal atomic.Uint64
+	skipped      atomic.Uint64
+	// onEncode, when set before Run, is called for every message the hub
+	// encodes (tests count encodings with it).
+	onEncode func()
 
 	countMu sync.Mutex
 	counts  Counts
+}
+
+// groupState is what outlives a change to a group's viewers: its filter,
+// its sequence and the upstream losses counted before it began.
+type groupState struct {
+	filter Filter
+	key    string
+	base   uint64
+	seq    atomic.Uint64
+}
+
+// viewerGroup is one filter's viewers in a snapshot; snapshots are never
+// modified, only replaced.
+type viewerGroup struct {
+	state   *groupState
+	viewers []*Viewer
 }
 
 // Counts are running totals since the hub started, for live counters; a
@@ -143,96 +236,122 @@ func (h *Hub) Counts() Counts {
 // hears to the viewers.
 func NewHub(bus *notify.Bus) *Hub {
 	h := &Hub{sub: bus.Subscribe(hubBusBuffer), counts: Counts{Triggered: map[string]uint64{}, Apps: map[string]*AppCounts{}, Subs: map[string]*AppCounts{}}}
-	h.viewers.Store(&[]*Viewer{})
+	h.groups.Store(&[]*viewerGroup{})
 	return h
-}
-
-// Run relays notes until ctx ends, then stops listening.
-func (h *Hub) Run(ctx context.Context) {
-	sub := h.sub
-	defer sub.Close()
-	var seen uint64
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case n := <-sub.C():
-			if seen != 0 && n.Seq > seen+1 {
-				h.upstream.Add(n.Seq - seen - 1)
-			}
-			seen = n.Seq
-			if n.Kind == notify.TriggerRefused {
-				// Nothing was stored: no occurrence for the graph or the
-				// log to show (metrics count refusals).
-				continue
-			}
-			h.count(&n)
-			h.fanOut(&n)
-		}
-	}
-}
-
-func (h *Hub) fanOut(n *notify.Note) {
-	up := h.upstream.Load()
-	for _, v := range *h.viewers.Load() {
-		if !v.filter.Load().match(n) {
-			continue
-		}
-		seq := v.seq.Add(1)
-		env := Envelope{Seq: seq, Dropped: v.dropped.Load() + up - v.upstreamAtJoin, Note: n}
-		select {
-		case v.c <- env:
-		default:
-			v.dropped.Add(1)
-			h.droppedTotal.Add(1)
-		}
-	}
 }
 
 // ViewerDropped is how many envelopes all viewers, including those that
 // have left, lost to their full buffers since the hub started.
 func (h *Hub) ViewerDropped() uint64 { return h.droppedTotal.Load() }
 
-// Join adds a viewer with a buffer of buffer envelopes (at least 1). The
+// Join adds a viewer with a buffer of buffer batches (at least 1). The
 // caller must Leave.
 func (h *Hub) Join(buffer int, f Filter) *Viewer {
-	v := &Viewer{hub: h, c: make(chan Envelope, max(buffer, 1)), upstreamAtJoin: h.upstream.Load()}
-	v.filter.Store(&f)
+	v := &Viewer{hub: h, c: make(chan Batch, max(buffer, 1)), stats: make(chan *Message, 1)}
 	h.mu.Lock()
-	next := append(slices.Clone(*h.viewers.Load()), v)
-	h.viewers.Store(&next)
-	h.mu.Unlock()
+	defer h.mu.Unlock()
+	h.place(v, f)
 	return v
 }
 
-// Viewers is how many viewers are joined.
-func (h *Hub) Viewers() int { return len(*h.viewers.Load()) }
-
-// Viewer is one live view: its envelopes arrive on C.
-type Viewer struct {
-	hub            *Hub
-	c              chan Envelope
-	seq            atomic.Uint64
-	dropped        atomic.Uint64
-	upstreamAtJoin uint64
-	filter         atomic.Pointer[Filter]
+// place puts v into the group of filter f, made if there is none, and
+// stores the new snapshot. The caller holds h.mu and has taken v out of
+// any group it was in.
+func (h *Hub) place(v *Viewer, f Filter) {
+	key := f.key()
+	up := h.upstream.Load()
+	next := slices.Clone(*h.groups.Load())
+	for i, g := range next {
+		// A group that began before a loss upstream would tell the new
+		// viewer of notes lost before it came: it gets a group of its own.
+		if g.state.key == key && g.state.base == up {
+			next[i] = &viewerGroup{state: g.state, viewers: append(slices.Clone(g.viewers), v)}
+			v.group = g.state
+			h.groups.Store(&next)
+			return
+		}
+	}
+	st := &groupState{filter: f, key: key, base: up}
+	v.group = st
+	next = append(next, &viewerGroup{state: st, viewers: []*Viewer{v}})
+	h.groups.Store(&next)
 }
 
-// C delivers the viewer's envelopes; it is never closed (stop reading
+// remove takes v out of its group, dropping a group left empty, and
+// stores the new snapshot. The caller holds h.mu.
+func (h *Hub) remove(v *Viewer) {
+	cur := *h.groups.Load()
+	next := make([]*viewerGroup, 0, len(cur))
+	for _, g := range cur {
+		if g.state != v.group {
+			next = append(next, g)
+			continue
+		}
+		rest := slices.DeleteFunc(slices.Clone(g.viewers), func(x *Viewer) bool { return x == v })
+		if len(rest) > 0 {
+			next = append(next, &viewerGroup{state: g.state, viewers: rest})
+		}
+	}
+	h.groups.Store(&next)
+	v.group = nil
+}
+
+// key is the filter's identity for grouping viewers: filters with equal
+// fields share one encoding of each note.
+func (f Filter) key() string {
+	return fmt.Sprintf("%d %q %q", f.TraceID, f.Apps, f.Events)
+}
+
+// Viewers is how many viewers are joined.
+func (h *Hub) Viewers() int {
+	n := 0
+	for _, g := range *h.groups.Load() {
+		n += len(g.viewers)
+	}
+	return n
+}
+
+// Viewer is one live view: its envelopes arrive on C, the counters on
+// Stats.
+type Viewer struct {
+	hub     *Hub
+	c       chan Batch
+	stats   chan *Message
+	dropped atomic.Uint64
+	// group is the viewer's group while it is joined (guarded by hub.mu).
+	group *groupState
+}
+
+// C delivers the viewer's batches; it is never closed (stop reading
 // after Leave).
-func (v *Viewer) C() <-chan Envelope { return v.c }
+func (v *Viewer) C() <-chan Batch { return v.c }
+
+// Stats delivers the latest live counters (an older reading not yet read
+// is replaced); it is never closed.
+func (v *Viewer) Stats() <-chan *Message { return v.stats }
 
 // Dropped is how many envelopes this viewer lost to its full buffer.
 func (v *Viewer) Dropped() uint64 { return v.dropped.Load() }
 
-// SetFilter replaces the viewer's filter.
-func (v *Viewer) SetFilter(f Filter) { v.filter.Store(&f) }
+// SetFilter replaces the viewer's filter: it moves to that filter's group
+// (after Leave it does nothing).
+func (v *Viewer) SetFilter(f Filter) {
+	h := v.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if v.group == nil {
+		return
+	}
+	h.remove(v)
+	h.place(v, f)
+}
 
 // Leave removes the viewer; calling it again does nothing.
 func (v *Viewer) Leave() {
 	h := v.hub
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	next := slices.DeleteFunc(slices.Clone(*h.viewers.Load()), func(x *Viewer) bool { return x == v })
-	h.viewers.Store(&next)
+	if v.group != nil {
+		h.remove(v)
+	}
 }

@@ -1,7 +1,8 @@
 package web
 
 import (
-	"encoding/json"
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -13,20 +14,21 @@ import (
 )
 
 const (
-	// liveBuffer is each live viewer's buffer: a second or so of a busy
-	// engine; past it the viewer loses envelopes and is told.
-	liveBuffer = 512
+	// liveBuffer is each live viewer's buffer of messages: the hub sends
+	// at most one per hubFlushEvery, so this is several seconds of a busy
+	// engine; past it the viewer loses messages and sees the gap.
+	liveBuffer = 128
 	// liveWriteWait bounds one websocket write, so a stalled client is
 	// dropped rather than holding its goroutine.
 	liveWriteWait = 10 * time.Second
 	// livePing keeps idle connections (and proxies) alive.
 	livePing = 30 * time.Second
-	// liveStats is how often a viewer gets the counters, often enough for
-	// a rate that reads as live.
+	// liveStats is how often the counters are computed and sent to every
+	// viewer, often enough for a rate that reads as live.
 	liveStats = time.Second
 )
 
-// liveStatsMessage is the counters a viewer gets every liveStats: the
+// liveStatsMessage is the counters every viewer gets every liveStats: the
 // hub's totals, each event's queue against its cap, each app's runs
 // against its limit.
 type liveStatsMessage struct {
@@ -103,8 +105,6 @@ func (s *Server) live(c echo.Context) error {
 	}()
 	ping := time.NewTicker(livePing)
 	defer ping.Stop()
-	stats := time.NewTicker(liveStats)
-	defer stats.Stop()
 	for {
 		select {
 		case <-closed:
@@ -116,29 +116,31 @@ func (s *Server) live(c echo.Context) error {
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(liveWriteWait)); err != nil {
 				return nil
 			}
-		case <-stats.C:
-			var m liveStatsMessage
-			m.Stats.At = s.eng.Now()
-			m.Stats.Counts = s.hub.Counts()
-			m.Stats.InFlight = s.eng.InFlight()
-			q, err := s.eng.QueueDepths(r.Context())
-			if err != nil {
-				return err
-			}
-			m.Stats.Queues = q
+		case m := <-v.Stats():
 			_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-			if err := conn.WriteJSON(m); err != nil {
+			if err := conn.WritePreparedMessage(m.prepared); err != nil {
 				return nil
 			}
-		case env := <-v.C():
-			b, err := json.Marshal(env)
-			if err != nil {
-				return err
-			}
+		case b := <-v.C():
 			_ = conn.SetWriteDeadline(time.Now().Add(liveWriteWait))
-			if err := conn.WriteMessage(websocket.TextMessage, b); err != nil {
+			if err := conn.WritePreparedMessage(b.msg.prepared); err != nil {
 				return nil
 			}
 		}
 	}
+}
+
+// liveCounters computes the counters once for every viewer (the hub's
+// stats ticker calls it).
+func (s *Server) liveCounters(ctx context.Context) (any, error) {
+	var m liveStatsMessage
+	m.Stats.At = s.eng.Now()
+	m.Stats.Counts = s.hub.Counts()
+	m.Stats.InFlight = s.eng.InFlight()
+	q, err := s.eng.QueueDepths(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("queue depths: %w", err)
+	}
+	m.Stats.Queues = q
+	return m, nil
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/web/metrics"
@@ -125,6 +126,9 @@ func New(cfg Config) *Server {
 	go s.hub.Run(hubCtx)
 	s.series = series.New(series.Config{})
 	s.series.Start(hubCtx, cfg.Engine)
+	// The counters tick on the wall clock, as viewers watch in real time,
+	// even under an engine whose clock a test moves by hand.
+	go s.hub.RunStats(hubCtx, clock.Real(), liveStats, s.liveCounters, s.log)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true

@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/store"
 )
 
 // benchConfig is the workload of one bench run; the defaults are the
@@ -40,9 +38,16 @@ type benchConfig struct {
 	// handling by a signed webhook to a loopback receiver) or "pull" (one
 	// more app whose pull subscription Workers pull workers serve over
 	// the REST API on loopback).
-	Handler    string `json:"handler"`
-	Workers    int    `json:"workers,omitempty"`
+	Handler string `json:"handler"`
+	Workers int    `json:"workers,omitempty"`
+	// Via is "http" to run the workload a second time with the triggers
+	// sent over the REST API (empty: in process only).
+	Via string `json:"via,omitempty"`
+	// Viewers, when positive, runs the workload once more with that many
+	// live viewers reading the websocket.
+	Viewers    int `json:"viewers,omitempty"`
 	cpuProfile string
+	memProfile string
 }
 
 // textDuration writes as "10s" in the result line.
@@ -50,20 +55,31 @@ type textDuration time.Duration
 
 func (d textDuration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
 
+// UnmarshalText reads a result line back (tests and tools comparing runs).
+func (d *textDuration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("bench duration: %w", err)
+	}
+	*d = textDuration(v)
+	return nil
+}
+
 // benchResult is the JSON line bench prints; its keys match the ceiling's
 // so the two lines compare side by side.
 type benchResult struct {
-	Bench          string             `json:"bench"`
-	Config         benchConfig        `json:"config"`
-	Seconds        float64            `json:"seconds"`
-	Events         uint64             `json:"events"`
-	Deliveries     uint64             `json:"deliveries"`
-	EventsPerS     float64            `json:"events_per_s"`
-	DeliveriesPerS float64            `json:"deliveries_per_s"`
-	StartLatencyMS map[string]float64 `json:"handler_start_latency_ms"`
-	CPUCores       float64            `json:"cpu_cores_used"`
-	Mem            map[string]float64 `json:"mem"`
-	Extra          map[string]any     `json:"extra,omitempty"`
+	Bench  string      `json:"bench"`
+	Config benchConfig `json:"config"`
+	// benchPhase is the in-process run: the ceiling's keys, and the
+	// producers' side (accepted triggers, how long each call took).
+	benchPhase
+	Extra map[string]any `json:"extra,omitempty"`
+	// ViaHTTP is the -via http run and WithViewers the -viewers run, each
+	// measured after the in-process one in the same process; Ratios
+	// compare them with it.
+	ViaHTTP     *benchPhase        `json:"via_http,omitempty"`
+	WithViewers *benchPhase        `json:"with_viewers,omitempty"`
+	Ratios      map[string]float64 `json:"ratios,omitempty"`
 }
 
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -81,7 +97,10 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.Dir, "dir", "", "data directory (default: a fresh temporary one, removed afterwards)")
 	fs.StringVar(&c.Handler, "handler", benchGo, "go: the apps' no-op Go handlers only; webhook: also one app handling by a signed webhook to a loopback receiver that verifies every signature; pull: also one app whose deliveries -workers pull workers receive and acknowledge over HTTP on loopback; each reported beside the Go handlers'")
 	fs.IntVar(&c.Workers, "workers", 4, "pull workers (web/client Work) sharing the pull app's concurrency, with -handler pull")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured window to this file")
+	fs.StringVar(&c.Via, "via", "", "http: also run the workload with the triggers sent over the REST API (app key, keep-alive connections) of a server on 127.0.0.1, reported beside the in-process run as via_http")
+	fs.IntVar(&c.Viewers, "viewers", 0, "also run the workload with this many live viewers reading the websocket of a server on 127.0.0.1, reported beside the in-process run (with none) as with_viewers")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the in-process measured window to this file")
+	memProfile := fs.String("memprofile", "", "write an allocation profile (allocs, since the start) to this file after the in-process window")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom bench [flags]\n\nRuns the ceiling's workload through the real engine and SQLite store and\nprints one JSON line (events_per_s, deliveries_per_s, handler_start_latency_ms,\ncpu_cores_used, mem.rss_mb). Progress goes to stderr.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -98,6 +117,15 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := checkBenchHandler(c.Handler); err != nil {
 		return err
 	}
+	if err := checkBenchVia(c.Via); err != nil {
+		return err
+	}
+	switch {
+	case c.Viewers < 0:
+		return fmt.Errorf("-viewers is %d; use a positive number of live viewers, or 0 for none", c.Viewers)
+	case c.Fill > 0 && (c.Via != "" || c.Viewers > 0):
+		return errors.New("-fill measures the memory of a queue, not throughput: leave out -via and -viewers")
+	}
 	switch {
 	case c.Handler == benchPull && (c.Workers < 1 || c.Fill > 0):
 		return errors.New("-handler pull needs -workers of at least 1, and no -fill")
@@ -113,7 +141,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
-	c.cpuProfile = *cpuProfile
+	c.cpuProfile, c.memProfile = *cpuProfile, *memProfile
 	res, err := runBench(ctx, c, dir, stderr)
 	if err != nil {
 		return err
@@ -150,202 +178,97 @@ func benchPayload(i int) map[string]any {
 }
 
 func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Writer) (*benchResult, error) {
-	st, err := store.Open(ctx, store.Config{Dir: dataDir, Synchronous: c.Sync})
+	rig, err := newBenchRig(ctx, c, dataDir, progress)
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-
-	var measuring atomic.Bool
-	var handled atomic.Uint64
-	lat := newHist()
-	noop := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
-		if measuring.Load() {
-			lat.record(time.Since(d.TriggeredAt))
-			handled.Add(1)
-		}
-		return nil, nil
-	}
-	queueCap := 10000
+	defer rig.close()
 	if c.Fill > 0 {
-		queueCap = c.Fill + 1
+		return benchFill(ctx, c, rig.eng, rig.ref, rig.payloads, progress)
 	}
-	eng, err := engine.New(ctx, engine.Config{
-		Storage:    st,
-		Logger:     slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		Handlers:   map[string]engine.Handler{"noop": noop},
-		QueueCap:   queueCap,
-		HTTPClient: benchHTTPClient(c.Concurrency),
-	})
+	ph, err := rig.measure(ctx, c, "in process", rig.inProcess, c.cpuProfile, progress)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := eng.CreateApp(ctx, design.App{Name: "Shop"}); err != nil {
-		return nil, err
-	}
-	ref := design.EventRef{App: "Shop", Event: benchEvent.Name}
-	if _, err := eng.CreateEvent(ctx, "Shop", benchEvent); err != nil {
-		return nil, err
-	}
-	for i := 0; i < c.Apps; i++ {
-		name := fmt.Sprintf("Handler%d", i+1)
-		if _, err := eng.CreateApp(ctx, design.App{Name: name, Concurrency: c.Concurrency}); err != nil {
-			return nil, err
-		}
-		if _, err := eng.CreateSubscription(ctx, name, design.Subscription{Event: ref, Enabled: true, Handler: design.Handler{Kind: design.KindGo, Name: "noop"}}); err != nil {
-			return nil, err
-		}
-	}
-	var rcv *benchReceiver
-	if c.Handler == benchWebhook {
-		if rcv, err = startBenchReceiver(&measuring); err != nil {
-			return nil, err
-		}
-		defer rcv.close()
-		if err := addBenchWebhook(ctx, eng, rcv, ref, c.Concurrency); err != nil {
-			return nil, err
-		}
-	}
-	var pull *pullBench
-	if c.Handler == benchPull {
-		if pull, err = startPullBench(ctx, eng, ref, c, &measuring, progress); err != nil {
-			return nil, err
-		}
-		defer pull.stop()
-	}
-	if err := eng.Start(ctx); err != nil {
-		return nil, err
-	}
-	defer func() {
-		closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = eng.Close(closeCtx)
-	}()
-	payloads := make([]map[string]any, 1000)
-	for i := range payloads {
-		payloads[i] = benchPayload(i)
-	}
-	if c.Fill > 0 {
-		return benchFill(ctx, c, eng, ref, payloads, progress)
-	}
-
-	var triggered, refused atomic.Uint64
-	var lastErr atomic.Value
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	var seq atomic.Int64
-	t0 := time.Now()
-	interval := time.Duration(0)
-	if c.Rate > 0 {
-		interval = time.Second / time.Duration(c.Rate)
-	}
-	for p := 0; p < c.Producers; p++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				k := seq.Add(1)
-				if interval > 0 {
-					if wait := time.Until(t0.Add(time.Duration(k) * interval)); wait > 0 {
-						select {
-						case <-stop:
-							return
-						case <-time.After(wait):
-						}
-					}
-				}
-				_, err := eng.Trigger(ctx, engine.TriggerRequest{Event: ref, Values: payloads[k%int64(len(payloads))]})
-				if err != nil {
-					refused.Add(1)
-					lastErr.Store(err.Error())
-					continue
-				}
-				triggered.Add(1)
-			}
-		}()
-	}
-	fmt.Fprintf(progress, "bench: warming up for %s with %d producers\n", time.Duration(c.Warmup), c.Producers)
-	if !sleepCtx(ctx, time.Duration(c.Warmup)) {
-		close(stop)
-		wg.Wait()
-		return nil, ctx.Err()
-	}
-	cpu0 := cpuTime()
-	if c.cpuProfile != "" {
-		f, err := os.Create(c.cpuProfile)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return nil, err
-		}
-		defer pprof.StopCPUProfile()
-	}
-	measuring.Store(true)
-	m0 := time.Now()
-	tick := time.NewTicker(time.Second)
-	defer tick.Stop()
-	deadline := time.After(time.Duration(c.Duration))
-loop:
-	for {
-		select {
-		case <-ctx.Done():
-			break loop
-		case <-deadline:
-			break loop
-		case <-tick.C:
-			el := time.Since(m0).Seconds()
-			fmt.Fprintf(progress, "bench: %4.0fs  %8.0f deliveries/s  %d triggered  %d refused\n", el, float64(handled.Load())/el, triggered.Load(), refused.Load())
-		}
-	}
-	measuring.Store(false)
-	el := time.Since(m0).Seconds()
-	cpu := (cpuTime() - cpu0).Seconds()
-	d := handled.Load()
-	close(stop)
-	wg.Wait()
 	var pulled uint64
-	if pull != nil {
-		pulled = pull.handled.Load()
-		pull.stop()
+	if rig.pull != nil {
+		pulled = rig.pull.handled.Load()
+		rig.pull.stop()
+	}
+	if c.memProfile != "" {
+		if err := writeAllocProfile(c.memProfile); err != nil {
+			return nil, err
+		}
 	}
 	res := &benchResult{
-		Bench:          "eventloom",
-		Config:         c,
-		Seconds:        el,
-		Events:         d / uint64(c.Apps),
-		Deliveries:     d,
-		EventsPerS:     float64(d) / float64(c.Apps) / el,
-		DeliveriesPerS: float64(d) / el,
-		StartLatencyMS: lat.latencyMS(),
-		CPUCores:       cpu / el,
-		Mem:            memMB(),
+		Bench:      "eventloom",
+		Config:     c,
+		benchPhase: *ph,
+		Ratios:     map[string]float64{},
 		Extra: map[string]any{
-			"triggered_total": triggered.Load(),
-			"refused_total":   refused.Load(),
-			"db_bytes":        fileSize(filepath.Join(dataDir, "eventloom.db")) + fileSize(filepath.Join(dataDir, "eventloom.db-wal")),
+			"db_bytes": fileSize(filepath.Join(dataDir, "eventloom.db")) + fileSize(filepath.Join(dataDir, "eventloom.db-wal")),
 		},
 	}
-	if pull != nil {
+	if rig.pull != nil {
 		// Deliveries and events count the Go handlers' (the ceiling's
 		// workload); the pull app's are reported beside them.
 		res.Extra["pull_deliveries"] = pulled
-		res.Extra["pull_deliveries_per_s"] = float64(pulled) / el
-		res.Extra["go_deliveries_per_s_per_app"] = float64(d) / float64(c.Apps) / el
+		res.Extra["pull_deliveries_per_s"] = float64(pulled) / ph.Seconds
+		res.Extra["go_deliveries_per_s_per_app"] = ph.DeliveriesPerS / float64(c.Apps)
 	}
-	if v := lastErr.Load(); v != nil {
-		res.Extra["last_error"] = v
+	if rig.rcv != nil {
+		maps.Copy(res.Extra, rig.rcv.extra(ph.Seconds))
 	}
-	if rcv != nil {
-		maps.Copy(res.Extra, rcv.extra(el))
+	// The other phases run after this one, each on an engine and store of
+	// its own, so none inherits another's backlog.
+	rig.close()
+	return res, runComparedPhases(ctx, c, dataDir, res, progress)
+}
+
+// runComparedPhases runs the -via http and -viewers phases of a run and
+// reports each beside the in-process figures in res.
+func runComparedPhases(ctx context.Context, c benchConfig, dataDir string, res *benchResult, progress io.Writer) error {
+	if c.Via == benchViaHTTP {
+		ph, err := runHTTPPhase(ctx, c, filepath.Join(dataDir, "via-http"), progress)
+		if err != nil {
+			return fmt.Errorf("via http: %w", err)
+		}
+		res.ViaHTTP = ph
+		res.Ratios["http_to_in_process_triggers"] = ratio(ph.TriggersPerS, res.TriggersPerS)
+		res.Ratios["http_to_in_process_deliveries"] = ratio(ph.DeliveriesPerS, res.DeliveriesPerS)
 	}
-	return res, ctx.Err()
+	if c.Viewers > 0 {
+		ph, err := runViewersPhase(ctx, c, filepath.Join(dataDir, "viewers"), progress)
+		if err != nil {
+			return fmt.Errorf("with %d viewers: %w", c.Viewers, err)
+		}
+		res.WithViewers = ph
+		res.Ratios["viewers_to_none_triggers"] = ratio(ph.TriggersPerS, res.TriggersPerS)
+		res.Ratios["viewers_to_none_deliveries"] = ratio(ph.DeliveriesPerS, res.DeliveriesPerS)
+	}
+	return nil
+}
+
+// ratio is a/b, 0 when b is.
+func ratio(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return a / b
+}
+
+// writeAllocProfile writes the heap profile (allocations since the
+// process began, and what is in use) to path.
+func writeAllocProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("alloc profile: %w", err)
+	}
+	defer f.Close()
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		return fmt.Errorf("alloc profile: %w", err)
+	}
+	return f.Close()
 }
 
 // benchFill pauses one subscription, queues c.Fill occurrences behind it
@@ -390,13 +313,15 @@ func benchFill(ctx context.Context, c benchConfig, eng *engine.Engine, ref desig
 		return nil, err
 	}
 	return &benchResult{
-		Bench:      "eventloom-fill",
-		Config:     c,
-		Seconds:    el,
-		Events:     uint64(c.Fill),
-		EventsPerS: float64(c.Fill) / el,
-		CPUCores:   (cpuTime() - cpu0).Seconds() / el,
-		Mem:        memMB(),
+		Bench:  "eventloom-fill",
+		Config: c,
+		benchPhase: benchPhase{
+			Seconds:    el,
+			Events:     uint64(c.Fill),
+			EventsPerS: float64(c.Fill) / el,
+			CPUCores:   (cpuTime() - cpu0).Seconds() / el,
+			Mem:        memMB(),
+		},
 		Extra: map[string]any{
 			"pending_occurrences": depths[ref.String()].Pending,
 			"mem_before_fill":     memBefore,

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/web"
 	"github.com/eventloom/eventloom/web/client"
 )
 
@@ -46,18 +44,15 @@ func startPullBench(ctx context.Context, eng *engine.Engine, ref design.EventRef
 	if err != nil {
 		return nil, err
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	srv, err := startBenchServer(eng)
 	if err != nil {
-		return nil, fmt.Errorf("bench: listen on loopback for the pull workers: %w", err)
+		return nil, err
 	}
-	ws := web.New(web.Config{Engine: eng})
-	srv := &http.Server{Handler: ws.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = srv.Serve(l) }()
 
 	pb := &pullBench{}
 	wctx, cancel := context.WithCancel(ctx)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4 * c.Concurrency}}
-	cl := client.New("http://"+l.Addr().String(), key.Clear, client.WithHTTPClient(hc))
+	cl := client.New(srv.url, key.Clear, client.WithHTTPClient(hc))
 	per := max(c.Concurrency/c.Workers, 1)
 	var wg sync.WaitGroup
 	for i := 0; i < c.Workers; i++ {
@@ -80,10 +75,7 @@ func startPullBench(ctx context.Context, eng *engine.Engine, ref design.EventRef
 		once.Do(func() {
 			cancel()
 			wg.Wait()
-			sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer scancel()
-			_ = srv.Shutdown(sctx)
-			ws.Close()
+			srv.close()
 			hc.CloseIdleConnections()
 		})
 	}

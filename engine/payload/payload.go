@@ -126,7 +126,7 @@ func CheckForm(ev design.Event, form map[string]string, lim Limits) (json.RawMes
 		if !ok || s == "" {
 			return value{}, false
 		}
-		return value{kind: kString, s: s, form: true, desc: show(s)}, true
+		return value{kind: kString, s: s, form: true}, true
 	}, func(yield func(string)) {
 		for name := range form {
 			yield(name)
@@ -340,11 +340,11 @@ func describeToken(tok json.Token) string {
 func jsonValue(x any) value {
 	switch t := x.(type) {
 	case string:
-		return value{kind: kString, s: t, desc: show(t)}
+		return value{kind: kString, s: t}
 	case json.Number:
-		return value{kind: kNumber, s: string(t), desc: clip(string(t))}
+		return value{kind: kNumber, s: string(t)}
 	case bool:
-		return value{kind: kBool, b: t, desc: strconv.FormatBool(t)}
+		return value{kind: kBool, b: t}
 	case []any:
 		return value{kind: kOther, desc: "a list"}
 	case map[string]any:
@@ -363,13 +363,13 @@ var (
 func goValue(x any) value {
 	switch t := x.(type) {
 	case string:
-		return value{kind: kString, s: t, desc: show(t)}
+		return value{kind: kString, s: t}
 	case bool:
-		return value{kind: kBool, b: t, desc: strconv.FormatBool(t)}
+		return value{kind: kBool, b: t}
 	case json.Number:
-		return value{kind: kNumber, s: string(t), desc: clip(string(t))}
+		return value{kind: kNumber, s: string(t)}
 	case time.Time:
-		return value{kind: kTime, t: t, desc: t.Format(time.RFC3339Nano)}
+		return value{kind: kTime, t: t}
 	case float64:
 		return floatValue(t, 64)
 	case float32:
@@ -382,28 +382,28 @@ func goValue(x any) value {
 	switch rv.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		s := strconv.FormatInt(rv.Int(), 10)
-		return value{kind: kNumber, s: s, desc: s}
+		return value{kind: kNumber, s: s}
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
 		s := strconv.FormatUint(rv.Uint(), 10)
-		return value{kind: kNumber, s: s, desc: s}
+		return value{kind: kNumber, s: s}
 	case reflect.Float32:
 		return floatValue(rv.Float(), 32)
 	case reflect.Float64:
 		return floatValue(rv.Float(), 64)
 	case reflect.String:
-		return value{kind: kString, s: rv.String(), desc: show(rv.String())}
+		return value{kind: kString, s: rv.String()}
 	case reflect.Bool:
-		return value{kind: kBool, b: rv.Bool(), desc: strconv.FormatBool(rv.Bool())}
+		return value{kind: kBool, b: rv.Bool()}
 	}
 	if rv.Type().ConvertibleTo(timeType) && rv.Kind() == reflect.Struct {
 		t := rv.Convert(timeType).Interface().(time.Time)
-		return value{kind: kTime, t: t, desc: t.Format(time.RFC3339Nano)}
+		return value{kind: kTime, t: t}
 	}
 	return value{kind: kOther, desc: fmt.Sprintf("a value of Go type %T", x)}
 }
 
 func floatValue(f float64, bits int) value {
-	return value{kind: kFloat, f: f, bits: bits, desc: strconv.FormatFloat(f, 'g', -1, bits)}
+	return value{kind: kFloat, f: f, bits: bits}
 }
 
 // show quotes s for a message, shortened when long.
@@ -494,7 +494,7 @@ func decodeValue(p design.Parameter, x any) (any, error) {
 	default:
 		return nil, fmt.Errorf("unknown type %q", p.Type)
 	}
-	return nil, fmt.Errorf("got %s", jsonValue(x).desc)
+	return nil, fmt.Errorf("got %s", jsonValue(x).describe())
 }
 
 // ZeroValues returns a zero value of the Go type Decode gives each of ev's

@@ -70,8 +70,30 @@ type value struct {
 	// form marks a browser form value: numbers, booleans and date-times
 	// are read from their text with a little more leniency.
 	form bool
-	// desc is how a message shows the value: `"three"`, `3.5`, `a list`.
+	// desc is how a message shows a value of kOther (`a list`); the
+	// other kinds are described from what they hold, only when a message
+	// needs it (describe), so a valid trigger pays nothing for it.
 	desc string
+}
+
+// describe is how a message shows the value: `"three"`, `3.5`, `a list`.
+func (v value) describe() string {
+	if v.desc != "" {
+		return v.desc
+	}
+	switch v.kind {
+	case kString:
+		return show(v.s)
+	case kNumber:
+		return clip(v.s)
+	case kFloat:
+		return strconv.FormatFloat(v.f, 'g', -1, v.bits)
+	case kBool:
+		return strconv.FormatBool(v.b)
+	case kTime:
+		return v.t.Format(time.RFC3339Nano)
+	}
+	return "a value"
 }
 
 // canon checks v against p and returns the canonical JSON of the value.
@@ -102,7 +124,7 @@ func canon(p design.Parameter, v value, lim Limits) (string, *fault.Error) {
 }
 
 func wrongType(p design.Parameter, want string, v value) *fault.Error {
-	msg := fmt.Sprintf("%s must be %s; got %s", p.Name, want, v.desc)
+	msg := fmt.Sprintf("%s must be %s; got %s", p.Name, want, v.describe())
 	if v.kind == kString && !v.form {
 		switch p.Type {
 		case design.Integer, design.LongInteger, design.Decimal, design.Currency:
@@ -119,7 +141,7 @@ func wrongType(p design.Parameter, want string, v value) *fault.Error {
 }
 
 func invalidFormat(p design.Parameter, want string, v value) *fault.Error {
-	return fault.Field(p.Name, "invalid_format", fmt.Sprintf("%s must be %s; got %s", p.Name, want, v.desc))
+	return fault.Field(p.Name, "invalid_format", fmt.Sprintf("%s must be %s; got %s", p.Name, want, v.describe()))
 }
 
 func outOfRange(p design.Parameter, msg string) *fault.Error {
@@ -240,7 +262,7 @@ func checkInteger(p design.Parameter, v value) (string, *fault.Error) {
 	d, ok := numberOf(v, 0)
 	if !ok {
 		if v.kind == kFloat {
-			return "", outOfRange(p, fmt.Sprintf("is %s; use a finite number", v.desc))
+			return "", outOfRange(p, fmt.Sprintf("is %s; use a finite number", v.describe()))
 		}
 		return "", wrongType(p, want, v)
 	}
@@ -249,7 +271,7 @@ func checkInteger(p design.Parameter, v value) (string, *fault.Error) {
 		return "", wrongType(p, want, v)
 	}
 	if !fits || n < lo || n > hi {
-		return "", outOfRange(p, fmt.Sprintf("is %s; %s %s is between %d and %d%s", v.desc, article(p.Type), p.Type, lo, hi, bigger))
+		return "", outOfRange(p, fmt.Sprintf("is %s; %s %s is between %d and %d%s", v.describe(), article(p.Type), p.Type, lo, hi, bigger))
 	}
 	return strconv.FormatInt(n, 10), nil
 }
@@ -266,18 +288,18 @@ func checkDecimal(p design.Parameter, v value) (string, *fault.Error) {
 	d, ok := numberOf(v, maxScale)
 	if !ok {
 		if v.kind == kFloat {
-			return "", outOfRange(p, fmt.Sprintf("is %s; use a finite number", v.desc))
+			return "", outOfRange(p, fmt.Sprintf("is %s; use a finite number", v.describe()))
 		}
 		return "", wrongType(p, want, v)
 	}
 	if n := d.intDigits(); n > MaxDecimalDigits {
-		return "", outOfRange(p, fmt.Sprintf("is %s, with %s digits before the point; %s %s has at most %d", v.desc, count(n), article(p.Type), p.Type, MaxDecimalDigits))
+		return "", outOfRange(p, fmt.Sprintf("is %s, with %s digits before the point; %s %s has at most %d", v.describe(), count(n), article(p.Type), p.Type, MaxDecimalDigits))
 	}
 	if n := d.scale(); n > maxScale {
-		return "", outOfRange(p, fmt.Sprintf("is %s, with %s decimal places; %s %s has at most %d, so round it", v.desc, count(n), article(p.Type), p.Type, maxScale))
+		return "", outOfRange(p, fmt.Sprintf("is %s, with %s decimal places; %s %s has at most %d, so round it", v.describe(), count(n), article(p.Type), p.Type, maxScale))
 	}
 	if n := len(d.digits); n > MaxDecimalDigits {
-		return "", outOfRange(p, fmt.Sprintf("is %s, with %d significant digits; %s %s holds at most %d, so round it", v.desc, n, article(p.Type), p.Type, MaxDecimalDigits))
+		return "", outOfRange(p, fmt.Sprintf("is %s, with %d significant digits; %s %s holds at most %d, so round it", v.describe(), n, article(p.Type), p.Type, MaxDecimalDigits))
 	}
 	return d.String(), nil
 }
@@ -328,7 +350,7 @@ func dateString(p design.Parameter, want string, v value) (string, *fault.Error)
 // checkYear refuses a time whose year its canonical text cannot carry.
 func checkYear(p design.Parameter, t time.Time, v value) *fault.Error {
 	if y := t.Year(); y < 1 || y > 9999 {
-		return outOfRange(p, fmt.Sprintf("is %s, in year %d; use a year from 0001 to 9999 (year 0000 does not exist in the calendar dates use)", v.desc, y))
+		return outOfRange(p, fmt.Sprintf("is %s, in year %d; use a year from 0001 to 9999 (year 0000 does not exist in the calendar dates use)", v.describe(), y))
 	}
 	return nil
 }

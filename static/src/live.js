@@ -417,10 +417,9 @@ function connect() {
   live.socket = ws;
   let lastSeq = 0;
   ws.onopen = () => { live.backoff = 500; live.dropped = 0; status("live", "connected"); };
-  ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data);
-    if (msg.stats) { if (!live.travel) onStats(msg.stats); return; }
-    // A gap in the sequence, or a drop count, is a message this page lost.
+  // One envelope, in order: a gap in the sequence, or a drop count, is a
+  // message this page lost (to its own pace or to the server's cap).
+  const onEnvelope = (msg) => {
     const lost = Math.max(msg.dropped, live.dropped + (lastSeq && msg.seq > lastSeq + 1 ? msg.seq - lastSeq - 1 : 0));
     lastSeq = msg.seq;
     if (lost > live.dropped) {
@@ -436,6 +435,12 @@ function connect() {
       if (node.length) relabel(node);
     }
     if (backlogKinds.has(n.kind) || (n.kind === "delivery.succeeded" && live.backlog[n.app + ":" + n.event])) backlogSoon();
+  };
+  ws.onmessage = (m) => {
+    const msg = JSON.parse(m.data);
+    if (msg.stats) { if (!live.travel) onStats(msg.stats); return; }
+    // Under load the server sends the notes of a moment together.
+    for (const env of msg.batch || [msg]) onEnvelope(env);
   };
   ws.onclose = async () => {
     const wait = live.backoff;
