@@ -10,7 +10,6 @@ import (
 	"github.com/eventloom/eventloom/engine/storage"
 	"github.com/eventloom/eventloom/engine/storage/storagetest"
 	"github.com/eventloom/eventloom/store/jetstream"
-	"github.com/eventloom/eventloom/store/jetstream/natscluster"
 )
 
 // TestConformance runs the storage seam's conformance suite against a
@@ -19,7 +18,7 @@ import (
 // that stream (Durable), and two opens of one dir at once are two nodes
 // of one store (SharedAcrossProcesses).
 func TestConformance(t *testing.T) {
-	c := startCluster(t)
+	c := cluster
 	storagetest.Run(t, func(t *testing.T, dir string) storage.Storage {
 		sum := sha256.Sum256([]byte(dir))
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -30,18 +29,4 @@ func TestConformance(t *testing.T) {
 		}
 		return s
 	}, storagetest.Features{Durable: true, SharedAcrossProcesses: true})
-}
-
-// startCluster starts a three-server cluster for the test and stops it
-// when the test (with its parallel subtests) ends.
-func startCluster(t *testing.T) *natscluster.Cluster {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, err := natscluster.Start(ctx, natscluster.Config{Dir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Shutdown)
-	return c
 }
