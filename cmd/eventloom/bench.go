@@ -21,7 +21,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/store"
+	"github.com/eventloom/eventloom/engine/storage"
 )
 
 // benchConfig is the workload of one bench run; the defaults are the
@@ -40,9 +40,14 @@ type benchConfig struct {
 	// handling by a signed webhook to a loopback receiver) or "pull" (one
 	// more app whose pull subscription Workers pull workers serve over
 	// the REST API on loopback).
-	Handler    string `json:"handler"`
-	Workers    int    `json:"workers,omitempty"`
+	Handler string `json:"handler"`
+	Workers int    `json:"workers,omitempty"`
+	// Nodes is the run's number of JetStream nodes (bench --nats); 0 for
+	// SQLite.
+	Nodes      int `json:"nodes,omitempty"`
 	cpuProfile string
+	// nats, when set, is the backends of the run's nodes (bench_nats.go).
+	nats []storage.Storage
 }
 
 // textDuration writes as "10s" in the result line.
@@ -82,6 +87,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.Handler, "handler", benchGo, "go: the apps' no-op Go handlers only; webhook: also one app handling by a signed webhook to a loopback receiver that verifies every signature; pull: also one app whose deliveries -workers pull workers receive and acknowledge over HTTP on loopback; each reported beside the Go handlers'")
 	fs.IntVar(&c.Workers, "workers", 4, "pull workers (web/client Work) sharing the pull app's concurrency, with -handler pull")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured window to this file")
+	natsRun := fs.Bool("nats", false, "also run the workload on NATS JetStream (an in-process 3-server cluster, R3): one node, then three nodes sharing the producers; prints three lines: sqlite, nats-1, nats-3")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom bench [flags]\n\nRuns the ceiling's workload through the real engine and SQLite store and\nprints one JSON line (events_per_s, deliveries_per_s, handler_start_latency_ms,\ncpu_cores_used, mem.rss_mb). Progress goes to stderr.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -114,6 +120,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		dir = tmp
 	}
 	c.cpuProfile = *cpuProfile
+	if *natsRun {
+		return benchNATS(ctx, c, dir, stdout, stderr)
+	}
 	res, err := runBench(ctx, c, dir, stderr)
 	if err != nil {
 		return err
@@ -150,7 +159,7 @@ func benchPayload(i int) map[string]any {
 }
 
 func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Writer) (*benchResult, error) {
-	st, err := store.Open(ctx, store.Config{Dir: dataDir, Synchronous: c.Sync})
+	st, err := benchStorage(ctx, c, dataDir)
 	if err != nil {
 		return nil, err
 	}
@@ -170,13 +179,14 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 	if c.Fill > 0 {
 		queueCap = c.Fill + 1
 	}
-	eng, err := engine.New(ctx, engine.Config{
+	ecfg := engine.Config{
 		Storage:    st,
 		Logger:     slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Handlers:   map[string]engine.Handler{"noop": noop},
 		QueueCap:   queueCap,
 		HTTPClient: benchHTTPClient(c.Concurrency),
-	})
+	}
+	eng, err := engine.New(ctx, ecfg)
 	if err != nil {
 		return nil, err
 	}
@@ -221,6 +231,11 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 		defer cancel()
 		_ = eng.Close(closeCtx)
 	}()
+	engs, closeOthers, err := benchOtherNodes(ctx, c, eng, ecfg)
+	if err != nil {
+		return nil, err
+	}
+	defer closeOthers()
 	payloads := make([]map[string]any, 1000)
 	for i := range payloads {
 		payloads[i] = benchPayload(i)
@@ -259,7 +274,7 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 						}
 					}
 				}
-				_, err := eng.Trigger(ctx, engine.TriggerRequest{Event: ref, Values: payloads[k%int64(len(payloads))]})
+				_, err := engs[k%int64(len(engs))].Trigger(ctx, engine.TriggerRequest{Event: ref, Values: payloads[k%int64(len(payloads))]})
 				if err != nil {
 					refused.Add(1)
 					lastErr.Store(err.Error())
@@ -316,7 +331,7 @@ loop:
 		pull.stop()
 	}
 	res := &benchResult{
-		Bench:          "eventloom",
+		Bench:          benchName(c),
 		Config:         c,
 		Seconds:        el,
 		Events:         d / uint64(c.Apps),

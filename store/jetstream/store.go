@@ -72,6 +72,11 @@ type Store struct {
 	// watchers receive what other nodes (and this one) changed.
 	watchers map[int]storage.WatchFuncs
 	nextW    int
+	// bmu guards next, the read-barrier round taking newcomers; inflight
+	// holds a place while a round's request is out (barrier.go).
+	bmu      sync.Mutex
+	next     *round
+	inflight chan struct{}
 	closed   chan struct{}
 	once     sync.Once
 }
@@ -108,7 +113,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{cfg: cfg, nc: cfg.Conn, log: cfg.Logger, model: mem.New(), node: nuid.Next(),
 		subject: "eventloom." + cfg.Stream + ".log", progress: make(chan struct{}),
-		waiters: map[string]chan result{}, watchers: map[int]storage.WatchFuncs{}, closed: make(chan struct{})}
+		waiters: map[string]chan result{}, watchers: map[int]storage.WatchFuncs{}, closed: make(chan struct{}),
+		inflight: make(chan struct{}, 1)}
 	if s.nc == nil {
 		if strings.TrimSpace(cfg.URL) == "" {
 			return nil, errors.New("open JetStream store: no server URL; pass --nats nats://HOST:PORT[,nats://HOST:PORT...] or set EVENTLOOM_NATS_URL")
@@ -341,11 +347,11 @@ func (s *Store) fresh(ctx context.Context) error {
 		return errClosed
 	default:
 	}
-	info, err := s.stream.Info(ctx)
+	seq, err := s.lastSeq(ctx)
 	if err != nil {
-		return fmt.Errorf("read barrier: stream info: %w", err)
+		return fmt.Errorf("read barrier: %w", err)
 	}
-	return s.waitApplied(ctx, info.State.LastSeq)
+	return s.waitApplied(ctx, seq)
 }
 
 // Close stops applying the log and closes the connection it opened. A

@@ -15,7 +15,7 @@ import (
 // R3 stream, and with one server stopped a publish is still acknowledged
 // and the stream still reads back everything.
 func TestClusterReplicatesAndSurvivesAServer(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c, err := natscluster.Start(ctx, natscluster.Config{Dir: t.TempDir()})
 	if err != nil {
@@ -39,8 +39,19 @@ func TestClusterReplicatesAndSurvivesAServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Stop(2)
-	if _, err := js.Publish(ctx, "t", []byte("two")); err != nil {
-		t.Fatalf("publish with one server of three stopped: %v", err)
+	// The stream may have lost its leader with the server: a publish
+	// waits for the new one (a request without an answer times out, and
+	// the same message id makes a second try safe).
+	for attempt := 1; ; attempt++ {
+		actx, acancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := js.Publish(actx, "t", []byte("two"), jetstream.WithMsgID("two"))
+		acancel()
+		if err == nil {
+			break
+		}
+		if attempt == 10 {
+			t.Fatalf("publish with one server of three stopped, %d tries: %v", attempt, err)
+		}
 	}
 	info, err := st.Info(ctx)
 	if err != nil {
