@@ -6,6 +6,9 @@ import (
 	"net/http"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/notify"
@@ -29,6 +32,13 @@ type Config struct {
 	Bus *notify.Bus
 	// Handlers are the Go handlers a subscription of kind "go" may name.
 	Handlers map[string]Handler
+	// TracerProvider makes the OpenTelemetry spans of triggers, delivery
+	// attempts and flow steps (README: Tracing); default a no-op
+	// provider, which records and exports nothing but still carries a
+	// producer's traceparent on. The engine never reads or sets the
+	// global provider: a program that wants spans passes its own, and
+	// shuts it down (flushing it) after Close.
+	TracerProvider trace.TracerProvider
 
 	// AdminTokenMemoryKiB is the memory argon2id takes to hash an admin
 	// token a person chose; default 19 MiB (OWASP's minimum for argon2id
@@ -109,6 +119,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Bus == nil {
 		c.Bus = notify.New()
+	}
+	if c.TracerProvider == nil {
+		c.TracerProvider = noop.NewTracerProvider()
 	}
 	if c.QueueCap <= 0 {
 		c.QueueCap = 10000

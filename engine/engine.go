@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
@@ -31,6 +33,8 @@ type Engine struct {
 	log      *slog.Logger
 	bus      *notify.Bus
 	schedule delivery.Schedule
+	// tracer makes the spans of tracing.go, from Config.TracerProvider.
+	tracer trace.Tracer
 
 	// designMu serialises design changes: each is validated against the
 	// design it replaces.
@@ -88,6 +92,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		log:      cfg.Logger,
 		bus:      cfg.Bus,
 		schedule: cfg.schedule(),
+		tracer:   cfg.TracerProvider.Tracer(TracerName),
 		// Two at once: each takes 19 MiB and a core for tens of ms.
 		argonSlots: make(chan struct{}, 2),
 	}

@@ -33,9 +33,11 @@ type Delivery struct {
 	Parameters json.RawMessage
 	// TriggeredAt is when the occurrence was committed.
 	TriggeredAt time.Time
-	// Traceparent is the W3C trace context the producer sent with the
-	// trigger, empty when none, so a handler can join the producer's
-	// trace (cloudevent.Delivery carries it on to webhooks and pull).
+	// Traceparent is the occurrence's W3C trace context (the span that
+	// produced it; with tracing off, what the producer sent), empty when
+	// none, so a handler can join the trace (cloudevent.Delivery carries
+	// it on to webhooks and pull). The handler's ctx carries the
+	// attempt's own span.
 	Traceparent string
 
 	event  design.Event
@@ -64,7 +66,14 @@ func (d *Delivery) Value(name string) any {
 // Trigger is an event a handler triggers: Event names one of the handling
 // app's own events; Values are checked against its parameters exactly like
 // a producer's trigger.
+//
+// The triggered occurrence's spans are children of the attempt's span
+// (ctx's current span when the handler runs).
 type Trigger struct {
 	Event  string
 	Values map[string]any
+
+	// traceparent is the flow trigger step's span, which the triggered
+	// occurrence keeps instead of the attempt's.
+	traceparent string
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/cloudevent"
@@ -16,6 +17,7 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/engine/storage"
+	"github.com/eventloom/eventloom/engine/tracecontext"
 )
 
 // Bounds of the pull API.
@@ -81,6 +83,9 @@ type pullLock struct {
 	lockedUntil time.Time
 	timer       clock.Timer
 	pool        *pool
+	// span is the attempt's span, from the receipt to the outcome
+	// pullAttempt records (or the release of a closing engine).
+	span trace.Span
 }
 
 // puller holds the pull locks of this process and the workers waiting
@@ -320,10 +325,16 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 	for _, c := range claims {
 		lk := &pullLock{claim: c, attempt: c.Attempts + 1, started: now, lockedUntil: lockedUntil, pool: p}
 		lk.token = d.pull.sign(c.DeliveryID, lk.attempt, c.Token)
-		ev, err := cloudevent.New(cloudevent.Delivery{
+		lk.span = e.startAttempt(cs, c, lk.attempt, now)
+		ce := cloudevent.Delivery{
 			ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
 			Producer: cs.event.App, Event: cs.event.Name, Time: c.CreatedAt, Parameters: c.Parameters, Traceparent: c.Traceparent,
-		})
+		}
+		if lk.span.IsRecording() {
+			// The worker's spans are children of the attempt's.
+			ce.Span = tracecontext.Format(lk.span.SpanContext())
+		}
+		ev, err := cloudevent.New(ce)
 		p.enter()
 		if err != nil {
 			e.publishDelivery(cs, c, notify.DeliveryStarted, lk.attempt, "", time.Time{})
@@ -339,6 +350,7 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 		if !d.pull.hold(e, lk) {
 			// Closed meanwhile: hand it back like the other locks.
 			e.release(c)
+			e.endAttempt(lk.span, "released", "the engine closed; the delivery is handed back uncounted", now)
 			p.leave()
 			d.givePull(p, 1)
 			continue
@@ -418,9 +430,11 @@ func (d *dispatcher) closePull(ctx context.Context) error {
 		delete(pl.locks, id)
 	}
 	pl.mu.Unlock()
+	now := d.e.clk.Now()
 	for _, lk := range locks {
 		lk.pool.leave()
 		d.givePull(lk.pool, 1)
+		d.e.endAttempt(lk.span, "released", "the engine closed; the delivery is handed back uncounted", now)
 	}
 	if len(claims) == 0 {
 		return nil

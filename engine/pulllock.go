@@ -105,10 +105,13 @@ func short(s string) string {
 	return s
 }
 
-// pullAttempt is the attempt a lock's outcome records.
+// pullAttempt is the attempt a lock's outcome records; the lock's span
+// ends with it, with the same outcome.
 func (e *Engine) pullAttempt(lk *pullLock, outcome delivery.Outcome, msg string) delivery.Attempt {
-	return delivery.Attempt{DeliveryID: lk.claim.DeliveryID, Number: lk.attempt, StartedAt: lk.started,
+	rec := delivery.Attempt{DeliveryID: lk.claim.DeliveryID, Number: lk.attempt, StartedAt: lk.started,
 		FinishedAt: e.clk.Now(), Outcome: outcome, Error: msg}
+	e.endAttempt(lk.span, outcome, msg, rec.FinishedAt)
+	return rec
 }
 
 // checkTokens refuses an empty or oversized batch of lock tokens.

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
@@ -41,11 +43,12 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 	}
 	attempt := c.Attempts + 1
 	started := now
+	span := e.startAttempt(cs, c, attempt, started)
 	e.publishDelivery(cs, c, notify.DeliveryStarted, attempt, "", time.Time{})
 
 	p.enter()
 	logs := &attemptLog{}
-	triggers, runErr, timedOut, wait := e.invoke(cs, c, attempt, logs)
+	triggers, runErr, timedOut, wait := e.invoke(span, cs, c, attempt, logs)
 	finished := e.clk.Now()
 	defer func() {
 		wait()
@@ -56,12 +59,14 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 		// Cancelled by a shutdown that could not wait: not the handler's
 		// failure, so no attempt is counted.
 		e.release(c)
+		e.endAttempt(span, "released", "cancelled by a shutdown; the delivery is handed back uncounted", finished)
 		return
 	}
 	rec := delivery.Attempt{DeliveryID: c.DeliveryID, Number: attempt, StartedAt: started, FinishedAt: finished, Log: logs.lines(), Response: logs.answer()}
 	if runErr == nil {
-		done, err := e.succeed(snap, cs, c, rec, triggers)
+		done, err := e.succeed(snap, cs, c, rec, triggers, traceparentOf(span, c.Traceparent))
 		if done || err == nil {
+			e.endAttempt(span, delivery.OutcomeSucceeded, "", finished)
 			return
 		}
 		runErr = err
@@ -77,14 +82,16 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 	if we := (*webhookError)(nil); errors.As(runErr, &we) {
 		notBefore = we.retryAt
 	}
+	e.endAttempt(span, rec.Outcome, rec.Error, finished)
 	e.fail(cs, c, rec, notBefore)
 }
 
-// invoke runs the handler under the handler timeout. When the timeout
-// passes first it returns at once with timedOut; wait then blocks until
-// the abandoned run returns, so the app's slot stays taken while it runs.
-func (e *Engine) invoke(cs *compiled, c storage.Claim, attempt int, logs *attemptLog) (triggers []Trigger, err error, timedOut bool, wait func()) {
-	ctx, cancel := context.WithCancel(e.d.runCtx)
+// invoke runs the handler under the handler timeout, in span (the
+// attempt's). When the timeout passes first it returns at once with
+// timedOut; wait then blocks until the abandoned run returns, so the
+// app's slot stays taken while it runs.
+func (e *Engine) invoke(span trace.Span, cs *compiled, c storage.Claim, attempt int, logs *attemptLog) (triggers []Trigger, err error, timedOut bool, wait func()) {
+	ctx, cancel := context.WithCancel(trace.ContextWithSpan(e.d.runCtx, span))
 	var expired atomic.Bool
 	timer := e.clk.AfterFunc(e.cfg.HandlerTimeout, func() {
 		expired.Store(true)
@@ -147,7 +154,7 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 		if err != nil {
 			return nil, fmt.Errorf("decode parameters: %w", err)
 		}
-		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, HTTPClient: e.cfg.HTTPClient, Log: func(msg string) {
+		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, HTTPClient: e.cfg.HTTPClient, Tracer: e.tracer, Log: func(msg string) {
 			if ctx.Err() != nil {
 				return // the attempt has ended: nothing of it shows any more
 			}
@@ -164,7 +171,7 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 		}
 		out := make([]Trigger, len(ft))
 		for i, t := range ft {
-			out[i] = Trigger{Event: t.Event, Values: t.Values}
+			out[i] = Trigger{Event: t.Event, Values: t.Values, traceparent: t.Traceparent}
 		}
 		return out, nil
 	default:
@@ -175,8 +182,10 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 // succeed records a successful attempt with the occurrences the handler
 // triggered, in one transaction. done is true when nothing more is to be
 // done (recorded, or the claim was lost); an error means the triggers
-// could not be accepted and the attempt must be recorded as failed.
-func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec delivery.Attempt, triggers []Trigger) (done bool, err error) {
+// could not be accepted and the attempt must be recorded as failed. Each
+// triggered occurrence keeps the traceparent of the flow step that
+// triggered it, or attempt's (the attempt span's) for a Go handler's.
+func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec delivery.Attempt, triggers []Trigger, attempt string) (done bool, err error) {
 	depth := 0
 	if len(triggers) > 0 {
 		if depth, err = e.checkChainDepth(c, cs, triggers); err != nil {
@@ -203,8 +212,12 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 			CreatedAt: rec.FinishedAt, QueueCap: e.cfg.QueueCap,
 			LeaseUntil: rec.FinishedAt.Add(e.cfg.LeaseDuration),
 			// The chain stays in the producer's W3C trace, so a webhook
-			// receiver down the chain joins the trace its root began.
-			Traceparent: c.Traceparent,
+			// receiver down the chain joins the trace its root began, and
+			// the new occurrence's spans are children of the step's.
+			Traceparent: attempt,
+		}
+		if t.traceparent != "" {
+			p.Traceparent = t.traceparent
 		}
 		var r reservation
 		p.Deliveries, r = e.d.plan(snap, ev, raw)

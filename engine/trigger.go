@@ -54,15 +54,24 @@ type TriggerResult struct {
 // fault.ErrInvalid for parameters, fault.ErrQueueFull when the event
 // already has QueueCap pending occurrences — in every case nothing is
 // stored.
+//
+// The trigger is a span of Config.TracerProvider (the child of
+// req.Traceparent, or of ctx's span), and the occurrence keeps that
+// span's traceparent, so its deliveries' spans are its children.
 func (e *Engine) Trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
-	res, err := e.trigger(ctx, req)
+	ctx, span := e.startTrigger(ctx, req.Event, req.Traceparent)
+	res, err := e.trigger(ctx, req, traceparentOf(span, req.Traceparent))
 	if err != nil {
-		return TriggerResult{}, e.refuse(req, err)
+		err = e.refuse(req, err)
+		e.endTrigger(span, nil, err)
+		return TriggerResult{}, err
 	}
+	e.endTrigger(span, &res, nil)
 	return res, nil
 }
 
-func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult, error) {
+// trigger stores req's occurrence with traceparent, its trigger span's.
+func (e *Engine) trigger(ctx context.Context, req TriggerRequest, traceparent string) (TriggerResult, error) {
 	if e.d.isClosed() {
 		return TriggerResult{}, ErrClosed
 	}
@@ -71,7 +80,7 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest) (TriggerResult
 	if err != nil {
 		return TriggerResult{}, err
 	}
-	p, r := e.insertParams(snap, ev, raw, req.Traceparent)
+	p, r := e.insertParams(snap, ev, raw, traceparent)
 	// Not cancelled with the caller: once queued, the write may commit, and
 	// its claimed deliveries must reach their pools rather than wait out
 	// their lease.

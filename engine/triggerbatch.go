@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/storage"
 )
@@ -40,6 +42,16 @@ func (e *Engine) TriggerBatch(ctx context.Context, reqs []TriggerRequest) ([]Tri
 	}
 	snap := e.snap.Load()
 	out := make([]TriggerOutcome, len(reqs))
+	// Each item is a trigger span of its own, as a single Trigger is.
+	spans := make([]trace.Span, len(reqs))
+	for i, req := range reqs {
+		_, spans[i] = e.startTrigger(ctx, req.Event, req.Traceparent)
+	}
+	defer func() {
+		for i, span := range spans {
+			e.endTrigger(span, out[i].Result, out[i].Err)
+		}
+	}()
 	params := make([]*storage.OccurrenceInsertParams, 0, len(reqs))
 	idx := make([]int, 0, len(reqs))
 	res := make([]reservation, 0, len(reqs))
@@ -49,7 +61,7 @@ func (e *Engine) TriggerBatch(ctx context.Context, reqs []TriggerRequest) ([]Tri
 			out[i].Err = e.refuse(req, err)
 			continue
 		}
-		p, r := e.insertParams(snap, ev, raw, req.Traceparent)
+		p, r := e.insertParams(snap, ev, raw, traceparentOf(spans[i], req.Traceparent))
 		params, idx, res = append(params, p), append(idx, i), append(res, r)
 	}
 	if len(params) == 0 {
@@ -65,7 +77,13 @@ func (e *Engine) TriggerBatch(ctx context.Context, reqs []TriggerRequest) ([]Tri
 		for _, r := range res {
 			r.cancel()
 		}
-		return nil, fmt.Errorf("trigger batch of %d: %w", len(reqs), err)
+		err = fmt.Errorf("trigger batch of %d: %w", len(reqs), err)
+		for i := range out {
+			if out[i].Err == nil {
+				out[i].Err = err
+			}
+		}
+		return nil, err
 	}
 	for j, o := range stored {
 		i, p := idx[j], params[j]

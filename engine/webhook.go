@@ -13,11 +13,13 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventloom/eventloom/engine/cloudevent"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/engine/storage"
+	"github.com/eventloom/eventloom/engine/tracecontext"
 )
 
 // maxRetryAfter bounds how far a receiver's Retry-After may push a retry:
@@ -79,10 +81,16 @@ func (e *Engine) postWebhook(ctx context.Context, cs *compiled, c storage.Claim,
 	if err != nil {
 		return err
 	}
-	body, err := cloudevent.Structured(cloudevent.Delivery{
+	d := cloudevent.Delivery{
 		ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
 		Producer: cs.event.App, Event: cs.event.Name, Time: c.CreatedAt, Parameters: c.Parameters, Traceparent: c.Traceparent,
-	})
+	}
+	if span := trace.SpanFromContext(ctx); span.IsRecording() {
+		// The attempt's span goes on, so the receiver's spans are its
+		// children.
+		d.Span = tracecontext.Format(span.SpanContext())
+	}
+	body, err := cloudevent.Structured(d)
 	if err != nil {
 		return err
 	}
@@ -102,6 +110,9 @@ func (e *Engine) postWebhook(ctx context.Context, cs *compiled, c storage.Claim,
 	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
 	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
 	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	// The same trace context as the envelope's, for receivers that read
+	// the header (an OpenTelemetry HTTP server middleware).
+	req.Header.Set("traceparent", cloudevent.Traceparent(d))
 
 	resp, err := e.cfg.HTTPClient.Do(req)
 	if err != nil {

@@ -11,6 +11,7 @@ import "embed"
 //go:generate sh -c "mkdir -p dist && cp ../node_modules/htmx.org/dist/htmx.min.js dist/htmx.min.js"
 //go:generate go tool esbuild src/designer.js --bundle --minify --format=iife --outfile=dist/designer.js --log-level=warning
 //go:generate go tool esbuild src/steps.js --bundle --minify --format=iife --outfile=dist/steps.js --log-level=warning
+//go:generate go tool esbuild src/charts.js --bundle --minify --format=iife --outfile=dist/charts.js --log-level=warning
 
 // FS is the files served under /static/.
 //

@@ -149,6 +149,9 @@ type TraceProps struct {
 	// starts at the root); Next is this page's last id when more follow.
 	After, Next int64
 	PageSize    int
+	// ExternalURL links the same trace in an external tracing UI, by
+	// its W3C trace id ExternalTraceID; empty shows no link.
+	ExternalURL, ExternalTraceID string
 }
 
 // TraceNode is one occurrence with its deliveries, each with the

@@ -534,6 +534,7 @@ func (s *Server) tracePage(c echo.Context) error {
 	}
 	t := traceTree(id, occ)
 	t.After, t.PageSize = after, tracePageSize
+	t.ExternalURL, t.ExternalTraceID = externalTrace(s.traceURL, occ)
 	if more {
 		t.Next = occ[len(occ)-1].ID
 	}

@@ -120,7 +120,7 @@ func accessTable() map[string]access {
 		"GET /api/v1/deliveries": reads, "GET /api/v1/deliveries/:id": reads,
 		"POST /api/v1/deliveries/:id/retry": operates, "POST /api/v1/deliveries/:id/replay": operates,
 		"POST /api/v1/deliveries/:id/discard": operates,
-		"GET /api/v1/stats":                   reads, "GET /api/v1/live": reads, "GET /api/v1/lint": reads,
+		"GET /api/v1/stats":                   reads, "GET /api/v1/stats/series": reads, "GET /stats/series": reads, "GET /api/v1/live": reads, "GET /api/v1/lint": reads,
 		"GET /api/v1/layout": reads, "PUT /api/v1/layout": designs,
 		"GET /api/v1/design": reads, "PUT /api/v1/design": designs, "GET /api/v1/backup": admins,
 		"GET /api/v1/audit": reads,

@@ -120,6 +120,7 @@ func apiRoleCases() []roleCase {
 		{"POST /api/v1/deliveries/:id/replay", "/api/v1/deliveries/999/replay", "", mayOperate},
 		{"POST /api/v1/deliveries/:id/discard", "/api/v1/deliveries/999/discard", "", mayOperate},
 		{"GET /api/v1/stats", "/api/v1/stats", "", mayRead},
+		{"GET /api/v1/stats/series", "/api/v1/stats/series", "", mayRead},
 		{"GET /api/v1/live", "/api/v1/live", "", mayRead},
 		{"GET /api/v1/lint", "/api/v1/lint", "", mayRead},
 		{"GET /api/v1/layout", "/api/v1/layout", "", mayRead},
@@ -146,6 +147,7 @@ func consoleRoleCases() []roleCase {
 	return []roleCase{
 		{"GET /", "/", "", mayRead},
 		{"GET /overview", "/overview", "", mayRead},
+		{"GET /stats/series", "/stats/series", "", mayRead},
 		{"GET /designer/data", "/designer/data", "", mayRead},
 		{"GET /designer/backlog", "/designer/backlog", "", mayRead},
 		{"POST /designer/subscribe", "/designer/subscribe", "", mayDesign},

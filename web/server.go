@@ -19,6 +19,7 @@ import (
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/web/metrics"
+	"github.com/eventloom/eventloom/web/series"
 )
 
 // Config is what a Server is built from.
@@ -53,6 +54,10 @@ type Config struct {
 	// engine's own bus: a node of a cluster passes a bus carrying every
 	// node's notes.
 	LiveBus *notify.Bus
+	// TraceURL, when set, links the trace page to the same trace in an
+	// external tracing UI: a URL in which {traceId} stands for the W3C
+	// trace id (see CheckTraceURL); empty shows no link.
+	TraceURL string
 }
 
 // Server is the HTTP face of one engine.
@@ -81,11 +86,15 @@ type Server struct {
 	// metricsToken.
 	metrics      *metrics.Metrics
 	metricsToken string
+	// traceURL is Config.TraceURL.
+	traceURL string
 	// access says who may call each route (accessTable); registered is
 	// every route the server has, so authorize tells a missing entry
 	// from a path no route serves.
 	access     map[string]access
 	registered map[string]bool
+	// series feed the console's charts (/api/v1/stats/series) until Close.
+	series *series.Series
 }
 
 // New builds the server and its routes.
@@ -113,12 +122,15 @@ func New(cfg Config) *Server {
 	s.sessions = &sessions{eng: cfg.Engine, secure: cfg.SecureCookies}
 	s.crossOrigin = http.NewCrossOriginProtection()
 	s.metrics, s.metricsToken = cfg.Metrics, cfg.MetricsToken
+	s.traceURL = cfg.TraceURL
 	if s.metrics != nil {
 		s.metrics.WatchLive(s.hub)
 	}
 	hubCtx, stop := context.WithCancel(context.Background())
 	s.stopHub = stop
 	go s.hub.Run(hubCtx)
+	s.series = series.New(series.Config{})
+	s.series.Start(hubCtx, cfg.Engine)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -218,6 +230,8 @@ func (s *Server) routes() {
 	api.POST("/deliveries/:id/replay", s.replayDelivery)
 	api.POST("/deliveries/:id/discard", s.discardDelivery)
 	api.GET("/stats", s.stats)
+	api.GET("/stats/series", s.statsSeries)
+	s.echo.GET("/stats/series", s.statsSeries) // the same for the console's charts, by session
 
 	api.GET("/live", s.live)
 	api.GET("/lint", s.lint)

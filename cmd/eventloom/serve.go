@@ -62,6 +62,9 @@ type serveConfig struct {
 	// (serve_nats.go) instead of a server on SQLite; NATSStream names the
 	// stream that holds the cluster's log.
 	NATS, NATSStream string
+	// TraceURL links the console's trace page to an external tracing UI
+	// (web.Config.TraceURL); empty for none.
+	TraceURL string
 }
 
 // envFlags binds flags whose defaults come from EVENTLOOM_* variables and
@@ -146,6 +149,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	f.dur(&c.SecretGrace, "secret-grace", "SECRET_GRACE", 24*time.Hour, "how long a rotated-out webhook signing secret keeps signing beside the new one")
 	f.str(&c.NATS, "nats", "NATS_URL", "", "run as a node of a cluster on NATS JetStream at these comma-separated URLs (e.g. nats://127.0.0.1:4222,nats://127.0.0.1:4223) instead of SQLite in --data")
 	f.str(&c.NATSStream, "nats-stream", "NATS_STREAM", "EVENTLOOM", "with --nats: the JetStream stream holding the cluster's log (every node of one cluster names the same)")
+	f.str(&c.TraceURL, "trace-url", "TRACE_URL", "", "link the console's trace page to your tracing UI: a URL with {traceId} for the W3C trace id, e.g. http://127.0.0.1:16686/trace/{traceId}; empty for no link")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -163,6 +167,11 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	}
 	if c.SecretGrace <= 0 {
 		f.errs = append(f.errs, fmt.Sprintf("--secret-grace (EVENTLOOM_SECRET_GRACE) is %s; give a positive duration such as 24h", c.SecretGrace))
+	}
+	if c.TraceURL != "" {
+		if err := web.CheckTraceURL(c.TraceURL); err != nil {
+			f.errs = append(f.errs, "--trace-url (EVENTLOOM_TRACE_URL): "+err.Error())
+		}
 	}
 	if len(f.errs) > 0 {
 		return c, errors.New(strings.Join(f.errs, "; "))
@@ -218,6 +227,11 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		return err
 	}
 	defer be.st.Close()
+	tracing, err := otlpTracing(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer flushTracing(tracing, log) // after the engine closed, its last spans ended
 	eng, err := engine.New(ctx, engine.Config{
 		Storage:            be.st,
 		Logger:             log,
@@ -229,6 +243,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		HTTPClient:         outbound.New(outbound.Config{Allow: allow}).Client(),
 		EndpointPauseAfter: c.EndpointPauseAfter,
 		SecretGrace:        c.SecretGrace,
+		TracerProvider:     tracerProvider(tracing),
 	})
 	if err != nil {
 		return err
@@ -274,7 +289,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 		return err
 	}
 	defer stopLive()
-	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies, Metrics: m, MetricsToken: c.MetricsToken, LiveBus: live})
+	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies, Metrics: m, MetricsToken: c.MetricsToken, LiveBus: live, TraceURL: c.TraceURL})
 	defer ws.Close()
 	handler, stopDemo := ws.Handler(), func() {}
 	if !c.NoDemo {

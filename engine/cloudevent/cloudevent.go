@@ -39,6 +39,11 @@ type Delivery struct {
 	// envelope carries it on (with this delivery as the parent span), or
 	// one derived from TraceID when the producer sent none.
 	Traceparent string
+	// Span is the traceparent of the span the delivery is made in (a
+	// webhook attempt's, when tracing records one); when set, the
+	// envelope carries it as it is instead of deriving one, so the
+	// receiver's spans are children of that span.
+	Span string
 }
 
 // Extension attribute names Eventloom adds besides traceparent.
@@ -86,8 +91,12 @@ func ValidTraceparent(s string) bool { return tracecontext.Valid(s) }
 // Traceparent is the W3C trace context a delivery passes on: the
 // producer's trace id when it sent a valid traceparent, else one derived
 // from Eventloom's trace id, so a receiver's spans join one trace per
-// chain either way; the parent span is the delivery itself.
+// chain either way; the parent span is the delivery itself. A valid
+// d.Span is passed on unchanged.
 func Traceparent(d Delivery) string {
+	if tracecontext.Valid(d.Span) {
+		return d.Span
+	}
 	traceID := fmt.Sprintf("%032x", d.TraceID)
 	flags := "01"
 	if tid, _, fl, ok := tracecontext.Parse(d.Traceparent); ok {

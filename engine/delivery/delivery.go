@@ -84,8 +84,9 @@ type Occurrence struct {
 	Parameters       json.RawMessage  `json:"parameters"`
 	CreatedAt        time.Time        `json:"createdAt"`
 	Status           OccurrenceStatus `json:"status"`
-	// Traceparent is the W3C trace context its producer sent with the
-	// trigger, empty when none; deliveries carry the producer's trace on.
+	// Traceparent is the W3C trace context of the span that produced it
+	// (with tracing off, what its producer sent with the trigger), empty
+	// when none; deliveries carry the producer's trace on.
 	Traceparent string     `json:"traceparent,omitempty"`
 	Deliveries  []Delivery `json:"deliveries,omitempty"`
 }

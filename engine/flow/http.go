@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/tracecontext"
 )
 
 // HTTPMethods are the methods an http step may use, the first the
@@ -193,6 +194,11 @@ func (r httpRequest) call(ctx context.Context, client *http.Client) (string, err
 		return "", fmt.Errorf("%s %s: %w", r.method, r.url, err)
 	}
 	req.Header = r.header
+	if tp := tracecontext.FromContext(ctx); tp != "" {
+		// The step's span (the attempt's when none records) goes on, so
+		// the called service's spans join the trace.
+		req.Header.Set("traceparent", tp)
+	}
 	if req.Header.Get("User-Agent") == "" {
 		req.Header.Set("User-Agent", "Eventloom-flow")
 	}

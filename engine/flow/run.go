@@ -11,9 +11,13 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/payload"
+	"github.com/eventloom/eventloom/engine/tracecontext"
 )
 
 // Env is what a run may touch, injected so tests are deterministic.
@@ -31,6 +35,11 @@ type Env struct {
 	// handler timeout); the engine passes its Config.HTTPClient, the
 	// outbound guard's by default. Nil fails every http step that runs.
 	HTTPClient *http.Client
+	// Tracer makes a span of each step that runs, a child of ctx's span
+	// (the attempt's); nil makes none. A trigger step's span becomes the
+	// parent of the occurrence it triggers (Trigger.Traceparent), and an
+	// http step sends its span's traceparent header.
+	Tracer trace.Tracer
 }
 
 func (e Env) withDefaults() Env {
@@ -43,6 +52,9 @@ func (e Env) withDefaults() Env {
 	if e.Log == nil {
 		e.Log = func(string) {}
 	}
+	if e.Tracer == nil {
+		e.Tracer = noop.NewTracerProvider().Tracer("")
+	}
 	return e
 }
 
@@ -53,6 +65,10 @@ func (e Env) withDefaults() Env {
 type Trigger struct {
 	Event  string         `json:"event"`
 	Values map[string]any `json:"values"`
+	// Traceparent is the span of the step that triggered it (see
+	// Env.Tracer), which the triggered occurrence keeps as its parent;
+	// empty when there is no trace to join.
+	Traceparent string `json:"-"`
 }
 
 // FailError is a fail step that fired: the run fails with the step's
@@ -143,48 +159,64 @@ func (f *Flow) run(ctx context.Context, params map[string]any, env Env) ([]Trigg
 				continue
 			}
 		}
-		switch s.typ {
-		case design.StepLog:
-			msg, err := render(ctx, s.msg, vars)
-			if err != nil {
-				return nil, &StepError{Step: i, Type: s.typ, Err: err}
-			}
-			if err := ctx.Err(); err != nil {
-				return nil, err // the attempt ended: nothing more of it is done
-			}
-			env.Log(msg)
-		case design.StepWait:
-			if err := sleep(ctx, env.Clock, s.wait); err != nil {
-				return nil, err
-			}
-		case design.StepTrigger:
-			t, err := s.trigger(ctx, vars)
-			if err != nil {
-				return nil, &StepError{Step: i, Type: s.typ, Err: err}
-			}
-			out = append(out, t)
-		case design.StepFail:
-			if s.prob < 1 && env.Rand() >= s.prob {
-				continue
-			}
-			msg, err := render(ctx, s.msg, vars)
-			if err != nil {
-				return nil, &StepError{Step: i, Type: s.typ, Err: err}
-			}
-			return nil, &FailError{Step: i, Message: msg}
-		case design.StepHTTP:
-			req, err := s.http.render(ctx, vars)
-			if err != nil {
-				return nil, &StepError{Step: i, Type: s.typ, Err: err}
-			}
-			line, err := req.call(ctx, env.HTTPClient)
-			if err != nil {
-				return nil, &StepError{Step: i, Type: s.typ, Err: err}
-			}
-			env.Log(line)
+		sctx, span := startStep(ctx, env, i, s)
+		t, err := s.run(sctx, i, vars, env)
+		endStep(span, env, err)
+		if err != nil {
+			return nil, err
+		}
+		if t != nil {
+			// The triggered occurrence is the step span's child.
+			t.Traceparent = tracecontext.Format(span.SpanContext())
+			out = append(out, *t)
 		}
 	}
 	return out, nil
+}
+
+// run runs one step whose when held; a trigger step returns its trigger.
+func (s step) run(ctx context.Context, i int, vars map[string]any, env Env) (*Trigger, error) {
+	switch s.typ {
+	case design.StepLog:
+		msg, err := render(ctx, s.msg, vars)
+		if err != nil {
+			return nil, &StepError{Step: i, Type: s.typ, Err: err}
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err // the attempt ended: nothing more of it is done
+		}
+		env.Log(msg)
+	case design.StepWait:
+		if err := sleep(ctx, env.Clock, s.wait); err != nil {
+			return nil, err
+		}
+	case design.StepTrigger:
+		t, err := s.trigger(ctx, vars)
+		if err != nil {
+			return nil, &StepError{Step: i, Type: s.typ, Err: err}
+		}
+		return &t, nil
+	case design.StepFail:
+		if s.prob < 1 && env.Rand() >= s.prob {
+			return nil, nil
+		}
+		msg, err := render(ctx, s.msg, vars)
+		if err != nil {
+			return nil, &StepError{Step: i, Type: s.typ, Err: err}
+		}
+		return nil, &FailError{Step: i, Message: msg}
+	case design.StepHTTP:
+		req, err := s.http.render(ctx, vars)
+		if err != nil {
+			return nil, &StepError{Step: i, Type: s.typ, Err: err}
+		}
+		line, err := req.call(ctx, env.HTTPClient)
+		if err != nil {
+			return nil, &StepError{Step: i, Type: s.typ, Err: err}
+		}
+		env.Log(line)
+	}
+	return nil, nil
 }
 
 // vars builds a run's variables: every handled parameter, in the Go type

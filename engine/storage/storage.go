@@ -79,6 +79,8 @@ type Storage interface {
 
 	// Users keeps console accounts and their API tokens.
 	Users
+	// Attempts reads finished attempts by time (the charts' history).
+	Attempts
 
 	// AuditInsert appends one entry to the audit log and returns its id.
 	// The log is append only: there is no verb to change or delete an
@@ -289,9 +291,11 @@ type OccurrenceInsertParams struct {
 	Deliveries []NewDelivery
 	// LeaseUntil is the lease of the deliveries created claimed.
 	LeaseUntil time.Time
-	// Traceparent is the W3C trace context the producer sent, already
-	// checked by the engine; empty when none. It is stored on the
-	// occurrence and returned on every Claim of its deliveries.
+	// Traceparent is the W3C trace context of the span that produced
+	// the occurrence (its trigger's or a flow step's; with tracing off,
+	// what the producer sent), already checked by the engine; empty when
+	// none. It is stored on the occurrence and returned on every Claim of
+	// its deliveries, whose spans are its children.
 	Traceparent string
 }
 

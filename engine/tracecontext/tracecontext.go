@@ -1,7 +1,9 @@
-// Package tracecontext reads W3C Trace Context traceparent values, the
-// one place their rule lives: the engine checks a producer's traceparent
-// with it, and engine/cloudevent passes one on. It imports only the
-// standard library (no HTTP), so the engine facade may use it.
+// Package tracecontext reads and writes W3C Trace Context traceparent
+// values, the one place their rule lives: the engine checks a producer's
+// traceparent with it, turns stored ones into OpenTelemetry span contexts
+// (span.go) and back, and engine/cloudevent passes one on. Besides the
+// standard library it imports only the OpenTelemetry trace API (no HTTP,
+// no SDK), so every engine package may use it.
 package tracecontext
 
 import "regexp"

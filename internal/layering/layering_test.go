@@ -70,7 +70,7 @@ var leaves = map[string][]string{
 	"engine/delivery":            {},
 	"engine/design":              {"engine/fault"},
 	"engine/payload":             {"engine/design", "engine/fault"},
-	"engine/flow":                {"engine/clock", "engine/design", "engine/fault", "engine/payload"},
+	"engine/flow":                {"engine/clock", "engine/design", "engine/fault", "engine/payload", "engine/tracecontext"},
 	"engine/storage":             {"engine/delivery", "engine/design", "engine/fault"},
 	"engine/storage/storagetest": {"engine/delivery", "engine/design", "engine/fault", "engine/storage"},
 	"engine/demo":                {"engine/design", "engine/fault"},

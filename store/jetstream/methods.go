@@ -281,3 +281,9 @@ func (s *Store) DeliveryNextDue(ctx context.Context, subscriptionID int64) (time
 	}
 	return s.model.DeliveryNextDue(ctx, subscriptionID)
 }
+
+// AttemptFinishedList reads the model after the read barrier; see
+// storage.Attempts.
+func (s *Store) AttemptFinishedList(ctx context.Context, p *storage.AttemptFinishedListParams) (*storage.AttemptFinishedPage, error) {
+	return readAs(ctx, s, "AttemptFinishedList", func() (*storage.AttemptFinishedPage, error) { return s.model.AttemptFinishedList(ctx, p) })
+}

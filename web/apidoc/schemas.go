@@ -206,6 +206,7 @@ func openAPIComponents() map[string]any {
 				"additionalProperties": object(map[string]any{"event": str(""), "pending": map[string]any{"type": "integer"}, "cap": map[string]any{"type": "integer"}}, "event", "pending", "cap")},
 			"inFlight": map[string]any{"type": "object", "description": "Handler runs per app.", "additionalProperties": true},
 		}),
+		"StatsSeries": statsSeriesSchema(),
 		"Finding": object(map[string]any{
 			"code": str(""), "subject": str(""), "path": list(str("")), "message": str(""),
 		}, "code", "message"),

@@ -88,6 +88,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"CompleteRecordsAttempt", s.completeRecordsAttempt},
 		{"AttemptLog", s.attemptLog},
 		{"AttemptResponse", s.attemptResponse},
+		{"AttemptFinishedList", s.attemptFinishedList},
 		{"Secrets", s.secrets},
 		{"CompleteLeaseLostChangesNothing", s.completeLeaseLost},
 		{"CompleteExactlyOnceConcurrently", s.completeExactlyOnce},
