@@ -1,7 +1,7 @@
 # The README's two commands: `make run` and `make test`. Each builds what
 # is missing first (npm packages from the lockfile, the console's bundle,
 # Chromium for the browser tests) and skips what is up to date.
-.PHONY: run test build bench ci generate chromium
+.PHONY: run test build bench ci generate chromium cluster
 
 # npm ci writes node_modules/.package-lock.json: newer than the lockfile
 # means the packages are installed.
@@ -19,6 +19,10 @@ build: $(BUNDLE_STAMP)  ## the eventloom binary, with the console bundle embedde
 
 test: $(BUNDLE_STAMP) chromium  ## the whole test suite
 	go test -race -timeout 45m ./...
+
+cluster: build  ## three NATS JetStream servers and three Eventloom nodes on loopback (consoles on :8081-8083; Ctrl-C stops all)
+	go build -o eventloom-cluster ./cmd/eventloom-cluster
+	./eventloom-cluster $(ARGS)
 
 bench: build  ## the throughput benchmark (compare with ../shared/ceiling in the same session)
 	./eventloom bench -duration 10s

@@ -55,6 +55,8 @@ type Engine struct {
 	// health counts each endpoint's consecutive failures.
 	secrets secretCache
 	health  endpointHealth
+	// watch follows what other nodes change (watch.go).
+	watch watch
 }
 
 // snapshot is one immutable version of the design with everything dispatch
@@ -119,7 +121,11 @@ func (e *Engine) Config() Config { return e.cfg }
 // have expired to pending, then claims due deliveries and keeps doing so
 // until Close.
 func (e *Engine) Start(ctx context.Context) error {
-	return e.d.start(ctx)
+	if err := e.d.start(ctx); err != nil {
+		return err
+	}
+	e.startWatch()
+	return nil
 }
 
 // Close stops dispatching: queued claims are released at once, runs in
@@ -127,6 +133,7 @@ func (e *Engine) Start(ctx context.Context) error {
 // (not counted as attempts). Triggers are refused afterwards. Close does
 // not close the storage.
 func (e *Engine) Close(ctx context.Context) error {
+	e.closeWatch()
 	return e.d.close(ctx)
 }
 

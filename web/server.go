@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/web/metrics"
 	"github.com/eventloom/eventloom/web/series"
@@ -49,6 +51,10 @@ type Config struct {
 	// else, for a Prometheus that should not hold the admin token; empty
 	// means only the admin token may.
 	MetricsToken string
+	// LiveBus, when set, is what the live view shows instead of the
+	// engine's own bus: a node of a cluster passes a bus carrying every
+	// node's notes.
+	LiveBus *notify.Bus
 	// TraceURL, when set, links the trace page to the same trace in an
 	// external tracing UI: a URL in which {traceId} stands for the W3C
 	// trace id (see CheckTraceURL); empty shows no link.
@@ -106,7 +112,7 @@ func New(cfg Config) *Server {
 	if cfg.FailedAuthGlobal <= 0 {
 		cfg.FailedAuthGlobal = 300
 	}
-	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cfg.Engine.Bus()), done: make(chan struct{})}
+	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cmp.Or(cfg.LiveBus, cfg.Engine.Bus())), done: make(chan struct{})}
 	s.throttle = newThrottle(cfg.Engine.Now, cfg.FailedAuthPerClient, cfg.FailedAuthGlobal)
 	s.bundleMissing = static.Missing()
 	assets, err := static.NewAssets()

@@ -20,6 +20,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/storage"
 )
 
 // benchConfig is the workload of one bench run; the defaults are the
@@ -45,7 +46,12 @@ type benchConfig struct {
 	Via string `json:"via,omitempty"`
 	// Viewers, when positive, runs the workload once more with that many
 	// live viewers reading the websocket.
-	Viewers    int `json:"viewers,omitempty"`
+	Viewers int `json:"viewers,omitempty"`
+	// Nodes is the run's number of JetStream nodes (bench --nats); 0 for
+	// SQLite.
+	Nodes int `json:"nodes,omitempty"`
+	// nats, when set, is the backends of the run's nodes (bench_nats.go).
+	nats       []storage.Storage
 	cpuProfile string
 	memProfile string
 }
@@ -99,6 +105,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.IntVar(&c.Workers, "workers", 4, "pull workers (web/client Work) sharing the pull app's concurrency, with -handler pull")
 	fs.StringVar(&c.Via, "via", "", "http: also run the workload with the triggers sent over the REST API (app key, keep-alive connections) of a server on 127.0.0.1, reported beside the in-process run as via_http")
 	fs.IntVar(&c.Viewers, "viewers", 0, "also run the workload with this many live viewers reading the websocket of a server on 127.0.0.1, reported beside the in-process run (with none) as with_viewers")
+	natsRun := fs.Bool("nats", false, "also run the workload on NATS JetStream (an in-process 3-server cluster, R3): one node, then three nodes sharing the producers; prints three lines: sqlite, nats-1, nats-3")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the in-process measured window to this file")
 	memProfile := fs.String("memprofile", "", "write an allocation profile (allocs, since the start) to this file after the in-process window")
 	fs.Usage = func() {
@@ -142,6 +149,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		dir = tmp
 	}
 	c.cpuProfile, c.memProfile = *cpuProfile, *memProfile
+	if *natsRun {
+		return benchNATS(ctx, c, dir, stdout, stderr)
+	}
 	res, err := runBench(ctx, c, dir, stderr)
 	if err != nil {
 		return err
@@ -201,7 +211,7 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 		}
 	}
 	res := &benchResult{
-		Bench:      "eventloom",
+		Bench:      benchName(c),
 		Config:     c,
 		benchPhase: *ph,
 		Ratios:     map[string]float64{},

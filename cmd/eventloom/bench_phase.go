@@ -13,17 +13,21 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/store"
+	"github.com/eventloom/eventloom/engine/storage"
 )
 
 // benchRig is one phase's engine over its own store, with the bench's
 // design: the Shop app's event handled by c.Apps no-op Go handlers (and
 // the webhook or pull app of -handler), started and dispatching.
 type benchRig struct {
-	st        *store.Store
-	eng       *engine.Engine
-	ref       design.EventRef
-	measuring atomic.Bool
+	st  storage.Storage
+	eng *engine.Engine
+	// engs are every node's engine (eng first) the producers share: one
+	// unless bench --nats runs several JetStream nodes.
+	engs        []*engine.Engine
+	closeOthers func()
+	ref         design.EventRef
+	measuring   atomic.Bool
 	// handled counts the Go handlers' deliveries of the measured window;
 	// lat is their trigger-to-handler-start latency.
 	handled atomic.Uint64
@@ -39,7 +43,7 @@ type benchRig struct {
 // design; the caller must close it.
 func newBenchRig(ctx context.Context, c benchConfig, dir string, progress io.Writer) (_ *benchRig, err error) {
 	r := &benchRig{lat: newHist(), ref: design.EventRef{App: "Shop", Event: benchEvent.Name}}
-	if r.st, err = store.Open(ctx, store.Config{Dir: dir, Synchronous: c.Sync}); err != nil {
+	if r.st, err = benchStorage(ctx, c, dir); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -58,13 +62,14 @@ func newBenchRig(ctx context.Context, c benchConfig, dir string, progress io.Wri
 	if c.Fill > 0 {
 		queueCap = c.Fill + 1
 	}
-	r.eng, err = engine.New(ctx, engine.Config{
+	ecfg := engine.Config{
 		Storage:    r.st,
 		Logger:     slog.New(slog.NewTextHandler(progress, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		Handlers:   map[string]engine.Handler{"noop": noop},
 		QueueCap:   queueCap,
 		HTTPClient: benchHTTPClient(c.Concurrency),
-	})
+	}
+	r.eng, err = engine.New(ctx, ecfg)
 	if err != nil {
 		return nil, err
 	}
@@ -100,6 +105,9 @@ func newBenchRig(ctx context.Context, c benchConfig, dir string, progress io.Wri
 	if err := eng.Start(ctx); err != nil {
 		return nil, err
 	}
+	if r.engs, r.closeOthers, err = benchOtherNodes(ctx, c, eng, ecfg); err != nil {
+		return nil, err
+	}
 	r.payloads = make([]map[string]any, 1000)
 	for i := range r.payloads {
 		r.payloads[i] = benchPayload(i)
@@ -118,6 +126,9 @@ func (r *benchRig) shut() {
 	if r.rcv != nil {
 		r.rcv.close()
 	}
+	if r.closeOthers != nil {
+		r.closeOthers()
+	}
 	if r.eng != nil {
 		closeCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		_ = r.eng.Close(closeCtx)
@@ -134,7 +145,7 @@ type triggerFunc func(ctx context.Context, k int64) error
 
 // inProcess triggers through the engine's Go API.
 func (r *benchRig) inProcess(ctx context.Context, k int64) error {
-	_, err := r.eng.Trigger(ctx, engine.TriggerRequest{Event: r.ref, Values: r.payloads[k%int64(len(r.payloads))]})
+	_, err := r.engs[k%int64(len(r.engs))].Trigger(ctx, engine.TriggerRequest{Event: r.ref, Values: r.payloads[k%int64(len(r.payloads))]})
 	return err
 }
 

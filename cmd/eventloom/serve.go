@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -21,7 +20,6 @@ import (
 	"github.com/eventloom/eventloom/engine/outbound"
 	"github.com/eventloom/eventloom/engine/payload"
 	"github.com/eventloom/eventloom/static"
-	"github.com/eventloom/eventloom/store"
 	"github.com/eventloom/eventloom/web"
 	"github.com/eventloom/eventloom/web/exampleservice"
 	"github.com/eventloom/eventloom/web/metrics"
@@ -60,6 +58,10 @@ type serveConfig struct {
 	// settings of the same names.
 	EndpointPauseAfter int
 	SecretGrace        time.Duration
+	// NATS, when set, makes this a node of a cluster on NATS JetStream
+	// (serve_nats.go) instead of a server on SQLite; NATSStream names the
+	// stream that holds the cluster's log.
+	NATS, NATSStream string
 	// TraceURL links the console's trace page to an external tracing UI
 	// (web.Config.TraceURL); empty for none.
 	TraceURL string
@@ -145,6 +147,8 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	f.str(&allow, "allow-endpoints", "ALLOW_ENDPOINTS", "", "comma-separated CIDRs, addresses or host:port pairs that webhooks and flow HTTP steps may call although they are loopback, private, link-local or metadata addresses (e.g. 127.0.0.1:9000,10.0.0.0/8)")
 	f.int(&c.EndpointPauseAfter, "endpoint-pause-after", "ENDPOINT_PAUSE_AFTER", 0, "pause an app's webhook subscriptions once its endpoint fails this many attempts in a row; 0 never")
 	f.dur(&c.SecretGrace, "secret-grace", "SECRET_GRACE", 24*time.Hour, "how long a rotated-out webhook signing secret keeps signing beside the new one")
+	f.str(&c.NATS, "nats", "NATS_URL", "", "run as a node of a cluster on NATS JetStream at these comma-separated URLs (e.g. nats://127.0.0.1:4222,nats://127.0.0.1:4223) instead of SQLite in --data")
+	f.str(&c.NATSStream, "nats-stream", "NATS_STREAM", "EVENTLOOM", "with --nats: the JetStream stream holding the cluster's log (every node of one cluster names the same)")
 	f.str(&c.TraceURL, "trace-url", "TRACE_URL", "", "link the console's trace page to your tracing UI: a URL with {traceId} for the W3C trace id, e.g. http://127.0.0.1:16686/trace/{traceId}; empty for no link")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
@@ -218,18 +222,18 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 			return err
 		}
 	}
-	st, err := store.Open(ctx, store.Config{Dir: c.DataDir, Synchronous: c.Sync, Logger: log, Commits: m})
+	be, err := openBackend(ctx, c, log, m)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer be.st.Close()
 	tracing, err := otlpTracing(ctx, log)
 	if err != nil {
 		return err
 	}
 	defer flushTracing(tracing, log) // after the engine closed, its last spans ended
 	eng, err := engine.New(ctx, engine.Config{
-		Storage:            st,
+		Storage:            be.st,
 		Logger:             log,
 		QueueCap:           c.QueueCap,
 		RetryUnit:          c.RetryUnit,
@@ -254,8 +258,7 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	// Printed at once: a token generated now is shown now, whatever fails
 	// after it.
 	url := "http://" + ln.Addr().String() + "/"
-	abs, _ := filepath.Abs(c.DataDir)
-	fmt.Fprintf(stdout, "Eventloom is running at %s\n  data:  %s\n  API:   %sapi/v1 (see README.md)\n", url, abs, url)
+	fmt.Fprintf(stdout, "Eventloom is running at %s\n  data:  %s\n  API:   %sapi/v1 (see README.md)\n", url, be.where, url)
 	switch {
 	case generated != "":
 		fmt.Fprintf(stdout, "  admin token (shown once, stored hashed): %s\n  sign in with it, or send 'Authorization: Bearer <token>'; set EVENTLOOM_ADMIN_TOKEN to choose your own\n", generated)
@@ -281,7 +284,12 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 	if err := eng.Start(ctx); err != nil {
 		return err
 	}
-	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies, Metrics: m, MetricsToken: c.MetricsToken, TraceURL: c.TraceURL})
+	live, stopLive, err := be.liveBus(eng)
+	if err != nil {
+		return err
+	}
+	defer stopLive()
+	ws := web.New(web.Config{Engine: eng, Logger: log, SecureCookies: c.SecureCookies, Metrics: m, MetricsToken: c.MetricsToken, LiveBus: live, TraceURL: c.TraceURL})
 	defer ws.Close()
 	handler, stopDemo := ws.Handler(), func() {}
 	if !c.NoDemo {
