@@ -179,6 +179,10 @@ type Storage interface {
 	DeliveryGet(ctx context.Context, id int64) (delivery.Delivery, error)
 	// DeliveryList returns deliveries newest first (by id), filtered.
 	DeliveryList(ctx context.Context, p *DeliveryListParams) ([]delivery.Delivery, error)
+	// DeliveryCount counts the deliveries DeliveryList would return
+	// without a page limit (BeforeID still bounds it), for a bulk
+	// action's dry run.
+	DeliveryCount(ctx context.Context, p *DeliveryListParams) (int, error)
 	// DeliveryCounts counts deliveries by status, those updated at or after
 	// since (zero: all).
 	DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error)
@@ -401,6 +405,8 @@ type OccurrenceListParams struct {
 	TraceID int64
 	Since   time.Time
 	Until   time.Time
+	// Params are payload conditions, all of which must hold.
+	Params []ParamCond
 	// BeforeID pages: only ids below it (the last id of the previous page).
 	BeforeID int64
 	// Limit caps the page; 0 means 50.
@@ -409,12 +415,18 @@ type OccurrenceListParams struct {
 
 // DeliveryListParams filters DeliveryList. Zero fields do not filter.
 type DeliveryListParams struct {
-	AppID        int64
-	EventID      int64
-	OccurrenceID int64
-	Status       delivery.Status
-	Since        time.Time
-	Until        time.Time
-	BeforeID     int64
-	Limit        int
+	AppID          int64
+	EventID        int64
+	OccurrenceID   int64
+	SubscriptionID int64
+	// TraceID selects the deliveries of the occurrences of one trace.
+	TraceID int64
+	Status  delivery.Status
+	Since   time.Time
+	Until   time.Time
+	// Params are payload conditions on the deliveries' occurrences, all
+	// of which must hold.
+	Params   []ParamCond
+	BeforeID int64
+	Limit    int
 }

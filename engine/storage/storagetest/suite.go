@@ -103,6 +103,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"OccurrenceListFilters", s.occurrenceListFilters},
 		{"OccurrenceListPaging", s.occurrenceListPaging},
 		{"DeliveryListFilters", s.deliveryListFilters},
+		{"PayloadSearch", s.payloadSearch},
 		{"TraceGet", s.traceGet},
 		{"TraceList", s.traceList},
 		{"OccurrenceDepth", s.occurrenceDepth},
