@@ -51,6 +51,8 @@ type Engine struct {
 	// health counts each endpoint's consecutive failures.
 	secrets secretCache
 	health  endpointHealth
+	// bulk holds the bulk actions (filtered replay, retry, discard).
+	bulk bulkJobs
 }
 
 // snapshot is one immutable version of the design with everything dispatch
@@ -122,6 +124,7 @@ func (e *Engine) Start(ctx context.Context) error {
 // (not counted as attempts). Triggers are refused afterwards. Close does
 // not close the storage.
 func (e *Engine) Close(ctx context.Context) error {
+	e.stopBulk()
 	return e.d.close(ctx)
 }
 

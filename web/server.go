@@ -211,6 +211,9 @@ func (s *Server) routes() {
 	api.POST("/deliveries/:id/retry", s.retryDelivery)
 	api.POST("/deliveries/:id/replay", s.replayDelivery)
 	api.POST("/deliveries/:id/discard", s.discardDelivery)
+	api.POST("/replays", s.startReplay)
+	api.GET("/replays/:replay", s.getReplay)
+	api.DELETE("/replays/:replay", s.cancelReplay)
 	api.GET("/stats", s.stats)
 
 	api.GET("/live", s.live)

@@ -48,7 +48,7 @@ func body(schema, example string) *Body { return &Body{Schema: schema, Example: 
 // Operations is every route under /api/v1, described once.
 func Operations() []Op {
 	sub := "/api/v1/apps/{app}/subscriptions/{ref}"
-	return []Op{
+	return append([]Op{
 		{Method: "GET", Path: "/api/v1/apps", ID: "listApps", Tag: "Apps", Summary: "List apps, with how many events each owns and handles", OK: ok("AppList", "The apps.")},
 		{Method: "POST", Path: "/api/v1/apps", ID: "createApp", Tag: "Apps", Summary: "Create an app", Body: body("App", `{"name":"Storefront","description":"the web shop"}`), OK: createdAnswer("App", "The app as stored."), Errors: []int{e400, e409, e413, e422}},
 		{Method: "GET", Path: "/api/v1/apps/{app}", ID: "getApp", Tag: "Apps", Summary: "Get an app", OK: ok("App", "The app."), Errors: []int{e404}},
@@ -146,5 +146,5 @@ func Operations() []Op {
 		{Method: "GET", Path: "/api/v1/audit", ID: "listAudit", Tag: "Design", Summary: "The audit log, newest first",
 			Query: append([]Param{{Name: "actor", Type: "string", Description: "Only this actor's."}, {Name: "action", Type: "string", Description: "Only this action, e.g. design.import."}, {Name: "target", Type: "string", Description: "Only about this target."}}, pageQuery...),
 			OK:    ok("AuditPage", "One page."), Errors: []int{e400}},
-	}
+	}, replayOps()...)
 }
