@@ -84,7 +84,8 @@ func accessTable() map[string]access {
 		"GET /occurrences/:id":                   reads, "GET /traces/:id": reads, "GET /history": reads, "GET /live": reads, "GET /audit": reads,
 		"GET /occurrences/:id/verdicts": reads, "GET /design/versions": reads, "GET /design/diff": reads, "GET /reference": reads,
 		"POST /apps/:app/secrets": designs,
-		"GET /dead":               reads, "POST /dead/bulk": operates, "POST /deliveries/:id/:op": operates,
+		"GET /dead":               reads, "POST /dead/bulk": operates,
+		"GET /bulk": operates, "POST /bulk": operates, "GET /bulk/jobs/:job": operates, "POST /bulk/jobs/:job/cancel": operates, "POST /deliveries/:id/:op": operates,
 		"GET /users": admins, "POST /users": admins, "POST /users/:name": admins, "POST /users/:name/delete": admins,
 		"POST /users/:name/tokens": admins, "POST /users/:name/tokens/:id/revoke": admins,
 
