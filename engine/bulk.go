@@ -372,14 +372,18 @@ func (e *Engine) BulkCancel(ctx context.Context, id string) (BulkJob, error) {
 	if err != nil {
 		return BulkJob{}, err
 	}
+	running := j.snapshot().State == BulkRunning
 	j.cancel()
 	select {
 	case <-j.done:
 	case <-ctx.Done():
 		return BulkJob{}, fmt.Errorf("cancel bulk action %s: %w", id, ctx.Err())
 	}
-	if err := e.audit(ctx, "delivery.bulk_cancel", "bulk "+id, nil); err != nil {
-		return j.snapshot(), err
+	if running {
+		// Who cancelled it (the end's entry names who started it).
+		if err := e.audit(ctx, "delivery.bulk_cancel", "bulk "+id, nil); err != nil {
+			return j.snapshot(), err
+		}
 	}
 	return j.snapshot(), nil
 }

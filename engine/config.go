@@ -58,8 +58,9 @@ type Config struct {
 	Limits payload.Limits
 
 	// BulkBatchSize is how many deliveries a bulk action (filtered
-	// replay, retry, discard) reads and changes per step; default 100.
-	// Progress and cancellation are seen between deliveries.
+	// replay, retry, discard) reads and changes per step; default 100, at
+	// most 500 (the largest page a backend's list answers). Progress and
+	// cancellation are seen between deliveries.
 	BulkBatchSize int
 	// BulkPause is the wait between a bulk action's batches, so a long run
 	// leaves the store's writer to the dispatcher in between; default 0
@@ -125,6 +126,7 @@ func (c Config) withDefaults() Config {
 	if c.BulkBatchSize <= 0 {
 		c.BulkBatchSize = 100
 	}
+	c.BulkBatchSize = min(c.BulkBatchSize, 500)
 	if c.RetryUnit <= 0 {
 		c.RetryUnit = time.Minute
 	}

@@ -132,6 +132,16 @@ func keyExpr(params string) string {
 		ELSE v END FROM (SELECT json_extract(` + params + `, ?) AS v))`
 }
 
+// exact reports whether g has an equality condition.
+func (g paramGroup) exact() bool {
+	for _, c := range g.conds {
+		if c.Op == storage.ParamEq {
+			return true
+		}
+	}
+	return false
+}
+
 // rowSQL tests g on one row: its event column and its parameters column.
 func (g paramGroup) rowSQL(eventCol, params string) (string, []any) {
 	var parts []string
@@ -190,11 +200,29 @@ func planParams(ctx context.Context, q querier, groups []paramGroup, lim paramLi
 	}
 	probe := max(lim.driven, lim.walk)
 	best, bestN, minN, dense := -1, 0, probe+1, true
-	for i, g := range groups {
+	// Exact matches first: they are the likeliest to be selective, and
+	// once one is, the other probes need count only up to it.
+	order := make([]int, 0, len(groups))
+	for _, exact := range []bool{true, false} {
+		for i, g := range groups {
+			if g.exact() == exact {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, i := range order {
+		g := groups[i]
 		sel, args := g.indexSQL()
+		upTo := probe + 1
+		if best >= 0 {
+			upTo = bestN
+		}
 		var n int
-		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+sel+" LIMIT "+strconv.Itoa(probe+1)+")", args...).Scan(&n); err != nil {
+		if err := q.QueryRowContext(ctx, "SELECT count(*) FROM ("+sel+" LIMIT "+strconv.Itoa(upTo)+")", args...).Scan(&n); err != nil {
 			return paramPlan{}, fmt.Errorf("probe the payload index for %s: %w", g.name, err)
+		}
+		if n == upTo && best >= 0 {
+			continue // no more selective than the one found
 		}
 		if n < lim.walk {
 			dense = false
