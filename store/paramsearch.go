@@ -186,6 +186,9 @@ type paramPlan struct {
 	rows []paramGroup
 	// index are the groups applied as index subqueries (planIndex).
 	index []paramGroup
+	// bounded: the index subqueries match at most the probe's limit, so
+	// they drive the query.
+	bounded bool
 }
 
 // planParams probes each group's index range and picks the plan: ids
@@ -275,17 +278,23 @@ func planParams(ctx context.Context, q querier, groups []paramGroup, lim paramLi
 	// by BenchmarkPayloadSearch). A page walks until it has its rows:
 	// when at least half the rows the other filters select match, that
 	// is soon even if the matches cluster in time.
-	if n*rowCost <= minN || (list && 2*minN >= n) {
+	// minN past the probe is only known to be large: then testing the
+	// rows the other filters select, when they are few enough to count,
+	// beats reading every match.
+	if n*rowCost <= minN || (list && 2*minN >= n) || (minN > probe && n <= probe) {
 		return paramPlan{kind: planRows, rows: groups}, nil
 	}
-	return paramPlan{kind: planIndex, index: groups}, nil
+	// A bounded set of matches drives the query (the other filters'
+	// indexes are not used), unless it is unbounded too.
+	return paramPlan{kind: planIndex, index: groups, bounded: minN <= probe}, nil
 }
 
 // col is a column of a condition: prefixed with + (which keeps SQLite
-// from using an index on it) when the query is driven by ids, so the
-// planner looks the few ids up instead of walking another index.
+// from using an index on it) when the query is driven by ids or a bounded
+// index subquery, so the planner looks those up instead of walking
+// another index.
 func (p paramPlan) col(c string) string {
-	if p.kind == planIDs {
+	if p.kind == planIDs || p.bounded {
 		return "+" + c
 	}
 	return c
