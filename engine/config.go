@@ -67,6 +67,16 @@ type Config struct {
 	// (ODC).
 	Limits payload.Limits
 
+	// BulkBatchSize is how many deliveries a bulk action (filtered
+	// replay, retry, discard) reads and changes per step; default 100, at
+	// most 500 (the largest page a backend's list answers). Progress and
+	// cancellation are seen between deliveries.
+	BulkBatchSize int
+	// BulkPause is the wait between a bulk action's batches, so a long run
+	// leaves the store's writer to the dispatcher in between; default 0
+	// (none).
+	BulkPause time.Duration
+
 	// LeaseDuration is how long a claim is held before another dispatcher
 	// may take the delivery over; default 2×HandlerTimeout + 1 minute, so
 	// a claim that waits its turn in memory and then runs to the timeout
@@ -126,6 +136,10 @@ func (c Config) withDefaults() Config {
 	if c.QueueCap <= 0 {
 		c.QueueCap = 10000
 	}
+	if c.BulkBatchSize <= 0 {
+		c.BulkBatchSize = 100
+	}
+	c.BulkBatchSize = min(c.BulkBatchSize, 500)
 	if c.RetryUnit <= 0 {
 		c.RetryUnit = time.Minute
 	}

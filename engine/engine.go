@@ -57,6 +57,8 @@ type Engine struct {
 	health  endpointHealth
 	// watch follows what other nodes change (watch.go).
 	watch watch
+	// bulk holds the bulk actions (filtered replay, retry, discard).
+	bulk bulkJobs
 }
 
 // snapshot is one immutable version of the design with everything dispatch
@@ -134,6 +136,7 @@ func (e *Engine) Start(ctx context.Context) error {
 // not close the storage.
 func (e *Engine) Close(ctx context.Context) error {
 	e.closeWatch()
+	e.stopBulk()
 	return e.d.close(ctx)
 }
 

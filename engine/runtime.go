@@ -3,10 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/engine/storage"
 )
@@ -79,12 +81,15 @@ func (e *Engine) Occurrence(ctx context.Context, id int64) (delivery.Occurrence,
 // OccurrenceFilter selects occurrences by names rather than ids. Zero
 // fields do not filter.
 type OccurrenceFilter struct {
-	App      string
-	Event    design.EventRef
-	Status   delivery.OccurrenceStatus
-	TraceID  int64
-	Since    time.Time
-	Until    time.Time
+	App     string
+	Event   design.EventRef
+	Status  delivery.OccurrenceStatus
+	TraceID int64
+	Since   time.Time
+	Until   time.Time
+	// Params are payload conditions (see ParamQuery), all of which must
+	// hold; a refused one is an error IsParamFilterError recognises.
+	Params   []ParamQuery
 	BeforeID int64
 	Limit    int
 }
@@ -95,8 +100,12 @@ func (e *Engine) Occurrences(ctx context.Context, f OccurrenceFilter) ([]deliver
 	if err != nil {
 		return nil, err
 	}
+	conds, err := e.paramConds(eventID, f.Params)
+	if err != nil {
+		return nil, err
+	}
 	return e.st.OccurrenceList(ctx, &storage.OccurrenceListParams{AppID: appID, EventID: eventID, Status: f.Status, TraceID: f.TraceID,
-		Since: f.Since, Until: f.Until, BeforeID: f.BeforeID, Limit: f.Limit})
+		Since: f.Since, Until: f.Until, Params: conds, BeforeID: f.BeforeID, Limit: f.Limit})
 }
 
 // DeliveryFilter selects deliveries by names. Zero fields do not filter.
@@ -105,21 +114,62 @@ type DeliveryFilter struct {
 	App          string
 	Event        design.EventRef
 	OccurrenceID int64
+	// Subscription, when set, selects one subscription's deliveries,
+	// written HandlingApp:Producer.Event (Mail:Shop.OrderPlaced).
+	Subscription string
+	TraceID      int64
 	Status       delivery.Status
 	Since        time.Time
 	Until        time.Time
-	BeforeID     int64
-	Limit        int
+	// Params are payload conditions on the deliveries' occurrences.
+	Params   []ParamQuery
+	BeforeID int64
+	Limit    int
 }
 
 // Deliveries lists deliveries newest first.
 func (e *Engine) Deliveries(ctx context.Context, f DeliveryFilter) ([]delivery.Delivery, error) {
+	p, err := e.deliveryParams(f)
+	if err != nil {
+		return nil, err
+	}
+	return e.st.DeliveryList(ctx, p)
+}
+
+// subscriptionID resolves a subscription written
+// HandlingApp:Producer.Event.
+func (e *Engine) subscriptionID(name string) (int64, error) {
+	app, ev, ok := strings.Cut(name, ":")
+	ref, err := design.ParseEventRef(ev)
+	if !ok || app == "" || err != nil {
+		return 0, fault.Field("subscription", "bad_subscription", fmt.Sprintf(
+			"a subscription is written HandlingApp:Producer.Event, such as Mail:Shop.OrderPlaced; got %q", name))
+	}
+	sub, found := e.snap.Load().idx.SubscriptionFor(app, ref)
+	if !found {
+		return 0, fault.New(fault.ErrNotFound, "not_found", fmt.Sprintf("%s does not handle %s: there is no subscription %s", app, ref, name))
+	}
+	return sub.ID, nil
+}
+
+// deliveryParams resolves a filter's names and payload conditions.
+func (e *Engine) deliveryParams(f DeliveryFilter) (*storage.DeliveryListParams, error) {
 	appID, eventID, err := e.resolve(f.App, f.Event)
 	if err != nil {
 		return nil, err
 	}
-	return e.st.DeliveryList(ctx, &storage.DeliveryListParams{AppID: appID, EventID: eventID, OccurrenceID: f.OccurrenceID, Status: f.Status,
-		Since: f.Since, Until: f.Until, BeforeID: f.BeforeID, Limit: f.Limit})
+	var subID int64
+	if f.Subscription != "" {
+		if subID, err = e.subscriptionID(f.Subscription); err != nil {
+			return nil, err
+		}
+	}
+	conds, err := e.paramConds(eventID, f.Params)
+	if err != nil {
+		return nil, err
+	}
+	return &storage.DeliveryListParams{AppID: appID, EventID: eventID, OccurrenceID: f.OccurrenceID, SubscriptionID: subID,
+		TraceID: f.TraceID, Status: f.Status, Since: f.Since, Until: f.Until, Params: conds, BeforeID: f.BeforeID, Limit: f.Limit}, nil
 }
 
 // resolve turns filter names into ids; empty names resolve to 0 (no

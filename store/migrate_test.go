@@ -43,6 +43,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"ALTER TABLE occurrences DROP COLUMN traceparent",
 		"DROP TABLE user_tokens",
 		"DROP TABLE users",
+		"DROP TABLE occurrence_params",
 		"PRAGMA user_version = 1",
 	} {
 		if _, err := db.ExecContext(ctx, q); err != nil {
@@ -56,6 +57,9 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 	s := openStore(t, dir)
 	if v := count(t, s, "PRAGMA user_version"); v != len(migrations) {
 		t.Fatalf("user_version = %d after the upgrade, want %d", v, len(migrations))
+	}
+	if n := count(t, s, "SELECT count(*) FROM occurrence_params"); n != 1 {
+		t.Fatalf("the upgrade indexed %d parameter values, want the one of the stored occurrence", n)
 	}
 	d, err := s.DeliveryGet(ctx, c.DeliveryID)
 	if err != nil {

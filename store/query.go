@@ -222,27 +222,9 @@ func (w *where) String() string {
 // OccurrenceList returns occurrences newest first, without their
 // deliveries. Since is inclusive and Until exclusive (created_at).
 func (s *Store) OccurrenceList(ctx context.Context, p *storage.OccurrenceListParams) ([]delivery.Occurrence, error) {
-	var w where
-	if p.AppID != 0 {
-		w.add("o.app_id = ?", p.AppID)
-	}
-	if p.EventID != 0 {
-		w.add("o.event_id = ?", p.EventID)
-	}
-	if p.Status != "" {
-		w.add("o.status = ?", string(p.Status))
-	}
-	if p.TraceID != 0 {
-		w.add("o.trace_id = ?", p.TraceID)
-	}
-	if !p.Since.IsZero() {
-		w.add("o.created_at >= ?", bound(p.Since))
-	}
-	if !p.Until.IsZero() {
-		w.add("o.created_at < ?", bound(p.Until))
-	}
-	if p.BeforeID != 0 {
-		w.add("o.id < ?", p.BeforeID)
+	w, err := occurrenceWhere(ctx, s.rdb, p, s.paramLimits)
+	if err != nil {
+		return nil, fmt.Errorf("occurrence list: %w", err)
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+occurrenceCols+w.String()+` ORDER BY o.id DESC LIMIT ?`,
 		append(w.args, limit(p.Limit))...)
@@ -363,27 +345,9 @@ func (s *Store) DeliveryGet(ctx context.Context, id int64) (delivery.Delivery, e
 // DeliveryList returns deliveries newest first, without attempts. Since
 // is inclusive and Until exclusive (created_at).
 func (s *Store) DeliveryList(ctx context.Context, p *storage.DeliveryListParams) ([]delivery.Delivery, error) {
-	var w where
-	if p.AppID != 0 {
-		w.add("d.app_id = ?", p.AppID)
-	}
-	if p.EventID != 0 {
-		w.add("d.event_id = ?", p.EventID)
-	}
-	if p.OccurrenceID != 0 {
-		w.add("d.occurrence_id = ?", p.OccurrenceID)
-	}
-	if p.Status != "" {
-		w.add("d.status = ?", string(p.Status))
-	}
-	if !p.Since.IsZero() {
-		w.add("d.created_at >= ?", bound(p.Since))
-	}
-	if !p.Until.IsZero() {
-		w.add("d.created_at < ?", bound(p.Until))
-	}
-	if p.BeforeID != 0 {
-		w.add("d.id < ?", p.BeforeID)
+	w, err := deliveryWhere(ctx, s.rdb, p, s.paramLimits, true)
+	if err != nil {
+		return nil, fmt.Errorf("delivery list: %w", err)
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+deliveryCols+w.String()+` ORDER BY d.id DESC LIMIT ?`,
 		append(w.args, limit(p.Limit))...)

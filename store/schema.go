@@ -222,4 +222,33 @@ CREATE INDEX user_tokens_user ON user_tokens(user_id);
 
 ALTER TABLE sessions ADD COLUMN user TEXT NOT NULL DEFAULT '';
 `,
+	// 11: the payload search index: one row per parameter of each
+	// occurrence (null values left out), keyed by event, parameter name
+	// and value, so a search by param.Name=value reads a range of the
+	// index instead of every occurrence's JSON. Values keep their JSON
+	// class (numbers as INTEGER or REAL, booleans 1/0, strings TEXT); a
+	// string shaped like a UTC RFC 3339 time gets its fraction padded to
+	// nine digits so DateTime values sort in time order (storage.ParamKey
+	// is the same rule in Go). Existing occurrences are indexed here.
+	`
+CREATE TABLE occurrence_params (
+	event_id      INTEGER NOT NULL,
+	name          TEXT    NOT NULL,
+	value                 NOT NULL, -- no type: no affinity, each value keeps its class
+	occurrence_id INTEGER NOT NULL,
+	PRIMARY KEY (event_id, name, value, occurrence_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO occurrence_params (event_id, name, value, occurrence_id)
+SELECT o.event_id, j.key,
+	CASE WHEN j.type = 'text' AND length(j.atom) >= 20
+		AND j.atom GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*Z'
+	THEN substr(j.atom, 1, 19) || '.' || substr(
+		CASE WHEN substr(j.atom, 20, 1) = '.' THEN substr(j.atom, 21, length(j.atom) - 21) ELSE '' END || '000000000', 1, 9) || 'Z'
+	WHEN j.type = 'true' THEN 1
+	WHEN j.type = 'false' THEN 0
+	ELSE j.atom END,
+	o.id
+FROM occurrences o, json_each(o.parameters) j
+WHERE j.type IN ('text', 'integer', 'real', 'true', 'false');
+`,
 }

@@ -71,6 +71,9 @@ type Store struct {
 	depths  atomic.Pointer[map[int64]int]
 	closeEr error
 	lock    *os.File // LockFile, held until Close
+	// paramLimits choose payload search plans; tests lower them to
+	// exercise every plan on small data.
+	paramLimits paramLimits
 }
 
 var _ storage.Storage = (*Store)(nil)
@@ -118,7 +121,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		_ = lock.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	s := &Store{cfg: cfg, log: cfg.Logger, path: path, done: make(chan struct{}), lock: lock}
+	s := &Store{cfg: cfg, log: cfg.Logger, path: path, done: make(chan struct{}), lock: lock, paramLimits: defaultParamLimits}
 	if err := s.open(ctx, syncLevel); err != nil {
 		s.closeDBs()
 		return nil, fmt.Errorf("open store %s: %w", path, err)

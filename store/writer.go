@@ -85,10 +85,12 @@ type writer struct {
 	// returns to a delivery that held it.
 	nextToken int64
 
-	stmts   map[string]*sql.Stmt
-	occIns  *multiInsert
-	delIns  *multiInsert
-	attIns  *multiInsert
+	stmts  map[string]*sql.Stmt
+	occIns *multiInsert
+	delIns *multiInsert
+	attIns *multiInsert
+	// parIns stages the payload search index's rows (occurrence_params).
+	parIns  *multiInsert
 	settled []settled
 
 	batch    []*op
@@ -115,6 +117,7 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 			"id, occurrence_id, subscription_id, app_id, event_id, status, next_attempt_at, claim_token, lease_until, created_at, updated_at", 11),
 		attIns: newMultiInsert("attempts",
 			"delivery_id, number, started_at, finished_at, outcome, error, log, response", 8),
+		parIns: newMultiInsert("occurrence_params", "event_id, name, value, occurrence_id", 4),
 	}
 	if err := w.load(ctx); err != nil {
 		return nil, err
@@ -183,7 +186,7 @@ func (w *writer) close() error {
 	for _, st := range w.stmts {
 		errs = append(errs, st.Close())
 	}
-	for _, m := range []*multiInsert{w.occIns, w.delIns, w.attIns} {
+	for _, m := range []*multiInsert{w.occIns, w.delIns, w.attIns, w.parIns} {
 		for _, st := range m.stmts {
 			if st != nil {
 				errs = append(errs, st.Close())
@@ -409,6 +412,7 @@ func (w *writer) resetStaged() {
 	w.occIns.reset()
 	w.delIns.reset()
 	w.attIns.reset()
+	w.parIns.reset()
 	w.settled = w.settled[:0]
 	w.ids = w.ids[:0]
 }
@@ -482,6 +486,9 @@ func (w *writer) stageInsert(p *storage.OccurrenceInsertParams) (*storage.Occurr
 	}
 	created := nanos(p.CreatedAt)
 	w.occIns.args = append(w.occIns.args, id, p.EventID, p.AppID, trace, p.ParentDeliveryID, params, string(status), created, p.Traceparent)
+	for _, e := range storage.ParamKeys(p.Parameters) {
+		w.parIns.args = append(w.parIns.args, p.EventID, e.Name, e.Key, id)
+	}
 	res := &storage.OccurrenceInsertResult{OccurrenceID: id, TraceID: trace}
 	if len(p.Deliveries) > 0 {
 		res.Deliveries = make([]storage.Claim, len(p.Deliveries))
@@ -513,6 +520,9 @@ func (w *writer) flushInserts() error {
 	}
 	if err := w.delIns.flush(w); err != nil {
 		return fmt.Errorf("insert deliveries: %w", err)
+	}
+	if err := w.parIns.flush(w); err != nil {
+		return fmt.Errorf("insert payload search index: %w", err)
 	}
 	return nil
 }

@@ -210,10 +210,10 @@ func (s *Server) listOccurrences(c echo.Context) error {
 	}
 	items, err := s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{
 		App: q.app, Event: q.event, Status: status, TraceID: q.traceID,
-		Since: q.since, Until: q.until, BeforeID: q.cursor, Limit: q.limit,
+		Since: q.since, Until: q.until, Params: paramQueries(c.QueryParams()), BeforeID: q.cursor, Limit: q.limit,
 	})
 	if err != nil {
-		return err
+		return paramBadRequest(err)
 	}
 	p := page[delivery.Occurrence]{Items: nonNil(items)}
 	if len(items) == q.limit {
@@ -274,11 +274,11 @@ func (s *Server) listDeliveries(c echo.Context) error {
 		}
 	}
 	items, err := s.eng.Deliveries(c.Request().Context(), engine.DeliveryFilter{
-		App: q.app, Event: q.event, OccurrenceID: occ, Status: status,
-		Since: q.since, Until: q.until, BeforeID: q.cursor, Limit: q.limit,
+		App: q.app, Event: q.event, OccurrenceID: occ, Status: status, TraceID: q.traceID,
+		Since: q.since, Until: q.until, Params: paramQueries(c.QueryParams()), BeforeID: q.cursor, Limit: q.limit,
 	})
 	if err != nil {
-		return err
+		return paramBadRequest(err)
 	}
 	p := page[delivery.Delivery]{Items: nonNil(items)}
 	if len(items) == q.limit {

@@ -23,7 +23,7 @@ import (
 // app, event, state, time range and trace, 50 a page.
 func (s *Server) historyPage(c echo.Context) error {
 	q := c.QueryParams()
-	f := templates.HistoryFilter{View: q.Get("view"), App: q.Get("app"), Event: q.Get("event"), Status: q.Get("status"), Trace: q.Get("trace"), Since: q.Get("since"), Until: q.Get("until"), Zone: q.Get(templates.ZoneField)}
+	f := templates.HistoryFilter{View: q.Get("view"), App: q.Get("app"), Event: q.Get("event"), Status: q.Get("status"), Trace: q.Get("trace"), Since: q.Get("since"), Until: q.Get("until"), Payload: q.Get("payload"), Zone: q.Get(templates.ZoneField)}
 	if f.View != "deliveries" {
 		f.View = "occurrences"
 	}
@@ -40,6 +40,14 @@ func (s *Server) historyPage(c echo.Context) error {
 		ref, _ = design.ParseEventRef(f.Event)
 	}
 	since, until := timeWindow(f.Zone, f.Since, f.Until, h.Errors)
+	params, perr := payloadField(q.Get("payload"))
+	if perr != "" {
+		h.Errors["payload"] = perr
+	}
+	if more := paramQueries(q); len(more) > 0 {
+		params = append(params, more...)
+		h.Filter.Payload = formatPayload(params)
+	}
 	var trace int64
 	if f.Trace != "" {
 		n, err := strconv.ParseInt(strings.TrimSpace(f.Trace), 10, 64)
@@ -54,7 +62,11 @@ func (s *Server) historyPage(c echo.Context) error {
 	if len(h.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
 	} else if f.View == "deliveries" {
-		ds, err := s.eng.Deliveries(c.Request().Context(), engine.DeliveryFilter{App: f.App, Event: ref, Status: delivery.Status(f.Status), Since: since, Until: until, BeforeID: cursor, Limit: pageSize})
+		ds, err := s.eng.Deliveries(c.Request().Context(), engine.DeliveryFilter{App: f.App, Event: ref, Status: delivery.Status(f.Status), TraceID: trace, Since: since, Until: until, Params: params, BeforeID: cursor, Limit: pageSize})
+		if msg, ok := paramFormError(err); ok {
+			h.Errors["payload"] = msg
+			return s.render(c, http.StatusUnprocessableEntity, templates.History(s.page(c, "History", "history"), h), nil)
+		}
 		if err != nil {
 			return err
 		}
@@ -65,7 +77,11 @@ func (s *Server) historyPage(c echo.Context) error {
 			h.Older = olderQuery(q, ds[len(ds)-1].ID)
 		}
 	} else {
-		os, err := s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{App: f.App, Event: ref, Status: delivery.OccurrenceStatus(f.Status), TraceID: trace, Since: since, Until: until, BeforeID: cursor, Limit: pageSize})
+		os, err := s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{App: f.App, Event: ref, Status: delivery.OccurrenceStatus(f.Status), TraceID: trace, Since: since, Until: until, Params: params, BeforeID: cursor, Limit: pageSize})
+		if msg, ok := paramFormError(err); ok {
+			h.Errors["payload"] = msg
+			return s.render(c, http.StatusUnprocessableEntity, templates.History(s.page(c, "History", "history"), h), nil)
+		}
 		if err != nil {
 			return err
 		}

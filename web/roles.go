@@ -84,7 +84,8 @@ func accessTable() map[string]access {
 		"GET /occurrences/:id":                   reads, "GET /traces/:id": reads, "GET /history": reads, "GET /live": reads, "GET /audit": reads,
 		"GET /occurrences/:id/verdicts": reads, "GET /design/versions": reads, "GET /design/diff": reads, "GET /reference": reads,
 		"POST /apps/:app/secrets": designs,
-		"GET /dead":               reads, "POST /dead/bulk": operates, "POST /deliveries/:id/:op": operates,
+		"GET /dead":               reads, "POST /dead/bulk": operates,
+		"GET /bulk": operates, "POST /bulk": operates, "GET /bulk/jobs/:job": operates, "POST /bulk/jobs/:job/cancel": operates, "POST /deliveries/:id/:op": operates,
 		"GET /users": admins, "POST /users": admins, "POST /users/:name": admins, "POST /users/:name/delete": admins,
 		"POST /users/:name/tokens": admins, "POST /users/:name/tokens/:id/revoke": admins,
 
@@ -121,6 +122,7 @@ func accessTable() map[string]access {
 		"POST /api/v1/deliveries/:id/retry": operates, "POST /api/v1/deliveries/:id/replay": operates,
 		"POST /api/v1/deliveries/:id/discard": operates,
 		"GET /api/v1/stats":                   reads, "GET /api/v1/stats/series": reads, "GET /stats/series": reads, "GET /api/v1/timeline": reads, "GET /api/v1/live": reads, "GET /api/v1/lint": reads,
+		"POST /api/v1/replays": operates, "GET /api/v1/replays/:replay": operates, "DELETE /api/v1/replays/:replay": operates,
 		"GET /api/v1/layout": reads, "PUT /api/v1/layout": designs,
 		"GET /api/v1/design": reads, "PUT /api/v1/design": designs, "GET /api/v1/backup": admins,
 		"GET /api/v1/audit": reads,

@@ -233,6 +233,9 @@ func (s *Server) routes() {
 	api.POST("/deliveries/:id/retry", s.retryDelivery)
 	api.POST("/deliveries/:id/replay", s.replayDelivery)
 	api.POST("/deliveries/:id/discard", s.discardDelivery)
+	api.POST("/replays", s.startReplay)
+	api.GET("/replays/:replay", s.getReplay)
+	api.DELETE("/replays/:replay", s.cancelReplay)
 	api.GET("/stats", s.stats)
 	api.GET("/stats/series", s.statsSeries)
 	s.echo.GET("/stats/series", s.statsSeries) // the same for the console's charts, by session

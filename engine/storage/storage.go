@@ -190,6 +190,10 @@ type Storage interface {
 	// and a positive Limit are required (the limit is capped as
 	// DeliveryList's is).
 	DeliveryListTouched(ctx context.Context, p *DeliveryTouchedParams) ([]delivery.Delivery, error)
+	// DeliveryCount counts the deliveries DeliveryList would return
+	// without a page limit (BeforeID still bounds it), for a bulk
+	// action's dry run.
+	DeliveryCount(ctx context.Context, p *DeliveryListParams) (int, error)
 	// DeliveryCounts counts deliveries by status, those updated at or after
 	// since (zero: all).
 	DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error)
@@ -414,6 +418,8 @@ type OccurrenceListParams struct {
 	TraceID int64
 	Since   time.Time
 	Until   time.Time
+	// Params are payload conditions, all of which must hold.
+	Params []ParamCond
 	// BeforeID pages: only ids below it (the last id of the previous page).
 	BeforeID int64
 	// Limit caps the page; 0 means 50.
@@ -430,12 +436,18 @@ type DeliveryTouchedParams struct {
 
 // DeliveryListParams filters DeliveryList. Zero fields do not filter.
 type DeliveryListParams struct {
-	AppID        int64
-	EventID      int64
-	OccurrenceID int64
-	Status       delivery.Status
-	Since        time.Time
-	Until        time.Time
-	BeforeID     int64
-	Limit        int
+	AppID          int64
+	EventID        int64
+	OccurrenceID   int64
+	SubscriptionID int64
+	// TraceID selects the deliveries of the occurrences of one trace.
+	TraceID int64
+	Status  delivery.Status
+	Since   time.Time
+	Until   time.Time
+	// Params are payload conditions on the deliveries' occurrences, all
+	// of which must hold.
+	Params   []ParamCond
+	BeforeID int64
+	Limit    int
 }

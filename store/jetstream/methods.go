@@ -293,3 +293,9 @@ func (s *Store) AttemptFinishedList(ctx context.Context, p *storage.AttemptFinis
 func (s *Store) DeliveryListTouched(ctx context.Context, p *storage.DeliveryTouchedParams) ([]delivery.Delivery, error) {
 	return readAs(ctx, s, "DeliveryListTouched", func() ([]delivery.Delivery, error) { return s.model.DeliveryListTouched(ctx, p) })
 }
+
+// DeliveryCount reads the model after the read barrier; see
+// storage.Storage.
+func (s *Store) DeliveryCount(ctx context.Context, p *storage.DeliveryListParams) (int, error) {
+	return readAs(ctx, s, "DeliveryCount", func() (int, error) { return s.model.DeliveryCount(ctx, p) })
+}

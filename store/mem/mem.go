@@ -73,6 +73,8 @@ type subRec struct {
 type occRec struct {
 	o    delivery.Occurrence
 	dels []int64
+	// params is the payload search index of the occurrence's parameters.
+	params []storage.ParamEntry
 }
 
 // delRec is one delivery with what the contract keeps beside it.

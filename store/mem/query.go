@@ -79,6 +79,9 @@ func below(beforeID int64, n int) int64 {
 // OccurrenceList returns occurrences newest first, without their
 // deliveries. Since is inclusive and Until exclusive (created time).
 func (s *Store) OccurrenceList(ctx context.Context, p *storage.OccurrenceListParams) ([]delivery.Occurrence, error) {
+	if err := validParams(p.Params); err != nil {
+		return nil, fmt.Errorf("occurrence list: %w", err)
+	}
 	if err := s.lock(ctx); err != nil {
 		return nil, fmt.Errorf("occurrence list: %w", err)
 	}
@@ -89,7 +92,7 @@ func (s *Store) OccurrenceList(ctx context.Context, p *storage.OccurrenceListPar
 		o := s.occs[id-1].o
 		if (p.AppID != 0 && o.AppID != p.AppID) || (p.EventID != 0 && o.EventID != p.EventID) ||
 			(p.Status != "" && o.Status != p.Status) || (p.TraceID != 0 && o.TraceID != p.TraceID) ||
-			!inTime(o.CreatedAt, p.Since, p.Until) {
+			!inTime(o.CreatedAt, p.Since, p.Until) || !storage.OccurrenceMatches(o.EventID, s.occs[id-1].params, p.Params) {
 			continue
 		}
 		out = append(out, s.occurrenceOut(s.occs[id-1], false))
@@ -180,6 +183,9 @@ func (s *Store) DeliveryGet(ctx context.Context, id int64) (delivery.Delivery, e
 // DeliveryList returns deliveries newest first, without attempts. Since
 // is inclusive and Until exclusive (created time).
 func (s *Store) DeliveryList(ctx context.Context, p *storage.DeliveryListParams) ([]delivery.Delivery, error) {
+	if err := validParams(p.Params); err != nil {
+		return nil, fmt.Errorf("delivery list: %w", err)
+	}
 	if err := s.lock(ctx); err != nil {
 		return nil, fmt.Errorf("delivery list: %w", err)
 	}
@@ -187,15 +193,54 @@ func (s *Store) DeliveryList(ctx context.Context, p *storage.DeliveryListParams)
 	var out []delivery.Delivery
 	n := limit(p.Limit)
 	for id := below(p.BeforeID, len(s.dels)); id > 0 && len(out) < n; id-- {
-		d := s.dels[id-1].d
-		if (p.AppID != 0 && d.AppID != p.AppID) || (p.EventID != 0 && d.EventID != p.EventID) ||
-			(p.OccurrenceID != 0 && d.OccurrenceID != p.OccurrenceID) || (p.Status != "" && d.Status != p.Status) ||
-			!inTime(d.CreatedAt, p.Since, p.Until) {
-			continue
+		if s.deliveryMatches(s.dels[id-1], p) {
+			out = append(out, s.deliveryOut(s.dels[id-1], false))
 		}
-		out = append(out, s.deliveryOut(s.dels[id-1], false))
 	}
 	return out, nil
+}
+
+// DeliveryCount counts the deliveries DeliveryList would return without
+// a page limit.
+func (s *Store) DeliveryCount(ctx context.Context, p *storage.DeliveryListParams) (int, error) {
+	if err := validParams(p.Params); err != nil {
+		return 0, fmt.Errorf("delivery count: %w", err)
+	}
+	if err := s.lock(ctx); err != nil {
+		return 0, fmt.Errorf("delivery count: %w", err)
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for id := below(p.BeforeID, len(s.dels)); id > 0; id-- {
+		if s.deliveryMatches(s.dels[id-1], p) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s *Store) deliveryMatches(r *delRec, p *storage.DeliveryListParams) bool {
+	d := r.d
+	if (p.AppID != 0 && d.AppID != p.AppID) || (p.EventID != 0 && d.EventID != p.EventID) ||
+		(p.OccurrenceID != 0 && d.OccurrenceID != p.OccurrenceID) || (p.Status != "" && d.Status != p.Status) ||
+		(p.SubscriptionID != 0 && d.SubscriptionID != p.SubscriptionID) || !inTime(d.CreatedAt, p.Since, p.Until) {
+		return false
+	}
+	if p.TraceID == 0 && len(p.Params) == 0 {
+		return true
+	}
+	o := s.occs[d.OccurrenceID-1]
+	return (p.TraceID == 0 || o.o.TraceID == p.TraceID) && storage.OccurrenceMatches(o.o.EventID, o.params, p.Params)
+}
+
+// validParams checks payload conditions as the SQLite backend does.
+func validParams(conds []storage.ParamCond) error {
+	for _, c := range conds {
+		if err := c.Validate(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // DeliveryCounts counts deliveries by status, those updated at or after

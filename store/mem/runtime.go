@@ -137,7 +137,7 @@ func (s *Store) insert(p *storage.OccurrenceInsertParams) *storage.OccurrenceIns
 	created := utc(p.CreatedAt)
 	o := &occRec{o: delivery.Occurrence{ID: id, EventID: p.EventID, AppID: p.AppID, TraceID: trace,
 		ParentDeliveryID: p.ParentDeliveryID, Parameters: params, CreatedAt: created, Status: delivery.OccurrenceCompleted,
-		Traceparent: p.Traceparent}}
+		Traceparent: p.Traceparent}, params: storage.ParamKeys(params)}
 	s.occs = append(s.occs, o)
 	s.traces[trace] = append(s.traces[trace], id)
 	res := &storage.OccurrenceInsertResult{OccurrenceID: id, TraceID: trace}

@@ -60,11 +60,12 @@ type Answer struct {
 
 // pathParamText describes every path parameter once.
 var pathParamText = map[string]string{
-	"app":   "The app's name, e.g. Storefront.",
-	"event": "The event's name within its app, e.g. OnPurchaseStarted.",
-	"ref":   "The handled event as Producer.EventName, e.g. Storefront.OnPurchaseStarted.",
-	"id":    "A positive whole-number id.",
-	"n":     "A design version number, 1 or more.",
+	"app":    "The app's name, e.g. Storefront.",
+	"event":  "The event's name within its app, e.g. OnPurchaseStarted.",
+	"ref":    "The handled event as Producer.EventName, e.g. Storefront.OnPurchaseStarted.",
+	"id":     "A positive whole-number id.",
+	"n":      "A design version number, 1 or more.",
+	"replay": "A bulk action's id, as POST /api/v1/replays answered it.",
 }
 
 // ErrorText says when each error status is answered.

@@ -23,6 +23,13 @@ var (
 	qCursor  = Param{Name: "cursor", Type: "integer", Description: "The nextCursor of the page before."}
 	qLimit   = Param{Name: "limit", Type: "integer", Description: "Page size, 1 to 500; default 50."}
 	qTrace   = Param{Name: "trace", Type: "integer", Description: "Only this trace's."}
+	// qParam stands for the payload search conditions, one query
+	// parameter per condition, named param. and the parameter's name.
+	qParam = Param{Name: "param.{Name}", Type: "string", Description: "Payload search: only occurrences whose parameter Name matches. " +
+		"param.CustomerEmail=ann@example.com matches exactly; for numbers, dates, times and date-times param.Amount=10..99 is an inclusive range " +
+		"(either end may be left out: param.Amount=10.., param.Amount=..99), and a date-time may be given as a date (param.When=2026-01-01 is that whole day, UTC). " +
+		"Values are checked against the parameter's type (in the event given by event, else in every event that has the parameter); " +
+		"a name no event has, a value of the wrong type or a reversed range is a 400 naming the condition. Several conditions must all hold."}
 )
 
 var pageQuery = []Param{qSince, qUntil, qCursor, qLimit}
@@ -41,7 +48,7 @@ func body(schema, example string) *Body { return &Body{Schema: schema, Example: 
 // Operations is every route under /api/v1, described once.
 func Operations() []Op {
 	sub := "/api/v1/apps/{app}/subscriptions/{ref}"
-	return []Op{
+	return append([]Op{
 		{Method: "GET", Path: "/api/v1/apps", ID: "listApps", Tag: "Apps", Summary: "List apps, with how many events each owns and handles", OK: ok("AppList", "The apps.")},
 		{Method: "POST", Path: "/api/v1/apps", ID: "createApp", Tag: "Apps", Summary: "Create an app", Body: body("App", `{"name":"Storefront","description":"the web shop"}`), OK: createdAnswer("App", "The app as stored."), Errors: []int{e400, e409, e413, e422}},
 		{Method: "GET", Path: "/api/v1/apps/{app}", ID: "getApp", Tag: "Apps", Summary: "Get an app", OK: ok("App", "The app."), Errors: []int{e404}},
@@ -88,13 +95,13 @@ func Operations() []Op {
 		{Method: "DELETE", Path: "/api/v1/apps/{app}/keys/{id}", ID: "revokeKey", Tag: "Keys", Summary: "Revoke a key", OK: noContent, Errors: []int{e400, e404}},
 
 		{Method: "GET", Path: "/api/v1/occurrences", ID: "listOccurrences", Tag: "Runtime", Summary: "List occurrences, newest first",
-			Query: append([]Param{qApp, qEvent, qTrace, {Name: "status", Type: "string", Enum: []string{"pending", "completed", "dead"}, Description: "Only occurrences in this state."}}, pageQuery...),
+			Query: append([]Param{qApp, qEvent, qTrace, {Name: "status", Type: "string", Enum: []string{"pending", "completed", "dead"}, Description: "Only occurrences in this state."}, qParam}, pageQuery...),
 			OK:    ok("OccurrencePage", "One page."), Errors: []int{e400}},
 		{Method: "GET", Path: "/api/v1/occurrences/{id}/verdicts", ID: "getVerdicts", Tag: "Runtime", Summary: "Why each app did or did not get the occurrence", OK: ok("Verdicts", "A verdict per app."), Errors: []int{e400, e404}},
 		{Method: "GET", Path: "/api/v1/occurrences/{id}", ID: "getOccurrence", Tag: "Runtime", Summary: "Get an occurrence with its deliveries and their attempts", OK: ok("Occurrence", "The occurrence."), Errors: []int{e400, e404}},
 		{Method: "GET", Path: "/api/v1/traces/{id}", ID: "getTrace", Tag: "Runtime", Summary: "Get a trace: every occurrence of a chain, oldest first", Query: []Param{qCursor, qLimit}, OK: ok("Trace", "One page of the trace."), Errors: []int{e400, e404}},
 		{Method: "GET", Path: "/api/v1/deliveries", ID: "listDeliveries", Tag: "Runtime", Summary: "List deliveries, newest first (status=dead: the dead letters)",
-			Query: append([]Param{qApp, qEvent, {Name: "occurrence", Type: "integer", Description: "Only this occurrence's."}, {Name: "status", Type: "string", Enum: []string{"pending", "running", "retrying", "succeeded", "dead", "discarded"}, Description: "Only deliveries in this state."}}, pageQuery...),
+			Query: append([]Param{qApp, qEvent, qTrace, {Name: "occurrence", Type: "integer", Description: "Only this occurrence's."}, {Name: "status", Type: "string", Enum: []string{"pending", "running", "retrying", "succeeded", "dead", "discarded"}, Description: "Only deliveries in this state."}, qParam}, pageQuery...),
 			OK:    ok("DeliveryPage", "One page."), Errors: []int{e400}},
 		{Method: "GET", Path: "/api/v1/deliveries/{id}", ID: "getDelivery", Tag: "Runtime", Summary: "Get a delivery with its attempts", OK: ok("Delivery", "The delivery."), Errors: []int{e400, e404}},
 		{Method: "POST", Path: "/api/v1/deliveries/{id}/retry", ID: "retryDelivery", Tag: "Runtime", Summary: "Retry a waiting delivery now", OK: ok("Delivery", "The delivery afterwards."), Errors: []int{e400, e404, e409}},
@@ -148,5 +155,5 @@ func Operations() []Op {
 		{Method: "GET", Path: "/api/v1/audit", ID: "listAudit", Tag: "Design", Summary: "The audit log, newest first",
 			Query: append([]Param{{Name: "actor", Type: "string", Description: "Only this actor's."}, {Name: "action", Type: "string", Description: "Only this action, e.g. design.import."}, {Name: "target", Type: "string", Description: "Only about this target."}}, pageQuery...),
 			OK:    ok("AuditPage", "One page."), Errors: []int{e400}},
-	}
+	}, replayOps()...)
 }

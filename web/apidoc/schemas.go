@@ -286,6 +286,7 @@ func openAPIComponents() map[string]any {
 	schemas["AppList"], schemas["EventList"], schemas["SubscriptionList"] = itemsOf("App"), itemsOf("Event"), itemsOf("Subscription")
 	schemas["KeyList"], schemas["Findings"] = itemsOf("Key"), itemsOf("Finding")
 	schemas["OccurrencePage"], schemas["DeliveryPage"], schemas["AuditPage"] = pageOf("Occurrence"), pageOf("Delivery"), pageOf("AuditEntry")
+	replaySchemas(schemas)
 	// A PATCH body holds only the fields to change: the same members,
 	// none required.
 	for _, name := range []string{"App", "Event", "Subscription"} {

@@ -105,6 +105,7 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"OccurrenceListPaging", s.occurrenceListPaging},
 		{"DeliveryListFilters", s.deliveryListFilters},
 		{"DeliveryListTouched", s.deliveryListTouched},
+		{"PayloadSearch", s.payloadSearch},
 		{"TraceGet", s.traceGet},
 		{"TraceList", s.traceList},
 		{"OccurrenceDepth", s.occurrenceDepth},

@@ -1,0 +1,169 @@
+package web
+
+import (
+	"encoding/json"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
+)
+
+// replayRequest is the body of POST /api/v1/replays.
+type replayRequest struct {
+	// Filter holds app, event, subscription, status, since, until,
+	// trace and param.Name members; see bulkFilter.
+	Filter map[string]json.RawMessage `json:"filter"`
+	Action string                     `json:"action"`
+	DryRun bool                       `json:"dryRun"`
+	// Subscription narrows the action to one subscription
+	// (HandlingApp:Producer.Event), as filter.subscription does.
+	Subscription string `json:"subscription"`
+}
+
+// bulkFilter reads a bulk action's filter object: every member is a
+// string (trace and param values may also be numbers or booleans);
+// unknown members are refused so a typo never widens the selection.
+func bulkFilter(raw map[string]json.RawMessage) (engine.DeliveryFilter, error) {
+	var f engine.DeliveryFilter
+	names := make([]string, 0, len(raw))
+	for k := range raw {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	for _, k := range names {
+		v, err := scalar(raw[k])
+		if err != nil {
+			return f, &badRequest{code: "bad_filter", field: "filter." + k, message: "filter." + k + " must be a string, a number or a boolean"}
+		}
+		if v == "" {
+			continue
+		}
+		bad := func(msg string) error {
+			return &badRequest{code: "bad_filter", field: "filter." + k, message: msg + "; got " + strconv.Quote(v)}
+		}
+		switch {
+		case k == "app":
+			f.App = v
+		case k == "event":
+			ref, err := design.ParseEventRef(v)
+			if err != nil {
+				return f, bad("filter.event names the event as Producer.EventName")
+			}
+			f.Event = ref
+		case k == "subscription":
+			f.Subscription = v
+		case k == "status":
+			st := delivery.Status(v)
+			if !st.Valid() {
+				return f, bad("filter.status must be pending, running, retrying, succeeded, dead or discarded")
+			}
+			f.Status = st
+		case k == "since" || k == "until":
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return f, bad("filter." + k + " must be an RFC 3339 time such as 2026-11-23T10:00:00Z")
+			}
+			if k == "since" {
+				f.Since = t
+			} else {
+				f.Until = t
+			}
+		case k == "trace":
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return f, bad("filter.trace must be a trace id, a positive whole number")
+			}
+			f.TraceID = n
+		case strings.HasPrefix(k, paramPrefix):
+			f.Params = append(f.Params, engine.ParamQuery{Name: strings.TrimPrefix(k, paramPrefix), Value: v})
+		default:
+			return f, &badRequest{code: "bad_filter", field: "filter." + k,
+				message: "filter has no member " + strconv.Quote(k) + "; use app, event, subscription, status, since, until, trace or param.Name"}
+		}
+	}
+	return f, nil
+}
+
+// scalar is a JSON string's text, or a number's or boolean's literal.
+func scalar(raw json.RawMessage) (string, error) {
+	var x any
+	if err := json.Unmarshal(raw, &x); err != nil {
+		return "", err
+	}
+	switch v := x.(type) {
+	case string:
+		return v, nil
+	case float64, bool:
+		return strings.TrimSpace(string(raw)), nil
+	case nil:
+		return "", nil
+	}
+	return "", &badRequest{}
+}
+
+// bulkError answers a refused bulk request with 400 (an empty filter, a
+// bad action or payload condition), like any other bad request.
+func bulkError(err error) error {
+	if all := fault.All(err); len(all) > 0 && (all[0].Code == "empty_filter" || all[0].Code == "bad_action" || all[0].Code == "bad_subscription") {
+		return &badRequest{code: all[0].Code, field: all[0].Field, message: all[0].Message}
+	}
+	return paramBadRequest(err)
+}
+
+// startReplay counts (dryRun) or starts a bulk replay, retry or discard
+// over the deliveries a filter selects.
+func (s *Server) startReplay(c echo.Context) error {
+	var req replayRequest
+	if err := s.decode(c, &req); err != nil {
+		return err
+	}
+	f, err := bulkFilter(req.Filter)
+	if err != nil {
+		return err
+	}
+	if req.Subscription != "" {
+		if f.Subscription != "" && f.Subscription != req.Subscription {
+			return &badRequest{code: "bad_filter", field: "subscription", message: "subscription and filter.subscription name different subscriptions; give one"}
+		}
+		f.Subscription = req.Subscription
+	}
+	action := engine.BulkAction(req.Action)
+	ctx := c.Request().Context()
+	if req.DryRun {
+		n, err := s.eng.BulkCount(ctx, f, action)
+		if err != nil {
+			return bulkError(err)
+		}
+		return c.JSON(http.StatusOK, map[string]any{"matched": n})
+	}
+	job, err := s.eng.BulkStart(ctx, f, action)
+	if err != nil {
+		return bulkError(err)
+	}
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/replays/"+job.ID)
+	return c.JSON(http.StatusAccepted, map[string]any{"id": job.ID, "matched": job.Matched})
+}
+
+func (s *Server) getReplay(c echo.Context) error {
+	job, err := s.eng.BulkGet(c.Param("replay"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, job)
+}
+
+func (s *Server) cancelReplay(c echo.Context) error {
+	job, err := s.eng.BulkCancel(c.Request().Context(), c.Param("replay"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, job)
+}
