@@ -72,7 +72,7 @@ func (e *Engine) pauseUnhealthy(app string, failures int) {
 	ctx := WithActor(context.WithoutCancel(e.d.runCtx), Actor{Name: "system"})
 	ctx = withAuditLabel(ctx, "subscription.pause", app+":webhooks")
 	var paused []string
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		for i := range d.Subscriptions {
 			s := &d.Subscriptions[i]
 			if s.App == app && s.Handler.Kind == design.KindWebhook && !s.Paused {

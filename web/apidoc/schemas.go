@@ -98,6 +98,7 @@ func openAPIComponents() map[string]any {
 		"message": str("What went wrong and how to fix it."),
 		"field":   str("The field or parameter concerned, when there is one."),
 		"refs":    list(str("A related name")),
+		"breaks":  list(ref("Break")),
 	}, "code", "message")
 	schemas := map[string]any{
 		"Problem": problem,
@@ -166,7 +167,11 @@ func openAPIComponents() map[string]any {
 			"kind":   enum("", "app", "event", "subscription"),
 			"name":   str("The app, Producer.Event, or App:Producer.Event."),
 		}, "action", "kind", "name"),
-		"ImportResult": object(map[string]any{"dryRun": boolean(""), "changes": list(ref("Change"))}, "dryRun", "changes"),
+		"ImportResult": object(map[string]any{"dryRun": boolean(""), "changes": list(ref("Change")), "breaks": list(ref("Break"))}, "dryRun", "changes", "breaks"),
+		"Break": object(map[string]any{
+			"subscription": str("The subscription broken, App:Producer.Event."),
+			"reason":       str("What breaks it, e.g. parameter Amount removed."),
+		}, "subscription", "reason"),
 		"Key": object(map[string]any{
 			"id": integer(""), "app": str(""), "prefix": str("The key's public start, to tell keys apart."), "createdAt": when(""),
 		}, "id", "prefix"),

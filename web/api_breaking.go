@@ -1,0 +1,27 @@
+package web
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/design"
+)
+
+// designCtx is the request's context for a design change: confirming
+// breaking changes when the query says ?confirm=breaking (the only value
+// confirm takes; any other is a 400 saying so).
+func designCtx(c echo.Context) (context.Context, error) {
+	ctx := c.Request().Context()
+	switch v := c.QueryParam(design.ConfirmBreakingQuery); v {
+	case "":
+		return ctx, nil
+	case "breaking":
+		return engine.ConfirmBreaking(ctx), nil
+	default:
+		return ctx, &badRequest{code: "bad_query", field: design.ConfirmBreakingQuery,
+			message: "confirm takes one value, breaking (?confirm=breaking makes a change that breaks subscriptions); got " + strconv.Quote(v)}
+	}
+}
