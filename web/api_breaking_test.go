@@ -1,6 +1,8 @@
 package web_test
 
 import (
+	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -124,5 +126,35 @@ func TestAPIBreakingChangeEdges(t *testing.T) {
 	e, _ := body["error"].(map[string]any)
 	if msg, _ := e["message"].(string); code != 400 || e["field"] != "confirm" || !strings.Contains(msg, "breaking") {
 		t.Fatalf("confirm=yes = %d %v, want 400 naming confirm=breaking", code, body)
+	}
+}
+
+// TestConsoleBreakingNeedsConfirmation: the console's event editor
+// answers a breaking save with 409 and the editor listing the break and
+// a Save anyway button; the delete form is refused the same way until it
+// sends confirm=breaking.
+func TestConsoleBreakingNeedsConfirmation(t *testing.T) {
+	s, c := pagesServer(t, engine.Config{}, paidDesign)
+	form := url.Values{"name": {"Paid"}, "public": {"true"}, "pname": {"OrderId"}, "ptype": {"Identifier"}, "pmandatory0": {"true"}, "pos": {"1"}}
+	resp, doc := c.send("POST", "/apps/Shop/events/Paid/edit", form, nil)
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(doc.Find(`[data-testid="break-Ledger:Shop.Paid"]`).Text(), "parameter Amount removed") ||
+		doc.Find(`[data-testid="save-anyway"][name="confirm"][value="breaking"]`).Length() != 1 {
+		t.Fatalf("breaking save = %d, breaks %q", resp.StatusCode, doc.Find(`[data-testid="breaks"]`).Text())
+	}
+	if resp, _ := c.send("POST", "/apps/Shop/events/Paid/delete", url.Values{}, nil); resp.StatusCode != http.StatusConflict {
+		t.Fatalf("delete without confirmation = %d, want 409", resp.StatusCode)
+	}
+	if _, ev, _ := s.call("GET", "/api/v1/apps/Shop/events/Paid", adminToken, ""); len(ev["parameters"].([]any)) != 3 {
+		t.Fatalf("a refused form changed the event: %v", ev)
+	}
+	form.Set("confirm", "breaking")
+	if resp, _ := c.send("POST", "/apps/Shop/events/Paid/edit", form, nil); resp.StatusCode >= 400 {
+		t.Fatalf("Save anyway = %d", resp.StatusCode)
+	}
+	if _, ev, _ := s.call("GET", "/api/v1/apps/Shop/events/Paid", adminToken, ""); len(ev["parameters"].([]any)) != 1 {
+		t.Fatalf("Save anyway did not store the change: %v", ev)
+	}
+	if resp, _ := c.send("POST", "/apps/Shop/events/Paid/delete", url.Values{"confirm": {"breaking"}}, nil); resp.StatusCode >= 400 {
+		t.Fatalf("confirmed delete = %d", resp.StatusCode)
 	}
 }

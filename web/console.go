@@ -393,7 +393,7 @@ func (s *Server) appUpdate(c echo.Context) error {
 
 func (s *Server) appDelete(c echo.Context) error {
 	name := c.Param("app")
-	if err := s.eng.DeleteApp(c.Request().Context(), name, false); err != nil {
+	if err := s.eng.DeleteApp(formConfirmed(c), name, false); err != nil {
 		if errors.Is(err, fault.ErrConflict) && !wantsJSON(c) {
 			all := fault.All(err)
 			p := s.page(c, name, "apps")
@@ -585,10 +585,10 @@ func (s *Server) deliveryAction(c echo.Context) error {
 }
 
 // eventDelete deletes an event; while other apps handle it the refusal
-// names them (delete their subscriptions first).
+// names them, until the form confirms (confirm=breaking).
 func (s *Server) eventDelete(c echo.Context) error {
 	ref := eventRef(c)
-	if err := s.eng.DeleteEvent(c.Request().Context(), ref, false); err != nil {
+	if err := s.eng.DeleteEvent(formConfirmed(c), ref, false); err != nil {
 		return err
 	}
 	return back(c, "/apps/"+url.PathEscape(ref.App), "Deleted "+ref.String()+".")
