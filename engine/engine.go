@@ -51,6 +51,8 @@ type Engine struct {
 	// health counts each endpoint's consecutive failures.
 	secrets secretCache
 	health  endpointHealth
+	// alerts keeps the newest alerts (alert.go).
+	alerts *alertLog
 }
 
 // snapshot is one immutable version of the design with everything dispatch
@@ -88,6 +90,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		schedule: cfg.schedule(),
 		// Two at once: each takes 19 MiB and a core for tens of ms.
 		argonSlots: make(chan struct{}, 2),
+		alerts:     newAlertLog(cfg.AlertsKept),
 	}
 	d, err := cfg.Storage.DesignLoad(ctx)
 	if err != nil {
@@ -114,7 +117,11 @@ func (e *Engine) Config() Config { return e.cfg }
 // have expired to pending, then claims due deliveries and keeps doing so
 // until Close.
 func (e *Engine) Start(ctx context.Context) error {
-	return e.d.start(ctx)
+	if err := e.d.start(ctx); err != nil {
+		return err
+	}
+	e.watchGauges()
+	return nil
 }
 
 // Close stops dispatching: queued claims are released at once, runs in

@@ -61,6 +61,10 @@ func (e *Engine) endpointOutcome(app *design.App, ok bool) {
 		return
 	}
 	e.notice(notify.EndpointHealth, app.Name, "", "", n)
+	if n == e.cfg.AlertEndpointFailures {
+		e.alert(Alert{Kind: AlertEndpointFailing, App: app.Name, Message: fmt.Sprintf(
+			"%s's endpoint %s has failed %d webhook attempts in a row; its deliveries retry and may die. Check the endpoint", app.Name, app.Endpoint, n)})
+	}
 	if limit := e.cfg.EndpointPauseAfter; limit > 0 && n == limit {
 		e.pauseUnhealthy(app.Name, n)
 	}

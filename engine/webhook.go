@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
-
 	"github.com/eventloom/eventloom/engine/cloudevent"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/notify"
@@ -97,11 +95,7 @@ func (e *Engine) postWebhook(ctx context.Context, cs *compiled, c storage.Claim,
 	if err != nil {
 		return fmt.Errorf("webhook to %s: %w", target, err)
 	}
-	req.Header.Set("Content-Type", cloudevent.ContentType)
-	req.Header.Set("User-Agent", "Eventloom")
-	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
-	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	signedHeaders(req.Header, cloudevent.ContentType, id, now, sig)
 
 	resp, err := e.cfg.HTTPClient.Do(req)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -61,6 +62,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/design/versions", s.versionsPage)
 	g.GET("/design/diff", s.diffPage)
 	g.GET("/reference", s.referencePage)
+	g.GET("/alerts", s.alertsPage)
 	s.editorRoutes(g)
 	s.consoleUserRoutes(g)
 }
@@ -124,6 +126,9 @@ func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 		signedIn = w.role != ""
 	}
 	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, User: w.name, Role: w.role, BundleMissing: s.bundleMissing, Assets: s.assetURLs}
+	if signedIn {
+		p.Alerts = s.eng.AlertsSince(s.eng.Now().Add(-24 * time.Hour))
+	}
 	if f := takeFlash(c); f != "" {
 		p.Flash, p.FlashKind = f, "ok"
 	}

@@ -60,6 +60,10 @@ type serveConfig struct {
 	// settings of the same names.
 	EndpointPauseAfter int
 	SecretGrace        time.Duration
+	// AlertWebhook, when set, is where alerts are sent; set at start
+	// (with a new signing secret, printed once) when it differs from the
+	// stored one.
+	AlertWebhook string
 }
 
 // envFlags binds flags whose defaults come from EVENTLOOM_* variables and
@@ -141,6 +145,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	var allow string
 	f.str(&allow, "allow-endpoints", "ALLOW_ENDPOINTS", "", "comma-separated CIDRs, addresses or host:port pairs that webhooks and flow HTTP steps may call although they are loopback, private, link-local or metadata addresses (e.g. 127.0.0.1:9000,10.0.0.0/8)")
 	f.int(&c.EndpointPauseAfter, "endpoint-pause-after", "ENDPOINT_PAUSE_AFTER", 0, "pause an app's webhook subscriptions once its endpoint fails this many attempts in a row; 0 never")
+	f.str(&c.AlertWebhook, "alert-webhook", "ALERT_WEBHOOK", "", "URL the alerts (dead deliveries, failing endpoints, filling queues, apps at their limit) are POSTed to, signed per Standard Webhooks; its secret is printed when it is first set (or set it with PUT /api/v1/alerts/webhook)")
 	f.dur(&c.SecretGrace, "secret-grace", "SECRET_GRACE", 24*time.Hour, "how long a rotated-out webhook signing secret keeps signing beside the new one")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom serve [flags]\n\nRuns the event router, its REST API under /api/v1 and its engine.\nThe admin token comes from EVENTLOOM_ADMIN_TOKEN; when it is unset on the\nfirst start, one is generated, printed once and stored hashed.\n\nFlags:\n")
@@ -261,6 +266,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 			return err
 		}
 		log.Info("seeded the demo design (the ODC web-store example); start with --no-demo to skip it")
+	}
+	if err := setAlertWebhook(ctx, eng, c.AlertWebhook, stdout); err != nil {
+		return err
 	}
 	m.Watch(ctx, eng)
 	if err := eng.Start(ctx); err != nil {

@@ -94,6 +94,7 @@ func Tags() []Tag {
 		{"Runtime", "Occurrences, deliveries, traces, dead letters and live counters."},
 		{"Design", "The whole design at once: export, import, lint, layout, backup, audit and the API descriptions."},
 		{"Users", "Console accounts with a role, and their API tokens (admin only)."},
+		{"Alerts", "Operational alerts (a delivery died, an endpoint keeps failing, a queue filling up, an app at its concurrency limit) and the signed webhook they are sent to."},
 	}
 }
 
