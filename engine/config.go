@@ -114,6 +114,17 @@ type Config struct {
 	// endpoint has failed this many attempts in a row (a notice says so;
 	// resuming them is one click); 0, the default, never pauses.
 	EndpointPauseAfter int
+	// AlertEndpointFailures raises an endpoint_failing alert when an
+	// app's endpoint has failed this many webhook attempts in a row
+	// (once per run of failures); default 5.
+	AlertEndpointFailures int
+	// AlertCheckInterval is how often the gauge alerts (a queue past 80%
+	// of its cap, an app a minute at its concurrency limit) are checked,
+	// on Clock; default 10 seconds.
+	AlertCheckInterval time.Duration
+	// AlertsKept bounds the alerts kept in memory for the console and
+	// the API; default 1000.
+	AlertsKept int
 }
 
 // withDefaults returns c with every zero field set to its default.
@@ -178,6 +189,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.SecretGrace <= 0 {
 		c.SecretGrace = 24 * time.Hour
+	}
+	if c.AlertEndpointFailures <= 0 {
+		c.AlertEndpointFailures = 5
+	}
+	if c.AlertCheckInterval <= 0 {
+		c.AlertCheckInterval = 10 * time.Second
+	}
+	if c.AlertsKept <= 0 {
+		c.AlertsKept = alertsKeptByDefault
 	}
 	if c.EndpointPauseAfter < 0 {
 		c.EndpointPauseAfter = 0

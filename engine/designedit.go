@@ -2,9 +2,9 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/eventloom/eventloom/engine/design"
@@ -144,19 +144,6 @@ func findSub(d *design.Design, app string, ref design.EventRef) int {
 	return slices.IndexFunc(d.Subscriptions, func(s design.Subscription) bool { return s.App == app && s.Event == ref })
 }
 
-// handlersOf lists the apps handling ref, only those other than its owner
-// when othersOnly.
-func handlersOf(d *design.Design, ref design.EventRef, othersOnly bool) []string {
-	var out []string
-	for _, s := range d.Subscriptions {
-		if s.Event == ref && (!othersOnly || s.App != ref.App) {
-			out = append(out, s.App)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // renameApp makes every reference to app from follow its new name to.
 func renameApp(d *design.Design, from, to string) {
 	if from == to {
@@ -202,7 +189,7 @@ func renameOwnTriggers(d *design.Design, ref design.EventRef, to string) {
 // next to its own input; errors about other parts keep their prefix.
 func localize(err error, prefix string) error {
 	all := fault.All(err)
-	if len(all) == 0 {
+	if len(all) == 0 || errors.As(err, new(*design.BreakingError)) {
 		return err
 	}
 	out := make(fault.List, len(all))

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
@@ -56,7 +55,7 @@ func (e *Engine) Subscription(app string, ref design.EventRef) (design.Subscript
 
 // CreateApp adds an app; fault.ErrConflict when the name is taken.
 func (e *Engine) CreateApp(ctx context.Context, a design.App) (design.App, error) {
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		if findApp(d, a.Name) >= 0 {
 			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("app %q exists already; app names are unique", a.Name)}
 		}
@@ -74,7 +73,7 @@ func (e *Engine) CreateApp(ctx context.Context, a design.App) (design.App, error
 // events and subscriptions follow).
 func (e *Engine) UpdateApp(ctx context.Context, name string, a design.App) (design.App, error) {
 	ctx = withAuditLabel(ctx, "app.update", name)
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		i := findApp(d, name)
 		if i < 0 {
 			return unknownApp(name)
@@ -93,24 +92,15 @@ func (e *Engine) UpdateApp(ctx context.Context, name string, a design.App) (desi
 	return e.App(a.Name)
 }
 
-// DeleteApp deletes an app with its events and its subscriptions. While
-// other apps handle its events it is refused with fault.ErrConflict listing
-// them, unless cascade, which deletes those subscriptions too.
+// DeleteApp deletes an app with its events and its subscriptions, and
+// other apps' subscriptions to its events. Breaking those is refused
+// (design.BreakingError) unless confirmed: cascade, or ctx from
+// ConfirmBreaking.
 func (e *Engine) DeleteApp(ctx context.Context, name string, cascade bool) error {
-	ctx = withAuditLabel(ctx, "app.delete", name)
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	ctx = withAuditLabel(confirmIf(ctx, cascade), "app.delete", name)
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		if findApp(d, name) < 0 {
 			return unknownApp(name)
-		}
-		var others []string
-		for _, s := range d.Subscriptions {
-			if s.Event.App == name && s.App != name {
-				others = append(others, s.App+" handles "+s.Event.String())
-			}
-		}
-		if len(others) > 0 && !cascade {
-			return &fault.Error{Kind: fault.ErrConflict, Code: "still_handled", Refs: others,
-				Message: fmt.Sprintf("app %s cannot be deleted while other apps handle its events (%s); delete those subscriptions first, or delete with cascade", name, strings.Join(others, "; "))}
 		}
 		d.Apps = slices.DeleteFunc(d.Apps, func(a design.App) bool { return a.Name == name })
 		d.Events = slices.DeleteFunc(d.Events, func(ev design.Event) bool { return ev.App == name })
@@ -126,7 +116,7 @@ func (e *Engine) DeleteApp(ctx context.Context, name string, cascade bool) error
 // CreateEvent adds an event owned by app.
 func (e *Engine) CreateEvent(ctx context.Context, app string, ev design.Event) (design.Event, error) {
 	ev.App = app
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		if findApp(d, app) < 0 {
 			return unknownApp(app)
 		}
@@ -144,14 +134,15 @@ func (e *Engine) CreateEvent(ctx context.Context, app string, ev design.Event) (
 }
 
 // UpdateEvent replaces the event ref by ev (ev.Name may rename it; the
-// owner stays). Making it private while other apps handle it is refused
-// with fault.ErrConflict listing them, unless cascade, which deletes their
-// subscriptions. A parameter change that breaks a flow's mapping is
-// refused with the flow's errors.
+// owner stays). Making it private deletes other apps' subscriptions to
+// it; that, and removing, retyping or making mandatory a parameter while
+// other apps handle it, is refused (design.BreakingError) unless
+// confirmed: cascade, or ctx from ConfirmBreaking. A parameter change
+// that breaks a flow's mapping is refused with the flow's errors.
 func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design.Event, cascade bool) (design.Event, error) {
-	ctx = withAuditLabel(ctx, "event.update", ref.String())
+	ctx = withAuditLabel(confirmIf(ctx, cascade), "event.update", ref.String())
 	ev.App = ref.App
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		i := findEvent(d, ref)
 		if i < 0 {
 			return unknownEvent(ref)
@@ -160,11 +151,6 @@ func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design
 			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("event %s exists already; pick another name", ev.Ref())}
 		}
 		if !ev.Public {
-			others := handlersOf(d, ref, true)
-			if len(others) > 0 && !cascade {
-				return &fault.Error{Kind: fault.ErrConflict, Code: "still_handled", Field: "public", Refs: others,
-					Message: fmt.Sprintf("event %s cannot become private while %s handle it; delete those subscriptions first, or save with cascade", ref, strings.Join(others, ", "))}
-			}
 			d.Subscriptions = slices.DeleteFunc(d.Subscriptions, func(s design.Subscription) bool { return s.Event == ref && s.App != ref.App })
 		}
 		ev.ID = d.Events[i].ID
@@ -183,19 +169,14 @@ func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design
 	return e.Event(ev.Ref())
 }
 
-// DeleteEvent deletes an event and its owner's own subscription to it.
-// While other apps handle it, it is refused with fault.ErrConflict listing
-// them, unless cascade, which deletes their subscriptions too.
+// DeleteEvent deletes an event and every subscription to it. While other
+// apps handle it, that is refused (design.BreakingError) unless
+// confirmed: cascade, or ctx from ConfirmBreaking.
 func (e *Engine) DeleteEvent(ctx context.Context, ref design.EventRef, cascade bool) error {
-	ctx = withAuditLabel(ctx, "event.delete", ref.String())
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	ctx = withAuditLabel(confirmIf(ctx, cascade), "event.delete", ref.String())
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		if findEvent(d, ref) < 0 {
 			return unknownEvent(ref)
-		}
-		others := handlersOf(d, ref, true)
-		if len(others) > 0 && !cascade {
-			return &fault.Error{Kind: fault.ErrConflict, Code: "still_handled", Refs: others,
-				Message: fmt.Sprintf("event %s cannot be deleted while %s handle it; delete those subscriptions first, or delete with cascade", ref, strings.Join(others, ", "))}
 		}
 		d.Events = slices.DeleteFunc(d.Events, func(ev design.Event) bool { return ev.Ref() == ref })
 		d.Subscriptions = slices.DeleteFunc(d.Subscriptions, func(s design.Subscription) bool { return s.Event == ref })
@@ -211,7 +192,7 @@ func (e *Engine) DeleteEvent(ctx context.Context, ref design.EventRef, cascade b
 // is compiled now: a flow's mistakes are refused with field errors.
 func (e *Engine) CreateSubscription(ctx context.Context, app string, s design.Subscription) (design.Subscription, error) {
 	s.App = app
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		if findApp(d, app) < 0 {
 			return unknownApp(app)
 		}
@@ -232,7 +213,7 @@ func (e *Engine) CreateSubscription(ctx context.Context, app string, s design.Su
 // move it to another event).
 func (e *Engine) UpdateSubscription(ctx context.Context, app string, ref design.EventRef, s design.Subscription) (design.Subscription, error) {
 	s.App = app
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		i := findSub(d, app, ref)
 		if i < 0 {
 			return unknownSubscription(app, ref)
@@ -253,7 +234,7 @@ func (e *Engine) UpdateSubscription(ctx context.Context, app string, ref design.
 // DeleteSubscription deletes app's subscription to ref; its unfinished
 // deliveries are discarded.
 func (e *Engine) DeleteSubscription(ctx context.Context, app string, ref design.EventRef) error {
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		i := findSub(d, app, ref)
 		if i < 0 {
 			return unknownSubscription(app, ref)
@@ -284,7 +265,7 @@ func (e *Engine) setPaused(ctx context.Context, app string, ref design.EventRef,
 		verb = "pause"
 	}
 	ctx = withAuditLabel(ctx, "subscription."+verb, app+":"+ref.String())
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		i := findSub(d, app, ref)
 		if i < 0 {
 			return unknownSubscription(app, ref)
@@ -301,10 +282,19 @@ func (e *Engine) setPaused(ctx context.Context, app string, ref design.EventRef,
 // ImportDesign replaces the whole design by doc (apps, events and
 // subscriptions named as in an export; ids ignored), validated whole
 // before anything changes. It returns what changed, or with dryRun what
-// would change, without changing it.
+// would change, without changing it. An import that breaks subscriptions
+// is refused unless ctx confirms it (ConfirmBreaking).
 func (e *Engine) ImportDesign(ctx context.Context, doc design.Design, dryRun bool) ([]Change, error) {
+	changes, _, err := e.ImportDesignReport(ctx, doc, dryRun)
+	return changes, err
+}
+
+// ImportDesignReport is ImportDesign that also returns the subscriptions
+// the import breaks (or, with dryRun, would break), so a dry run can show
+// them before the real one is confirmed.
+func (e *Engine) ImportDesignReport(ctx context.Context, doc design.Design, dryRun bool) ([]Change, []design.Break, error) {
 	ctx = withAuditLabel(ctx, "design.import", "design")
-	changes, err := e.change(ctx, dryRun, func(d *design.Design) error {
+	changes, breaks, err := e.change(ctx, dryRun, func(d *design.Design) error {
 		next := design.Design{
 			Apps:          slices.Clone(doc.Apps),
 			Events:        slices.Clone(doc.Events),
@@ -333,32 +323,38 @@ func (e *Engine) ImportDesign(ctx context.Context, doc design.Design, dryRun boo
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("import design: %w", err)
+		return nil, nil, fmt.Errorf("import design: %w", err)
 	}
-	return changes, nil
+	return changes, breaks, nil
 }
 
 // change applies edit to a copy of the current design, validates the
 // result whole (rules, references, flow expressions, Go handler names),
-// and stores the difference in one transaction. Nothing changes on any
-// refusal.
-func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Design) error) ([]Change, error) {
+// refuses it when it breaks subscriptions and ctx does not confirm that
+// (ConfirmBreaking), and stores the difference in one transaction.
+// Nothing changes on any refusal. It returns the changes and the breaks
+// (those of a dry run too, which is never refused for them).
+func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Design) error) ([]Change, []design.Break, error) {
 	e.designMu.Lock()
 	defer e.designMu.Unlock()
 	if e.d.isClosed() {
-		return nil, ErrClosed
+		return nil, nil, ErrClosed
 	}
 	old := e.snap.Load()
 	next := cloneDesign(old.idx.Design)
 	if err := edit(&next); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if errs := checkDesign(e, next); len(errs) > 0 {
-		return nil, errs.Err()
+		return nil, nil, errs.Err()
+	}
+	breaks := design.Breaks(old.idx.Design, next)
+	if len(breaks) > 0 && !dryRun && !BreakingConfirmed(ctx) {
+		return nil, breaks, design.NewBreakingError(breaks)
 	}
 	ops, changes := diffDesign(old.idx.Design, next)
 	if dryRun || len(ops) == 0 {
-		return changes, nil
+		return changes, breaks, nil
 	}
 	// Not cancelled with the caller: a change that commits must also reach
 	// the snapshot, or the next change would be computed against a stale
@@ -366,15 +362,15 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 	now := e.clk.Now()
 	entry, err := designAudit(ctx, now, changes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	version, err := versionOf(ctx, next, changes, now)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	stored, err := e.st.DesignApply(context.WithoutCancel(ctx), &storage.DesignApplyParams{Ops: ops, Now: now, Audit: entry, Version: version})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	snap, cerrs := e.compile(stored)
 	for _, x := range cerrs {
@@ -382,7 +378,7 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 	}
 	e.snap.Store(snap)
 	e.d.designChanged(old, snap)
-	return changes, nil
+	return changes, breaks, nil
 }
 
 // checkDesign reports every mistake of next at once: the design's rules

@@ -59,6 +59,8 @@ type Engine struct {
 	watch watch
 	// bulk holds the bulk actions (filtered replay, retry, discard).
 	bulk bulkJobs
+	// alerts keeps the newest alerts (alert.go).
+	alerts *alertLog
 }
 
 // snapshot is one immutable version of the design with everything dispatch
@@ -97,6 +99,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		tracer:   cfg.TracerProvider.Tracer(TracerName),
 		// Two at once: each takes 19 MiB and a core for tens of ms.
 		argonSlots: make(chan struct{}, 2),
+		alerts:     newAlertLog(cfg.AlertsKept),
 	}
 	d, err := cfg.Storage.DesignLoad(ctx)
 	if err != nil {
@@ -127,6 +130,7 @@ func (e *Engine) Start(ctx context.Context) error {
 		return err
 	}
 	e.startWatch()
+	e.watchGauges()
 	return nil
 }
 

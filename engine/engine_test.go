@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,29 +69,116 @@ func TestPrivateEventRefusedForAnotherApp(t *testing.T) {
 	}
 }
 
+// TestDeleteOrUnpublishHandledEvent: deleting an event another app
+// handles, making it private or deleting its producer breaks that
+// subscription, so each is refused with breaking_change naming it until
+// confirmed (ConfirmBreaking, or the older cascade); nothing changes
+// before.
 func TestDeleteOrUnpublishHandledEvent(t *testing.T) {
 	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": ok}})
 	h.shopDesign()
 	ctx := context.Background()
-	err := h.eng.DeleteEvent(ctx, orderPlaced, false)
-	var fe *fault.Error
-	if !errors.As(err, &fe) || fe.Code != "still_handled" || len(fe.Refs) != 1 || fe.Refs[0] != "Stock" {
-		t.Fatalf("delete handled event = %v (refs %v), want still_handled listing Stock", err, fe)
+	refused := func(what string, err error, reason string) {
+		t.Helper()
+		var be *design.BreakingError
+		all := fault.All(err)
+		if !errors.As(err, &be) || len(all) != 1 || all[0].Code != "breaking_change" || !errors.Is(err, fault.ErrConflict) ||
+			len(be.Breaks) != 1 || be.Breaks[0] != (design.Break{Subscription: "Stock:Shop.OrderPlaced", Reason: reason}) {
+			t.Fatalf("%s = %v (breaks %+v), want breaking_change for Stock's subscription: %s", what, err, be, reason)
+		}
 	}
+	before := len(h.eng.Design().Subscriptions)
+	refused("delete handled event", h.eng.DeleteEvent(ctx, orderPlaced, false), "event Shop.OrderPlaced deleted")
 	ev, _ := h.eng.Event(orderPlaced)
 	ev.Public = false
-	if _, err := h.eng.UpdateEvent(ctx, orderPlaced, ev, false); !errors.Is(err, fault.ErrConflict) {
-		t.Fatalf("making a handled event private = %v, want conflict", err)
+	_, err := h.eng.UpdateEvent(ctx, orderPlaced, ev, false)
+	refused("making a handled event private", err, "event Shop.OrderPlaced made private")
+	refused("deleting an app whose events others handle", h.eng.DeleteApp(ctx, "Shop", false), "event Shop.OrderPlaced deleted")
+	if d := h.eng.Design(); len(d.Subscriptions) != before || len(d.Events) != 2 || len(d.Apps) != 3 {
+		t.Fatalf("a refused change changed the design: %+v", d)
 	}
-	if err := h.eng.DeleteApp(ctx, "Shop", false); !errors.Is(err, fault.ErrConflict) {
-		t.Fatalf("deleting an app whose events others handle = %v, want conflict", err)
+	if _, err := h.eng.UpdateEvent(engine.ConfirmBreaking(ctx), orderPlaced, ev, false); err != nil {
+		t.Fatalf("confirmed private: %v", err)
 	}
-	if err := h.eng.DeleteEvent(ctx, orderPlaced, true); err != nil {
+	if d := h.eng.Design(); len(d.Subscriptions) != 0 {
+		t.Fatalf("after making it private: %d subscriptions, want Stock's gone", len(d.Subscriptions))
+	}
+	if err := h.eng.DeleteEvent(ctx, orderPlaced, false); err != nil {
+		t.Fatalf("delete an event nobody else handles any more: %v", err)
+	}
+	if d := h.eng.Design(); len(d.Events) != 1 {
+		t.Fatalf("after delete: %d events; want 1", len(d.Events))
+	}
+}
+
+// TestCascadeConfirmsBreaking: cascade=true on a delete is the explicit
+// "delete those subscriptions too", so it confirms the break.
+func TestCascadeConfirmsBreaking(t *testing.T) {
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": ok}})
+	h.shopDesign()
+	if err := h.eng.DeleteEvent(context.Background(), orderPlaced, true); err != nil {
 		t.Fatalf("cascade delete: %v", err)
 	}
 	d := h.eng.Design()
 	if len(d.Subscriptions) != 0 || len(d.Events) != 1 {
 		t.Fatalf("after cascade: %d subscriptions, %d events; want 0 and 1", len(d.Subscriptions), len(d.Events))
+	}
+}
+
+// TestBreakingParameterChangeNeedsConfirmation: removing, retyping or
+// making mandatory a parameter another app's subscription receives is
+// refused until confirmed; a dry-run import reports the breaks without
+// refusing; an optional parameter added passes.
+func TestBreakingParameterChangeNeedsConfirmation(t *testing.T) {
+	h := newHarness(t, engine.Config{Handlers: map[string]engine.Handler{"stock": ok}})
+	h.shopDesign()
+	ctx := context.Background()
+	orig, _ := h.eng.Event(orderPlaced)
+	for _, tc := range []struct {
+		name   string
+		edit   func(*design.Event)
+		reason string
+	}{
+		{"removed", func(ev *design.Event) { ev.Parameters = ev.Parameters[:len(ev.Parameters)-1] }, "parameter " + orig.Parameters[len(orig.Parameters)-1].Name + " removed"},
+		{"retyped", func(ev *design.Event) { ev.Parameters[0].Type = design.Email }, "parameter " + orig.Parameters[0].Name + " retyped " + string(orig.Parameters[0].Type) + " → Email"},
+	} {
+		ev, _ := h.eng.Event(orderPlaced)
+		ev.Parameters = slices.Clone(ev.Parameters) // the engine's snapshot is shared
+		tc.edit(&ev)
+		_, err := h.eng.UpdateEvent(ctx, orderPlaced, ev, false)
+		var be *design.BreakingError
+		if !errors.As(err, &be) || be.Breaks[0].Reason != tc.reason || be.Breaks[0].Subscription != "Stock:Shop.OrderPlaced" {
+			t.Fatalf("%s: %v (%+v), want breaking_change: %s", tc.name, err, be, tc.reason)
+		}
+		doc := h.eng.Design()
+		doc.Events = append([]design.Event(nil), doc.Events...)
+		for i := range doc.Events {
+			if doc.Events[i].Ref() == orderPlaced {
+				doc.Events[i] = ev
+			}
+		}
+		_, breaks, err := h.eng.ImportDesignReport(ctx, doc, true)
+		if err != nil || len(breaks) != 1 || breaks[0].Reason != tc.reason {
+			t.Fatalf("%s: dry-run import = %v, %v; want the break reported", tc.name, breaks, err)
+		}
+		if _, err := h.eng.ImportDesign(ctx, doc, false); !errors.As(err, &be) {
+			t.Fatalf("%s: import = %v, want breaking_change", tc.name, err)
+		}
+	}
+	if got, _ := h.eng.Event(orderPlaced); len(got.Parameters) != len(orig.Parameters) || got.Parameters[0].Type != orig.Parameters[0].Type {
+		t.Fatalf("a refused change changed the event: %+v", got)
+	}
+	ev, _ := h.eng.Event(orderPlaced)
+	ev.Parameters = append(slices.Clone(ev.Parameters), design.Parameter{Name: "Gift", Type: design.Boolean})
+	if _, err := h.eng.UpdateEvent(ctx, orderPlaced, ev, false); err != nil {
+		t.Fatalf("an optional parameter added: %v", err)
+	}
+	ev.Parameters[len(ev.Parameters)-1].Mandatory = true
+	if _, err := h.eng.UpdateEvent(ctx, orderPlaced, ev, false); !errors.As(err, new(*design.BreakingError)) {
+		t.Fatalf("made mandatory = %v, want breaking_change", err)
+	}
+	if _, err := h.eng.UpdateEvent(engine.ConfirmBreaking(ctx), orderPlaced, ev, false); err != nil {
+		t.Fatalf("made mandatory, confirmed: %v", err)
 	}
 }
 

@@ -61,6 +61,10 @@ func (e *Engine) endpointOutcome(app *design.App, ok bool) {
 		return
 	}
 	e.notice(notify.EndpointHealth, app.Name, "", "", n)
+	if n == e.cfg.AlertEndpointFailures {
+		e.alert(Alert{Kind: AlertEndpointFailing, App: app.Name, Message: fmt.Sprintf(
+			"%s's endpoint %s has failed %d webhook attempts in a row; its deliveries retry and may die. Check the endpoint", app.Name, app.Endpoint, n)})
+	}
 	if limit := e.cfg.EndpointPauseAfter; limit > 0 && n == limit {
 		e.pauseUnhealthy(app.Name, n)
 	}
@@ -72,7 +76,7 @@ func (e *Engine) pauseUnhealthy(app string, failures int) {
 	ctx := WithActor(context.WithoutCancel(e.d.runCtx), Actor{Name: "system"})
 	ctx = withAuditLabel(ctx, "subscription.pause", app+":webhooks")
 	var paused []string
-	_, err := e.change(ctx, false, func(d *design.Design) error {
+	_, _, err := e.change(ctx, false, func(d *design.Design) error {
 		for i := range d.Subscriptions {
 			s := &d.Subscriptions[i]
 			if s.App == app && s.Handler.Kind == design.KindWebhook && !s.Paused {

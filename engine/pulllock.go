@@ -219,6 +219,7 @@ func (e *Engine) Reject(ctx context.Context, app string, ref design.EventRef, to
 		}
 		e.log.Warn("delivery dead", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", lk.claim.DeliveryID, "attempts", lk.attempt, "error", msg)
 		e.publishDelivery(cs, lk.claim, notify.DeliveryDead, lk.attempt, msg, time.Time{})
+		e.deadAlert(cs, lk.claim.DeliveryID, lk.attempt, msg)
 		return nil
 	})
 }

@@ -347,6 +347,7 @@ func (e *Engine) failAt(cs *compiled, c storage.Claim, rec delivery.Attempt, at,
 	if dead {
 		e.log.Warn("delivery dead", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "attempts", rec.Number, "error", rec.Error)
 		e.publishDelivery(cs, c, notify.DeliveryDead, rec.Number, rec.Error, time.Time{})
+		e.deadAlert(cs, c.DeliveryID, rec.Number, rec.Error)
 		return nil
 	}
 	e.publishDelivery(cs, c, notify.DeliveryFailed, rec.Number, rec.Error, p.NextAttemptAt)

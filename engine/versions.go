@@ -65,10 +65,11 @@ func (e *Engine) DesignVersion(ctx context.Context, n int64) (storage.DesignVers
 }
 
 // DiffEntry is one difference between two designs: a part created,
-// deleted or changed (Details say how). Breaking marks a change that
-// breaks the subscribers of an event — a parameter removed, retyped or
-// made mandatory, the event made private or deleted — and Breaks names
-// the subscriptions ("App:Producer.Event") it breaks.
+// deleted or changed (Details say how). Breaking marks an event change
+// that breaks its subscribers (design.Breaks: a parameter removed, retyped
+// or made mandatory, the event made private or deleted, while apps other
+// than its producer handle it) and Breaks names the subscriptions
+// ("App:Producer.Event") it breaks.
 type DiffEntry struct {
 	Action   string   `json:"action"`
 	Kind     string   `json:"kind"`
@@ -98,35 +99,27 @@ func (e *Engine) DesignDiff(ctx context.Context, from, to int64) ([]DiffEntry, e
 func DiffDesigns(a, b design.Design) []DiffEntry {
 	var out []DiffEntry
 	out = append(out, diffParts("app", a.Apps, b.Apps, func(x design.App) string { return x.Name }, appDetails)...)
-	subsOf := func(ref design.EventRef) []string {
-		var names []string
-		for _, s := range a.Subscriptions {
-			if s.Event == ref && s.App != ref.App {
-				names = append(names, s.App+":"+ref.String())
-			}
+	broken := map[string][]string{} // event -> subscriptions it breaks
+	for _, x := range design.Breaks(a, b) {
+		_, ev, _ := strings.Cut(x.Subscription, ":")
+		if subs := broken[ev]; len(subs) == 0 || subs[len(subs)-1] != x.Subscription {
+			broken[ev] = append(subs, x.Subscription)
 		}
-		return names
 	}
 	events := diffParts("event", a.Events, b.Events, func(x design.Event) string { return x.Ref().String() }, eventDetails)
 	for i := range events {
 		d := &events[i]
-		ref, _ := design.ParseEventRef(d.Name)
-		if d.Action == "delete" {
-			d.Breaking = true
-		}
-		if d.Breaking {
-			d.Breaks = subsOf(ref)
-			d.Breaking = len(d.Breaks) > 0
-		}
+		d.Breaks = broken[d.Name]
+		d.Breaking = len(d.Breaks) > 0
 	}
 	out = append(out, events...)
 	out = append(out, diffParts("subscription", a.Subscriptions, b.Subscriptions, func(x design.Subscription) string { return x.App + ":" + x.Event.String() }, subscriptionDetails)...)
 	return out
 }
 
-// diffParts diffs one kind of part by name; details describes an update
-// (and says whether it breaks subscribers), nil details meaning none.
-func diffParts[T any](kind string, a, b []T, name func(T) string, details func(x, y T) ([]string, bool)) []DiffEntry {
+// diffParts diffs one kind of part by name; details describes an update,
+// nil details meaning none.
+func diffParts[T any](kind string, a, b []T, name func(T) string, details func(x, y T) []string) []DiffEntry {
 	old := make(map[string]T, len(a))
 	for _, x := range a {
 		old[name(x)] = x
@@ -141,8 +134,8 @@ func diffParts[T any](kind string, a, b []T, name func(T) string, details func(x
 			out = append(out, DiffEntry{Action: "create", Kind: kind, Name: n})
 			continue
 		}
-		if d, breaking := details(x, y); len(d) > 0 {
-			out = append(out, DiffEntry{Action: "update", Kind: kind, Name: n, Details: d, Breaking: breaking})
+		if d := details(x, y); len(d) > 0 {
+			out = append(out, DiffEntry{Action: "update", Kind: kind, Name: n, Details: d})
 		}
 	}
 	for _, x := range a {
@@ -154,20 +147,19 @@ func diffParts[T any](kind string, a, b []T, name func(T) string, details func(x
 	return out
 }
 
-func appDetails(x, y design.App) ([]string, bool) {
+func appDetails(x, y design.App) []string {
 	var d []string
 	d = field(d, "description", x.Description, y.Description)
 	d = field(d, "color", x.Color, y.Color)
 	d = field(d, "concurrency", x.Concurrency, y.Concurrency)
 	d = field(d, "endpoint", x.Endpoint, y.Endpoint)
-	return d, false
+	return d
 }
 
-func eventDetails(x, y design.Event) ([]string, bool) {
+func eventDetails(x, y design.Event) []string {
 	var d []string
-	breaking := false
 	if x.Public && !y.Public {
-		d, breaking = append(d, "made private"), true
+		d = append(d, "made private")
 	} else if !x.Public && y.Public {
 		d = append(d, "made public")
 	}
@@ -182,15 +174,15 @@ func eventDetails(x, y design.Event) ([]string, bool) {
 		q, ok := old[p.Name]
 		switch {
 		case !ok && p.Mandatory:
-			d, breaking = append(d, fmt.Sprintf("parameter %s added (%s, mandatory)", p.Name, p.Type)), true
+			d = append(d, fmt.Sprintf("parameter %s added (%s, mandatory)", p.Name, p.Type))
 		case !ok:
 			d = append(d, fmt.Sprintf("parameter %s added (%s)", p.Name, p.Type))
 		default:
 			if q.Type != p.Type {
-				d, breaking = append(d, fmt.Sprintf("parameter %s retyped %s → %s", p.Name, q.Type, p.Type)), true
+				d = append(d, fmt.Sprintf("parameter %s retyped %s → %s", p.Name, q.Type, p.Type))
 			}
 			if !q.Mandatory && p.Mandatory {
-				d, breaking = append(d, fmt.Sprintf("parameter %s made mandatory", p.Name)), true
+				d = append(d, fmt.Sprintf("parameter %s made mandatory", p.Name))
 			} else if q.Mandatory && !p.Mandatory {
 				d = append(d, fmt.Sprintf("parameter %s made optional", p.Name))
 			}
@@ -199,13 +191,13 @@ func eventDetails(x, y design.Event) ([]string, bool) {
 	}
 	for _, p := range x.Parameters {
 		if !now[p.Name] {
-			d, breaking = append(d, fmt.Sprintf("parameter %s removed", p.Name)), true
+			d = append(d, fmt.Sprintf("parameter %s removed", p.Name))
 		}
 	}
-	return d, breaking
+	return d
 }
 
-func subscriptionDetails(x, y design.Subscription) ([]string, bool) {
+func subscriptionDetails(x, y design.Subscription) []string {
 	var d []string
 	if x.Handler.Kind != y.Handler.Kind {
 		d = append(d, fmt.Sprintf("handler %s → %s", x.Handler.Kind, y.Handler.Kind))
@@ -215,7 +207,7 @@ func subscriptionDetails(x, y design.Subscription) ([]string, bool) {
 	d = field(d, "filter", x.Filter, y.Filter)
 	d = field(d, "enabled", x.Enabled, y.Enabled)
 	d = field(d, "paused", x.Paused, y.Paused)
-	return d, false
+	return d
 }
 
 // field appends "name: old → new" when they differ.

@@ -32,7 +32,7 @@ func TestDesignVersionsAndDiff(t *testing.T) {
 		{Name: "Qty", Type: design.Decimal, Mandatory: true}, // retyped
 		{Name: "Gift", Type: design.Boolean},                 // added, optional
 	} // Note removed
-	if _, err := h.eng.UpdateEvent(ctx, orderPlaced, ev, false); err != nil {
+	if _, err := h.eng.UpdateEvent(engine.ConfirmBreaking(ctx), orderPlaced, ev, false); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := h.eng.UpdateApp(ctx, "Mail", design.App{Name: "Mail", Concurrency: 4}); err != nil {

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"go.opentelemetry.io/otel/trace"
 
 	"github.com/eventloom/eventloom/engine/cloudevent"
@@ -105,11 +104,7 @@ func (e *Engine) postWebhook(ctx context.Context, cs *compiled, c storage.Claim,
 	if err != nil {
 		return fmt.Errorf("webhook to %s: %w", target, err)
 	}
-	req.Header.Set("Content-Type", cloudevent.ContentType)
-	req.Header.Set("User-Agent", "Eventloom")
-	req.Header.Set(standardwebhooks.HeaderWebhookID, id)
-	req.Header.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	signedHeaders(req.Header, cloudevent.ContentType, id, now, sig)
 	// The same trace context as the envelope's, for receivers that read
 	// the header (an OpenTelemetry HTTP server middleware).
 	req.Header.Set("traceparent", cloudevent.Traceparent(d))

@@ -35,6 +35,8 @@ type Page struct {
 	// Assets maps a static file's name ("dist/designer.js") to its
 	// versioned URL; a name it lacks is linked unversioned.
 	Assets map[string]string
+	// Alerts counts the alerts of the last 24 hours, for the nav's badge.
+	Alerts int
 }
 
 // May reports whether the signed-in person's role allows right.

@@ -121,7 +121,11 @@ func set[T any](dst *T, src *T) {
 }
 
 func (s *Server) deleteApp(c echo.Context) error {
-	if err := s.eng.DeleteApp(c.Request().Context(), c.Param("app"), cascade(c)); err != nil {
+	ctx, err := designCtx(c)
+	if err != nil {
+		return err
+	}
+	if err := s.eng.DeleteApp(ctx, c.Param("app"), cascade(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -191,6 +195,10 @@ type eventPatch struct {
 
 func (s *Server) patchEvent(c echo.Context) error {
 	ref := eventRef(c)
+	ctx, err := designCtx(c)
+	if err != nil {
+		return err
+	}
 	ev, err := s.eng.Event(ref)
 	if err != nil {
 		return err
@@ -203,7 +211,7 @@ func (s *Server) patchEvent(c echo.Context) error {
 	set(&ev.Public, p.Public)
 	set(&ev.Description, p.Description)
 	set(&ev.Parameters, p.Parameters)
-	got, err := s.eng.UpdateEvent(c.Request().Context(), ref, ev, cascade(c))
+	got, err := s.eng.UpdateEvent(ctx, ref, ev, cascade(c))
 	if err != nil {
 		return err
 	}
@@ -211,7 +219,11 @@ func (s *Server) patchEvent(c echo.Context) error {
 }
 
 func (s *Server) deleteEvent(c echo.Context) error {
-	if err := s.eng.DeleteEvent(c.Request().Context(), eventRef(c), cascade(c)); err != nil {
+	ctx, err := designCtx(c)
+	if err != nil {
+		return err
+	}
+	if err := s.eng.DeleteEvent(ctx, eventRef(c), cascade(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -329,6 +341,10 @@ func (s *Server) exportDesign(c echo.Context) error {
 }
 
 func (s *Server) importDesign(c echo.Context) error {
+	ctx, err := designCtx(c)
+	if err != nil {
+		return err
+	}
 	d, err := s.readDesign(c)
 	if err != nil {
 		return err
@@ -337,12 +353,15 @@ func (s *Server) importDesign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	changes, err := s.eng.ImportDesign(c.Request().Context(), d, dry)
+	changes, breaks, err := s.eng.ImportDesignReport(ctx, d, dry)
 	if err != nil {
 		return err
 	}
 	if changes == nil {
 		changes = []engine.Change{}
 	}
-	return c.JSON(http.StatusOK, map[string]any{"dryRun": dry, "changes": changes})
+	if breaks == nil {
+		breaks = []design.Break{}
+	}
+	return c.JSON(http.StatusOK, map[string]any{"dryRun": dry, "changes": changes, "breaks": breaks})
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
@@ -66,6 +67,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/design/versions", s.versionsPage)
 	g.GET("/design/diff", s.diffPage)
 	g.GET("/reference", s.referencePage)
+	g.GET("/alerts", s.alertsPage)
 	s.editorRoutes(g)
 	s.consoleUserRoutes(g)
 }
@@ -129,6 +131,9 @@ func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 		signedIn = w.role != ""
 	}
 	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, User: w.name, Role: w.role, BundleMissing: s.bundleMissing, Assets: s.assetURLs}
+	if signedIn {
+		p.Alerts = s.eng.AlertsSince(s.eng.Now().Add(-24 * time.Hour))
+	}
 	if f := takeFlash(c); f != "" {
 		p.Flash, p.FlashKind = f, "ok"
 	}
@@ -398,7 +403,7 @@ func (s *Server) appUpdate(c echo.Context) error {
 
 func (s *Server) appDelete(c echo.Context) error {
 	name := c.Param("app")
-	if err := s.eng.DeleteApp(c.Request().Context(), name, false); err != nil {
+	if err := s.eng.DeleteApp(formConfirmed(c), name, false); err != nil {
 		if errors.Is(err, fault.ErrConflict) && !wantsJSON(c) {
 			all := fault.All(err)
 			p := s.page(c, name, "apps")
@@ -591,10 +596,10 @@ func (s *Server) deliveryAction(c echo.Context) error {
 }
 
 // eventDelete deletes an event; while other apps handle it the refusal
-// names them (delete their subscriptions first).
+// names them, until the form confirms (confirm=breaking).
 func (s *Server) eventDelete(c echo.Context) error {
 	ref := eventRef(c)
-	if err := s.eng.DeleteEvent(c.Request().Context(), ref, false); err != nil {
+	if err := s.eng.DeleteEvent(formConfirmed(c), ref, false); err != nil {
 		return err
 	}
 	return back(c, "/apps/"+url.PathEscape(ref.App), "Deleted "+ref.String()+".")

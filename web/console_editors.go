@@ -100,17 +100,21 @@ func (s *Server) eventSave(c echo.Context) error {
 		})
 	}
 	original := c.Param("event")
+	ctx := formConfirmed(c)
 	var err error
 	if original == "" {
-		_, err = s.eng.CreateEvent(c.Request().Context(), app, ev)
+		_, err = s.eng.CreateEvent(ctx, app, ev)
 	} else {
-		_, err = s.eng.UpdateEvent(c.Request().Context(), design.EventRef{App: app, Event: original}, ev, false)
+		_, err = s.eng.UpdateEvent(ctx, design.EventRef{App: app, Event: original}, ev, false)
 	}
 	if err != nil {
 		if len(fault.All(err)) == 0 {
 			return err
 		}
-		e := templates.EventEditProps{App: app, Original: original, Event: ev, Errors: errorsByField(err)}
+		e := templates.EventEditProps{App: app, Original: original, Event: ev, Errors: errorsByField(err), Breaks: breaksOf(err)}
+		if len(e.Breaks) > 0 {
+			delete(e.Errors, "") // the notice says it, with the subscriptions
+		}
 		return s.render(c, statusOf(fault.All(err)[0].Kind), templates.EventEditor(s.page(c, "Edit event", "apps"), e), nil)
 	}
 	if r.f.Get("more") != "" {

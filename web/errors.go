@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 )
 
@@ -17,6 +18,8 @@ type apiError struct {
 	Message string   `json:"message"`
 	Field   string   `json:"field,omitempty"`
 	Refs    []string `json:"refs,omitempty"`
+	// Breaks lists the subscriptions a refused breaking_change breaks.
+	Breaks []design.Break `json:"breaks,omitempty"`
 }
 
 // errorBody is every API error response: the first error, and all of
@@ -92,6 +95,9 @@ func (s *Server) writeError(c echo.Context, err error) error {
 	}
 	if all := fault.All(err); len(all) > 0 {
 		body := errorBody{Error: wire(all[0])}
+		if be := (*design.BreakingError)(nil); errors.As(err, &be) {
+			body.Error.Breaks = be.Breaks
+		}
 		if len(all) > 1 {
 			for _, x := range all {
 				body.Details = append(body.Details, wire(x))

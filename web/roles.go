@@ -130,6 +130,8 @@ func accessTable() map[string]access {
 		"GET /api/v1/users/:name": admins, "PATCH /api/v1/users/:name": admins, "DELETE /api/v1/users/:name": admins,
 		"GET /api/v1/users/:name/tokens": admins, "POST /api/v1/users/:name/tokens": admins,
 		"DELETE /api/v1/users/:name/tokens/:id": admins,
+		"GET /api/v1/alerts":                    reads, "GET /alerts": reads,
+		"GET /api/v1/alerts/webhook": admins, "PUT /api/v1/alerts/webhook": admins, "DELETE /api/v1/alerts/webhook": admins,
 	}
 }
 

@@ -257,6 +257,7 @@ func (s *Server) routes() {
 
 	api.GET("/audit", s.listAudit)
 	s.userRoutes(api)
+	s.alertRoutes(api)
 
 	api.Any("/*", func(c echo.Context) error {
 		return &fault.Error{Kind: fault.ErrNotFound, Code: "not_found", Message: "no such API route: " + c.Request().Method + " " + c.Request().URL.Path + "; see the README for the routes"}

@@ -21,7 +21,7 @@ func TestAPIDesignVersions(t *testing.T) {
 	}
 	first := jsonNum(int64(items[0].(map[string]any)["version"].(float64)))
 	patch := `{"parameters":[{"name":"OrderId","type":"Identifier","mandatory":true},{"name":"Amount","type":"Text","mandatory":true}]}`
-	if code, body, _ := s.call("PATCH", "/api/v1/apps/Shop/events/Paid", adminToken, patch); code != 200 {
+	if code, body, _ := s.call("PATCH", "/api/v1/apps/Shop/events/Paid?confirm=breaking", adminToken, patch); code != 200 {
 		t.Fatalf("retype Amount = %d %v", code, body)
 	}
 	_, body, _ = s.call("GET", "/api/v1/design/versions?limit=1", adminToken, "")

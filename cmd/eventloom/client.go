@@ -143,16 +143,21 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dry := fs.Bool("dry-run", false, "report what would change without changing it")
+	dry := fs.Bool("dry-run", false, "report what would change (and which subscriptions it would break) without changing it")
+	confirm := fs.Bool("confirm-breaking", false, "make the import even though it breaks subscriptions (a parameter removed, retyped or made mandatory; an event made private or deleted while other apps handle it)")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, "Usage: eventloom import [--dry-run] design.json\n\nReplaces the running server's design by the file's (a design exported as JSON\nor an AsyncAPI 3.0 document), validated whole before anything changes;\nprints the changes.\n\nFlags:\n")
+		fmt.Fprint(stderr, "Usage: eventloom import [--dry-run] [--confirm-breaking] design.json\n\nReplaces the running server's design by the file's (a design exported as JSON\nor an AsyncAPI 3.0 document), validated whole before anything changes;\nprints the changes. An import that breaks other apps' subscriptions is\nrefused, naming them, unless --confirm-breaking.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	// Accept the flag after the file name too.
+	// Accept the flags after the file name too.
 	var files []string
 	for _, a := range args {
-		if a == "--dry-run" || a == "-dry-run" {
+		switch strings.TrimLeft(a, "-") {
+		case "dry-run":
 			*dry = true
+			continue
+		case "confirm-breaking":
+			*confirm = true
 			continue
 		}
 		files = append(files, a)
@@ -175,21 +180,32 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	path := "/api/v1/design"
+	q := url.Values{}
 	if *dry {
-		path += "?dryRun=true"
+		q.Set("dryRun", "true")
+	}
+	if *confirm {
+		q.Set("confirm", "breaking")
+	}
+	path := "/api/v1/design"
+	if len(q) > 0 {
+		path += "?" + q.Encode()
 	}
 	contentType := "application/json"
 	if ext := strings.ToLower(filepath.Ext(fs.Arg(0))); ext == ".yaml" || ext == ".yml" {
 		contentType = "application/yaml" // an AsyncAPI document in YAML
 	}
 	b, err := c.Do(ctx, http.MethodPut, path, contentType, bytes.NewReader(body))
+	if ce := (*client.Error)(nil); errors.As(err, &ce) && ce.Code == "breaking_change" {
+		return fmt.Errorf("%w\nnothing was imported; run with --dry-run to list the breaks, or add --confirm-breaking to import anyway", err)
+	}
 	if err != nil {
 		return err
 	}
 	var res struct {
 		DryRun  bool `json:"dryRun"`
 		Changes []struct{ Action, Kind, Name string }
+		Breaks  []struct{ Subscription, Reason string }
 	}
 	if err := json.Unmarshal(b, &res); err != nil {
 		return err
@@ -201,6 +217,16 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fmt.Fprintf(stdout, "%d %s\n", len(res.Changes), verb)
 	for _, ch := range res.Changes {
 		fmt.Fprintf(stdout, "  %s %s %s\n", ch.Action, ch.Kind, ch.Name)
+	}
+	if len(res.Breaks) > 0 {
+		verb = "broken subscription(s), as confirmed"
+		if res.DryRun {
+			verb = "subscription(s) it would break (import with --confirm-breaking to make it anyway)"
+		}
+		fmt.Fprintf(stdout, "%d %s\n", len(res.Breaks), verb)
+		for _, x := range res.Breaks {
+			fmt.Fprintf(stdout, "  %s: %s\n", x.Subscription, x.Reason)
+		}
 	}
 	return nil
 }

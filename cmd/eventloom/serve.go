@@ -65,6 +65,10 @@ type serveConfig struct {
 	// TraceURL links the console's trace page to an external tracing UI
 	// (web.Config.TraceURL); empty for none.
 	TraceURL string
+	// AlertWebhook, when set, is where alerts are sent; set at start
+	// (with a new signing secret, printed once) when it differs from the
+	// stored one.
+	AlertWebhook string
 }
 
 // envFlags binds flags whose defaults come from EVENTLOOM_* variables and
@@ -146,6 +150,7 @@ func parseServe(args []string, stderr io.Writer) (serveConfig, error) {
 	var allow string
 	f.str(&allow, "allow-endpoints", "ALLOW_ENDPOINTS", "", "comma-separated CIDRs, addresses or host:port pairs that webhooks and flow HTTP steps may call although they are loopback, private, link-local or metadata addresses (e.g. 127.0.0.1:9000,10.0.0.0/8)")
 	f.int(&c.EndpointPauseAfter, "endpoint-pause-after", "ENDPOINT_PAUSE_AFTER", 0, "pause an app's webhook subscriptions once its endpoint fails this many attempts in a row; 0 never")
+	f.str(&c.AlertWebhook, "alert-webhook", "ALERT_WEBHOOK", "", "URL the alerts (dead deliveries, failing endpoints, filling queues, apps at their limit) are POSTed to, signed per Standard Webhooks; its secret is printed when it is first set (or set it with PUT /api/v1/alerts/webhook)")
 	f.dur(&c.SecretGrace, "secret-grace", "SECRET_GRACE", 24*time.Hour, "how long a rotated-out webhook signing secret keeps signing beside the new one")
 	f.str(&c.NATS, "nats", "NATS_URL", "", "run as a node of a cluster on NATS JetStream at these comma-separated URLs (e.g. nats://127.0.0.1:4222,nats://127.0.0.1:4223) instead of SQLite in --data")
 	f.str(&c.NATSStream, "nats-stream", "NATS_STREAM", "EVENTLOOM", "with --nats: the JetStream stream holding the cluster's log (every node of one cluster names the same)")
@@ -279,6 +284,9 @@ func serve(ctx context.Context, c serveConfig, stdout, stderr io.Writer, ready c
 			return err
 		}
 		log.Info("seeded the demo design (the ODC web-store example); start with --no-demo to skip it")
+	}
+	if err := setAlertWebhook(ctx, eng, c.AlertWebhook, stdout); err != nil {
+		return err
 	}
 	m.Watch(ctx, eng)
 	if err := eng.Start(ctx); err != nil {

@@ -325,9 +325,17 @@ function start() {
     else if (el.hasClass("app")) { url = `/apps/${el.data("name")}/delete`; what = `the app ${el.data("name")} with its events and subscriptions`; }
     else { const [app, name] = el.data("ref").split("."); url = `/apps/${app}/events/${name}/delete`; what = `the event ${el.data("ref")}`; }
     if (!confirm(`Delete ${what}?`)) return;
-    const r = await fetch(url, { method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" } });
+    const post = (body) => fetch(url, { method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }, body });
+    let r = await post();
+    let body = r.ok || r.redirected ? {} : await r.json().catch(() => ({}));
+    // Breaking other apps' subscriptions needs a second, informed yes.
+    if (body.error && body.error.code === "breaking_change") {
+      const list = (body.error.breaks || []).map((b) => `  ${b.subscription}: ${b.reason}`).join("\n");
+      if (!confirm(`Deleting ${what} breaks subscriptions of other apps:\n${list}\n\nDelete anyway?`)) { say("Nothing was deleted.", "info"); return; }
+      r = await post(new URLSearchParams({ confirm: "breaking" }));
+      body = r.ok || r.redirected ? {} : await r.json().catch(() => ({}));
+    }
     if (r.ok || r.redirected) { cy.remove(el.isNode() ? el.union(el.descendants()).union(el.connectedEdges()) : el); say("Deleted " + what + "."); return; }
-    const body = await r.json().catch(() => ({}));
     say((body.error && body.error.message) || "The deletion was refused (" + r.status + ").", "error");
   });
 

@@ -74,7 +74,7 @@ var ErrorText = map[int]string{
 	http.StatusUnauthorized:          "Missing or wrong credentials.",
 	http.StatusForbidden:             "The caller may not do this: e.g. an app key triggering another app's event.",
 	http.StatusNotFound:              "No such app, event, subscription, key, occurrence or delivery.",
-	http.StatusConflict:              "The name exists already, or the thing is still referenced (pass cascade=true where offered).",
+	http.StatusConflict:              "The name exists already, the thing is still referenced, or the change breaks subscriptions (code breaking_change, error.breaks lists them; repeat with confirm=breaking to make it anyway).",
 	http.StatusRequestEntityTooLarge: "The body is over the limit (a trigger's payload limit, 10 KB by default; 4 MiB elsewhere).",
 	http.StatusUnprocessableEntity:   "The request breaks a rule; details lists every problem with its field.",
 	http.StatusTooManyRequests:       "The event's queue is full (Retry-After says when to try again), or too many failed sign-ins.",
@@ -95,6 +95,7 @@ func Tags() []Tag {
 		{"Runtime", "Occurrences, deliveries, traces, dead letters and live counters."},
 		{"Design", "The whole design at once: export, import, lint, layout, backup, audit and the API descriptions."},
 		{"Users", "Console accounts with a role, and their API tokens (admin only)."},
+		{"Alerts", "Operational alerts (a delivery died, an endpoint keeps failing, a queue filling up, an app at its concurrency limit) and the signed webhook they are sent to."},
 	}
 }
 

@@ -14,7 +14,8 @@ const (
 )
 
 var (
-	qCascade = Param{Name: "cascade", Type: "boolean", Description: "true also removes the subscriptions that would otherwise refuse it."}
+	qCascade = Param{Name: "cascade", Type: "boolean", Description: "true also removes the subscriptions that would otherwise refuse it (like confirm=breaking)."}
+	qConfirm = Param{Name: "confirm", Type: "string", Description: "breaking: make the change even though it breaks subscriptions (a parameter removed, retyped or made mandatory; an event made private or deleted while other apps handle it). Without it such a change answers 409 breaking_change with the breaks listed and changes nothing."}
 	qDryRun  = Param{Name: "dryRun", Type: "boolean", Description: "true checks and reports without changing anything."}
 	qApp     = Param{Name: "app", Type: "string", Description: "Only this app's."}
 	qEvent   = Param{Name: "event", Type: "string", Description: "Only this event's, as Producer.EventName."}
@@ -53,13 +54,13 @@ func Operations() []Op {
 		{Method: "POST", Path: "/api/v1/apps", ID: "createApp", Tag: "Apps", Summary: "Create an app", Body: body("App", `{"name":"Storefront","description":"the web shop"}`), OK: createdAnswer("App", "The app as stored."), Errors: []int{e400, e409, e413, e422}},
 		{Method: "GET", Path: "/api/v1/apps/{app}", ID: "getApp", Tag: "Apps", Summary: "Get an app", OK: ok("App", "The app."), Errors: []int{e404}},
 		{Method: "PATCH", Path: "/api/v1/apps/{app}", ID: "patchApp", Tag: "Apps", Summary: "Change an app's fields (absent ones stay); a new name renames it everywhere", Body: body("AppPatch", `{"concurrency":20}`), OK: ok("App", "The app afterwards."), Errors: []int{e400, e404, e409, e413, e422}},
-		{Method: "DELETE", Path: "/api/v1/apps/{app}", ID: "deleteApp", Tag: "Apps", Summary: "Delete an app with its events and keys", Query: []Param{qCascade}, OK: noContent, Errors: []int{e400, e404, e409}},
+		{Method: "DELETE", Path: "/api/v1/apps/{app}", ID: "deleteApp", Tag: "Apps", Summary: "Delete an app with its events and keys", Query: []Param{qCascade, qConfirm}, OK: noContent, Errors: []int{e400, e404, e409}},
 
 		{Method: "GET", Path: "/api/v1/apps/{app}/events", ID: "listEvents", Tag: "Events", Summary: "List the events an app owns", OK: ok("EventList", "The events."), Errors: []int{e404}},
 		{Method: "POST", Path: "/api/v1/apps/{app}/events", ID: "createEvent", Tag: "Events", Summary: "Create an event owned by the app", Body: body("Event", `{"name":"OnPurchaseStarted","public":true,"parameters":[{"name":"ProductId","type":"Identifier","mandatory":true}]}`), OK: createdAnswer("Event", "The event as stored."), Errors: []int{e400, e404, e409, e413, e422}},
 		{Method: "GET", Path: "/api/v1/apps/{app}/events/{event}", ID: "getEvent", Tag: "Events", Summary: "Get an event with the apps handling it", OK: ok("Event", "The event and its subscribers."), Errors: []int{e404}},
-		{Method: "PATCH", Path: "/api/v1/apps/{app}/events/{event}", ID: "patchEvent", Tag: "Events", Summary: "Change an event (absent fields stay)", Query: []Param{qCascade}, Body: body("EventPatch", `{"public":false}`), OK: ok("Event", "The event afterwards."), Errors: []int{e400, e404, e409, e413, e422}},
-		{Method: "DELETE", Path: "/api/v1/apps/{app}/events/{event}", ID: "deleteEvent", Tag: "Events", Summary: "Delete an event", Query: []Param{qCascade}, OK: noContent, Errors: []int{e400, e404, e409}},
+		{Method: "PATCH", Path: "/api/v1/apps/{app}/events/{event}", ID: "patchEvent", Tag: "Events", Summary: "Change an event (absent fields stay)", Query: []Param{qCascade, qConfirm}, Body: body("EventPatch", `{"public":false}`), OK: ok("Event", "The event afterwards."), Errors: []int{e400, e404, e409, e413, e422}},
+		{Method: "DELETE", Path: "/api/v1/apps/{app}/events/{event}", ID: "deleteEvent", Tag: "Events", Summary: "Delete an event", Query: []Param{qCascade, qConfirm}, OK: noContent, Errors: []int{e400, e404, e409}},
 		{Method: "POST", Path: "/api/v1/apps/{app}/events/{event}/trigger", ID: "trigger", Tag: "Events", Auth: "key",
 			Summary:     "Trigger an event",
 			Description: "Only the owner triggers its events. The body is a JSON object of the parameters (or key=value form fields, read by each parameter's type). Every reason for a refusal is in details. With dryRun=true nothing is stored and the answer says what each subscription would do.",
@@ -124,9 +125,15 @@ func Operations() []Op {
 
 		{Method: "GET", Path: "/api/v1/design", ID: "exportDesign", Tag: "Design", Summary: "Export the whole design as JSON", OK: ok("Design", "Every app, event and subscription.")},
 		{Method: "PUT", Path: "/api/v1/design", ID: "importDesign", Tag: "Design", Summary: "Replace the whole design",
-			Description: "The body is a design as exported, or an AsyncAPI 3.0 document: JSON (media type application/vnd.aai.asyncapi+json, or any JSON with an asyncapi member) or YAML (application/vnd.aai.asyncapi+yaml or application/yaml). The result is validated whole before anything changes; every problem is reported, an AsyncAPI part by its path.",
-			Query:       []Param{qDryRun}, Body: body("DesignOrAsyncAPI", `{"apps":[{"name":"Shop"}],"events":[],"subscriptions":[]}`),
+			Description: "The body is a design as exported, or an AsyncAPI 3.0 document: JSON (media type application/vnd.aai.asyncapi+json, or any JSON with an asyncapi member) or YAML (application/vnd.aai.asyncapi+yaml or application/yaml). The result is validated whole before anything changes; every problem is reported, an AsyncAPI part by its path. An import that breaks subscriptions is refused with 409 breaking_change unless confirm=breaking; a dry run lists those breaks without refusing.",
+			Query:       []Param{qDryRun, qConfirm}, Body: body("DesignOrAsyncAPI", `{"apps":[{"name":"Shop"}],"events":[],"subscriptions":[]}`),
 			OK: ok("ImportResult", "What changed (or would)."), Errors: []int{e400, e409, e413, e422}},
+		{Method: "GET", Path: "/api/v1/alerts", ID: "listAlerts", Tag: "Alerts", Summary: "The newest alerts first (kept in memory: the last 1,000 of this process)", Query: []Param{qCursor, qLimit}, OK: ok("AlertPage", "One page."), Errors: []int{e400}},
+		{Method: "GET", Path: "/api/v1/alerts/webhook", ID: "getAlertWebhook", Tag: "Alerts", Summary: "Where alerts are sent (url empty: nowhere) (admin)", OK: ok("AlertWebhook", "The URL; the secret is never listed.")},
+		{Method: "PUT", Path: "/api/v1/alerts/webhook", ID: "putAlertWebhook", Tag: "Alerts", Summary: "Send alerts to a URL, signed per Standard Webhooks with a fresh whsec_ secret; the answer is the only time the secret is shown (admin)",
+			Description: "Each alert is POSTed as {\"type\":\"alert.<kind>\",\"timestamp\",\"data\":Alert} with webhook-id alert_<id>, through the outbound guard, and retried after 5 s, 30 s and 2 min when the receiver does not answer 2xx.",
+			Body:        body("AlertWebhookSet", `{"url":"https://ops.example.com/eventloom-alerts"}`), OK: ok("AlertWebhook", "The URL and its new secret."), Errors: []int{e400, e413, e422}},
+		{Method: "DELETE", Path: "/api/v1/alerts/webhook", ID: "deleteAlertWebhook", Tag: "Alerts", Summary: "Stop sending alerts (they are still kept and listed) (admin)", OK: noContent},
 		{Method: "GET", Path: "/api/v1/users", ID: "listUsers", Tag: "Users", Summary: "List the console's accounts (admin)", OK: ok("UserList", "The users.")},
 		{Method: "POST", Path: "/api/v1/users", ID: "createUser", Tag: "Users", Summary: "Create an account with a role: admin, designer, operator or viewer (admin)", Body: body("NewUser", `{"name":"ana","role":"operator","password":"a long passphrase"}`), OK: createdAnswer("User", "The user."), Errors: []int{e400, e409, e413, e422}},
 		{Method: "GET", Path: "/api/v1/users/{name}", ID: "getUser", Tag: "Users", Summary: "Get an account (admin)", OK: ok("User", "The user."), Errors: []int{e404}},

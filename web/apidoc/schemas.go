@@ -98,6 +98,7 @@ func openAPIComponents() map[string]any {
 		"message": str("What went wrong and how to fix it."),
 		"field":   str("The field or parameter concerned, when there is one."),
 		"refs":    list(str("A related name")),
+		"breaks":  list(ref("Break")),
 	}, "code", "message")
 	schemas := map[string]any{
 		"Problem": problem,
@@ -166,7 +167,20 @@ func openAPIComponents() map[string]any {
 			"kind":   enum("", "app", "event", "subscription"),
 			"name":   str("The app, Producer.Event, or App:Producer.Event."),
 		}, "action", "kind", "name"),
-		"ImportResult": object(map[string]any{"dryRun": boolean(""), "changes": list(ref("Change"))}, "dryRun", "changes"),
+		"ImportResult": object(map[string]any{"dryRun": boolean(""), "changes": list(ref("Change")), "breaks": list(ref("Break"))}, "dryRun", "changes", "breaks"),
+		"Alert": object(map[string]any{
+			"id": integer("Numbers this process's alerts from 1."), "at": when(""),
+			"kind": enum("", "delivery_dead", "endpoint_failing", "queue_filling", "app_at_limit"),
+			"app":  str("The app concerned."), "event": str("Producer.Event, when one is concerned."),
+			"deliveryId": integer("The dead delivery (delivery_dead)."), "message": str("What happened and what to do."),
+		}, "id", "at", "kind", "message"),
+		"AlertPage":       pageOf("Alert"),
+		"AlertWebhook":    object(map[string]any{"url": str("Where alerts are POSTed; empty when nowhere."), "secret": str("whsec_ and base64: only in the answer that set it.")}, "url"),
+		"AlertWebhookSet": object(map[string]any{"url": str("An absolute http or https URL.")}, "url"),
+		"Break": object(map[string]any{
+			"subscription": str("The subscription broken, App:Producer.Event."),
+			"reason":       str("What breaks it, e.g. parameter Amount removed."),
+		}, "subscription", "reason"),
 		"Key": object(map[string]any{
 			"id": integer(""), "app": str(""), "prefix": str("The key's public start, to tell keys apart."), "createdAt": when(""),
 		}, "id", "prefix"),

@@ -1,0 +1,49 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/design"
+)
+
+// designCtx is the request's context for a design change: confirming
+// breaking changes when the query says ?confirm=breaking (the only value
+// confirm takes; any other is a 400 saying so).
+func designCtx(c echo.Context) (context.Context, error) {
+	ctx := c.Request().Context()
+	switch v := c.QueryParam(design.ConfirmBreakingQuery); v {
+	case "":
+		return ctx, nil
+	case "breaking":
+		return engine.ConfirmBreaking(ctx), nil
+	default:
+		return ctx, &badRequest{code: "bad_query", field: design.ConfirmBreakingQuery,
+			message: "confirm takes one value, breaking (?confirm=breaking makes a change that breaks subscriptions); got " + strconv.Quote(v)}
+	}
+}
+
+// formConfirmed is the context of a console form's design change:
+// confirming breaking changes when the form was sent with its "Save
+// anyway" button (confirm=breaking).
+func formConfirmed(c echo.Context) context.Context {
+	ctx := c.Request().Context()
+	if c.Request().PostFormValue(design.ConfirmBreakingQuery) == "breaking" {
+		return engine.ConfirmBreaking(ctx)
+	}
+	return ctx
+}
+
+// breaksOf returns the subscriptions err refuses to break, if it is a
+// breaking_change refusal.
+func breaksOf(err error) []design.Break {
+	var be *design.BreakingError
+	if errors.As(err, &be) {
+		return be.Breaks
+	}
+	return nil
+}
