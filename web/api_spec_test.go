@@ -54,9 +54,9 @@ func withDemo(t *testing.T) *apiServer {
 
 func TestAPIAsyncAPIExportValidatesAndRoundTrips(t *testing.T) {
 	s := withDemo(t)
-	status, ct, first := s.raw("GET", "/api/v1/asyncapi", "", nil)
+	status, ct, first := s.raw("GET", "/api/v1/design/asyncapi", "", nil)
 	if status != 200 || ct != asyncapi.MediaType {
-		t.Fatalf("GET /api/v1/asyncapi = %d %s %s", status, ct, first)
+		t.Fatalf("GET /api/v1/design/asyncapi = %d %s %s", status, ct, first)
 	}
 	schematest.Validate(t, schematest.Compile(t, "@asyncapi/specs/schemas/3.0.0.json"), first)
 	var doc asyncapi.Document
@@ -76,7 +76,7 @@ func TestAPIAsyncAPIExportValidatesAndRoundTrips(t *testing.T) {
 	if status != 200 || !bytes.Contains(body, []byte(`"changes":[]`)) {
 		t.Fatalf("re-import = %d %s, want 200 with no change", status, body)
 	}
-	if _, _, again := s.raw("GET", "/api/v1/asyncapi", "", nil); !bytes.Equal(first, again) {
+	if _, _, again := s.raw("GET", "/api/v1/design/asyncapi", "", nil); !bytes.Equal(first, again) {
 		t.Fatalf("export -> import -> export differs:\n%s\n---\n%s", first, again)
 	}
 
@@ -87,7 +87,7 @@ func TestAPIAsyncAPIExportValidatesAndRoundTrips(t *testing.T) {
 	if status != 200 {
 		t.Fatalf("import into a fresh server = %d %s", status, body)
 	}
-	_, _, second := fresh.raw("GET", "/api/v1/asyncapi", "", nil)
+	_, _, second := fresh.raw("GET", "/api/v1/design/asyncapi", "", nil)
 	var doc2 asyncapi.Document
 	if err := json.Unmarshal(second, &doc2); err != nil {
 		t.Fatal(err)
@@ -101,7 +101,7 @@ func TestAPIAsyncAPIExportValidatesAndRoundTrips(t *testing.T) {
 
 func TestAPIAsyncAPIImportReportsEveryProblemByPath(t *testing.T) {
 	s := newAPIServer(t, engine.Config{})
-	if status, body, _ := s.call("GET", "/api/v1/asyncapi", "", ""); status != 401 || errCode(body) != "unauthorized" {
+	if status, body, _ := s.call("GET", "/api/v1/design/asyncapi", "", ""); status != 401 || errCode(body) != "unauthorized" {
 		t.Fatalf("the AsyncAPI export without a token = %d %v, want 401", status, body)
 	}
 	doc := `{"asyncapi":"3.0.0","info":{"title":"t","version":"1"},
@@ -136,8 +136,8 @@ func TestAPIAsyncAPIImportReportsEveryProblemByPath(t *testing.T) {
 
 func TestAPIAsyncAPIYAMLExportImportsBack(t *testing.T) {
 	s := withDemo(t)
-	_, _, first := s.raw("GET", "/api/v1/asyncapi", "", nil)
-	status, ct, y := s.raw("GET", "/api/v1/asyncapi?format=yaml", "", nil)
+	_, _, first := s.raw("GET", "/api/v1/design/asyncapi", "", nil)
+	status, ct, y := s.raw("GET", "/api/v1/design/asyncapi?format=yaml", "", nil)
 	if status != 200 || ct != asyncapi.YAMLMediaType || !bytes.HasPrefix(y, []byte("asyncapi: 3.0.0\n")) {
 		t.Fatalf("GET ?format=yaml = %d %s %.200s", status, ct, y)
 	}
@@ -145,10 +145,10 @@ func TestAPIAsyncAPIYAMLExportImportsBack(t *testing.T) {
 	if status != 200 || !bytes.Contains(body, []byte(`"changes":[]`)) {
 		t.Fatalf("import of the YAML export = %d %s, want 200 with no change", status, body)
 	}
-	if _, _, again := s.raw("GET", "/api/v1/asyncapi", "", nil); !bytes.Equal(first, again) {
+	if _, _, again := s.raw("GET", "/api/v1/design/asyncapi", "", nil); !bytes.Equal(first, again) {
 		t.Fatal("the export changed after importing its YAML form")
 	}
-	if status, _, body := s.raw("GET", "/api/v1/asyncapi?format=xml", "", nil); status != 400 || !bytes.Contains(body, []byte("json or yaml")) {
+	if status, _, body := s.raw("GET", "/api/v1/design/asyncapi?format=xml", "", nil); status != 400 || !bytes.Contains(body, []byte("json or yaml")) {
 		t.Fatalf("?format=xml = %d %s", status, body)
 	}
 }

@@ -23,7 +23,7 @@ func (s *Server) referencePage(c echo.Context) error {
 }
 
 func referenceProps(base string) templates.ReferenceProps {
-	props := templates.ReferenceProps{OpenAPIURL: "/api/v1/openapi.json", AsyncAPIURL: "/api/v1/asyncapi"}
+	props := templates.ReferenceProps{OpenAPIURL: "/api/v1/openapi.json", AsyncAPIURL: "/api/v1/design/asyncapi"}
 	ops := apidoc.Operations()
 	for _, t := range apidoc.Tags() {
 		g := templates.ReferenceGroup{Tag: t.Name, Description: t.Description}

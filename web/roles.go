@@ -102,7 +102,7 @@ func accessTable() map[string]access {
 		"POST /api/v1/apps/:app/secrets":                       designs,
 		"GET /api/v1/occurrences/:id/verdicts":                 reads,
 		"GET /api/v1/design/versions":                          reads, "GET /api/v1/design/versions/:n": reads, "GET /api/v1/design/diff": reads,
-		"GET /api/v1/asyncapi": reads, "GET /api/v1/openapi.json": public,
+		"GET /api/v1/design/asyncapi": reads, "GET /api/v1/openapi.json": public,
 		"GET /api/v1/apps/:app/subscriptions":              reads,
 		"POST /api/v1/apps/:app/subscriptions":             designs,
 		"GET /api/v1/apps/:app/subscriptions/:ref":         reads,

@@ -100,7 +100,7 @@ func apiRoleCases() []roleCase {
 		{"GET /api/v1/design/versions", "/api/v1/design/versions", "", mayRead},
 		{"GET /api/v1/design/versions/:n", "/api/v1/design/versions/999", "", mayRead},
 		{"GET /api/v1/design/diff", "/api/v1/design/diff?from=1", "", mayRead},
-		{"GET /api/v1/asyncapi", "/api/v1/asyncapi", "", mayRead},
+		{"GET /api/v1/design/asyncapi", "/api/v1/design/asyncapi", "", mayRead},
 		{"GET /api/v1/apps/:app/subscriptions", app + "/subscriptions", "", mayRead},
 		{"POST /api/v1/apps/:app/subscriptions", app + "/subscriptions", "x", mayDesign},
 		{"GET /api/v1/apps/:app/subscriptions/:ref", sub, "", mayRead},

@@ -252,7 +252,7 @@ func (s *Server) routes() {
 	api.GET("/design/diff", s.designDiff)
 	api.GET("/backup", s.backup)
 	api.PUT("/design", s.importDesign)
-	api.GET("/asyncapi", s.exportAsyncAPI)
+	api.GET("/design/asyncapi", s.exportAsyncAPI)
 	api.GET("/openapi.json", s.serveOpenAPI)
 
 	api.GET("/audit", s.listAudit)

@@ -68,7 +68,7 @@ func TestBrowserDesignVersionDiff(t *testing.T) {
 	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, ledgerDesign); code != 200 {
 		t.Fatalf("import = %d %v", code, body)
 	}
-	if code, body, _ := s.call("PATCH", "/api/v1/apps/Shop/events/Paid", adminToken, `{"parameters":[{"name":"OrderId","type":"Identifier","mandatory":true}]}`); code != 200 {
+	if code, body, _ := s.call("PATCH", "/api/v1/apps/Shop/events/Paid?confirm=breaking", adminToken, `{"parameters":[{"name":"OrderId","type":"Identifier","mandatory":true}]}`); code != 200 {
 		t.Fatalf("drop Paid's Amount and At = %d %v", code, body)
 	}
 	ctx := newBrowser(t)

@@ -121,7 +121,7 @@ func exportCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	case "asyncapi":
 		b, err = c.AsyncAPI(ctx)
 	case "asyncapi-yaml":
-		if b, err = c.Do(ctx, http.MethodGet, "/api/v1/asyncapi?format=yaml", "", nil); err == nil {
+		if b, err = c.Do(ctx, http.MethodGet, "/api/v1/design/asyncapi?format=yaml", "", nil); err == nil {
 			_, err = stdout.Write(b)
 		}
 		return err

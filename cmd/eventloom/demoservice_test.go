@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/eventloom/eventloom/web"
 )
 
 // TestServeDemoServiceHandlesBothWays: a fresh server seeds the demo with
@@ -61,17 +63,19 @@ func TestServeDemoServiceHandlesBothWays(t *testing.T) {
 		if err != nil {
 			t.Fatalf("live stream: %v (succeeded so far: %v)", err, succeeded)
 		}
-		var env struct {
-			Note *struct{ Kind, App, Error string } `json:"note"`
-		}
-		if json.Unmarshal(msg, &env) != nil || env.Note == nil {
+		// Notes come one by one or, when several are ready at once, as
+		// a batch (web.LiveMessage reads both).
+		var m web.LiveMessage
+		if json.Unmarshal(msg, &m) != nil {
 			continue
 		}
-		switch n := env.Note; {
-		case n.Kind == "delivery.succeeded":
-			succeeded[n.App] = true
-		case (n.App == "Courier" || n.App == "Accounting") && (n.Kind == "delivery.failed" || n.Kind == "delivery.dead"):
-			t.Fatalf("%s's delivery failed: %s", n.App, n.Error)
+		for _, env := range m.Envelopes() {
+			switch n := env.Note; {
+			case n.Kind == "delivery.succeeded":
+				succeeded[n.App] = true
+			case (n.App == "Courier" || n.App == "Accounting") && (n.Kind == "delivery.failed" || n.Kind == "delivery.dead"):
+				t.Fatalf("%s's delivery failed: %s", n.App, n.Error)
+			}
 		}
 	}
 

@@ -149,7 +149,7 @@ func Document(serverURL string) map[string]any {
 			"version": "1",
 			"description": "Design apps, events and subscriptions, trigger events and follow their deliveries. " +
 				"Every error answer is {\"error\":{\"code\",\"message\",\"field\"},\"details\":[...]} with the status its kind maps to. " +
-				"The design's event contracts are described separately as AsyncAPI 3.0 at GET /api/v1/asyncapi.",
+				"The design's event contracts are described separately as AsyncAPI 3.0 at GET /api/v1/design/asyncapi.",
 		},
 		"servers":    []any{map[string]any{"url": serverURL}},
 		"tags":       tags,

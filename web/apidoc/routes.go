@@ -147,7 +147,7 @@ func Operations() []Op {
 		{Method: "GET", Path: "/api/v1/design/diff", ID: "designDiff", Tag: "Design", Summary: "What changed between two versions (to absent: the current design)",
 			Query: []Param{{Name: "from", Type: "integer", Description: "The version to compare from."}, {Name: "to", Type: "integer", Description: "The version to compare to; absent: the current design."}},
 			OK:    ok("DesignDiff", "The changes, breaking ones marked."), Errors: []int{e400, e404}},
-		{Method: "GET", Path: "/api/v1/asyncapi", ID: "exportAsyncAPI", Tag: "Design", Summary: "The design's event contracts as an AsyncAPI 3.0 document",
+		{Method: "GET", Path: "/api/v1/design/asyncapi", ID: "exportAsyncAPI", Tag: "Design", Summary: "The design's event contracts as an AsyncAPI 3.0 document",
 			Query:  []Param{{Name: "format", Type: "string", Enum: []string{"json", "yaml"}, Description: "json (the default) or yaml (application/vnd.aai.asyncapi+yaml)."}},
 			OK:     Answer{Status: http.StatusOK, Schema: "AsyncAPI", ContentType: "application/vnd.aai.asyncapi+json", Description: "A channel and message per event, send and receive operations per app."},
 			Errors: []int{e400}},
