@@ -291,9 +291,18 @@ func TestBrowserDesignerDeletesFromTheCanvas(t *testing.T) {
 	if code, _, _ := s.call("GET", "/api/v1/apps/Mail/subscriptions/Stock.Reserved", adminToken, ""); code != 404 {
 		t.Fatal("the deleted subscription is still in the API")
 	}
-	shop := evalPoint(t, ctx, `designer.padPos("app:Shop")`)
-	do(t, ctx, "select Shop", chromedp.MouseClickXY(shop.X, shop.Y))
-	waitJS(t, ctx, `designer.cy.getElementById("app:Shop").selected()`)
+	// The canvas redraws after the deletion; a click aimed before the
+	// redraw can land beside Shop, so aim again until Shop is selected.
+	for i := 0; ; i++ {
+		shop := evalPoint(t, ctx, `designer.padPos("app:Shop")`)
+		do(t, ctx, "select Shop", chromedp.MouseClickXY(shop.X, shop.Y))
+		if sel, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.cy.getElementById("app:Shop").selected()`)); sel {
+			break
+		}
+		if i == 9 {
+			t.Fatal("ten clicks on Shop's padding did not select it")
+		}
+	}
 	do(t, ctx, "try to delete Shop", chromedp.Click(chromedp.CSS(`[data-testid="delete"]`)))
 	waitJS(t, ctx, `document.querySelector('[data-testid="designer-message"]').textContent.includes("Stock")`)
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.getElementById("app:Shop").length`)); n != 1 {
