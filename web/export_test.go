@@ -51,3 +51,11 @@ func NewHubCountingEncodes(bus *notify.Bus, onEncode func()) *Hub {
 
 // HubMaxBatch is the hub's cap on the notes of one message.
 const HubMaxBatch = hubMaxBatch
+
+// AddFailingRoute serves GET path, open to anyone, answering err: the
+// classifier tests reach the same error through the API and the console.
+func AddFailingRoute(s *Server, path string, err error) {
+	s.echo.GET(path, func(echo.Context) error { return err })
+	s.registered["GET "+path] = true
+	s.access["GET "+path] = access{public: true}
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/static"
+	"github.com/eventloom/eventloom/web/httperr"
 	"github.com/eventloom/eventloom/web/metrics"
 	"github.com/eventloom/eventloom/web/series"
 )
@@ -280,7 +281,7 @@ func bearer(c echo.Context) string {
 func readBody(c echo.Context, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(c.Request().Body, limit+1))
 	if err != nil {
-		return nil, &badRequest{code: "unreadable_body", message: "the request body could not be read: " + err.Error()}
+		return nil, &httperr.BadRequest{Code: "unreadable_body", Message: "the request body could not be read: " + err.Error()}
 	}
 	if int64(len(b)) > limit {
 		return nil, &fault.Error{Kind: fault.ErrTooLarge, Code: "payload_too_large", Message: "the request body is over the limit of " + itoa(limit) + " bytes; send less"}
@@ -295,24 +296,12 @@ func (s *Server) decode(c echo.Context, v any) error {
 		return err
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {
-		return &badRequest{code: "malformed_json", message: "the request body is empty; send a JSON object"}
+		return &httperr.BadRequest{Code: "malformed_json", Message: "the request body is empty; send a JSON object"}
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return malformed(err)
+		return httperr.Malformed(err)
 	}
 	return nil
-}
-
-func malformed(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return &badRequest{code: "malformed_json", message: "the body is not valid JSON at byte " + itoa(se.Offset) + ": " + se.Error()}
-	case errors.As(err, &te):
-		return &badRequest{code: "malformed_json", field: te.Field, message: "field " + te.Field + " must be a " + te.Type.String() + ", not a JSON " + te.Value}
-	}
-	return &badRequest{code: "malformed_json", message: "the body is not the expected JSON: " + err.Error()}
 }
