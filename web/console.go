@@ -63,7 +63,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/bulk/jobs/:job", s.bulkJob)
 	g.POST("/bulk/jobs/:job/cancel", s.bulkCancel)
 	g.POST("/deliveries/:id/:op", s.deliveryAction)
-	g.GET("/live", s.live)
+	g.GET("/live", s.live.Serve)
 	g.GET("/audit", s.auditPage)
 	g.GET("/design/versions", s.versionsPage)
 	g.GET("/design/diff", s.diffPage)
