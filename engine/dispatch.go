@@ -200,7 +200,9 @@ func (d *dispatcher) plan(snap *snapshot, ev *design.Event, raw json.RawMessage)
 		}
 		nd := storage.NewDelivery{SubscriptionID: s.ID, AppID: s.AppID}
 		c := snap.subs[s.ID]
-		if d.started.Load() && !d.closed.Load() && c != nil && !s.Paused && s.Handler.Kind != design.KindPull && !d.sub(s.ID).backlog.Load() {
+		// A backend shared by several nodes counts the app's places:
+		// a claim at insert would pass by that count (applimit.go).
+		if d.started.Load() && !d.closed.Load() && c != nil && !s.Paused && s.Handler.Kind != design.KindPull && !d.sub(s.ID).backlog.Load() && !d.shared() {
 			p := d.pool(c.app)
 			if p.tryReserve() {
 				nd.Claim = true
@@ -376,7 +378,9 @@ func (d *dispatcher) poll() {
 		// Cleared before the claim: a delivery stored after this point
 		// sets it again, so none is forgotten.
 		st.backlog.Store(false)
-		claims, err := e.st.DeliveryClaim(ctx, &storage.DeliveryClaimParams{SubscriptionID: id, Limit: room, Now: now, LeaseUntil: now.Add(e.cfg.LeaseDuration)})
+		appLimit := d.appLimit(c.app)
+		claims, err := e.st.DeliveryClaim(ctx, &storage.DeliveryClaimParams{SubscriptionID: id, Limit: room, Now: now,
+			LeaseUntil: now.Add(e.cfg.LeaseDuration), AppLimit: appLimit})
 		if err != nil {
 			p.unreserve(room)
 			st.backlog.Store(true)
@@ -410,6 +414,12 @@ func (d *dispatcher) poll() {
 		d.mu.Unlock()
 		switch {
 		case nd.IsZero():
+		case !nd.After(now) && appLimit > 0:
+			// Due, yet the claim came back short: the app holds every
+			// place across the nodes. The backend's watch wakes the
+			// loop when one is freed; polling meanwhile would only
+			// spin.
+			st.backlog.Store(true)
 		case !nd.After(now):
 			again = true
 		case earliest.IsZero() || nd.Before(earliest):

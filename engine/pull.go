@@ -310,7 +310,7 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 	// Not cut short by the caller hanging up: a claim stored but never
 	// answered would sit under its long stored lease with no lock here.
 	claims, err := e.st.DeliveryClaim(context.WithoutCancel(ctx), &storage.DeliveryClaimParams{
-		SubscriptionID: cs.sub.ID, Limit: room, Now: now,
+		SubscriptionID: cs.sub.ID, Limit: room, Now: now, AppLimit: d.appLimit(cs.app),
 		// The stored lease covers the longest extension and then the
 		// usual lease, so only a process that died loses it to the
 		// sweeper; this process expires its locks itself, on time.

@@ -10,8 +10,31 @@ import (
 // drive from the JSON list into the primary key, never scan deliveries by
 // status (which made it O(running deliveries) per batch).
 func TestCompletePlanLooksUpByID(t *testing.T) {
+	plan := queryPlan(t, simpleComplete, "[[1,1,5]]")
+	if len(plan) != 2 || !strings.HasPrefix(plan[0], "SCAN json_each") || !strings.Contains(plan[1], "INTEGER PRIMARY KEY") {
+		t.Fatalf("plan = %q, want json_each driving a primary-key search of deliveries", plan)
+	}
+}
+
+// TestAppLeasedPlanReadsRunningIndex guards the count a claim under an
+// app-wide limit makes: it must reach deliveries by status = 'running'
+// (the partial lease index or the status index), never by app (every
+// delivery the app ever had) nor by a scan.
+func TestAppLeasedPlanReadsRunningIndex(t *testing.T) {
+	plan := queryPlan(t, appLeasedQuery, 1, 0)
+	joined := strings.Join(plan, "; ")
+	byStatus := strings.Contains(joined, "deliveries USING INDEX deliveries_lease") ||
+		strings.Contains(joined, "deliveries USING INDEX deliveries_status (status=?)")
+	if !byStatus || strings.Contains(joined, "SCAN deliveries") {
+		t.Fatalf("plan = %q, want deliveries searched by status (lease or status index), never scanned", plan)
+	}
+}
+
+// queryPlan returns the details of SQLite's plan for q on a fresh store.
+func queryPlan(t *testing.T, q string, args ...any) []string {
+	t.Helper()
 	f := newFixture(t, t.TempDir())
-	rows, err := f.s.rdb.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+simpleComplete, "[[1,1,5]]")
+	rows, err := f.s.rdb.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+q, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +48,8 @@ func TestCompletePlanLooksUpByID(t *testing.T) {
 		}
 		plan = append(plan, detail)
 	}
-	if len(plan) != 2 || !strings.HasPrefix(plan[0], "SCAN json_each") || !strings.Contains(plan[1], "INTEGER PRIMARY KEY") {
-		t.Fatalf("plan = %q, want json_each driving a primary-key search of deliveries", plan)
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
+	return plan
 }

@@ -88,10 +88,20 @@ func (s *Store) DeliveryClaim(ctx context.Context, p *storage.DeliveryClaimParam
 }
 
 func (w *writer) claim(p *storage.DeliveryClaimParams) ([]storage.Claim, error) {
+	limit := p.Limit
+	if p.AppLimit > 0 {
+		n, err := w.appLeased(p.SubscriptionID, p.Now)
+		if err != nil {
+			return nil, fmt.Errorf("count the app's leased deliveries: %w", err)
+		}
+		if limit = min(limit, p.AppLimit-n); limit <= 0 {
+			return nil, nil
+		}
+	}
 	rows, err := w.query(`SELECT d.id, d.occurrence_id, d.app_id, d.attempts, d.schedule_base, o.event_id, o.trace_id, o.parameters, o.created_at, o.traceparent
 		FROM deliveries d JOIN occurrences o ON o.id = d.occurrence_id
 		WHERE d.subscription_id = ? AND d.status IN ('pending', 'retrying') AND d.next_attempt_at <= ?
-		ORDER BY d.next_attempt_at, d.id LIMIT ?`, p.SubscriptionID, nanos(p.Now), p.Limit)
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`, p.SubscriptionID, nanos(p.Now), limit)
 	if err != nil {
 		return nil, err
 	}

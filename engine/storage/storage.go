@@ -334,6 +334,17 @@ type DeliveryClaimParams struct {
 	Limit          int
 	Now            time.Time
 	LeaseUntil     time.Time
+	// AppLimit, when positive, is the subscription's app's concurrency
+	// limit held in storage: the claim takes only as many deliveries as
+	// keep the app's leased deliveries (Running with a lease not ended
+	// before Now, over all its subscriptions, pull-leased ones included)
+	// at most AppLimit, and none when it has that many already. Several
+	// nodes claiming from one shared backend each see only their own
+	// runs, so only the backend, deciding in the same atomic step as the
+	// claim, can keep the app under its limit across all of them. 0 means
+	// no limit here (one process claims, and its own pools hold the
+	// limit).
+	AppLimit int
 }
 
 // Claim is a delivery a dispatcher holds: enough to run its handler without

@@ -72,6 +72,9 @@ type Store struct {
 	// watchers receive what other nodes (and this one) changed.
 	watchers map[int]storage.WatchFuncs
 	nextW    int
+	// full holds the apps a claim under an app-wide limit found full
+	// (applimit.go).
+	full fullApps
 	// bmu guards next, the read-barrier round taking newcomers; inflight
 	// holds a place while a round's request is out (barrier.go).
 	bmu      sync.Mutex
@@ -88,8 +91,9 @@ type result struct {
 }
 
 var (
-	_ storage.Storage = (*Store)(nil)
-	_ storage.Watcher = (*Store)(nil)
+	_ storage.Storage  = (*Store)(nil)
+	_ storage.Watcher  = (*Store)(nil)
+	_ storage.Featured = (*Store)(nil)
 )
 
 // errClosed is returned by every method called after Close.

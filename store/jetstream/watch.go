@@ -41,22 +41,30 @@ func (s *Store) notify(ws []storage.WatchFuncs, c *command, v any) {
 		for _, o := range v.([]storage.OccurrenceInsertOutcome) {
 			subs = insertedSubs(subs, o.Result)
 		}
+	case opDeliveryClaim:
+		s.claimed(c)
 	case opDeliveryComplete:
 		res := v.(*storage.DeliveryCompleteResult)
 		for i := range res.Triggered {
 			subs = insertedSubs(subs, &res.Triggered[i])
 		}
-		if p, err := args[storage.DeliveryCompleteParams](c); err == nil && p.Status == delivery.Retrying {
+		if p, err := args[storage.DeliveryCompleteParams](c); err == nil && (p.Status == delivery.Retrying || s.full.any()) {
 			if d, err := s.model.DeliveryGet(context.Background(), p.DeliveryID); err == nil {
-				subs = append(subs, d.SubscriptionID)
+				if p.Status == delivery.Retrying {
+					subs = append(subs, d.SubscriptionID)
+				}
+				subs = s.freed(subs, d.AppID)
 			}
 		}
 	case opDeliveryRelease:
 		if p, err := args[storage.DeliveryReleaseParams](c); err == nil {
 			for _, cl := range p.Claims {
 				subs = append(subs, cl.SubscriptionID)
+				subs = s.freed(subs, cl.AppID)
 			}
 		}
+	case opDeliveryDiscard:
+		subs = s.freed(subs, v.(delivery.Delivery).AppID)
 	case opDeliveryReleaseExpired:
 		if n, _ := v.(int); n > 0 {
 			subs = append(subs, 0)

@@ -121,8 +121,11 @@ type Store struct {
 	// waiting holds each subscription's Pending and Retrying deliveries,
 	// running every Running delivery, so claims and lease sweeps never
 	// scan finished deliveries.
-	waiting   map[int64]map[int64]struct{}
-	running   map[int64]struct{}
+	waiting map[int64]map[int64]struct{}
+	running map[int64]struct{}
+	// leases holds each app's Running deliveries (applimit.go), so a
+	// claim under an app-wide limit counts that app's alone.
+	leases    map[int64]map[int64]struct{}
 	nextToken int64
 	// audit is the append-only audit log; an entry's id is its index+1.
 	audit []storage.AuditEntry
@@ -138,7 +141,7 @@ func New() *Store {
 		secrets: map[int64]storage.AppSecret{},
 		users:   newUsers(),
 		traces:  map[int64][]int64{}, pending: map[int64]int{},
-		waiting: map[int64]map[int64]struct{}{}, running: map[int64]struct{}{},
+		waiting: map[int64]map[int64]struct{}{}, running: map[int64]struct{}{}, leases: map[int64]map[int64]struct{}{},
 		nextToken: claimToken + 1,
 	}
 }

@@ -30,6 +30,7 @@ func (s *Store) setStatus(r *delRec, st delivery.Status) {
 		}
 	case delivery.Running:
 		delete(s.running, id)
+		s.unlease(r)
 	}
 	r.d.Status = st
 	switch st {
@@ -40,6 +41,7 @@ func (s *Store) setStatus(r *delRec, st delivery.Status) {
 		s.waiting[sub][id] = struct{}{}
 	case delivery.Running:
 		s.running[id] = struct{}{}
+		s.lease(r)
 	}
 	if st != delivery.Running {
 		r.leaseUntil = time.Time{}
@@ -187,8 +189,16 @@ func (s *Store) DeliveryClaim(ctx context.Context, p *storage.DeliveryClaimParam
 		return nil, nil
 	}
 	sortDue(due)
-	if len(due) > p.Limit {
-		due = due[:p.Limit]
+	n := p.Limit
+	if p.AppLimit > 0 {
+		// Every delivery of one subscription has its app.
+		n = min(n, p.AppLimit-s.leased(due[0].d.AppID, p.Now))
+		if n <= 0 {
+			return nil, nil
+		}
+	}
+	if len(due) > n {
+		due = due[:n]
 	}
 	token := s.nextToken
 	s.nextToken++

@@ -85,6 +85,8 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"OccurrenceInsertBatch", s.insertBatch},
 		{"ClaimOnlyDue", s.claimOnlyDue},
 		{"ClaimConcurrentIsExclusive", s.claimConcurrent},
+		{"ClaimUnderAppLimit", s.claimUnderAppLimit},
+		{"ClaimUnderAppLimitConcurrently", s.claimUnderAppLimitConcurrently},
 		{"CompleteRecordsAttempt", s.completeRecordsAttempt},
 		{"AttemptLog", s.attemptLog},
 		{"AttemptResponse", s.attemptResponse},
