@@ -168,7 +168,7 @@ func (e *Engine) Ack(ctx context.Context, app string, ref design.EventRef, token
 	return e.onLocks(ctx, "ack", app, ref, tokens, func(cs *compiled, lk *pullLock) error {
 		rec := e.pullAttempt(lk, delivery.OutcomeSucceeded, "")
 		if _, err := e.st.DeliveryComplete(context.WithoutCancel(ctx), &storage.DeliveryCompleteParams{
-			DeliveryID: lk.claim.DeliveryID, Token: lk.claim.Token, Status: delivery.Succeeded, Attempt: rec,
+			DeliveryID: lk.claim.DeliveryID, Token: lk.claim.Token, Completion: storage.Succeeded(), Attempt: rec,
 		}); err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (e *Engine) Reject(ctx context.Context, app string, ref design.EventRef, to
 	return e.onLocks(ctx, "reject", app, ref, tokens, func(cs *compiled, lk *pullLock) error {
 		rec := e.pullAttempt(lk, delivery.OutcomeFailed, msg)
 		if _, err := e.st.DeliveryComplete(context.WithoutCancel(ctx), &storage.DeliveryCompleteParams{
-			DeliveryID: lk.claim.DeliveryID, Token: lk.claim.Token, Status: delivery.Dead, Attempt: rec,
+			DeliveryID: lk.claim.DeliveryID, Token: lk.claim.Token, Completion: storage.Dead(), Attempt: rec,
 		}); err != nil {
 			return err
 		}

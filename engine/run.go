@@ -161,8 +161,9 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 			logs.add(msg)
 			e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
 			if e.bus.Active() {
-				e.bus.Publish(notify.Note{Kind: notify.FlowLogged, At: e.clk.Now(), TraceID: c.TraceID, OccurrenceID: c.OccurrenceID,
-					DeliveryID: c.DeliveryID, SubscriptionID: c.SubscriptionID, App: cs.app.Name, Event: cs.event.Ref().String(), Attempt: attempt, Message: msg})
+				n := deliveryNote(aboutClaim(cs, c), notify.FlowLogged, e.clk.Now(), attempt)
+				n.Message = msg
+				e.bus.Publish(n)
 			}
 		}}
 		ft, err := cs.flow.Run(ctx, values, env)
@@ -227,7 +228,7 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 	}
 	rec.Outcome = delivery.OutcomeSucceeded
 	out, err := e.st.DeliveryComplete(context.WithoutCancel(e.d.runCtx), &storage.DeliveryCompleteParams{
-		DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Succeeded, Attempt: rec, Triggered: params,
+		DeliveryID: c.DeliveryID, Token: c.Token, Completion: storage.Succeeded(params...), Attempt: rec,
 	})
 	switch {
 	case errors.Is(err, fault.ErrQueueFull):
@@ -329,18 +330,22 @@ func (e *Engine) fail(cs *compiled, c storage.Claim, rec delivery.Attempt, notBe
 // with nothing published.
 func (e *Engine) failAt(cs *compiled, c storage.Claim, rec delivery.Attempt, at, notBefore time.Time) error {
 	wait, dead := e.schedule.Next(rec.Number - c.ScheduleBase)
-	p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Retrying, Attempt: rec}
+	var next time.Time
 	switch {
 	case dead:
-		p.Status = delivery.Dead
 	case !at.IsZero():
-		p.NextAttemptAt = at
+		next = at
 	default:
-		p.NextAttemptAt = rec.FinishedAt.Add(wait)
-		if notBefore.After(p.NextAttemptAt) {
-			p.NextAttemptAt = notBefore
+		next = rec.FinishedAt.Add(wait)
+		if notBefore.After(next) {
+			next = notBefore
 		}
 	}
+	completion := storage.Retrying(next)
+	if dead {
+		completion = storage.Dead()
+	}
+	p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Completion: completion, Attempt: rec}
 	if _, err := e.st.DeliveryComplete(context.WithoutCancel(e.d.runCtx), p); err != nil {
 		return err
 	}
@@ -350,8 +355,8 @@ func (e *Engine) failAt(cs *compiled, c storage.Claim, rec delivery.Attempt, at,
 		e.deadAlert(cs, c.DeliveryID, rec.Number, rec.Error)
 		return nil
 	}
-	e.publishDelivery(cs, c, notify.DeliveryFailed, rec.Number, rec.Error, p.NextAttemptAt)
-	e.d.retryAt(c.SubscriptionID, p.NextAttemptAt)
+	e.publishDelivery(cs, c, notify.DeliveryFailed, rec.Number, rec.Error, next)
+	e.d.retryAt(c.SubscriptionID, next)
 	return nil
 }
 
@@ -372,17 +377,6 @@ func (e *Engine) release(c storage.Claim) {
 	if err != nil {
 		e.log.Error("release delivery", "delivery_id", c.DeliveryID, "error", err)
 	}
-}
-
-func (e *Engine) publishDelivery(cs *compiled, c storage.Claim, kind notify.Kind, attempt int, errText string, next time.Time) {
-	if !e.bus.Active() {
-		return
-	}
-	e.bus.Publish(notify.Note{
-		Kind: kind, At: e.clk.Now(), TraceID: c.TraceID, OccurrenceID: c.OccurrenceID,
-		DeliveryID: c.DeliveryID, SubscriptionID: c.SubscriptionID,
-		App: cs.app.Name, Event: cs.event.Ref().String(), Attempt: attempt, Error: errText, NextAttemptAt: next,
-	})
 }
 
 // queueFullOf names the event whose queue refused a handler's triggers:

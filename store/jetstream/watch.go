@@ -46,7 +46,7 @@ func (s *Store) notify(ws []storage.WatchFuncs, c *command, v any) {
 		for i := range res.Triggered {
 			subs = insertedSubs(subs, &res.Triggered[i])
 		}
-		if p, err := args[storage.DeliveryCompleteParams](c); err == nil && p.Status == delivery.Retrying {
+		if p, err := args[storage.DeliveryCompleteParams](c); err == nil && p.Completion.Status() == delivery.Retrying {
 			if d, err := s.model.DeliveryGet(context.Background(), p.DeliveryID); err == nil {
 				subs = append(subs, d.SubscriptionID)
 			}
