@@ -140,7 +140,7 @@ func (e *Engine) onLocks(ctx context.Context, verb, app string, ref design.Event
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		lk, ferr := e.d.pull.take(tok, cs.sub.ID, e.clk.Now())
+		lk, ferr := e.pull.take(tok, cs.sub.ID, e.clk.Now())
 		if ferr == nil {
 			err := e.finishLock(lk, func(cs *compiled) error { return act(cs, lk) })
 			var fe *fault.Error
@@ -240,7 +240,7 @@ func (e *Engine) Extend(ctx context.Context, app string, ref design.EventRef, to
 	if err != nil {
 		return res, fmt.Errorf("extend %s for %s: %w", ref, app, err)
 	}
-	pl := e.d.pull
+	pl := e.pull
 	for _, tok := range tokens {
 		if ferr := pl.extend(e, tok, cs.sub.ID, by, limit); ferr != nil {
 			res.Failed = append(res.Failed, LockFailure{LockToken: tok, Err: ferr})

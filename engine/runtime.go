@@ -56,8 +56,7 @@ func (e *Engine) Discard(ctx context.Context, id int64) (delivery.Delivery, erro
 }
 
 func (e *Engine) deliveryMadeDue(d delivery.Delivery, kind notify.Kind) {
-	e.d.sub(d.SubscriptionID).backlog.Store(true)
-	e.d.signal()
+	e.d.Backlog(d.SubscriptionID)
 	e.publishOp(d, kind)
 }
 
