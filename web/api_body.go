@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // looksLikeJSON reports whether a trigger body is meant as JSON whatever
@@ -32,17 +34,17 @@ func checkJSONObject(body []byte) error {
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return &badRequest{code: "malformed_json", message: "the body ends before its JSON is complete (a missing value, quote or closing brace); send one object of parameters such as {\"Quantity\": 3}"}
+			return &httperr.BadRequest{Code: "malformed_json", Message: "the body ends before its JSON is complete (a missing value, quote or closing brace); send one object of parameters such as {\"Quantity\": 3}"}
 		}
-		return malformed(err)
+		return httperr.Malformed(err)
 	}
 	// More() says nothing of a stray closing brace after the value ("{}}"),
 	// so whatever follows the first value must be blank.
 	if len(bytes.TrimSpace(body[dec.InputOffset():])) > 0 {
-		return &badRequest{code: "malformed_json", message: "the body has more than one JSON value, or text after it; send one object of parameters such as {\"Quantity\": 3}"}
+		return &httperr.BadRequest{Code: "malformed_json", Message: "the body has more than one JSON value, or text after it; send one object of parameters such as {\"Quantity\": 3}"}
 	}
 	if _, ok := v.(map[string]any); !ok {
-		return &badRequest{code: "malformed_json", message: "the body is " + jsonKind(v) + ", not an object; send the parameters as one JSON object such as {\"Quantity\": 3} ({} when the event has none)"}
+		return &httperr.BadRequest{Code: "malformed_json", Message: "the body is " + jsonKind(v) + ", not an object; send the parameters as one JSON object such as {\"Quantity\": 3} ({} when the event has none)"}
 	}
 	return nil
 }

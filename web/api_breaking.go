@@ -9,6 +9,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // designCtx is the request's context for a design change: confirming
@@ -22,8 +23,8 @@ func designCtx(c echo.Context) (context.Context, error) {
 	case "breaking":
 		return engine.ConfirmBreaking(ctx), nil
 	default:
-		return ctx, &badRequest{code: "bad_query", field: design.ConfirmBreakingQuery,
-			message: "confirm takes one value, breaking (?confirm=breaking makes a change that breaks subscriptions); got " + strconv.Quote(v)}
+		return ctx, &httperr.BadRequest{Code: "bad_query", Field: design.ConfirmBreakingQuery,
+			Message: "confirm takes one value, breaking (?confirm=breaking makes a change that breaks subscriptions); got " + strconv.Quote(v)}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
@@ -33,7 +34,7 @@ func eventRef(c echo.Context) design.EventRef {
 func subRef(c echo.Context) (design.EventRef, error) {
 	ref, err := design.ParseEventRef(c.Param("ref"))
 	if err != nil {
-		return ref, &badRequest{code: "bad_reference", field: "event", message: "the subscription is named by its event as Producer.EventName, e.g. Storefront.OnPurchaseStarted; got " + strconv.Quote(c.Param("ref"))}
+		return ref, &httperr.BadRequest{Code: "bad_reference", Field: "event", Message: "the subscription is named by its event as Producer.EventName, e.g. Storefront.OnPurchaseStarted; got " + strconv.Quote(c.Param("ref"))}
 	}
 	return ref, nil
 }
@@ -157,7 +158,7 @@ func (s *Server) createEvent(c echo.Context) error {
 		return err
 	}
 	if ev.App != "" && ev.App != c.Param("app") {
-		return &badRequest{code: "app_mismatch", field: "app", message: "the event's app must be the app in the URL, " + c.Param("app") + "; leave it out"}
+		return &httperr.BadRequest{Code: "app_mismatch", Field: "app", Message: "the event's app must be the app in the URL, " + c.Param("app") + "; leave it out"}
 	}
 	got, err := s.eng.CreateEvent(c.Request().Context(), c.Param("app"), ev)
 	if err != nil {
@@ -250,10 +251,10 @@ func (s *Server) createSubscription(c echo.Context) error {
 		return err
 	}
 	if b.Event == nil {
-		return &badRequest{code: "required", field: "event", message: "name the event to handle as \"Producer.EventName\""}
+		return &httperr.BadRequest{Code: "required", Field: "event", Message: "name the event to handle as \"Producer.EventName\""}
 	}
 	if b.Handler == nil {
-		return &badRequest{code: "required", field: "handler", message: "give the handler, e.g. {\"kind\":\"flow\",\"steps\":[{\"type\":\"log\",\"message\":\"got it\"}]}"}
+		return &httperr.BadRequest{Code: "required", Field: "handler", Message: "give the handler, e.g. {\"kind\":\"flow\",\"steps\":[{\"type\":\"log\",\"message\":\"got it\"}]}"}
 	}
 	sub := design.Subscription{Event: *b.Event, Handler: *b.Handler, Enabled: true}
 	set(&sub.Filter, b.Filter)

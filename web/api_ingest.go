@@ -19,6 +19,7 @@ import (
 	"github.com/eventloom/eventloom/engine/cloudevent"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // batchContentType is the media type of a CloudEvents batch (a JSON array
@@ -65,7 +66,7 @@ func headerTraceparent(c echo.Context) (string, error) {
 }
 
 func badTraceparent(where, got string) error {
-	return &badRequest{code: "bad_traceparent", field: "traceparent", message: fmt.Sprintf(
+	return &httperr.BadRequest{Code: "bad_traceparent", Field: "traceparent", Message: fmt.Sprintf(
 		"%s is not a W3C trace context: got %q; send 00-<32 hex trace id>-<16 hex parent id>-<2 hex flags> (ids not all zeros), or leave it out",
 		where, got)}
 }
@@ -75,7 +76,7 @@ func badTraceparent(where, got string) error {
 func cloudEventTrigger(c echo.Context, caller string, body []byte) (engine.TriggerRequest, error) {
 	ev, err := cehttp.NewEventFromHTTPRequest(withBody(c.Request(), body))
 	if err != nil {
-		return engine.TriggerRequest{}, &badRequest{code: "bad_cloudevent", message: "the CloudEvent could not be read: " + err.Error() +
+		return engine.TriggerRequest{}, &httperr.BadRequest{Code: "bad_cloudevent", Message: "the CloudEvent could not be read: " + err.Error() +
 			"; send a structured event (Content-Type application/cloudevents+json with specversion, id, source, type and data) or a binary one (ce-specversion, ce-id, ce-source and ce-type headers, the parameters as a JSON body)"}
 	}
 	tp, err := headerTraceparent(c)
@@ -100,18 +101,18 @@ func withBody(r *http.Request, body []byte) *http.Request {
 func eventRequest(caller string, ref design.EventRef, ev *event.Event, tp string) (engine.TriggerRequest, error) {
 	// The SDK reads an event without checking its required attributes.
 	if err := ev.Validate(); err != nil {
-		return engine.TriggerRequest{}, &badRequest{code: "bad_cloudevent", message: "the CloudEvent is not valid: " + err.Error() +
+		return engine.TriggerRequest{}, &httperr.BadRequest{Code: "bad_cloudevent", Message: "the CloudEvent is not valid: " + err.Error() +
 			"; every CloudEvent needs specversion 1.0, id, source and type"}
 	}
 	if ev.Type() != ref.String() {
-		return engine.TriggerRequest{}, &badRequest{code: "cloudevent_type", field: "type", message: fmt.Sprintf(
+		return engine.TriggerRequest{}, &httperr.BadRequest{Code: "cloudevent_type", Field: "type", Message: fmt.Sprintf(
 			"the CloudEvent's type is %q but this route triggers %s: set type to %q (Producer.Event), or post it to the route of the event it names",
 			ev.Type(), ref, ref.String())}
 	}
 	if ct := ev.DataContentType(); ct != "" {
 		mt, _, _ := mime.ParseMediaType(ct)
 		if mt != "application/json" && !strings.HasSuffix(mt, "+json") {
-			return engine.TriggerRequest{}, &badRequest{code: "cloudevent_data", field: "datacontenttype", message: fmt.Sprintf(
+			return engine.TriggerRequest{}, &httperr.BadRequest{Code: "cloudevent_data", Field: "datacontenttype", Message: fmt.Sprintf(
 				"the CloudEvent's datacontenttype is %q; its data must be the parameters as a JSON object (datacontenttype application/json)", ct)}
 		}
 	}
@@ -139,8 +140,8 @@ type batchItem struct {
 	Index  int `json:"index"`
 	Status int `json:"status"`
 	*engine.TriggerResult
-	Error   *apiError  `json:"error,omitempty"`
-	Details []apiError `json:"details,omitempty"`
+	Error   *httperr.Item  `json:"error,omitempty"`
+	Details []httperr.Item `json:"details,omitempty"`
 }
 
 // batchAnswer is the answer of a batch trigger.
@@ -167,17 +168,17 @@ func (s *Server) triggerBatch(c echo.Context) error {
 		return err
 	}
 	if c.QueryParam("dryRun") != "" {
-		return &badRequest{code: "bad_query", field: "dryRun", message: "trigger:batch has no dry run; check items one at a time with .../trigger?dryRun=true"}
+		return &httperr.BadRequest{Code: "bad_query", Field: "dryRun", Message: "trigger:batch has no dry run; check items one at a time with .../trigger?dryRun=true"}
 	}
 	var reqs []engine.TriggerRequest
 	var errs []error
 	switch triggerModeOf(c.Request().Header) {
 	case modeStructured, modeBinary:
-		return &badRequest{code: "not_a_batch", message: "a batch takes a JSON array of parameter objects or a CloudEvents batch (Content-Type " + batchContentType + "); post a single CloudEvent to .../trigger instead"}
+		return &httperr.BadRequest{Code: "not_a_batch", Message: "a batch takes a JSON array of parameter objects or a CloudEvents batch (Content-Type " + batchContentType + "); post a single CloudEvent to .../trigger instead"}
 	case modeBatch:
 		evs, err := cehttp.NewEventsFromHTTPRequest(withBody(c.Request(), body))
 		if err != nil {
-			return &badRequest{code: "bad_cloudevent", message: "the CloudEvents batch could not be read: " + err.Error() + "; send a JSON array of structured CloudEvents"}
+			return &httperr.BadRequest{Code: "bad_cloudevent", Message: "the CloudEvents batch could not be read: " + err.Error() + "; send a JSON array of structured CloudEvents"}
 		}
 		if err := checkBatchSize(len(evs)); err != nil {
 			return err
@@ -190,9 +191,9 @@ func (s *Server) triggerBatch(c echo.Context) error {
 		var items []json.RawMessage
 		if err := json.Unmarshal(body, &items); err != nil {
 			if !looksLikeJSON(body) || !json.Valid(body) {
-				return malformed(err)
+				return httperr.Malformed(err)
 			}
-			return &badRequest{code: "malformed_json", message: "the batch body must be a JSON array of parameter objects such as [{\"Quantity\": 3}, {\"Quantity\": 5}]"}
+			return &httperr.BadRequest{Code: "malformed_json", Message: "the batch body must be a JSON array of parameter objects such as [{\"Quantity\": 3}, {\"Quantity\": 5}]"}
 		}
 		if err := checkBatchSize(len(items)); err != nil {
 			return err
@@ -210,18 +211,18 @@ func (s *Server) triggerBatch(c echo.Context) error {
 // checkJSONObject speaks of "the body", which a CloudEvent's data or a
 // batch item is not.
 func relabel(err error, field, prefix string) error {
-	var br *badRequest
+	var br *httperr.BadRequest
 	if !errors.As(err, &br) {
 		return err
 	}
-	return &badRequest{code: br.code, field: field, message: prefix + strings.Replace(br.message, "the body", "it", 1)}
+	return &httperr.BadRequest{Code: br.Code, Field: field, Message: prefix + strings.Replace(br.Message, "the body", "it", 1)}
 }
 
 // checkBatchSize refuses an empty batch (400) and one over
 // engine.MaxTriggerBatch items (413), naming the limit.
 func checkBatchSize(n int) error {
 	if n == 0 {
-		return &badRequest{code: "empty_batch", message: "the batch has no items; send at least one (at most " + strconv.Itoa(engine.MaxTriggerBatch) + ")"}
+		return &httperr.BadRequest{Code: "empty_batch", Message: "the batch has no items; send at least one (at most " + strconv.Itoa(engine.MaxTriggerBatch) + ")"}
 	}
 	if n > engine.MaxTriggerBatch {
 		return fault.New(fault.ErrTooLarge, "batch_too_large", fmt.Sprintf(
@@ -270,22 +271,8 @@ func (s *Server) runBatch(c echo.Context, reqs []engine.TriggerRequest, errs []e
 
 // itemError is err as a single trigger would have answered it: its
 // status, its first error and, when there are several, all of them.
-func (s *Server) itemError(c echo.Context, err error) (int, *apiError, []apiError) {
-	var br *badRequest
-	if errors.As(err, &br) {
-		return http.StatusBadRequest, &apiError{Code: br.code, Field: br.field, Message: br.message}, nil
-	}
-	if all := fault.All(err); len(all) > 0 {
-		first := wire(all[0])
-		var details []apiError
-		if len(all) > 1 {
-			for _, x := range all {
-				details = append(details, wire(x))
-			}
-		}
-		return statusOf(all[0].Kind), &first, details
-	}
-	id := c.Response().Header().Get(echo.HeaderXRequestID)
-	s.log.Error("batch item failed", "request_id", id, "path", c.Request().URL.Path, "error", err)
-	return http.StatusInternalServerError, &apiError{Code: "internal", Message: "something went wrong on the server; the log has the details under request id " + id}, nil
+func (s *Server) itemError(c echo.Context, err error) (int, *httperr.Item, []httperr.Item) {
+	p := httperr.Resolve(c, s.log, "batch item failed", err)
+	first := p.Item()
+	return p.Status, &first, p.Details
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // The pull API: external workers receive the deliveries of a pull
@@ -64,7 +65,7 @@ func intQuery(c echo.Context, name string, def, lo, hi int, unit string) (int, e
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < lo || n > hi {
-		return 0, &badRequest{code: "out_of_range", field: name, message: fmt.Sprintf("%s must be a whole number of %s from %d to %d; got %s", name, unit, lo, hi, strconv.Quote(v))}
+		return 0, &httperr.BadRequest{Code: "out_of_range", Field: name, Message: fmt.Sprintf("%s must be a whole number of %s from %d to %d; got %s", name, unit, lo, hi, strconv.Quote(v))}
 	}
 	return n, nil
 }
@@ -121,7 +122,7 @@ func (s *Server) pullRelease(c echo.Context) error {
 		var delay *time.Duration
 		if b.DelaySeconds != nil {
 			if *b.DelaySeconds < 0 || time.Duration(*b.DelaySeconds)*time.Second > engine.MaxPullReleaseDelay {
-				return engine.LockResult{}, &badRequest{code: "out_of_range", field: "delaySeconds", message: fmt.Sprintf(
+				return engine.LockResult{}, &httperr.BadRequest{Code: "out_of_range", Field: "delaySeconds", Message: fmt.Sprintf(
 					"delaySeconds must be 0 to %d; leave it out to retry on the retry schedule", int64(engine.MaxPullReleaseDelay/time.Second))}
 			}
 			d := time.Duration(*b.DelaySeconds) * time.Second
@@ -147,7 +148,7 @@ func (s *Server) pullExtend(c echo.Context) error {
 		}
 		limit := int64(engine.MaxPullExtendFactor * s.eng.Config().HandlerTimeout / time.Second)
 		if b.Seconds == nil || *b.Seconds < 1 || *b.Seconds > limit {
-			return engine.LockResult{}, &badRequest{code: "out_of_range", field: "seconds", message: fmt.Sprintf(
+			return engine.LockResult{}, &httperr.BadRequest{Code: "out_of_range", Field: "seconds", Message: fmt.Sprintf(
 				"seconds is required: how long from now the locks last, 1 to %d (%d handler timeouts)", limit, engine.MaxPullExtendFactor)}
 		}
 		return s.eng.Extend(c.Request().Context(), app, ref, b.LockTokens, time.Duration(*b.Seconds)*time.Second)
@@ -163,7 +164,7 @@ func onlyFields(b *lockBody, allowed ...string) error {
 	}
 	for name, present := range set {
 		if present {
-			return &badRequest{code: "unknown_field", field: name, message: fmt.Sprintf("this operation takes no %s; see the README's pull section for each operation's fields", name)}
+			return &httperr.BadRequest{Code: "unknown_field", Field: name, Message: fmt.Sprintf("this operation takes no %s; see the README's pull section for each operation's fields", name)}
 		}
 	}
 	return nil
@@ -180,8 +181,8 @@ type lockFailureView struct {
 type lockResultView struct {
 	Succeeded []string          `json:"succeeded"`
 	Failed    []lockFailureView `json:"failed"`
-	Error     *apiError         `json:"error,omitempty"`
-	Details   []apiError        `json:"details,omitempty"`
+	Error     *httperr.Item     `json:"error,omitempty"`
+	Details   []httperr.Item    `json:"details,omitempty"`
 }
 
 // pullLocks reads a lock operation's body, runs it and answers by the
@@ -215,7 +216,7 @@ func (s *Server) pullLocks(c echo.Context, op func(app string, ref design.EventR
 		status = http.StatusConflict
 	}
 	for _, f := range out.Failed {
-		out.Details = append(out.Details, apiError{Code: f.Code, Message: f.Message, Field: "lockTokens"})
+		out.Details = append(out.Details, httperr.Item{Code: f.Code, Message: f.Message, Field: "lockTokens"})
 	}
 	first := out.Details[0]
 	if len(out.Failed) > 1 {

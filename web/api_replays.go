@@ -14,6 +14,7 @@ import (
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // replayRequest is the body of POST /api/v1/replays.
@@ -41,13 +42,13 @@ func bulkFilter(raw map[string]json.RawMessage) (engine.DeliveryFilter, error) {
 	for _, k := range names {
 		v, err := scalar(raw[k])
 		if err != nil {
-			return f, &badRequest{code: "bad_filter", field: "filter." + k, message: "filter." + k + " must be a string, a number or a boolean"}
+			return f, &httperr.BadRequest{Code: "bad_filter", Field: "filter." + k, Message: "filter." + k + " must be a string, a number or a boolean"}
 		}
 		if v == "" {
 			continue
 		}
 		bad := func(msg string) error {
-			return &badRequest{code: "bad_filter", field: "filter." + k, message: msg + "; got " + strconv.Quote(v)}
+			return &httperr.BadRequest{Code: "bad_filter", Field: "filter." + k, Message: msg + "; got " + strconv.Quote(v)}
 		}
 		switch {
 		case k == "app":
@@ -85,8 +86,8 @@ func bulkFilter(raw map[string]json.RawMessage) (engine.DeliveryFilter, error) {
 		case strings.HasPrefix(k, paramPrefix):
 			f.Params = append(f.Params, engine.ParamQuery{Name: strings.TrimPrefix(k, paramPrefix), Value: v})
 		default:
-			return f, &badRequest{code: "bad_filter", field: "filter." + k,
-				message: "filter has no member " + strconv.Quote(k) + "; use app, event, subscription, status, since, until, trace or param.Name"}
+			return f, &httperr.BadRequest{Code: "bad_filter", Field: "filter." + k,
+				Message: "filter has no member " + strconv.Quote(k) + "; use app, event, subscription, status, since, until, trace or param.Name"}
 		}
 	}
 	return f, nil
@@ -106,14 +107,14 @@ func scalar(raw json.RawMessage) (string, error) {
 	case nil:
 		return "", nil
 	}
-	return "", &badRequest{}
+	return "", &httperr.BadRequest{}
 }
 
 // bulkError answers a refused bulk request with 400 (an empty filter, a
 // bad action or payload condition), like any other bad request.
 func bulkError(err error) error {
 	if all := fault.All(err); len(all) > 0 && (all[0].Code == "empty_filter" || all[0].Code == "bad_action" || all[0].Code == "bad_subscription") {
-		return &badRequest{code: all[0].Code, field: all[0].Field, message: all[0].Message}
+		return &httperr.BadRequest{Code: all[0].Code, Field: all[0].Field, Message: all[0].Message}
 	}
 	return paramBadRequest(err)
 }
@@ -131,7 +132,7 @@ func (s *Server) startReplay(c echo.Context) error {
 	}
 	if req.Subscription != "" {
 		if f.Subscription != "" && f.Subscription != req.Subscription {
-			return &badRequest{code: "bad_filter", field: "subscription", message: "subscription and filter.subscription name different subscriptions; give one"}
+			return &httperr.BadRequest{Code: "bad_filter", Field: "subscription", Message: "subscription and filter.subscription name different subscriptions; give one"}
 		}
 		f.Subscription = req.Subscription
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 func (s *Server) trigger(c echo.Context) error {
@@ -58,7 +59,7 @@ func (s *Server) triggerRequest(c echo.Context, mode triggerMode, caller string,
 	case modeStructured, modeBinary:
 		return cloudEventTrigger(c, caller, body)
 	case modeBatch:
-		return engine.TriggerRequest{}, &badRequest{code: "batch_not_allowed", message: "a CloudEvents batch goes to .../trigger:batch; post a single event here"}
+		return engine.TriggerRequest{}, &httperr.BadRequest{Code: "batch_not_allowed", Message: "a CloudEvents batch goes to .../trigger:batch; post a single event here"}
 	}
 	if len(body) == 0 {
 		body = []byte("{}")
@@ -82,7 +83,7 @@ func (s *Server) triggerRequest(c echo.Context, mode triggerMode, caller string,
 	// its parameter's type.
 	vals, err := url.ParseQuery(string(body))
 	if err != nil {
-		return engine.TriggerRequest{}, &badRequest{code: "malformed_form", message: "the form body could not be read: " + err.Error()}
+		return engine.TriggerRequest{}, &httperr.BadRequest{Code: "malformed_form", Message: "the form body could not be read: " + err.Error()}
 	}
 	req.JSON, req.Form = nil, map[string]string{}
 	for k, v := range vals {
@@ -121,7 +122,7 @@ func (s *Server) revokeKey(c echo.Context) error {
 func pathID(c echo.Context) (int64, error) {
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, &badRequest{code: "bad_id", field: "id", message: "the id in the path must be a positive whole number; got " + strconv.Quote(c.Param("id"))}
+		return 0, &httperr.BadRequest{Code: "bad_id", Field: "id", Message: "the id in the path must be a positive whole number; got " + strconv.Quote(c.Param("id"))}
 	}
 	return id, nil
 }
@@ -158,7 +159,7 @@ func readListQuery(c echo.Context) (listQuery, error) {
 	if ev := c.QueryParam("event"); ev != "" {
 		ref, err := design.ParseEventRef(ev)
 		if err != nil {
-			return q, &badRequest{code: "bad_query", field: "event", message: "event filters name the event as Producer.EventName; got " + strconv.Quote(ev)}
+			return q, &httperr.BadRequest{Code: "bad_query", Field: "event", Message: "event filters name the event as Producer.EventName; got " + strconv.Quote(ev)}
 		}
 		q.event = ref
 	}
@@ -169,7 +170,7 @@ func readListQuery(c echo.Context) (listQuery, error) {
 		if v := c.QueryParam(t.name); v != "" {
 			x, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				return q, &badRequest{code: "bad_query", field: t.name, message: t.name + " must be an RFC 3339 time such as 2026-11-23T10:00:00Z; got " + strconv.Quote(v)}
+				return q, &httperr.BadRequest{Code: "bad_query", Field: t.name, Message: t.name + " must be an RFC 3339 time such as 2026-11-23T10:00:00Z; got " + strconv.Quote(v)}
 			}
 			*t.dst = x
 		}
@@ -181,7 +182,7 @@ func readListQuery(c echo.Context) (listQuery, error) {
 		if v := c.QueryParam(n.name); v != "" {
 			x, err := strconv.ParseInt(v, 10, 64)
 			if err != nil || x <= 0 {
-				return q, &badRequest{code: "bad_query", field: n.name, message: n.name + " must be a positive whole number; got " + strconv.Quote(v)}
+				return q, &httperr.BadRequest{Code: "bad_query", Field: n.name, Message: n.name + " must be a positive whole number; got " + strconv.Quote(v)}
 			}
 			*n.dst = x
 		}
@@ -190,7 +191,7 @@ func readListQuery(c echo.Context) (listQuery, error) {
 	if v := c.QueryParam("limit"); v != "" {
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 || x > 500 {
-			return q, &badRequest{code: "bad_query", field: "limit", message: "limit must be 1 to 500; got " + strconv.Quote(v)}
+			return q, &httperr.BadRequest{Code: "bad_query", Field: "limit", Message: "limit must be 1 to 500; got " + strconv.Quote(v)}
 		}
 		q.limit = x
 	}
@@ -206,7 +207,7 @@ func (s *Server) listOccurrences(c echo.Context) error {
 	switch status {
 	case "", delivery.OccurrencePending, delivery.OccurrenceCompleted, delivery.OccurrenceDead:
 	default:
-		return &badRequest{code: "bad_query", field: "status", message: "status must be pending, completed or dead; got " + strconv.Quote(string(status))}
+		return &httperr.BadRequest{Code: "bad_query", Field: "status", Message: "status must be pending, completed or dead; got " + strconv.Quote(string(status))}
 	}
 	items, err := s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{
 		App: q.app, Event: q.event, Status: status, TraceID: q.traceID,
@@ -265,12 +266,12 @@ func (s *Server) listDeliveries(c echo.Context) error {
 	}
 	status := delivery.Status(c.QueryParam("status"))
 	if status != "" && !status.Valid() {
-		return &badRequest{code: "bad_query", field: "status", message: "status must be pending, running, retrying, succeeded, dead or discarded; got " + strconv.Quote(string(status))}
+		return &httperr.BadRequest{Code: "bad_query", Field: "status", Message: "status must be pending, running, retrying, succeeded, dead or discarded; got " + strconv.Quote(string(status))}
 	}
 	var occ int64
 	if v := c.QueryParam("occurrence"); v != "" {
 		if occ, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return &badRequest{code: "bad_query", field: "occurrence", message: "occurrence must be an id"}
+			return &httperr.BadRequest{Code: "bad_query", Field: "occurrence", Message: "occurrence must be an id"}
 		}
 	}
 	items, err := s.eng.Deliveries(c.Request().Context(), engine.DeliveryFilter{
@@ -357,6 +358,6 @@ func boolQuery(c echo.Context, name string) (bool, error) {
 	case "true":
 		return true, nil
 	default:
-		return false, &badRequest{code: "bad_query", field: name, message: name + " must be true or false; got " + strconv.Quote(v)}
+		return false, &httperr.BadRequest{Code: "bad_query", Field: name, Message: name + " must be true or false; got " + strconv.Quote(v)}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/web/httperr"
 	"github.com/eventloom/eventloom/web/series"
 )
 
@@ -33,16 +34,16 @@ func (s *Server) seriesQuery(c echo.Context) (series.Key, series.Window, error) 
 	}
 	w, ok := series.ParseWindow(wq)
 	if !ok {
-		return series.Key{}, "", &badRequest{code: "bad_query", field: "window", message: "window must be 1h (10-second points) or 24h (one-minute points); got " + strconv.Quote(wq)}
+		return series.Key{}, "", &httperr.BadRequest{Code: "bad_query", Field: "window", Message: "window must be 1h (10-second points) or 24h (one-minute points); got " + strconv.Quote(wq)}
 	}
 	event, app := c.QueryParam("event"), c.QueryParam("app")
 	switch {
 	case event != "" && app != "":
-		return series.Key{}, "", &badRequest{code: "bad_query", field: "app", message: "give event or app, not both: a chart is of the total, one event or one app"}
+		return series.Key{}, "", &httperr.BadRequest{Code: "bad_query", Field: "app", Message: "give event or app, not both: a chart is of the total, one event or one app"}
 	case event != "":
 		ref, err := design.ParseEventRef(event)
 		if err != nil {
-			return series.Key{}, "", &badRequest{code: "bad_query", field: "event", message: "event names the event as Producer.EventName; got " + strconv.Quote(event)}
+			return series.Key{}, "", &httperr.BadRequest{Code: "bad_query", Field: "event", Message: "event names the event as Producer.EventName; got " + strconv.Quote(event)}
 		}
 		if _, err := s.eng.Event(ref); err != nil {
 			return series.Key{}, "", err

@@ -13,6 +13,7 @@ import (
 	"github.com/eventloom/eventloom/engine/asyncapi"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/web/apidoc"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // exportAsyncAPI answers the design as an AsyncAPI 3.0 document whose REST
@@ -40,7 +41,7 @@ func (s *Server) exportAsyncAPI(c echo.Context) error {
 		}
 		return c.Blob(http.StatusOK, asyncapi.YAMLMediaType, y)
 	}
-	return &badRequest{code: "bad_query", field: "format", message: "format must be json or yaml; got " + strconv.Quote(c.QueryParam("format"))}
+	return &httperr.BadRequest{Code: "bad_query", Field: "format", Message: "format must be json or yaml; got " + strconv.Quote(c.QueryParam("format"))}
 }
 
 // readDesign reads the body of PUT /api/v1/design: an AsyncAPI 3.0

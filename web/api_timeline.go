@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // timelineDefaultWindow is the window a timeline covers when the caller
@@ -47,7 +48,7 @@ func (s *Server) readTimelineQuery(c echo.Context) (engine.TimelineQuery, error)
 		if v := c.QueryParam(t.name); v != "" {
 			x, err := time.Parse(time.RFC3339, v)
 			if err != nil {
-				return q, &badRequest{code: "bad_query", field: t.name, message: t.name + " must be an RFC 3339 time such as 2026-11-23T10:00:00Z; got " + strconv.Quote(v)}
+				return q, &httperr.BadRequest{Code: "bad_query", Field: t.name, Message: t.name + " must be an RFC 3339 time such as 2026-11-23T10:00:00Z; got " + strconv.Quote(v)}
 			}
 			*t.dst = x
 		}
@@ -61,7 +62,7 @@ func (s *Server) readTimelineQuery(c echo.Context) (engine.TimelineQuery, error)
 	if v := c.QueryParam("limit"); v != "" {
 		x, err := strconv.Atoi(v)
 		if err != nil || x < 1 || x > engine.TimelineMaxItems {
-			return q, &badRequest{code: "bad_query", field: "limit", message: "limit must be a whole number from 1 to " + strconv.Itoa(engine.TimelineMaxItems) + "; got " + strconv.Quote(v)}
+			return q, &httperr.BadRequest{Code: "bad_query", Field: "limit", Message: "limit must be a whole number from 1 to " + strconv.Itoa(engine.TimelineMaxItems) + "; got " + strconv.Quote(v)}
 		}
 		q.Limit = x
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // userRoutes serves the accounts API (admin only, per accessTable).
@@ -62,7 +63,7 @@ func (s *Server) patchUser(c echo.Context) error {
 		return err
 	}
 	if b.Name != "" && b.Name != c.Param("name") {
-		return &badRequest{code: "rename_not_supported", field: "name", message: "a user cannot be renamed; create a user with the new name and delete this one"}
+		return &httperr.BadRequest{Code: "rename_not_supported", Field: "name", Message: "a user cannot be renamed; create a user with the new name and delete this one"}
 	}
 	u, err := s.eng.UpdateUser(c.Request().Context(), c.Param("name"), engine.UserChange{Role: b.Role, Password: b.Password})
 	if err != nil {

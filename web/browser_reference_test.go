@@ -38,7 +38,7 @@ func TestBrowserReferenceShowsTheOpenAPIDescription(t *testing.T) {
 	if !strings.Contains(curl, "-X POST") || !strings.Contains(curl, "Bearer $APP_KEY") || !strings.Contains(curl, s.url+"/api/v1/apps/Storefront/events/OnPurchaseStarted/trigger") {
 		t.Fatalf("trigger's curl line = %q", curl)
 	}
-	waitJS(t, ctx, `[...document.querySelectorAll('`+trigger+` [data-testid="reference-answer"]')].map(a => a.dataset.status).join() === "202,200,400,401,403,404,413,422,429,500"`)
+	waitJS(t, ctx, `[...document.querySelectorAll('`+trigger+` [data-testid="reference-answer"]')].map(a => a.dataset.status).join() === "202,200,400,401,403,404,413,422,429,500,503"`)
 	waitJS(t, ctx, `[...document.querySelectorAll('`+trigger+` [data-testid="reference-param"] code')].map(c => c.textContent).join() === "app,event,dryRun"`)
 
 	href := attr(t, ctx, `[data-testid="reference-openapi"]`, "href")

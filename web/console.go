@@ -20,6 +20,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // consoleRoutes serves the browser console: server-rendered pages that
@@ -62,7 +63,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/bulk/jobs/:job", s.bulkJob)
 	g.POST("/bulk/jobs/:job/cancel", s.bulkCancel)
 	g.POST("/deliveries/:id/:op", s.deliveryAction)
-	g.GET("/live", s.live)
+	g.GET("/live", s.live.Serve)
 	g.GET("/audit", s.auditPage)
 	g.GET("/design/versions", s.versionsPage)
 	g.GET("/design/diff", s.diffPage)
@@ -456,7 +457,7 @@ func (s *Server) tracePage(c echo.Context) error {
 	var after int64
 	if v := c.QueryParam("after"); v != "" {
 		if after, err = strconv.ParseInt(v, 10, 64); err != nil || after < 0 {
-			return &badRequest{code: "bad_query", field: "after", message: "after must be the id of the last occurrence of the page before; got " + strconv.Quote(v)}
+			return &httperr.BadRequest{Code: "bad_query", Field: "after", Message: "after must be the id of the last occurrence of the page before; got " + strconv.Quote(v)}
 		}
 	}
 	occ, err := s.eng.TracePage(c.Request().Context(), id, after, tracePageSize+1)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/notify"
 )
 
@@ -75,4 +76,25 @@ func BenchmarkConsolePages(b *testing.B) {
 			}
 		})
 	}
+}
+
+// noopServer is a real server whose Stock app handles Shop.Placed with a
+// Go handler that does nothing.
+func noopServer(t testing.TB) (*apiServer, design.EventRef) {
+	noop := func(context.Context, *engine.Delivery) ([]engine.Trigger, error) { return nil, nil }
+	s := newAPIServer(t, engine.Config{Handlers: map[string]engine.Handler{"noop": noop}})
+	ctx := context.Background()
+	for _, a := range []string{"Shop", "Stock"} {
+		if _, err := s.eng.CreateApp(ctx, design.App{Name: a}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ref := design.EventRef{App: "Shop", Event: "Placed"}
+	if _, err := s.eng.CreateEvent(ctx, "Shop", design.Event{Name: "Placed", Public: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.eng.CreateSubscription(ctx, "Stock", design.Subscription{Event: ref, Enabled: true, Handler: design.Handler{Kind: design.KindGo, Name: "noop"}}); err != nil {
+		t.Fatal(err)
+	}
+	return s, ref
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // bulkProps is the bulk page's choices (apps, events, subscriptions)
@@ -45,7 +46,7 @@ func (s *Server) bulkPage(c echo.Context) error {
 // form post the whole page.
 func (s *Server) bulkSubmit(c echo.Context) error {
 	if err := c.Request().ParseForm(); err != nil {
-		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
 	}
 	form := c.Request().PostForm
 	f := templates.BulkFilter{App: form.Get("app"), Event: form.Get("event"), Subscription: form.Get("subscription"), Status: form.Get("status"),

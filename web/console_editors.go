@@ -12,6 +12,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // editorRoutes serve the event and subscription editors.
@@ -88,7 +89,7 @@ func (r formRows) order(keep func(i int) bool, posName string, n int) []int {
 func (s *Server) eventSave(c echo.Context) error {
 	app := c.Param("app")
 	if err := c.Request().ParseForm(); err != nil {
-		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
 	}
 	r := formRows{c.Request().PostForm}
 	ev := design.Event{Name: strings.TrimSpace(r.f.Get("name")), Description: r.f.Get("description"), Public: r.f.Get("public") == "true", Parameters: []design.Parameter{}}
@@ -115,7 +116,7 @@ func (s *Server) eventSave(c echo.Context) error {
 		if len(e.Breaks) > 0 {
 			delete(e.Errors, "") // the notice says it, with the subscriptions
 		}
-		return s.render(c, statusOf(fault.All(err)[0].Kind), templates.EventEditor(s.page(c, "Edit event", "apps"), e), nil)
+		return s.render(c, httperr.Classify(err).Status, templates.EventEditor(s.page(c, "Edit event", "apps"), e), nil)
 	}
 	if r.f.Get("more") != "" {
 		return back(c, "/apps/"+url.PathEscape(app)+"/events/"+url.PathEscape(ev.Name)+"/edit", "Saved.")
@@ -162,7 +163,7 @@ func (s *Server) subscriptionEditor(c echo.Context) error {
 func (s *Server) subscriptionSave(c echo.Context) error {
 	app := c.Param("app")
 	if err := c.Request().ParseForm(); err != nil {
-		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
 	}
 	f := c.Request().PostForm
 	p := templates.SubscriptionEditProps{App: app}
@@ -220,7 +221,7 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 		if len(fault.All(err)) == 0 {
 			return err
 		}
-		errs, status = errorsByField(err), statusOf(fault.All(err)[0].Kind)
+		errs, status = errorsByField(err), httperr.Classify(err).Status
 	}
 	p.Sub, p.Errors = sub, errs
 	return s.render(c, status, templates.SubscriptionEditor(s.page(c, "Subscription", "apps"), p), nil)

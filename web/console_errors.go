@@ -1,14 +1,13 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // errorsRegion is the layout's region where an htmx request's failure is
@@ -30,43 +29,17 @@ func errorsRegionOf(c echo.Context) string {
 	return errorsRegion
 }
 
-// consoleFailure is what the console tells a person about a failed request:
-// the status, a title, and either a refusal's own message or, for an error
-// nobody can act on, only a request id.
-type consoleFailure struct {
-	status         int
-	title, message string
-	requestID      string
-}
-
-// failure classifies err; the one place a console error becomes words. An
-// unknown error is logged with its request id and never shown.
-func (s *Server) failure(c echo.Context, err error) consoleFailure {
-	var he *echo.HTTPError
-	if errors.As(err, &he) {
-		if he.Code == http.StatusNotFound {
-			return consoleFailure{status: http.StatusNotFound, title: "Not found", message: "There is no page at " + c.Request().URL.Path + "."}
-		}
-		msg, _ := he.Message.(string)
-		if msg == "" {
-			msg = http.StatusText(he.Code)
-		}
-		return consoleFailure{status: he.Code, title: "Error", message: msg}
+// consoleTitle is the heading of an error page of status.
+func consoleTitle(status int) string {
+	switch status {
+	case http.StatusNotFound:
+		return "Not found"
+	case http.StatusBadRequest:
+		return "Bad request"
+	case http.StatusInternalServerError:
+		return "Something went wrong"
 	}
-	var br *badRequest
-	if errors.As(err, &br) {
-		return consoleFailure{status: http.StatusBadRequest, title: "Bad request", message: br.message}
-	}
-	if all := fault.All(err); len(all) > 0 {
-		f := consoleFailure{status: statusOf(all[0].Kind), title: "Error", message: all[0].Message}
-		if f.status == http.StatusNotFound {
-			f.title = "Not found"
-		}
-		return f
-	}
-	id := c.Response().Header().Get(echo.HeaderXRequestID)
-	s.log.Error("request failed", "request_id", id, "method", c.Request().Method, "path", c.Request().URL.Path, "error", err)
-	return consoleFailure{status: http.StatusInternalServerError, title: "Something went wrong", requestID: id}
+	return "Error"
 }
 
 // writeErrorPage answers a console request that failed: JSON for the
@@ -76,7 +49,7 @@ func (s *Server) writeErrorPage(c echo.Context, err error) error {
 	if wantsJSON(c) {
 		return s.writeError(c, err)
 	}
-	f := s.failure(c, err)
+	f := httperr.Resolve(c, s.log, "request failed", err)
 	if isHTMX(c) {
 		h := c.Response().Header()
 		h.Set("HX-Retarget", errorsRegionOf(c))
@@ -84,14 +57,15 @@ func (s *Server) writeErrorPage(c echo.Context, err error) error {
 		// The request may select part of a page (the side panel does):
 		// the notice is what to take from this answer.
 		h.Set("HX-Reselect", `[data-testid="error-notice"]`)
-		notice := templates.ErrorNotice(f.message, f.requestID)
-		return s.render(c, f.status, notice, notice)
+		notice := templates.ErrorNotice(f.Message, f.RequestID)
+		return s.render(c, f.Status, notice, notice)
 	}
-	p := s.page(c, f.title, "")
-	if f.requestID != "" {
-		return s.render(c, f.status, templates.ServerError(p, f.requestID), nil)
+	title := consoleTitle(f.Status)
+	p := s.page(c, title, "")
+	if f.Internal {
+		return s.render(c, f.Status, templates.ServerError(p, f.RequestID), nil)
 	}
-	return s.render(c, f.status, templates.ErrorPage(p, f.title, f.message), nil)
+	return s.render(c, f.Status, templates.ErrorPage(p, title, f.Message), nil)
 }
 
 // isHTMX reports whether htmx sent the request (it wants a fragment).

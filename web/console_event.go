@@ -9,6 +9,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 func (s *Server) eventProps(c echo.Context, ev design.Event) (templates.EventProps, error) {
@@ -44,7 +45,7 @@ func (s *Server) eventTrigger(c echo.Context) error {
 		return err
 	}
 	if err := c.Request().ParseForm(); err != nil {
-		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
 	}
 	form := map[string]string{}
 	for _, prm := range ev.Parameters {
@@ -101,5 +102,5 @@ func (s *Server) triggerRefused(c echo.Context, ev design.Event, p templates.Eve
 	if p.FormError == "" && len(p.Errors) > 0 {
 		p.FormError = "Nothing was triggered: fix the fields marked below."
 	}
-	return s.render(c, statusOf(all[0].Kind), templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerResponse(p))
+	return s.render(c, httperr.Classify(err).Status, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerResponse(p))
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // historyPage lists occurrences or deliveries newest first, filtered by
@@ -106,7 +107,7 @@ func olderQuery(q url.Values, id int64) string {
 // deadBulk replays or discards every selected dead delivery.
 func (s *Server) deadBulk(c echo.Context) error {
 	if err := c.Request().ParseForm(); err != nil {
-		return &badRequest{code: "malformed_form", message: "the form could not be read"}
+		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
 	}
 	op := c.Request().PostForm.Get("op")
 	var done []int64

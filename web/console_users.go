@@ -9,6 +9,7 @@ import (
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // consoleUserRoutes serves the admin's users page and its forms (admin
@@ -62,7 +63,7 @@ func (s *Server) userCreate(c echo.Context) error {
 			return perr
 		}
 		p.Form, p.Errors = engine.NewUser{Name: nu.Name, Role: nu.Role}, fieldErrors(err, "name", "role", "password")
-		return s.render(c, statusOf(fault.All(err)[0].Kind), templates.Users(s.page(c, "Users", "users"), p), nil)
+		return s.render(c, httperr.Classify(err).Status, templates.Users(s.page(c, "Users", "users"), p), nil)
 	}
 	return back(c, "/users", "Created "+nu.Name+" ("+nu.Role+").")
 }

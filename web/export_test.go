@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/eventloom/eventloom/engine/notify"
 )
 
 // RouteAccess is one route the server serves, as tests walking every
@@ -41,13 +39,10 @@ func AddUnlistedRoute(s *Server, method, path string) {
 // TracePageSize lets the external tests page through a trace exactly.
 const TracePageSize = tracePageSize
 
-// NewHubCountingEncodes is NewHub with onEncode set: it is called for
-// every message the hub encodes.
-func NewHubCountingEncodes(bus *notify.Bus, onEncode func()) *Hub {
-	h := NewHub(bus)
-	h.onEncode = onEncode
-	return h
+// AddFailingRoute serves GET path, open to anyone, answering err: the
+// classifier tests reach the same error through the API and the console.
+func AddFailingRoute(s *Server, path string, err error) {
+	s.echo.GET(path, func(echo.Context) error { return err })
+	s.registered["GET "+path] = true
+	s.access["GET "+path] = access{public: true}
 }
-
-// HubMaxBatch is the hub's cap on the notes of one message.
-const HubMaxBatch = hubMaxBatch

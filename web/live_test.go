@@ -10,7 +10,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/notify"
-	"github.com/eventloom/eventloom/web"
+	"github.com/eventloom/eventloom/web/live"
 )
 
 func dialLive(t *testing.T, s *apiServer, query string, h http.Header) (*websocket.Conn, *http.Response, error) {
@@ -39,13 +39,13 @@ func TestLiveStreamFollowsAChainInCausalOrder(t *testing.T) {
 		t.Fatalf("trigger = %d %v", status, body)
 	}
 	trace := int64(body["traceId"].(float64))
-	if err := conn.WriteJSON(map[string]any{"filter": web.Filter{TraceID: trace}}); err != nil {
+	if err := conn.WriteJSON(map[string]any{"filter": live.Filter{TraceID: trace}}); err != nil {
 		t.Fatal(err)
 	}
 	var kinds []string
 	_ = conn.SetReadDeadline(time.Now().Add(20 * time.Second))
 	for len(kinds) == 0 || kinds[len(kinds)-1] != "Mail:"+string(notify.DeliverySucceeded) {
-		var m web.LiveMessage
+		var m live.Message
 		if err := conn.ReadJSON(&m); err != nil {
 			t.Fatalf("read after %v: %v", kinds, err)
 		}
@@ -74,6 +74,16 @@ func TestLiveStreamRefusals(t *testing.T) {
 	if _, resp, err := dialLive(t, s, "", h); err == nil || resp.StatusCode != 403 {
 		t.Fatalf("from another origin: %v %v, want 403", resp, err)
 	}
+	auth := http.Header{"Authorization": {"Bearer " + adminToken}}
+	if _, resp, err := dialLive(t, s, "?trace=abc", auth); err == nil || resp.StatusCode != 400 {
+		t.Fatalf("with a bad trace: %v %v, want 400", resp, err)
+	}
+	// A plain request, no websocket handshake, is told how to connect, in
+	// the API's JSON error shape.
+	status, body, _ := s.call("GET", "/api/v1/live?trace=7", adminToken, "")
+	if status != 400 || errCode(body) != "not_websocket" || !strings.Contains(errMessage(body), "websocket client") {
+		t.Fatalf("plain GET = %d %v; want 400 not_websocket", status, body)
+	}
 }
 
 // TestLiveStreamSendsCounters reads the periodic counters after a trigger.
@@ -93,7 +103,7 @@ func TestLiveStreamSendsCounters(t *testing.T) {
 	for {
 		var m struct {
 			Stats *struct {
-				Counts web.Counts                            `json:"counts"`
+				Counts live.Counts                           `json:"counts"`
 				Queues map[string]struct{ Pending, Cap int } `json:"queues"`
 			} `json:"stats"`
 		}

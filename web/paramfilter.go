@@ -8,6 +8,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/web/httperr"
 )
 
 // paramPrefix starts a payload search condition in a query string:
@@ -69,7 +70,7 @@ func paramBadRequest(err error) error {
 		return err
 	}
 	e := fault.All(err)[0]
-	return &badRequest{code: e.Code, field: e.Field, message: e.Message + ". " + engine.ParamFilterSyntax + "."}
+	return &httperr.BadRequest{Code: e.Code, Field: e.Field, Message: e.Message + ". " + engine.ParamFilterSyntax + "."}
 }
 
 // paramFormError is the message of a refused payload condition for a

@@ -9,16 +9,16 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/eventloom/eventloom/engine"
-	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/static"
+	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/live"
 	"github.com/eventloom/eventloom/web/metrics"
 	"github.com/eventloom/eventloom/web/series"
 )
@@ -67,7 +67,7 @@ type Server struct {
 	log      *slog.Logger
 	maxBody  int64
 	echo     *echo.Echo
-	hub      *Hub
+	live     *live.Server
 	sessions *sessions
 	throttle *throttle
 	// crossOrigin refuses cross-site console posts (Sec-Fetch-Site and
@@ -79,10 +79,8 @@ type Server struct {
 	// versioned URLs for pages.
 	assets    *static.Assets
 	assetURLs map[string]string
-	// done is closed by Close: live streams end, the hub stops.
-	done      chan struct{}
-	stopHub   context.CancelFunc
-	closeOnce sync.Once
+	// stopSeries ends the charts' series; Close calls it.
+	stopSeries context.CancelFunc
 	// metrics is served at /metrics (nil: off) to the admin token or
 	// metricsToken.
 	metrics      *metrics.Metrics
@@ -112,7 +110,8 @@ func New(cfg Config) *Server {
 	if cfg.FailedAuthGlobal <= 0 {
 		cfg.FailedAuthGlobal = 300
 	}
-	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes, hub: NewHub(cmp.Or(cfg.LiveBus, cfg.Engine.Bus())), done: make(chan struct{})}
+	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
+	s.live = live.New(live.Config{Bus: cmp.Or(cfg.LiveBus, cfg.Engine.Bus()), Runtime: cfg.Engine, Logger: cfg.Logger})
 	s.throttle = newThrottle(cfg.Engine.Now, cfg.FailedAuthPerClient, cfg.FailedAuthGlobal)
 	s.bundleMissing = static.Missing()
 	assets, err := static.NewAssets()
@@ -125,16 +124,12 @@ func New(cfg Config) *Server {
 	s.metrics, s.metricsToken = cfg.Metrics, cfg.MetricsToken
 	s.traceURL = cfg.TraceURL
 	if s.metrics != nil {
-		s.metrics.WatchLive(s.hub)
+		s.metrics.WatchLive(s.live.Hub())
 	}
-	hubCtx, stop := context.WithCancel(context.Background())
-	s.stopHub = stop
-	go s.hub.Run(hubCtx)
+	seriesCtx, stop := context.WithCancel(context.Background())
+	s.stopSeries = stop
 	s.series = series.New(series.Config{})
-	s.series.Start(hubCtx, cfg.Engine)
-	// The counters tick on the wall clock, as viewers watch in real time,
-	// even under an engine whose clock a test moves by hand.
-	go s.hub.RunStats(hubCtx, clock.Real(), liveStats, s.liveCounters, s.log)
+	s.series.Start(seriesCtx, cfg.Engine)
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -171,17 +166,15 @@ func New(cfg Config) *Server {
 	return s
 }
 
-// Close ends live streams and stops the hub; call it when the HTTP server
-// has shut down. Calling it again does nothing.
+// Close ends live streams, stops the hub and the charts' series; call it
+// when the HTTP server has shut down. Calling it again does nothing.
 func (s *Server) Close() {
-	s.closeOnce.Do(func() {
-		close(s.done)
-		s.stopHub()
-	})
+	s.live.Close()
+	s.stopSeries()
 }
 
 // Hub is the fan-out of the engine's notifications to live viewers.
-func (s *Server) Hub() *Hub { return s.hub }
+func (s *Server) Hub() *live.Hub { return s.live.Hub() }
 
 // Handler is the server's http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
@@ -241,7 +234,7 @@ func (s *Server) routes() {
 	s.echo.GET("/stats/series", s.statsSeries) // the same for the console's charts, by session
 	api.GET("/timeline", s.timeline)
 
-	api.GET("/live", s.live)
+	api.GET("/live", s.live.Serve)
 	api.GET("/lint", s.lint)
 	api.GET("/layout", s.getLayout)
 	api.PUT("/layout", s.putLayout)
@@ -280,7 +273,7 @@ func bearer(c echo.Context) string {
 func readBody(c echo.Context, limit int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(c.Request().Body, limit+1))
 	if err != nil {
-		return nil, &badRequest{code: "unreadable_body", message: "the request body could not be read: " + err.Error()}
+		return nil, &httperr.BadRequest{Code: "unreadable_body", Message: "the request body could not be read: " + err.Error()}
 	}
 	if int64(len(b)) > limit {
 		return nil, &fault.Error{Kind: fault.ErrTooLarge, Code: "payload_too_large", Message: "the request body is over the limit of " + itoa(limit) + " bytes; send less"}
@@ -295,24 +288,12 @@ func (s *Server) decode(c echo.Context, v any) error {
 		return err
 	}
 	if len(strings.TrimSpace(string(b))) == 0 {
-		return &badRequest{code: "malformed_json", message: "the request body is empty; send a JSON object"}
+		return &httperr.BadRequest{Code: "malformed_json", Message: "the request body is empty; send a JSON object"}
 	}
 	dec := json.NewDecoder(strings.NewReader(string(b)))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return malformed(err)
+		return httperr.Malformed(err)
 	}
 	return nil
-}
-
-func malformed(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return &badRequest{code: "malformed_json", message: "the body is not valid JSON at byte " + itoa(se.Offset) + ": " + se.Error()}
-	case errors.As(err, &te):
-		return &badRequest{code: "malformed_json", field: te.Field, message: "field " + te.Field + " must be a " + te.Type.String() + ", not a JSON " + te.Value}
-	}
-	return &badRequest{code: "malformed_json", message: "the body is not the expected JSON: " + err.Error()}
 }

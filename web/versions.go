@@ -6,6 +6,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/httperr"
 	"github.com/labstack/echo/v4"
 )
 
@@ -57,7 +58,7 @@ func (s *Server) designDiff(c echo.Context) error {
 
 func diffRange(c echo.Context) (from, to int64, err error) {
 	if c.QueryParam("from") == "" {
-		return 0, 0, &badRequest{code: "required", field: "from", message: "from names the version to compare from, e.g. ?from=3&to=7 (to defaults to the current design)"}
+		return 0, 0, &httperr.BadRequest{Code: "required", Field: "from", Message: "from names the version to compare from, e.g. ?from=3&to=7 (to defaults to the current design)"}
 	}
 	if from, err = versionParam(c.QueryParam("from"), "from"); err != nil {
 		return 0, 0, err
@@ -73,7 +74,7 @@ func diffRange(c echo.Context) (from, to int64, err error) {
 func versionParam(v, name string) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 1 {
-		return 0, &badRequest{code: "bad_query", field: name, message: name + " must be a design version number (1 or more); got " + strconv.Quote(v)}
+		return 0, &httperr.BadRequest{Code: "bad_query", Field: name, Message: name + " must be a design version number (1 or more); got " + strconv.Quote(v)}
 	}
 	return n, nil
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
-	"github.com/eventloom/eventloom/web"
+	"github.com/eventloom/eventloom/web/live"
 )
 
 // TestServeDemoServiceHandlesBothWays: a fresh server seeds the demo with
@@ -64,8 +64,8 @@ func TestServeDemoServiceHandlesBothWays(t *testing.T) {
 			t.Fatalf("live stream: %v (succeeded so far: %v)", err, succeeded)
 		}
 		// Notes come one by one or, when several are ready at once, as
-		// a batch (web.LiveMessage reads both).
-		var m web.LiveMessage
+		// a batch (live.Message reads both).
+		var m live.Message
 		if json.Unmarshal(msg, &m) != nil {
 			continue
 		}

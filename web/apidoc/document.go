@@ -79,6 +79,7 @@ var ErrorText = map[int]string{
 	http.StatusUnprocessableEntity:   "The request breaks a rule; details lists every problem with its field.",
 	http.StatusTooManyRequests:       "The event's queue is full (Retry-After says when to try again), or too many failed sign-ins.",
 	http.StatusInternalServerError:   "Something went wrong on the server; the log has the details under requestId.",
+	http.StatusServiceUnavailable:    "The server is shutting down or did not finish in time (code shutting_down, timed_out or canceled); try again in a moment.",
 }
 
 // Tag is a group of operations, in the order the reference shows them.
@@ -213,11 +214,12 @@ func openAPIOperation(op Op) map[string]any {
 	return o
 }
 
-// ErrorStatuses are the error answers of op: its own, plus 500, and 401,
-// 403 (a role without the route's right) and 429 (throttled wrong
-// tokens) on every route that takes credentials.
+// ErrorStatuses are the error answers of op: its own, plus 500 and 503
+// (shutting down) on every route, and 401, 403 (a role without the
+// route's right) and 429 (throttled wrong tokens) on every route that
+// takes credentials.
 func ErrorStatuses(op Op) []int {
-	out := append([]int{http.StatusInternalServerError}, op.Errors...)
+	out := append([]int{http.StatusInternalServerError, http.StatusServiceUnavailable}, op.Errors...)
 	if op.Auth != "none" {
 		// A client sending too many wrong tokens is throttled on any route.
 		out = append(out, http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests)

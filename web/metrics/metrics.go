@@ -22,7 +22,7 @@ import (
 const noteBuffer = 1 << 16
 
 // LiveStats is what the live hub tells metrics: how many viewers are
-// joined and how many messages they lost to full buffers (web.Hub).
+// joined and how many messages they lost to full buffers (web/live.Hub).
 type LiveStats interface {
 	Viewers() int
 	ViewerDropped() uint64

@@ -1,4 +1,4 @@
-package web_test
+package live_test
 
 import (
 	"context"
@@ -11,12 +11,12 @@ import (
 
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/notify"
-	"github.com/eventloom/eventloom/web"
+	"github.com/eventloom/eventloom/web/live"
 )
 
 // runCountingHub runs a hub whose encodings are counted in encodes.
-func runCountingHub(t *testing.T, bus *notify.Bus, encodes *atomic.Int64) *web.Hub {
-	return startHub(t, web.NewHubCountingEncodes(bus, func() { encodes.Add(1) }))
+func runCountingHub(t *testing.T, bus *notify.Bus, encodes *atomic.Int64) *live.Hub {
+	return startHub(t, live.NewHubCountingEncodes(bus, func() { encodes.Add(1) }))
 }
 
 // TestHubEncodesEachNoteOnceForAllViewers: 40 viewers without a filter
@@ -28,14 +28,14 @@ func TestHubEncodesEachNoteOnceForAllViewers(t *testing.T) {
 	bus := notify.New()
 	var encodes atomic.Int64
 	h := runCountingHub(t, bus, &encodes)
-	var everyone, followers []*web.Viewer
+	var everyone, followers []*live.Viewer
 	for i := 0; i < all; i++ {
-		v := h.Join(notes, web.Filter{})
+		v := h.Join(notes, live.Filter{})
 		defer v.Leave()
 		everyone = append(everyone, v)
 	}
 	for i := 0; i < traced; i++ {
-		v := h.Join(notes, web.Filter{TraceID: 7})
+		v := h.Join(notes, live.Filter{TraceID: 7})
 		defer v.Leave()
 		followers = append(followers, v)
 	}
@@ -49,9 +49,9 @@ func TestHubEncodesEachNoteOnceForAllViewers(t *testing.T) {
 			group = append(slices.Clone(everyone), followers...)
 		}
 		// The message each filter's viewers got, by the filter's trace.
-		shared := map[int64]*web.Message{}
+		shared := map[int64]*live.Frame{}
 		for _, v := range group {
-			var b web.Batch
+			var b live.Batch
 			select {
 			case b = <-v.C():
 			case <-time.After(10 * time.Second):
@@ -61,17 +61,17 @@ func TestHubEncodesEachNoteOnceForAllViewers(t *testing.T) {
 			if len(b.Envelopes) != 1 || e.Note.TraceID != trace {
 				t.Fatalf("note %d came as %+v", i, b.Envelopes)
 			}
-			var wire web.LiveMessage
-			if err := json.Unmarshal(b.Message().Bytes(), &wire); err != nil || len(wire.Envelopes()) != 1 || wire.Envelopes()[0].Seq != e.Seq {
-				t.Fatalf("note %d encoded as %s (%v), want seq %d", i, b.Message().Bytes(), err, e.Seq)
+			var wire live.Message
+			if err := json.Unmarshal(b.Frame().Bytes(), &wire); err != nil || len(wire.Envelopes()) != 1 || wire.Envelopes()[0].Seq != e.Seq {
+				t.Fatalf("note %d encoded as %s (%v), want seq %d", i, b.Frame().Bytes(), err, e.Seq)
 			}
 			fk := int64(0)
 			if slices.Contains(followers, v) {
 				fk = 7
 			}
 			if m := shared[fk]; m == nil {
-				shared[fk] = b.Message()
-			} else if m != b.Message() {
+				shared[fk] = b.Frame()
+			} else if m != b.Frame() {
 				t.Fatalf("note %d was encoded again for another viewer of the same filter", i)
 			}
 		}
@@ -85,10 +85,10 @@ func TestHubEncodesEachNoteOnceForAllViewers(t *testing.T) {
 // the cap, keeping the latest notes; the ones skipped show as a gap in
 // Seq and in Skipped.
 func TestHubBatchesAndCapsABurst(t *testing.T) {
-	const burst = 3 * web.HubMaxBatch
+	const burst = 3 * live.HubMaxBatch
 	bus := notify.New()
-	h := web.NewHub(bus)
-	v := h.Join(10, web.Filter{})
+	h := live.NewHub(bus)
+	v := h.Join(10, live.Filter{})
 	defer v.Leave()
 	// Published before the hub runs: the first note goes out at once,
 	// the rest arrive together within the flush interval.
@@ -99,12 +99,12 @@ func TestHubBatchesAndCapsABurst(t *testing.T) {
 	// However the hub's reading falls into flush intervals, no message
 	// holds more than the cap, the latest note is kept, and every note
 	// skipped shows as a gap in Seq.
-	var got []web.Envelope
+	var got []live.Envelope
 	for len(got) == 0 || got[len(got)-1].Seq != burst {
 		select {
 		case b := <-v.C():
-			if len(b.Envelopes) > web.HubMaxBatch {
-				t.Fatalf("a message of %d notes, over the cap of %d", len(b.Envelopes), web.HubMaxBatch)
+			if len(b.Envelopes) > live.HubMaxBatch {
+				t.Fatalf("a message of %d notes, over the cap of %d", len(b.Envelopes), live.HubMaxBatch)
 			}
 			got = append(got, b.Envelopes...)
 		case <-time.After(10 * time.Second):
@@ -136,9 +136,9 @@ func TestHubComputesCountersOncePerTick(t *testing.T) {
 	bus := notify.New()
 	var encodes atomic.Int64
 	h := runCountingHub(t, bus, &encodes)
-	var vs []*web.Viewer
+	var vs []*live.Viewer
 	for i := 0; i < viewers; i++ {
-		v := h.Join(1, web.Filter{})
+		v := h.Join(1, live.Filter{})
 		defer v.Leave()
 		vs = append(vs, v)
 	}
@@ -154,9 +154,9 @@ func TestHubComputesCountersOncePerTick(t *testing.T) {
 	for tick := int64(1); tick <= 3; tick++ {
 		waitClockTimer(t, clk, clk.Now().Add(time.Second))
 		clk.Advance(time.Second)
-		var shared *web.Message
+		var shared *live.Frame
 		for i, v := range vs {
-			var m *web.Message
+			var m *live.Frame
 			select {
 			case m = <-v.Stats():
 			case <-time.After(10 * time.Second):
@@ -178,5 +178,25 @@ func TestHubComputesCountersOncePerTick(t *testing.T) {
 	}
 	if n := encodes.Load(); n != 3 {
 		t.Fatalf("%d encodings of the counters in 3 ticks", n)
+	}
+}
+
+// waitClockTimer waits until clk has a timer at exactly at, so moving the
+// clock there fires it (moving it earlier would race with the ticker
+// computing its delay from the time it read).
+func waitClockTimer(t *testing.T, clk *clock.Fake, at time.Time) {
+	t.Helper()
+	deadline := time.NewTimer(30 * time.Second)
+	defer deadline.Stop()
+	for {
+		changed := clk.Changed()
+		if slices.ContainsFunc(clk.Scheduled(), at.Equal) {
+			return
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			t.Fatalf("no timer at %s within 30s (now %s)", at, clk.Now())
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package web
+package live
 
 import (
 	"encoding/json"
@@ -64,23 +64,23 @@ type Envelope struct {
 // is sent as itself and several as {"batch":[...]}.
 type Batch struct {
 	Envelopes []Envelope
-	// msg is the batch encoded once for every viewer of its group.
-	msg *Message
+	// frame is the batch encoded once for every viewer of its group.
+	frame *Frame
 }
 
-// Message is the batch as encoded once for the viewers of its group.
-func (b Batch) Message() *Message { return b.msg }
+// Frame is the batch as encoded once for the viewers of its group.
+func (b Batch) Frame() *Frame { return b.frame }
 
-// LiveMessage is any message of the live stream as a program reads it:
-// one envelope, a batch of them, or the counters (Stats).
-type LiveMessage struct {
+// Message is any message of the live stream as a program reads it: one
+// envelope, a batch of them, or the counters (Stats).
+type Message struct {
 	Envelope
 	Batch []Envelope      `json:"batch,omitempty"`
 	Stats json.RawMessage `json:"stats,omitempty"`
 }
 
 // Envelopes are the message's envelopes in order, none for counters.
-func (m *LiveMessage) Envelopes() []Envelope {
+func (m *Message) Envelopes() []Envelope {
 	if m.Batch != nil {
 		return m.Batch
 	}
@@ -90,15 +90,15 @@ func (m *LiveMessage) Envelopes() []Envelope {
 	return nil
 }
 
-// Message is one message encoded once for any number of viewers: the
-// same bytes, framed once, go to each.
-type Message struct {
+// Frame is one message of the stream encoded once for any number of
+// viewers: the same bytes, framed once, go to each.
+type Frame struct {
 	data     []byte
 	prepared *websocket.PreparedMessage
 }
 
-// newMessage encodes v as JSON and prepares its websocket frame.
-func newMessage(v any) (*Message, error) {
+// newFrame encodes v as JSON and prepares its websocket frame.
+func newFrame(v any) (*Frame, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode live message: %w", err)
@@ -107,12 +107,12 @@ func newMessage(v any) (*Message, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare live message: %w", err)
 	}
-	return &Message{data: b, prepared: pm}, nil
+	return &Frame{data: b, prepared: pm}, nil
 }
 
 // Bytes is the message's JSON, shared by every viewer: it must not be
 // modified.
-func (m *Message) Bytes() []byte { return m.data }
+func (m *Frame) Bytes() []byte { return m.data }
 
 // Hub fans the engine's notifications out to live viewers. Each note is
 // encoded once per filter in use (once for all viewers of the console,
@@ -247,7 +247,7 @@ func (h *Hub) ViewerDropped() uint64 { return h.droppedTotal.Load() }
 // Join adds a viewer with a buffer of buffer batches (at least 1). The
 // caller must Leave.
 func (h *Hub) Join(buffer int, f Filter) *Viewer {
-	v := &Viewer{hub: h, c: make(chan Batch, max(buffer, 1)), stats: make(chan *Message, 1)}
+	v := &Viewer{hub: h, c: make(chan Batch, max(buffer, 1)), stats: make(chan *Frame, 1)}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.place(v, f)
@@ -316,7 +316,7 @@ func (h *Hub) Viewers() int {
 type Viewer struct {
 	hub     *Hub
 	c       chan Batch
-	stats   chan *Message
+	stats   chan *Frame
 	dropped atomic.Uint64
 	// group is the viewer's group while it is joined (guarded by hub.mu).
 	group *groupState
@@ -328,7 +328,7 @@ func (v *Viewer) C() <-chan Batch { return v.c }
 
 // Stats delivers the latest live counters (an older reading not yet read
 // is replaced); it is never closed.
-func (v *Viewer) Stats() <-chan *Message { return v.stats }
+func (v *Viewer) Stats() <-chan *Frame { return v.stats }
 
 // Dropped is how many envelopes this viewer lost to its full buffer.
 func (v *Viewer) Dropped() uint64 { return v.dropped.Load() }

@@ -1,4 +1,4 @@
-package web
+package live
 
 import (
 	"context"
@@ -48,7 +48,7 @@ func (h *Hub) RunStats(ctx context.Context, clk clock.Clock, every time.Duration
 			}
 			continue
 		}
-		msg, err := newMessage(v)
+		msg, err := newFrame(v)
 		if h.onEncode != nil {
 			h.onEncode()
 		}
@@ -62,7 +62,7 @@ func (h *Hub) RunStats(ctx context.Context, clk clock.Clock, every time.Duration
 
 // offerStats hands msg to every viewer, replacing a reading it has not
 // taken yet.
-func (h *Hub) offerStats(msg *Message) {
+func (h *Hub) offerStats(msg *Frame) {
 	for _, g := range *h.groups.Load() {
 		for _, v := range g.viewers {
 			select {

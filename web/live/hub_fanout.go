@@ -1,4 +1,4 @@
-package web
+package live
 
 import (
 	"context"
@@ -104,11 +104,11 @@ func (h *Hub) fanOut(notes []notify.Note) {
 				Batch []Envelope `json:"batch"`
 			}{envs}
 		}
-		msg, err := newMessage(wire)
+		msg, err := newFrame(wire)
 		if h.onEncode != nil {
 			h.onEncode()
 		}
-		b := Batch{Envelopes: envs, msg: msg}
+		b := Batch{Envelopes: envs, frame: msg}
 		for _, v := range g.viewers {
 			// A batch that cannot be encoded is lost like one that finds
 			// the buffer full: the viewers see the gap in Seq.

@@ -1,0 +1,75 @@
+package layering
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// webParts lists, for each package that web is split into, the prefixes
+// of the project it may depend on (directly or not): the classifier and
+// the live view read the engine and nothing of store, the console's
+// templates or the web package that mounts them, so either can be used
+// by any face of the server. The engine's own rule (no web at all) keeps
+// the arrow one way.
+var webParts = map[string][]string{
+	"web/httperr": {"engine"},
+	"web/live":    {"engine", "web/httperr"},
+}
+
+// TestWebPartsArrows: web/httperr and web/live depend on nothing of the
+// project beyond what webParts allows.
+func TestWebPartsArrows(t *testing.T) {
+	pkgs := goList(t, "-deps=false", "./web/...")
+	seen := 0
+	for _, p := range pkgs {
+		if _, ok := webParts[strings.TrimPrefix(p.ImportPath, module+"/")]; ok {
+			seen++
+		}
+	}
+	if seen != len(webParts) {
+		t.Fatalf("go list found %d of the %d packages of webParts; the test is not looking at them", seen, len(webParts))
+	}
+	if v := webPartViolations(pkgs); len(v) > 0 {
+		t.Fatalf("dependency rules broken:\n%s", strings.Join(v, "\n"))
+	}
+}
+
+// webPartViolations lists the project dependencies of webParts' packages
+// that their entry does not allow.
+func webPartViolations(pkgs []listed) []string {
+	var out []string
+	for _, p := range pkgs {
+		allowed, ok := webParts[strings.TrimPrefix(p.ImportPath, module+"/")]
+		if !ok {
+			continue
+		}
+		for _, d := range p.Deps {
+			rel, inProject := strings.CutPrefix(d, module+"/")
+			if !inProject || slices.ContainsFunc(allowed, func(a string) bool { return rel == a || strings.HasPrefix(rel, a+"/") }) {
+				continue
+			}
+			out = append(out, p.ImportPath+" imports "+d+" (rule: it may use only "+strings.Join(allowed, ", ")+" of the project)")
+		}
+	}
+	return out
+}
+
+// TestWebPartsRuleCatchesAViolation shows the check can fail: the live
+// view reaching store or the console's templates, the classifier reaching
+// the live view, and the engine reaching either, are reported; the
+// engine and the standard library are not.
+func TestWebPartsRuleCatchesAViolation(t *testing.T) {
+	v := webPartViolations([]listed{
+		{ImportPath: module + "/web/live", Deps: []string{"net/http", module + "/engine/notify", module + "/web/httperr", module + "/store/mem", module + "/templates"}},
+		{ImportPath: module + "/web/httperr", Deps: []string{module + "/engine/fault", module + "/web/live"}},
+	})
+	if len(v) != 3 || !strings.Contains(v[0], "web/live imports "+module+"/store/mem") || !strings.Contains(v[1], "web/live imports "+module+"/templates") ||
+		!strings.Contains(v[2], "web/httperr imports "+module+"/web/live") {
+		t.Fatalf("violations = %q, want store/mem and templates in live, live in httperr, nothing else", v)
+	}
+	v = violations([]listed{{ImportPath: module + "/engine/dispatch", Deps: []string{module + "/web/live"}}, {ImportPath: module + "/engine", Deps: []string{module + "/web/httperr"}}})
+	if len(v) != 2 {
+		t.Fatalf("engine violations = %q, want the engine's imports of web/live and web/httperr", v)
+	}
+}
