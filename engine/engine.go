@@ -13,6 +13,7 @@ import (
 	"github.com/eventloom/eventloom/engine/clock"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/dispatch"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/flow"
 	"github.com/eventloom/eventloom/engine/notify"
@@ -42,6 +43,8 @@ type Engine struct {
 	snap     atomic.Pointer[snapshot]
 
 	d *dispatcher
+	// pull holds the deliveries leased to pull workers (pull.go).
+	pull *puller
 
 	// adminOK is the SHA-256 of the stored admin hash and the token last
 	// verified against it, so a chosen token pays for argon2id once.
@@ -112,6 +115,7 @@ func New(ctx context.Context, cfg Config) (*Engine, error) {
 		e.log.Warn("subscription does not compile", "field", x.Field, "error", x.Message)
 	}
 	e.snap.Store(snap)
+	e.pull = newPuller()
 	e.d = newDispatcher(e)
 	return e, nil
 }
@@ -126,8 +130,11 @@ func (e *Engine) Config() Config { return e.cfg }
 // have expired to pending, then claims due deliveries and keeps doing so
 // until Close.
 func (e *Engine) Start(ctx context.Context) error {
-	if err := e.d.start(ctx); err != nil {
-		return err
+	if err := e.d.Start(ctx); err != nil {
+		if errors.Is(err, dispatch.ErrClosed) {
+			return ErrClosed
+		}
+		return fmt.Errorf("engine start: %w", err)
 	}
 	e.startWatch()
 	e.watchGauges()
@@ -141,7 +148,7 @@ func (e *Engine) Start(ctx context.Context) error {
 func (e *Engine) Close(ctx context.Context) error {
 	e.closeWatch()
 	e.stopBulk()
-	return e.d.close(ctx)
+	return e.d.Close(ctx)
 }
 
 // compile builds a snapshot of d. Subscriptions whose handler does not

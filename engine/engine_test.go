@@ -373,7 +373,10 @@ func TestTimeoutCountsAsFailure(t *testing.T) {
 		<-ctx.Done()
 		return nil, ctx.Err()
 	}
-	h := newHarness(t, engine.Config{HandlerTimeout: 10 * time.Second, Handlers: map[string]engine.Handler{"stock": block}})
+	// The gauge alerts check every 10 s by default too: moved out of the
+	// way so the timer awaited below is the handler timeout's (the start
+	// note is published just before that timer is set).
+	h := newHarness(t, engine.Config{HandlerTimeout: 10 * time.Second, AlertCheckInterval: time.Hour, Handlers: map[string]engine.Handler{"stock": block}})
 	h.shopDesign()
 	h.start()
 	res, err := h.eng.Trigger(context.Background(), order("A", 1))

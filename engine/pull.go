@@ -14,6 +14,7 @@ import (
 	"github.com/eventloom/eventloom/engine/cloudevent"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/dispatch"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/engine/storage"
@@ -82,135 +83,32 @@ type pullLock struct {
 	// lockedUntil and timer are guarded by the puller's mu.
 	lockedUntil time.Time
 	timer       clock.Timer
-	pool        *pool
+	pool        *dispatch.Pool
 	// span is the attempt's span, from the receipt to the outcome
 	// pullAttempt records (or the release of a closing engine).
 	span trace.Span
 }
 
-// puller holds the pull locks of this process and the workers waiting
-// for deliveries.
+// puller holds the pull locks of this process; the workers waiting for
+// deliveries wait on the dispatcher (dispatch.PullWait). Its mu is never
+// held while calling into the dispatcher (whose locks are taken after
+// it, if ever) or the store; only the clock is called under it.
 type puller struct {
 	key [32]byte
 
-	mu    sync.Mutex
-	locks map[int64]*pullLock // by delivery id
-	// waiting holds, per subscription id, a channel closed (and replaced)
-	// when a delivery of it may have become due.
-	waiting map[int64]chan struct{}
-	done    chan struct{}
-	closed  bool
+	mu     sync.Mutex
+	locks  map[int64]*pullLock // by delivery id
+	closed bool
 }
 
 func newPuller() *puller {
-	p := &puller{locks: map[int64]*pullLock{}, waiting: map[int64]chan struct{}{}, done: make(chan struct{})}
+	p := &puller{locks: map[int64]*pullLock{}}
 	// A per-process key: a token outlives neither its lock nor the
 	// process that signed it.
 	if _, err := rand.Read(p.key[:]); err != nil {
 		panic(fmt.Sprintf("engine: read random key for pull lock tokens: %v", err))
 	}
 	return p
-}
-
-// waitCh is the channel closed when a delivery of subscription id may be
-// due; take it before looking, so a wake after the look is not missed.
-func (pl *puller) waitCh(id int64) <-chan struct{} {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	ch := pl.waiting[id]
-	if ch == nil {
-		ch = make(chan struct{})
-		pl.waiting[id] = ch
-	}
-	return ch
-}
-
-// wake wakes the workers waiting on subscription id.
-func (pl *puller) wake(id int64) {
-	pl.mu.Lock()
-	defer pl.mu.Unlock()
-	if ch := pl.waiting[id]; ch != nil {
-		close(ch)
-		delete(pl.waiting, id)
-	}
-}
-
-// pullDue is the poll loop's step for a pull subscription: it wakes the
-// waiting workers when a delivery may be due (a new occurrence, a retry
-// whose time came, a replay, room freed in the app's pool) and returns
-// earliest lowered to the subscription's next known retry time.
-func (d *dispatcher) pullDue(ctx context.Context, id int64, st *subState, now, earliest time.Time) time.Time {
-	d.mu.Lock()
-	nd, gen := st.nextDue, st.gen
-	d.mu.Unlock()
-	backlog := st.backlog.Swap(false)
-	due := !nd.IsZero() && !nd.After(now)
-	if backlog || due {
-		d.pull.wake(id)
-	}
-	var next time.Time
-	if backlog {
-		// After a restart (or a sweep) only storage knows the retry times.
-		t, ok, err := d.e.st.DeliveryNextDue(ctx, id)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			d.e.log.Error("next due delivery", "subscription_id", id, "error", err)
-		case ok && t.After(now):
-			next = t
-		}
-	}
-	d.mu.Lock()
-	if due && st.gen == gen {
-		st.nextDue = time.Time{}
-	}
-	if !next.IsZero() && (st.nextDue.IsZero() || next.Before(st.nextDue)) {
-		st.nextDue = next
-	}
-	nd = st.nextDue
-	d.mu.Unlock()
-	if nd.After(now) && (earliest.IsZero() || nd.Before(earliest)) {
-		earliest = nd
-	}
-	return earliest
-}
-
-// takePull takes up to n of the app's places for pulled deliveries and
-// returns how many it took; none marks the pool starved, so the next
-// place freed wakes the poll loop (and through it the waiting workers).
-func (p *pool) takePull(n int) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	room := min(n, p.limit-p.workers-p.pulled)
-	if room <= 0 {
-		p.starved = true
-		return 0
-	}
-	p.pulled += room
-	return room
-}
-
-// pullRoom is how many places the app has free for pulled deliveries.
-func (p *pool) pullRoom() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.limit - p.workers - p.pulled
-}
-
-// givePull gives n pulled places back, lets queued claims of other
-// handlers use them and wakes whoever found the pool full.
-func (d *dispatcher) givePull(p *pool, n int) {
-	if n == 0 {
-		return
-	}
-	p.mu.Lock()
-	p.pulled -= n
-	starved := p.starved
-	p.starved = false
-	p.mu.Unlock()
-	d.offer(p, nil)
-	if starved {
-		d.signal()
-	}
 }
 
 // pullSub resolves a pull subscription: the app handling ref with a pull
@@ -263,7 +161,7 @@ func (e *Engine) Receive(ctx context.Context, app string, ref design.EventRef, m
 	}
 	d := e.d
 	for {
-		ch := d.pull.waitCh(subID)
+		ch := d.PullWait(subID)
 		if d.isClosed() {
 			return []PullDelivery{}, nil
 		}
@@ -281,7 +179,7 @@ func (e *Engine) Receive(ctx context.Context, app string, ref design.EventRef, m
 		case <-ch:
 		case <-timeout:
 			return []PullDelivery{}, nil
-		case <-d.pull.done:
+		case <-d.Done():
 			return []PullDelivery{}, nil
 		case <-ctx.Done():
 			return nil, ctx.Err()
@@ -292,39 +190,27 @@ func (e *Engine) Receive(ctx context.Context, app string, ref design.EventRef, m
 // receiveDue leases what is due now, as far as the app's pool has room.
 func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullDelivery, error) {
 	d := e.d
-	st := d.sub(cs.sub.ID)
-	p := d.pool(cs.app)
-	room := p.takePull(max)
+	p, room := d.TakePull(cs.sub.ID, cs.app.ID, max)
 	if room == 0 {
-		// Full: the next place freed wakes the poll loop, which wakes
-		// the workers of a subscription with a backlog. Looked at again
-		// after marking it, so a place freed in between is not missed.
-		st.backlog.Store(true)
-		if p.pullRoom() > 0 {
-			return e.receiveDue(ctx, cs, max)
-		}
 		return nil, nil
 	}
 	now := e.clk.Now()
 	lockedUntil := now.Add(e.cfg.HandlerTimeout)
 	// Not cut short by the caller hanging up: a claim stored but never
 	// answered would sit under its long stored lease with no lock here.
-	claims, err := e.st.DeliveryClaim(context.WithoutCancel(ctx), &storage.DeliveryClaimParams{
-		SubscriptionID: cs.sub.ID, Limit: room, Now: now, AppLimit: d.appLimit(cs.app),
-		// The stored lease covers the longest extension and then the
-		// usual lease, so only a process that died loses it to the
-		// sweeper; this process expires its locks itself, on time.
-		LeaseUntil: now.Add(MaxPullExtendFactor*e.cfg.HandlerTimeout + e.cfg.LeaseDuration),
-	})
+	// The stored lease covers the longest extension and then the usual
+	// lease, so only a process that died loses it to the sweeper; this
+	// process expires its locks itself, on time.
+	claims, err := d.Claim(context.WithoutCancel(ctx), cs.sub.ID, room, now, now.Add(MaxPullExtendFactor*e.cfg.HandlerTimeout+e.cfg.LeaseDuration))
 	if err != nil {
-		d.givePull(p, room)
+		d.GivePull(p, room)
 		return nil, fmt.Errorf("receive %s for %s: claim deliveries: %w", cs.event.Ref(), cs.app.Name, err)
 	}
-	d.givePull(p, room-len(claims))
+	d.GivePull(p, room-len(claims))
 	out := make([]PullDelivery, 0, len(claims))
 	for _, c := range claims {
 		lk := &pullLock{claim: c, attempt: c.Attempts + 1, started: now, lockedUntil: lockedUntil, pool: p}
-		lk.token = d.pull.sign(c.DeliveryID, lk.attempt, c.Token)
+		lk.token = e.pull.sign(c.DeliveryID, lk.attempt, c.Token)
 		lk.span = e.startAttempt(cs, c, lk.attempt, now)
 		ce := cloudevent.Delivery{
 			ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
@@ -335,7 +221,7 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 			ce.Span = tracecontext.Format(lk.span.SpanContext())
 		}
 		ev, err := cloudevent.New(ce)
-		p.enter()
+		p.Enter()
 		if err != nil {
 			e.publishDelivery(cs, c, notify.DeliveryStarted, lk.attempt, "", time.Time{})
 			// Stored parameters always make an envelope; should one not,
@@ -347,12 +233,12 @@ func (e *Engine) receiveDue(ctx context.Context, cs *compiled, max int) ([]PullD
 			}
 			continue
 		}
-		if !d.pull.hold(e, lk) {
+		if !e.pull.hold(e, lk) {
 			// Closed meanwhile: hand it back like the other locks.
 			e.release(c)
 			e.endAttempt(lk.span, "released", "the engine closed; the delivery is handed back uncounted", now)
-			p.leave()
-			d.givePull(p, 1)
+			p.Leave()
+			d.GivePull(p, 1)
 			continue
 		}
 		e.publishDelivery(cs, c, notify.DeliveryStarted, lk.attempt, "", time.Time{})
@@ -377,7 +263,7 @@ func (pl *puller) hold(e *Engine, lk *pullLock) bool {
 // expireLock makes a lock whose time ran out a timed-out attempt on the
 // retry schedule, as a handler run past the timeout is.
 func (e *Engine) expireLock(lk *pullLock) {
-	pl := e.d.pull
+	pl := e.pull
 	pl.mu.Lock()
 	if pl.locks[lk.claim.DeliveryID] != lk || e.clk.Now().Before(lk.lockedUntil) {
 		// Finished meanwhile, or extended after this timer was set.
@@ -398,8 +284,8 @@ func (e *Engine) expireLock(lk *pullLock) {
 // the app's pool back, whatever the outcome.
 func (e *Engine) finishLock(lk *pullLock, record func(cs *compiled) error) error {
 	defer func() {
-		lk.pool.leave()
-		e.d.givePull(lk.pool, 1)
+		lk.pool.Leave()
+		e.d.GivePull(lk.pool, 1)
 	}()
 	cs := e.snap.Load().subs[lk.claim.SubscriptionID]
 	if cs == nil {
@@ -409,18 +295,19 @@ func (e *Engine) finishLock(lk *pullLock, record func(cs *compiled) error) error
 	return record(cs)
 }
 
-// closePull ends every waiting Receive and hands the deliveries still
-// leased back without counting an attempt: their workers' acks would be
-// refused by a closed engine anyway.
-func (d *dispatcher) closePull(ctx context.Context) error {
-	pl := d.pull
+// closePull hands the deliveries still leased to pull workers back
+// without counting an attempt: their workers' acks would be refused by a
+// closed engine anyway. It is the dispatcher's Stopping hook, so it runs
+// once, after the poll loop stopped (the waiting Receives end on
+// dispatch's Done).
+func (e *Engine) closePull(ctx context.Context) error {
+	pl := e.pull
 	pl.mu.Lock()
 	if pl.closed {
 		pl.mu.Unlock()
 		return nil
 	}
 	pl.closed = true
-	close(pl.done)
 	locks := make([]*pullLock, 0, len(pl.locks))
 	claims := make([]storage.Claim, 0, len(pl.locks))
 	for id, lk := range pl.locks {
@@ -430,16 +317,16 @@ func (d *dispatcher) closePull(ctx context.Context) error {
 		delete(pl.locks, id)
 	}
 	pl.mu.Unlock()
-	now := d.e.clk.Now()
+	now := e.clk.Now()
 	for _, lk := range locks {
-		lk.pool.leave()
-		d.givePull(lk.pool, 1)
-		d.e.endAttempt(lk.span, "released", "the engine closed; the delivery is handed back uncounted", now)
+		lk.pool.Leave()
+		e.d.GivePull(lk.pool, 1)
+		e.endAttempt(lk.span, "released", "the engine closed; the delivery is handed back uncounted", now)
 	}
 	if len(claims) == 0 {
 		return nil
 	}
-	err := d.e.st.DeliveryRelease(context.WithoutCancel(ctx), &storage.DeliveryReleaseParams{Claims: claims, Now: d.e.clk.Now()})
+	err := e.st.DeliveryRelease(context.WithoutCancel(ctx), &storage.DeliveryReleaseParams{Claims: claims, Now: e.clk.Now()})
 	if err != nil {
 		return fmt.Errorf("engine close: release %d pulled deliveries: %w", len(claims), err)
 	}

@@ -140,7 +140,7 @@ func (e *Engine) onLocks(ctx context.Context, verb, app string, ref design.Event
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		lk, ferr := e.d.pull.take(tok, cs.sub.ID, e.clk.Now())
+		lk, ferr := e.pull.take(tok, cs.sub.ID, e.clk.Now())
 		if ferr == nil {
 			err := e.finishLock(lk, func(cs *compiled) error { return act(cs, lk) })
 			var fe *fault.Error
@@ -168,7 +168,7 @@ func (e *Engine) Ack(ctx context.Context, app string, ref design.EventRef, token
 	return e.onLocks(ctx, "ack", app, ref, tokens, func(cs *compiled, lk *pullLock) error {
 		rec := e.pullAttempt(lk, delivery.OutcomeSucceeded, "")
 		if _, err := e.st.DeliveryComplete(context.WithoutCancel(ctx), &storage.DeliveryCompleteParams{
-			DeliveryID: lk.claim.DeliveryID, Token: lk.claim.Token, Status: delivery.Succeeded, Attempt: rec,
+			DeliveryID: lk.claim.DeliveryID, Token: lk.claim.Token, Completion: storage.Succeeded(), Attempt: rec,
 		}); err != nil {
 			return err
 		}
@@ -213,7 +213,7 @@ func (e *Engine) Reject(ctx context.Context, app string, ref design.EventRef, to
 	return e.onLocks(ctx, "reject", app, ref, tokens, func(cs *compiled, lk *pullLock) error {
 		rec := e.pullAttempt(lk, delivery.OutcomeFailed, msg)
 		if _, err := e.st.DeliveryComplete(context.WithoutCancel(ctx), &storage.DeliveryCompleteParams{
-			DeliveryID: lk.claim.DeliveryID, Token: lk.claim.Token, Status: delivery.Dead, Attempt: rec,
+			DeliveryID: lk.claim.DeliveryID, Token: lk.claim.Token, Completion: storage.Dead(), Attempt: rec,
 		}); err != nil {
 			return err
 		}
@@ -240,7 +240,7 @@ func (e *Engine) Extend(ctx context.Context, app string, ref design.EventRef, to
 	if err != nil {
 		return res, fmt.Errorf("extend %s for %s: %w", ref, app, err)
 	}
-	pl := e.d.pull
+	pl := e.pull
 	for _, tok := range tokens {
 		if ferr := pl.extend(e, tok, cs.sub.ID, by, limit); ferr != nil {
 			res.Failed = append(res.Failed, LockFailure{LockToken: tok, Err: ferr})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/dispatch"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/flow"
 	"github.com/eventloom/eventloom/engine/notify"
@@ -22,7 +23,7 @@ import (
 )
 
 // run makes one attempt at a claimed delivery and records its outcome.
-func (e *Engine) run(p *pool, c storage.Claim) {
+func (e *Engine) run(p *dispatch.Pool, c storage.Claim) {
 	snap := e.snap.Load()
 	cs := snap.subs[c.SubscriptionID]
 	if cs == nil {
@@ -36,8 +37,7 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 		// would outlive its lease: hand it back without an attempt.
 		e.release(c)
 		if !cs.sub.Paused {
-			e.d.sub(c.SubscriptionID).backlog.Store(true)
-			e.d.signal()
+			e.d.Backlog(c.SubscriptionID)
 		}
 		return
 	}
@@ -46,13 +46,13 @@ func (e *Engine) run(p *pool, c storage.Claim) {
 	span := e.startAttempt(cs, c, attempt, started)
 	e.publishDelivery(cs, c, notify.DeliveryStarted, attempt, "", time.Time{})
 
-	p.enter()
+	p.Enter()
 	logs := &attemptLog{}
 	triggers, runErr, timedOut, wait := e.invoke(span, cs, c, attempt, logs)
 	finished := e.clk.Now()
 	defer func() {
 		wait()
-		p.leave()
+		p.Leave()
 	}()
 
 	if runErr != nil && !timedOut && e.d.runCtx.Err() != nil {
@@ -161,8 +161,9 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 			logs.add(msg)
 			e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
 			if e.bus.Active() {
-				e.bus.Publish(notify.Note{Kind: notify.FlowLogged, At: e.clk.Now(), TraceID: c.TraceID, OccurrenceID: c.OccurrenceID,
-					DeliveryID: c.DeliveryID, SubscriptionID: c.SubscriptionID, App: cs.app.Name, Event: cs.event.Ref().String(), Attempt: attempt, Message: msg})
+				n := deliveryNote(aboutClaim(cs, c), notify.FlowLogged, e.clk.Now(), attempt)
+				n.Message = msg
+				e.bus.Publish(n)
 			}
 		}}
 		ft, err := cs.flow.Run(ctx, values, env)
@@ -194,16 +195,16 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 	}
 	params := make([]storage.OccurrenceInsertParams, 0, len(triggers))
 	events := make([]*design.Event, 0, len(triggers))
-	var res reservation
+	var res dispatch.Reservation
 	for _, t := range triggers {
 		ev, ok := snap.idx.Event(design.EventRef{App: cs.app.Name, Event: t.Event})
 		if !ok {
-			res.cancel()
+			res.Cancel()
 			return false, fmt.Errorf("the handler triggered %s.%s, which is not an event of %s", cs.app.Name, t.Event, cs.app.Name)
 		}
 		raw, err := payload.CheckValues(*ev, t.Values, e.cfg.Limits)
 		if err != nil {
-			res.cancel()
+			res.Cancel()
 			return false, fmt.Errorf("the handler triggered %s with bad parameters: %w", ev.Ref(), err)
 		}
 		p := storage.OccurrenceInsertParams{
@@ -219,22 +220,22 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 		if t.traceparent != "" {
 			p.Traceparent = t.traceparent
 		}
-		var r reservation
-		p.Deliveries, r = e.d.plan(snap, ev, raw)
-		res.pools = append(res.pools, r.pools...)
+		var r dispatch.Reservation
+		p.Deliveries, r = e.plan(snap, ev, raw)
+		res.Add(r)
 		params = append(params, p)
 		events = append(events, ev)
 	}
 	rec.Outcome = delivery.OutcomeSucceeded
 	out, err := e.st.DeliveryComplete(context.WithoutCancel(e.d.runCtx), &storage.DeliveryCompleteParams{
-		DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Succeeded, Attempt: rec, Triggered: params,
+		DeliveryID: c.DeliveryID, Token: c.Token, Completion: storage.Succeeded(params...), Attempt: rec,
 	})
 	switch {
 	case errors.Is(err, fault.ErrQueueFull):
-		res.cancel()
+		res.Cancel()
 		return false, fmt.Errorf("the handler's triggered event was refused: %w", queueFullOf(err, events, e.cfg.QueueCap))
 	case err != nil:
-		res.cancel()
+		res.Cancel()
 		e.completionFailed(c, err)
 		return true, nil
 	}
@@ -244,7 +245,7 @@ func (e *Engine) succeed(snap *snapshot, cs *compiled, c storage.Claim, rec deli
 	}
 	for i := range out.Triggered {
 		e.publishOccurrence(events[i], &out.Triggered[i], c.DeliveryID)
-		e.d.inserted(snap, &params[i], &out.Triggered[i], reservation{})
+		e.d.Inserted(&params[i], &out.Triggered[i])
 	}
 	return true, nil
 }
@@ -329,18 +330,22 @@ func (e *Engine) fail(cs *compiled, c storage.Claim, rec delivery.Attempt, notBe
 // with nothing published.
 func (e *Engine) failAt(cs *compiled, c storage.Claim, rec delivery.Attempt, at, notBefore time.Time) error {
 	wait, dead := e.schedule.Next(rec.Number - c.ScheduleBase)
-	p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Retrying, Attempt: rec}
+	var next time.Time
 	switch {
 	case dead:
-		p.Status = delivery.Dead
 	case !at.IsZero():
-		p.NextAttemptAt = at
+		next = at
 	default:
-		p.NextAttemptAt = rec.FinishedAt.Add(wait)
-		if notBefore.After(p.NextAttemptAt) {
-			p.NextAttemptAt = notBefore
+		next = rec.FinishedAt.Add(wait)
+		if notBefore.After(next) {
+			next = notBefore
 		}
 	}
+	completion := storage.Retrying(next)
+	if dead {
+		completion = storage.Dead()
+	}
+	p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Completion: completion, Attempt: rec}
 	if _, err := e.st.DeliveryComplete(context.WithoutCancel(e.d.runCtx), p); err != nil {
 		return err
 	}
@@ -350,8 +355,8 @@ func (e *Engine) failAt(cs *compiled, c storage.Claim, rec delivery.Attempt, at,
 		e.deadAlert(cs, c.DeliveryID, rec.Number, rec.Error)
 		return nil
 	}
-	e.publishDelivery(cs, c, notify.DeliveryFailed, rec.Number, rec.Error, p.NextAttemptAt)
-	e.d.retryAt(c.SubscriptionID, p.NextAttemptAt)
+	e.publishDelivery(cs, c, notify.DeliveryFailed, rec.Number, rec.Error, next)
+	e.d.RetryAt(c.SubscriptionID, next)
 	return nil
 }
 
@@ -372,17 +377,6 @@ func (e *Engine) release(c storage.Claim) {
 	if err != nil {
 		e.log.Error("release delivery", "delivery_id", c.DeliveryID, "error", err)
 	}
-}
-
-func (e *Engine) publishDelivery(cs *compiled, c storage.Claim, kind notify.Kind, attempt int, errText string, next time.Time) {
-	if !e.bus.Active() {
-		return
-	}
-	e.bus.Publish(notify.Note{
-		Kind: kind, At: e.clk.Now(), TraceID: c.TraceID, OccurrenceID: c.OccurrenceID,
-		DeliveryID: c.DeliveryID, SubscriptionID: c.SubscriptionID,
-		App: cs.app.Name, Event: cs.event.Ref().String(), Attempt: attempt, Error: errText, NextAttemptAt: next,
-	})
 }
 
 // queueFullOf names the event whose queue refused a handler's triggers:

@@ -56,21 +56,8 @@ func (e *Engine) Discard(ctx context.Context, id int64) (delivery.Delivery, erro
 }
 
 func (e *Engine) deliveryMadeDue(d delivery.Delivery, kind notify.Kind) {
-	e.d.sub(d.SubscriptionID).backlog.Store(true)
-	e.d.signal()
+	e.d.Backlog(d.SubscriptionID)
 	e.publishOp(d, kind)
-}
-
-func (e *Engine) publishOp(d delivery.Delivery, kind notify.Kind) {
-	if !e.bus.Active() {
-		return
-	}
-	n := notify.Note{Kind: kind, At: e.clk.Now(), OccurrenceID: d.OccurrenceID, DeliveryID: d.ID, SubscriptionID: d.SubscriptionID, App: d.App}
-	if o, err := e.st.OccurrenceGet(context.Background(), d.OccurrenceID); err == nil {
-		n.TraceID = o.TraceID
-		n.Event = design.EventRef{App: o.App, Event: o.Event}.String()
-	}
-	e.bus.Publish(n)
 }
 
 // Occurrence returns one occurrence with its deliveries and their attempts.

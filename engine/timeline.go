@@ -189,20 +189,17 @@ func (t *timeline) deliveries(ctx context.Context, st storage.Storage) error {
 
 // delivery adds one delivery's attempts: a start and an end each.
 func (t *timeline) delivery(d delivery.Delivery) error {
-	base := notify.Note{OccurrenceID: d.OccurrenceID, DeliveryID: d.ID, SubscriptionID: d.SubscriptionID, App: d.App}
+	about := aboutDelivery(t.idx, d)
 	if o, ok := t.occ[d.OccurrenceID]; ok {
-		base.TraceID, base.Event = o.TraceID, design.EventRef{App: o.App, Event: o.Event}.String()
-	} else if ev, ok := t.idx.EventByID(d.EventID); ok {
-		base.Event = design.EventRef{App: ev.App, Event: ev.Name}.String()
+		// The stored names outlive a design change that renamed or
+		// deleted the event.
+		about.event = design.EventRef{App: o.App, Event: o.Event}.String()
 	}
 	for i, a := range d.AttemptList {
-		start := base
-		start.Kind, start.At, start.Attempt = notify.DeliveryStarted, a.StartedAt, a.Number
-		if err := t.add(start); err != nil {
+		if err := t.add(deliveryNote(about, notify.DeliveryStarted, a.StartedAt, a.Number)); err != nil {
 			return err
 		}
-		end := base
-		end.At, end.Attempt = a.FinishedAt, a.Number
+		end := deliveryNote(about, "", a.FinishedAt, a.Number)
 		last := i == len(d.AttemptList)-1
 		switch {
 		case a.Outcome == delivery.OutcomeSucceeded:
@@ -224,13 +221,9 @@ func (t *timeline) delivery(d delivery.Delivery) error {
 	switch d.Status {
 	case delivery.Running:
 		// Claimed and not finished: its claim is the attempt's start.
-		x := base
-		x.Kind, x.At, x.Attempt = notify.DeliveryStarted, d.UpdatedAt, d.Attempts+1
-		return t.add(x)
+		return t.add(deliveryNote(about, notify.DeliveryStarted, d.UpdatedAt, d.Attempts+1))
 	case delivery.Discarded:
-		x := base
-		x.Kind, x.At = notify.DeliveryDiscarded, d.UpdatedAt
-		return t.add(x)
+		return t.add(deliveryNote(about, notify.DeliveryDiscarded, d.UpdatedAt, 0))
 	}
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/dispatch"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/engine/payload"
@@ -86,20 +87,20 @@ func (e *Engine) trigger(ctx context.Context, req TriggerRequest, traceparent st
 	// their lease.
 	out, err := e.st.OccurrenceInsert(context.WithoutCancel(ctx), p)
 	if err != nil {
-		r.cancel()
+		r.Cancel()
 		return TriggerResult{}, nameQueueFull(err, ev.Ref(), e.cfg.QueueCap)
 	}
 	// Published before the deliveries are handed out, so a viewer sees
 	// the occurrence before any of its deliveries starts.
 	e.publishOccurrence(ev, out, 0)
-	e.d.inserted(snap, p, out, r)
+	e.d.Inserted(p, out)
 	return TriggerResult{OccurrenceID: out.OccurrenceID, TraceID: out.TraceID, Deliveries: len(out.Deliveries)}, nil
 }
 
 // insertParams is the insert of one checked occurrence of ev, with its
 // deliveries planned (and pool room reserved for those created claimed:
 // the caller cancels the reservation when the insert is refused).
-func (e *Engine) insertParams(snap *snapshot, ev *design.Event, raw json.RawMessage, traceparent string) (*storage.OccurrenceInsertParams, reservation) {
+func (e *Engine) insertParams(snap *snapshot, ev *design.Event, raw json.RawMessage, traceparent string) (*storage.OccurrenceInsertParams, dispatch.Reservation) {
 	now := e.clk.Now()
 	p := &storage.OccurrenceInsertParams{
 		EventID:     ev.ID,
@@ -110,8 +111,8 @@ func (e *Engine) insertParams(snap *snapshot, ev *design.Event, raw json.RawMess
 		LeaseUntil:  now.Add(e.cfg.LeaseDuration),
 		Traceparent: traceparent,
 	}
-	var r reservation
-	p.Deliveries, r = e.d.plan(snap, ev, raw)
+	var r dispatch.Reservation
+	p.Deliveries, r = e.plan(snap, ev, raw)
 	return p, r
 }
 

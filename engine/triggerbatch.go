@@ -6,6 +6,7 @@ import (
 
 	"go.opentelemetry.io/otel/trace"
 
+	"github.com/eventloom/eventloom/engine/dispatch"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/storage"
 )
@@ -54,7 +55,7 @@ func (e *Engine) TriggerBatch(ctx context.Context, reqs []TriggerRequest) ([]Tri
 	}()
 	params := make([]*storage.OccurrenceInsertParams, 0, len(reqs))
 	idx := make([]int, 0, len(reqs))
-	res := make([]reservation, 0, len(reqs))
+	res := make([]dispatch.Reservation, 0, len(reqs))
 	for i, req := range reqs {
 		ev, raw, err := e.checkTrigger(snap, req)
 		if err != nil {
@@ -75,7 +76,7 @@ func (e *Engine) TriggerBatch(ctx context.Context, reqs []TriggerRequest) ([]Tri
 	}
 	if err != nil {
 		for _, r := range res {
-			r.cancel()
+			r.Cancel()
 		}
 		err = fmt.Errorf("trigger batch of %d: %w", len(reqs), err)
 		for i := range out {
@@ -89,12 +90,12 @@ func (e *Engine) TriggerBatch(ctx context.Context, reqs []TriggerRequest) ([]Tri
 		i, p := idx[j], params[j]
 		ev, _ := snap.idx.Event(reqs[i].Event)
 		if o.Err != nil {
-			res[j].cancel()
+			res[j].Cancel()
 			out[i].Err = e.refuse(reqs[i], nameQueueFull(o.Err, ev.Ref(), e.cfg.QueueCap))
 			continue
 		}
 		e.publishOccurrence(ev, o.Result, 0)
-		e.d.inserted(snap, p, o.Result, res[j])
+		e.d.Inserted(p, o.Result)
 		out[i].Result = &TriggerResult{OccurrenceID: o.Result.OccurrenceID, TraceID: o.Result.TraceID, Deliveries: len(o.Result.Deliveries)}
 	}
 	return out, nil

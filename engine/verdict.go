@@ -133,7 +133,7 @@ func (e *Engine) deliveryVerdict(ctx context.Context, snap *snapshot, d delivery
 		v.Verdict = VerdictDelivered
 		v.Reason = fmt.Sprintf("delivered at %s after %s", stamp(d.UpdatedAt), attempts)
 	case delivery.Running:
-		if cs := snap.subs[d.SubscriptionID]; cs != nil && e.d.queued(cs.app.ID, d.ID) {
+		if cs := snap.subs[d.SubscriptionID]; cs != nil && e.d.Queued(cs.app.ID, d.ID) {
 			v.Verdict = VerdictWaiting
 			load := e.InFlight()[cs.app.Name]
 			v.Reason = fmt.Sprintf("waiting: taken for %s, it waits for a free handler slot (%d of %d in progress)", cs.app.Name, load.Running, load.Limit)

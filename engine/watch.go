@@ -38,14 +38,10 @@ func (e *Engine) startWatch() {
 		},
 		DeliveriesDue: func(id int64) {
 			if id == 0 {
-				e.d.subs.Range(func(_, v any) bool {
-					v.(*subState).backlog.Store(true)
-					return true
-				})
+				e.d.BacklogAll()
 			} else {
-				e.d.sub(id).backlog.Store(true)
+				e.d.Backlog(id)
 			}
-			e.d.signal()
 		},
 	})
 }

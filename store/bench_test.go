@@ -70,7 +70,7 @@ func BenchmarkDeliveryComplete(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			c := claims[i.Add(1)-1]
-			p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Succeeded,
+			p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Completion: storage.Succeeded(),
 				Attempt: delivery.Attempt{Number: 1, StartedAt: t0, FinishedAt: t0.Add(time.Millisecond), Outcome: delivery.OutcomeSucceeded}}
 			if _, err := f.s.DeliveryComplete(ctx, p); err != nil {
 				b.Error(err)

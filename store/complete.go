@@ -35,7 +35,7 @@ func (w *writer) completeBatch(ops []*op) error {
 	var rest []*op
 	for _, o := range ops {
 		p := o.comp
-		if p.Status == delivery.Succeeded && len(p.Triggered) == 0 {
+		if p.Completion.Status() == delivery.Succeeded && len(p.Completion.Triggered()) == 0 {
 			if _, dup := w.byID[p.DeliveryID]; !dup {
 				w.byID[p.DeliveryID] = o
 				simple = append(simple, o)
@@ -169,7 +169,7 @@ func leaseLost(p *storage.DeliveryCompleteParams) error {
 func (w *writer) stageAttempt(id, number int64, p *storage.DeliveryCompleteParams) {
 	outcome := p.Attempt.Outcome
 	if outcome == "" {
-		if p.Status == delivery.Succeeded {
+		if p.Completion.Status() == delivery.Succeeded {
 			outcome = delivery.OutcomeSucceeded
 		} else {
 			outcome = delivery.OutcomeFailed
@@ -266,24 +266,20 @@ func (w *writer) flushCompletions() error {
 // completeOne records one completion of any kind, with the occurrences a
 // success triggered, in the current savepoint.
 func (w *writer) completeOne(p *storage.DeliveryCompleteParams) (*storage.DeliveryCompleteResult, error) {
-	var next any
-	switch p.Status {
-	case delivery.Succeeded, delivery.Dead:
-	case delivery.Retrying:
-		next = nanos(p.NextAttemptAt)
-	default:
-		return nil, fault.New(fault.ErrInvalid, "invalid_status", fmt.Sprintf(
-			"a completion's status is succeeded, retrying or dead, not %q", p.Status))
+	if err := p.Completion.Err(); err != nil {
+		return nil, fault.New(fault.ErrInvalid, "invalid_completion", err.Error())
 	}
-	if p.Status != delivery.Succeeded && len(p.Triggered) > 0 {
-		return nil, fault.New(fault.ErrInvalid, "invalid_triggers", "only a success stores triggered occurrences")
+	status, triggered := p.Completion.Status(), p.Completion.Triggered()
+	var next any
+	if status == delivery.Retrying {
+		next = nanos(p.Completion.NextAttemptAt())
 	}
 	var occ, attempts int64
 	err := w.QueryRowContext(w.ctx, `UPDATE deliveries SET status = ?, attempts = attempts + 1,
 			next_attempt_at = coalesce(?, next_attempt_at), lease_until = 0, last_error = ?, updated_at = ?
 		WHERE id = ? AND status = 'running' AND claim_token = ?
 		RETURNING occurrence_id, attempts`,
-		string(p.Status), next, p.Attempt.Error, p.Attempt.FinishedAt.UnixNano(), p.DeliveryID, p.Token).Scan(&occ, &attempts)
+		string(status), next, p.Attempt.Error, p.Attempt.FinishedAt.UnixNano(), p.DeliveryID, p.Token).Scan(&occ, &attempts)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, leaseLost(p)
 	}
@@ -292,16 +288,16 @@ func (w *writer) completeOne(p *storage.DeliveryCompleteParams) (*storage.Delive
 	}
 	w.stageAttempt(p.DeliveryID, attempts, p)
 	res := &storage.DeliveryCompleteResult{OccurrenceStatus: delivery.OccurrencePending}
-	if p.Status != delivery.Retrying {
-		res.OccurrenceStatus = w.finished(occ, p.Status == delivery.Dead)
+	if status != delivery.Retrying {
+		res.OccurrenceStatus = w.finished(occ, status == delivery.Dead)
 	}
 	if err := w.flushCompletions(); err != nil {
 		return nil, err
 	}
-	if len(p.Triggered) > 0 {
-		res.Triggered = make([]storage.OccurrenceInsertResult, len(p.Triggered))
-		for i := range p.Triggered {
-			r, err := w.stageInsert(&p.Triggered[i])
+	if len(triggered) > 0 {
+		res.Triggered = make([]storage.OccurrenceInsertResult, len(triggered))
+		for i := range triggered {
+			r, err := w.stageInsert(&triggered[i])
 			if err != nil {
 				return nil, err
 			}

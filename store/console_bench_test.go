@@ -38,11 +38,11 @@ func BenchmarkConsoleQueries(b *testing.B) {
 					return
 				}
 				for j, c := range r.Deliveries {
-					status := delivery.Succeeded
+					completion := storage.Succeeded()
 					if i%10 == 0 && j == 0 {
-						status = delivery.Dead
+						completion = storage.Dead()
 					}
-					if _, err := f.s.DeliveryComplete(ctx, &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: status,
+					if _, err := f.s.DeliveryComplete(ctx, &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Completion: completion,
 						Attempt: delivery.Attempt{Number: 1, StartedAt: p.CreatedAt, FinishedAt: p.CreatedAt.Add(time.Millisecond), Outcome: delivery.OutcomeSucceeded}}); err != nil {
 						b.Error(err)
 						return

@@ -94,15 +94,19 @@ func (f *fixture) insert(t testing.TB, cap int, claim bool) *storage.OccurrenceI
 	return r
 }
 
-// finish is the completion of claim c with status.
+// finish is the completion of claim c with status (Succeeded, Retrying
+// two minutes after t0, or Dead).
 func finish(c storage.Claim, status delivery.Status) *storage.DeliveryCompleteParams {
 	p := &storage.DeliveryCompleteParams{
-		DeliveryID: c.DeliveryID, Token: c.Token, Status: status,
+		DeliveryID: c.DeliveryID, Token: c.Token, Completion: storage.Succeeded(),
 		Attempt: delivery.Attempt{Number: c.Attempts + 1, StartedAt: t0, FinishedAt: t0.Add(time.Second), Outcome: delivery.OutcomeSucceeded},
 	}
 	if status != delivery.Succeeded {
 		p.Attempt.Outcome, p.Attempt.Error = delivery.OutcomeFailed, "boom"
-		p.NextAttemptAt = t0.Add(2 * time.Minute)
+		p.Completion = storage.Dead()
+		if status == delivery.Retrying {
+			p.Completion = storage.Retrying(t0.Add(2 * time.Minute))
+		}
 	}
 	return p
 }

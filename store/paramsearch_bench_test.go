@@ -70,7 +70,7 @@ func BenchmarkPayloadSearch(b *testing.B) {
 						return
 					}
 					if c := o.Result.Deliveries[0]; c.Token != 0 {
-						if _, err := f.s.DeliveryComplete(ctx, &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: delivery.Dead,
+						if _, err := f.s.DeliveryComplete(ctx, &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Completion: storage.Dead(),
 							Attempt: delivery.Attempt{Number: 1, StartedAt: ps[i].CreatedAt, FinishedAt: ps[i].CreatedAt, Outcome: delivery.OutcomeFailed, Error: "boom"}}); err != nil {
 							b.Error(err)
 							return

@@ -61,7 +61,11 @@ func scanOccurrences(rows *sql.Rows) ([]delivery.Occurrence, error) {
 	return out, rows.Err()
 }
 
+// deliveryCols reads a delivery with its trace id, looked up by the
+// occurrence's primary key (one b-tree probe a row), so a delivery read
+// carries what its notifications need.
 const deliveryCols = `d.id, d.occurrence_id, d.subscription_id, d.app_id, d.event_id, coalesce(a.name, ''),
+	coalesce((SELECT trace_id FROM occurrences WHERE id = d.occurrence_id), 0),
 	d.status, d.attempts, d.schedule_base, d.next_attempt_at, d.last_error, d.created_at, d.updated_at
 	FROM deliveries d LEFT JOIN apps a ON a.id = d.app_id`
 
@@ -72,7 +76,7 @@ func scanDeliveries(rows *sql.Rows) ([]delivery.Delivery, error) {
 		var d delivery.Delivery
 		var status string
 		var next, created, updated int64
-		if err := rows.Scan(&d.ID, &d.OccurrenceID, &d.SubscriptionID, &d.AppID, &d.EventID, &d.App,
+		if err := rows.Scan(&d.ID, &d.OccurrenceID, &d.SubscriptionID, &d.AppID, &d.EventID, &d.App, &d.TraceID,
 			&status, &d.Attempts, &d.ScheduleBase, &next, &d.LastError, &created, &updated); err != nil {
 			return nil, err
 		}

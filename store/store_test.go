@@ -334,7 +334,7 @@ func TestTriggeredWithTheSuccess(t *testing.T) {
 	}
 	// Root is 1 pending of cap 2: two triggers cannot fit, so nothing changes.
 	p := finish(c, delivery.Succeeded)
-	p.Triggered = trig(2, 2)
+	p.Completion = storage.Succeeded(trig(2, 2)...)
 	_, err := f.s.DeliveryComplete(ctx, p)
 	wantKind(t, err, fault.ErrQueueFull)
 	if n := count(t, f.s, "SELECT count(*) FROM occurrences"); n != 1 {
@@ -347,7 +347,7 @@ func TestTriggeredWithTheSuccess(t *testing.T) {
 		t.Errorf("depth = %d, want 1", d)
 	}
 
-	p.Triggered = trig(2, 10)
+	p.Completion = storage.Succeeded(trig(2, 10)...)
 	res, err := f.s.DeliveryComplete(ctx, p)
 	if err != nil {
 		t.Fatal(err)

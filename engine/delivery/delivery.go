@@ -98,20 +98,23 @@ type Occurrence struct {
 // failures after it, so a replayed delivery waits 2, 4, 8... minutes again
 // instead of dying at its first failure.
 type Delivery struct {
-	ID             int64     `json:"id"`
-	OccurrenceID   int64     `json:"occurrenceId"`
-	SubscriptionID int64     `json:"-"`
-	AppID          int64     `json:"-"`
-	EventID        int64     `json:"-"`
-	App            string    `json:"app"`
-	Status         Status    `json:"status"`
-	Attempts       int       `json:"attempts"`
-	ScheduleBase   int       `json:"scheduleBase,omitempty"`
-	NextAttemptAt  time.Time `json:"nextAttemptAt,omitzero"`
-	LastError      string    `json:"lastError,omitempty"`
-	CreatedAt      time.Time `json:"createdAt"`
-	UpdatedAt      time.Time `json:"updatedAt"`
-	AttemptList    []Attempt `json:"attemptList,omitempty"`
+	ID             int64 `json:"id"`
+	OccurrenceID   int64 `json:"occurrenceId"`
+	SubscriptionID int64 `json:"-"`
+	AppID          int64 `json:"-"`
+	EventID        int64 `json:"-"`
+	// TraceID is the delivery's occurrence's trace (its root occurrence's
+	// id), read with the delivery so notes about it need no second read.
+	TraceID       int64     `json:"-"`
+	App           string    `json:"app"`
+	Status        Status    `json:"status"`
+	Attempts      int       `json:"attempts"`
+	ScheduleBase  int       `json:"scheduleBase,omitempty"`
+	NextAttemptAt time.Time `json:"nextAttemptAt,omitzero"`
+	LastError     string    `json:"lastError,omitempty"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	AttemptList   []Attempt `json:"attemptList,omitempty"`
 }
 
 // Attempt is one run of a delivery's handler. Log holds the messages its

@@ -375,13 +375,11 @@ type Claim struct {
 type DeliveryCompleteParams struct {
 	DeliveryID int64
 	Token      int64
-	// Status is Succeeded, Retrying or Dead.
-	Status        delivery.Status
-	Attempt       delivery.Attempt
-	NextAttemptAt time.Time
-	// Triggered are the occurrences the handler triggered, stored only with
-	// a success; their TraceID and ParentDeliveryID are set by the caller.
-	Triggered []OccurrenceInsertParams
+	// Completion is the delivery's new state, from Succeeded (with the
+	// occurrences the handler triggered), Retrying(next) or Dead; a
+	// backend refuses one whose Err is not nil with fault.ErrInvalid.
+	Completion Completion
+	Attempt    delivery.Attempt
 }
 
 // DeliveryCompleteResult holds what the completion created.

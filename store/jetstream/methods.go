@@ -7,6 +7,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
@@ -89,6 +90,11 @@ func (s *Store) DeliveryClaim(ctx context.Context, p *storage.DeliveryClaimParam
 
 // DeliveryComplete publishes the write as a command; see storage.Storage.
 func (s *Store) DeliveryComplete(ctx context.Context, p *storage.DeliveryCompleteParams) (*storage.DeliveryCompleteResult, error) {
+	if err := p.Completion.Err(); err != nil {
+		// Refused before it is published: a command no node could decode
+		// must never reach the stream.
+		return nil, fmt.Errorf("delivery %d complete: %w", p.DeliveryID, fault.New(fault.ErrInvalid, "invalid_completion", err.Error()))
+	}
 	return writeAs[*storage.DeliveryCompleteResult](ctx, s, opDeliveryComplete, "", p)
 }
 

@@ -48,9 +48,9 @@ func (s *Store) notify(ws []storage.WatchFuncs, c *command, v any) {
 		for i := range res.Triggered {
 			subs = insertedSubs(subs, &res.Triggered[i])
 		}
-		if p, err := args[storage.DeliveryCompleteParams](c); err == nil && (p.Status == delivery.Retrying || s.full.any()) {
+		if p, err := args[storage.DeliveryCompleteParams](c); err == nil && (p.Completion.Status() == delivery.Retrying || s.full.any()) {
 			if d, err := s.model.DeliveryGet(context.Background(), p.DeliveryID); err == nil {
-				if p.Status == delivery.Retrying {
+				if p.Completion.Status() == delivery.Retrying {
 					subs = append(subs, d.SubscriptionID)
 				}
 				subs = s.freed(subs, d.AppID)

@@ -150,7 +150,7 @@ func (s *Store) insert(p *storage.OccurrenceInsertParams) *storage.OccurrenceIns
 	for i, nd := range p.Deliveries {
 		did := int64(len(s.dels) + 1)
 		r := &delRec{d: delivery.Delivery{ID: did, OccurrenceID: id, SubscriptionID: nd.SubscriptionID, AppID: nd.AppID,
-			EventID: p.EventID, NextAttemptAt: created, CreatedAt: created, UpdatedAt: created}}
+			EventID: p.EventID, TraceID: trace, NextAttemptAt: created, CreatedAt: created, UpdatedAt: created}}
 		s.dels = append(s.dels, r)
 		o.dels = append(o.dels, did)
 		c := storage.Claim{DeliveryID: did, OccurrenceID: id, SubscriptionID: nd.SubscriptionID, AppID: nd.AppID,
@@ -249,15 +249,10 @@ func (s *Store) DeliveryComplete(ctx context.Context, p *storage.DeliveryComplet
 }
 
 func (s *Store) complete(p *storage.DeliveryCompleteParams) (*storage.DeliveryCompleteResult, error) {
-	switch p.Status {
-	case delivery.Succeeded, delivery.Dead, delivery.Retrying:
-	default:
-		return nil, fault.New(fault.ErrInvalid, "invalid_status", fmt.Sprintf(
-			"a completion's status is succeeded, retrying or dead, not %q", p.Status))
+	if err := p.Completion.Err(); err != nil {
+		return nil, fault.New(fault.ErrInvalid, "invalid_completion", err.Error())
 	}
-	if p.Status != delivery.Succeeded && len(p.Triggered) > 0 {
-		return nil, fault.New(fault.ErrInvalid, "invalid_triggers", "only a success stores triggered occurrences")
-	}
+	status, triggered := p.Completion.Status(), p.Completion.Triggered()
 	if p.DeliveryID <= 0 || p.DeliveryID > int64(len(s.dels)) {
 		return nil, leaseLost(p)
 	}
@@ -280,7 +275,7 @@ func (s *Store) complete(p *storage.DeliveryCompleteParams) (*storage.DeliveryCo
 	a.Response = a.Response.Clone()
 	if a.Outcome == "" {
 		a.Outcome = delivery.OutcomeFailed
-		if p.Status == delivery.Succeeded {
+		if status == delivery.Succeeded {
 			a.Outcome = delivery.OutcomeSucceeded
 		}
 	}
@@ -288,15 +283,15 @@ func (s *Store) complete(p *storage.DeliveryCompleteParams) (*storage.DeliveryCo
 	r.d.Attempts = number
 	r.d.LastError = p.Attempt.Error
 	r.d.UpdatedAt = a.FinishedAt
-	if p.Status == delivery.Retrying {
-		r.d.NextAttemptAt = utc(p.NextAttemptAt)
+	if status == delivery.Retrying {
+		r.d.NextAttemptAt = utc(p.Completion.NextAttemptAt())
 	}
-	s.setStatus(r, p.Status)
+	s.setStatus(r, status)
 	res := &storage.DeliveryCompleteResult{OccurrenceStatus: s.settle(r.d.OccurrenceID)}
-	if len(p.Triggered) > 0 {
-		res.Triggered = make([]storage.OccurrenceInsertResult, len(p.Triggered))
-		for i := range p.Triggered {
-			res.Triggered[i] = *s.insert(&p.Triggered[i])
+	if len(triggered) > 0 {
+		res.Triggered = make([]storage.OccurrenceInsertResult, len(triggered))
+		for i := range triggered {
+			res.Triggered[i] = *s.insert(&triggered[i])
 		}
 	}
 	return res, nil
@@ -308,11 +303,12 @@ func (s *Store) complete(p *storage.DeliveryCompleteParams) (*storage.DeliveryCo
 // free a place) and the triggered occurrences before each one, as
 // storing them in order would.
 func (s *Store) checkTriggerCaps(r *delRec, p *storage.DeliveryCompleteParams) error {
-	if len(p.Triggered) == 0 {
+	triggered := p.Completion.Triggered()
+	if len(triggered) == 0 {
 		return nil
 	}
 	extra := map[int64]int{}
-	if p.Status != delivery.Retrying {
+	if p.Completion.Status() != delivery.Retrying {
 		o := s.occs[r.d.OccurrenceID-1]
 		open := 0
 		for _, did := range o.dels {
@@ -322,8 +318,8 @@ func (s *Store) checkTriggerCaps(r *delRec, p *storage.DeliveryCompleteParams) e
 			extra[o.o.EventID]--
 		}
 	}
-	for i := range p.Triggered {
-		t := &p.Triggered[i]
+	for i := range triggered {
+		t := &triggered[i]
 		n := s.pending[t.EventID] + extra[t.EventID]
 		if t.QueueCap > 0 && n >= t.QueueCap {
 			return queueFull(n)

@@ -21,16 +21,16 @@ func (s *suite) attemptFinishedList(t *testing.T) {
 	}
 	fail := delivery.Attempt{DeliveryID: first.DeliveryID, Number: 1, StartedAt: t0.Add(time.Minute), FinishedAt: t0.Add(time.Minute + time.Second), Outcome: delivery.OutcomeFailed, Error: "boom"}
 	retryAt := t0.Add(3 * time.Minute)
-	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: first.DeliveryID, Token: first.Token, Status: delivery.Retrying, NextAttemptAt: retryAt, Attempt: fail}); err != nil {
+	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: first.DeliveryID, Token: first.Token, Completion: completionFor(delivery.Retrying, retryAt), Attempt: fail}); err != nil {
 		t.Fatalf("fail the first attempt: %v", err)
 	}
 	again := fx.claimOne(t, fx.stockSub, retryAt)
 	dead := delivery.Attempt{DeliveryID: first.DeliveryID, Number: 2, StartedAt: retryAt, FinishedAt: retryAt.Add(2 * time.Second), Outcome: delivery.OutcomeFailed, Error: "boom again"}
-	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: again.DeliveryID, Token: again.Token, Status: delivery.Dead, Attempt: dead}); err != nil {
+	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: again.DeliveryID, Token: again.Token, Completion: storage.Dead(), Attempt: dead}); err != nil {
 		t.Fatalf("kill the delivery: %v", err)
 	}
 	ok := delivery.Attempt{DeliveryID: second.DeliveryID, Number: 1, StartedAt: t0.Add(2 * time.Minute), FinishedAt: t0.Add(2*time.Minute + 500*time.Millisecond), Outcome: delivery.OutcomeSucceeded}
-	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: second.DeliveryID, Token: second.Token, Status: delivery.Succeeded, Attempt: ok}); err != nil {
+	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: second.DeliveryID, Token: second.Token, Completion: storage.Succeeded(), Attempt: ok}); err != nil {
 		t.Fatalf("succeed: %v", err)
 	}
 	appOf := map[int64]int64{first.DeliveryID: first.AppID, second.DeliveryID: second.AppID}

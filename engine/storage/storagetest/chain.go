@@ -19,7 +19,7 @@ func (fx *fixture) chainOf(t *testing.T, n int) []int64 {
 	c := r.Deliveries[0]
 	for len(ids) < n {
 		p := completion(c, delivery.Succeeded, time.Time{})
-		p.Triggered = []storage.OccurrenceInsertParams{fx.reservedBy(c, bigCap, true)}
+		p.Completion = storage.Succeeded(fx.reservedBy(c, bigCap, true))
 		res, err := fx.st.DeliveryComplete(ctx(t), p)
 		if err != nil {
 			t.Fatalf("chain link %d: %v", len(ids)+1, err)

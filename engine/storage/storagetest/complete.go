@@ -33,10 +33,7 @@ func (s *suite) completeRecordsAttempt(t *testing.T) {
 			r := fx.orderBoth(t, true)
 			cl := r.Deliveries[0]
 			want := delivery.Attempt{DeliveryID: cl.DeliveryID, Number: 1, StartedAt: t0.Add(time.Minute), FinishedAt: t0.Add(time.Minute + 1500*time.Millisecond), Outcome: c.outcome, Error: c.err}
-			p := &storage.DeliveryCompleteParams{DeliveryID: cl.DeliveryID, Token: cl.Token, Status: c.status, Attempt: want}
-			if c.status == delivery.Retrying {
-				p.NextAttemptAt = next
-			}
+			p := &storage.DeliveryCompleteParams{DeliveryID: cl.DeliveryID, Token: cl.Token, Completion: completionFor(c.status, next), Attempt: want}
 			res, err := fx.st.DeliveryComplete(ctx(t), p)
 			if err != nil {
 				t.Fatalf("complete: %v", err)
@@ -71,7 +68,7 @@ func (s *suite) completeRecordsAttempt(t *testing.T) {
 				t.Fatalf("retry claim = %+v; want 1 attempt before it, the schedule counted from the first, and a new token", again)
 			}
 			second := delivery.Attempt{DeliveryID: cl.DeliveryID, Number: 2, StartedAt: next, FinishedAt: next.Add(time.Second), Outcome: delivery.OutcomeFailed, Error: "boom again"}
-			if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: again.DeliveryID, Token: again.Token, Status: delivery.Dead, Attempt: second}); err != nil {
+			if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: again.DeliveryID, Token: again.Token, Completion: storage.Dead(), Attempt: second}); err != nil {
 				t.Fatalf("complete the retry: %v", err)
 			}
 			d = fx.delivery(t, cl.DeliveryID)
@@ -128,12 +125,12 @@ func (s *suite) attemptLog(t *testing.T) {
 	withLog := delivery.Attempt{DeliveryID: logged.DeliveryID, Number: 1, StartedAt: t0.Add(time.Second), FinishedAt: t0.Add(2 * time.Second),
 		Outcome: delivery.OutcomeFailed, Error: "out of stock", Log: lines}
 	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: logged.DeliveryID, Token: logged.Token,
-		Status: delivery.Retrying, NextAttemptAt: t0.Add(time.Minute), Attempt: withLog}); err != nil {
+		Completion: completionFor(delivery.Retrying, t0.Add(time.Minute)), Attempt: withLog}); err != nil {
 		t.Fatalf("complete with a log: %v", err)
 	}
 	without := delivery.Attempt{DeliveryID: quiet.DeliveryID, Number: 1, StartedAt: t0.Add(time.Second), FinishedAt: t0.Add(3 * time.Second), Outcome: delivery.OutcomeSucceeded}
 	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: quiet.DeliveryID, Token: quiet.Token,
-		Status: delivery.Succeeded, Attempt: without}); err != nil {
+		Completion: storage.Succeeded(), Attempt: without}); err != nil {
 		t.Fatalf("complete without a log: %v", err)
 	}
 	check := func(where string, ds []delivery.Delivery) {
@@ -163,7 +160,7 @@ func (s *suite) attemptLog(t *testing.T) {
 	second := delivery.Attempt{DeliveryID: logged.DeliveryID, Number: 2, StartedAt: t0.Add(time.Minute), FinishedAt: t0.Add(time.Minute + time.Second),
 		Outcome: delivery.OutcomeSucceeded, Log: []string{"restocked"}}
 	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: again.DeliveryID, Token: again.Token,
-		Status: delivery.Succeeded, Attempt: second}); err != nil {
+		Completion: storage.Succeeded(), Attempt: second}); err != nil {
 		t.Fatalf("complete the retry: %v", err)
 	}
 	d := fx.delivery(t, logged.DeliveryID)
@@ -269,7 +266,7 @@ func (s *suite) completeLeaseLost(t *testing.T) {
 			for _, status := range []delivery.Status{delivery.Succeeded, delivery.Retrying, delivery.Dead} {
 				p := completion(cl, status, t0.Add(time.Hour))
 				if status == delivery.Succeeded {
-					p.Triggered = []storage.OccurrenceInsertParams{fx.reservedBy(cl, bigCap, false)}
+					p.Completion = storage.Succeeded(fx.reservedBy(cl, bigCap, false))
 				}
 				_, err := fx.st.DeliveryComplete(ctx(t), p)
 				wantKind(t, err, fault.ErrLeaseLost, fmt.Sprintf("a %s completion (%s)", status, c.name))
@@ -314,13 +311,13 @@ func (s *suite) completeExactlyOnce(t *testing.T) {
 				status := kinds[(int(c.DeliveryID)+r)%len(kinds)]
 				p := completion(c, status, t0.Add(time.Hour))
 				if status == delivery.Succeeded && r%2 == 0 {
-					p.Triggered = []storage.OccurrenceInsertParams{fx.reservedBy(c, bigCap, false)}
+					p.Completion = storage.Succeeded(fx.reservedBy(c, bigCap, false))
 				}
 				_, err := fx.st.DeliveryComplete(ctx(t), p)
 				switch {
 				case err == nil:
 					mu.Lock()
-					wins[c.DeliveryID] = append(wins[c.DeliveryID], win{status, len(p.Triggered) > 0})
+					wins[c.DeliveryID] = append(wins[c.DeliveryID], win{status, len(p.Completion.Triggered()) > 0})
 					mu.Unlock()
 				case !errors.Is(err, fault.ErrLeaseLost):
 					t.Errorf("complete delivery %d: %v, want nil or lease lost", c.DeliveryID, err)
@@ -424,7 +421,7 @@ func (s *suite) completeWithTriggers(t *testing.T) {
 	noSub := fx.reservedBy(c, bigCap, false)
 	noSub.Deliveries = nil
 	p := completion(c, delivery.Succeeded, time.Time{})
-	p.Triggered = []storage.OccurrenceInsertParams{fx.reservedBy(c, bigCap, false), fx.reservedBy(c, bigCap, true), noSub}
+	p.Completion = storage.Succeeded(fx.reservedBy(c, bigCap, false), fx.reservedBy(c, bigCap, true), noSub)
 	res, err := fx.st.DeliveryComplete(ctx(t), p)
 	if err != nil {
 		t.Fatalf("complete with triggers: %v", err)
@@ -434,7 +431,7 @@ func (s *suite) completeWithTriggers(t *testing.T) {
 	}
 	ids := map[int64]bool{r.OccurrenceID: true}
 	for i, tr := range res.Triggered {
-		if tr.OccurrenceID == 0 || ids[tr.OccurrenceID] || tr.TraceID != r.TraceID || len(tr.Deliveries) != len(p.Triggered[i].Deliveries) {
+		if tr.OccurrenceID == 0 || ids[tr.OccurrenceID] || tr.TraceID != r.TraceID || len(tr.Deliveries) != len(p.Completion.Triggered()[i].Deliveries) {
 			t.Fatalf("triggered %d = %+v; want a new occurrence in trace %d", i, tr, r.TraceID)
 		}
 		ids[tr.OccurrenceID] = true
@@ -485,7 +482,7 @@ func (s *suite) completeTriggerQueueFull(t *testing.T) {
 		{"a later trigger's queue is full", []storage.OccurrenceInsertParams{triggeredBy(fx.order(t0, bigCap, fx.toMail(false)), c), fx.reservedBy(c, 1, false)}},
 	} {
 		p := completion(c, delivery.Succeeded, time.Time{})
-		p.Triggered = tc.trig
+		p.Completion = storage.Succeeded(tc.trig...)
 		_, err := fx.st.DeliveryComplete(ctx(t), p)
 		wantKind(t, err, fault.ErrQueueFull, tc.name)
 		fx.sameState(t, before, tc.name)
@@ -494,7 +491,7 @@ func (s *suite) completeTriggerQueueFull(t *testing.T) {
 		t.Fatalf("after refused completions the delivery = %+v; want running, no attempt", d)
 	}
 	p := completion(c, delivery.Succeeded, time.Time{})
-	p.Triggered = []storage.OccurrenceInsertParams{fx.reservedBy(c, 2, false)}
+	p.Completion = storage.Succeeded(fx.reservedBy(c, 2, false))
 	res, err := fx.st.DeliveryComplete(ctx(t), p)
 	if err != nil || len(res.Triggered) != 1 {
 		t.Fatalf("completion with room = %+v %v", res, err)

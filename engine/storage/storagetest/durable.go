@@ -94,7 +94,7 @@ func (s *suite) triggeredAcrossRestart(t *testing.T) {
 	done := fx.orderStock(t, t0, true).Deliveries[0]
 	lost := fx.orderStock(t, t0, true).Deliveries[0]
 	p := completion(done, delivery.Succeeded, time.Time{})
-	p.Triggered = []storage.OccurrenceInsertParams{fx.reservedBy(done, bigCap, false), fx.reservedBy(done, bigCap, true), fx.reservedBy(done, bigCap, false)}
+	p.Completion = storage.Succeeded(fx.reservedBy(done, bigCap, false), fx.reservedBy(done, bigCap, true), fx.reservedBy(done, bigCap, false))
 	if _, err := fx.st.DeliveryComplete(ctx(t), p); err != nil {
 		t.Fatalf("complete with triggers: %v", err)
 	}
@@ -117,7 +117,7 @@ func (s *suite) triggeredAcrossRestart(t *testing.T) {
 	// finished one is finished, the lost one's lease expires.
 	retrigger := func(c storage.Claim) error {
 		p := completion(c, delivery.Succeeded, time.Time{})
-		p.Triggered = []storage.OccurrenceInsertParams{fx.reservedBy(c, bigCap, false)}
+		p.Completion = storage.Succeeded(fx.reservedBy(c, bigCap, false))
 		_, err := fx.st.DeliveryComplete(ctx(t), p)
 		return err
 	}

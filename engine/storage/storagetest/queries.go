@@ -29,7 +29,7 @@ func (fx *fixture) history(t *testing.T) history {
 	h.o2 = fx.insert(t, fx.order(t0.Add(time.Minute), bigCap, fx.toStock(false)))
 	p := completion(h.o1.Deliveries[0], delivery.Succeeded, time.Time{})
 	trig := fx.reservedBy(h.o1.Deliveries[0], bigCap, false)
-	p.Triggered = []storage.OccurrenceInsertParams{trig}
+	p.Completion = storage.Succeeded(trig)
 	res, err := fx.st.DeliveryComplete(ctx(t), p)
 	if err != nil {
 		t.Fatalf("complete with a trigger: %v", err)

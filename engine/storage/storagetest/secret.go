@@ -91,11 +91,11 @@ func (s *suite) attemptResponse(t *testing.T) {
 	a := delivery.Attempt{DeliveryID: answered.DeliveryID, Number: 1, StartedAt: t0.Add(time.Second), FinishedAt: t0.Add(2 * time.Second),
 		Outcome: delivery.OutcomeFailed, Error: "the receiver answered 503", Response: resp.Clone()}
 	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: answered.DeliveryID, Token: answered.Token,
-		Status: delivery.Retrying, NextAttemptAt: t0.Add(time.Minute), Attempt: a}); err != nil {
+		Completion: completionFor(delivery.Retrying, t0.Add(time.Minute)), Attempt: a}); err != nil {
 		t.Fatalf("complete with a response: %v", err)
 	}
 	if _, err := fx.st.DeliveryComplete(ctx(t), &storage.DeliveryCompleteParams{DeliveryID: quiet.DeliveryID, Token: quiet.Token,
-		Status: delivery.Succeeded, Attempt: delivery.Attempt{StartedAt: t0, FinishedAt: t0.Add(time.Second), Outcome: delivery.OutcomeSucceeded}}); err != nil {
+		Completion: storage.Succeeded(), Attempt: delivery.Attempt{StartedAt: t0, FinishedAt: t0.Add(time.Second), Outcome: delivery.OutcomeSucceeded}}); err != nil {
 		t.Fatalf("complete without a response: %v", err)
 	}
 	check := func(where string, ds []delivery.Delivery) {

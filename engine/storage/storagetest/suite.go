@@ -17,6 +17,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"sort"
 	"testing"
@@ -97,6 +98,8 @@ func Run(t *testing.T, open Opener, f Features) {
 		{"OccurrenceStatus", s.occurrenceStatus},
 		{"CompleteWithTriggers", s.completeWithTriggers},
 		{"CompleteRefusedWhenTriggerQueueFull", s.completeTriggerQueueFull},
+		{"CompleteInvalidRefused", s.completeInvalid},
+		{"DeliveryCarriesTraceID", s.deliveryTraceID},
 		{"Release", s.release},
 		{"ReleaseExpired", s.releaseExpired},
 		{"ReleaseExpiredEndsDead", s.releaseExpiredEndsDead},
@@ -345,7 +348,21 @@ func completion(c storage.Claim, status delivery.Status, next time.Time) *storag
 	if status != delivery.Succeeded {
 		a.Outcome, a.Error = delivery.OutcomeFailed, "boom"
 	}
-	return &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: status, Attempt: a, NextAttemptAt: next}
+	return &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Completion: completionFor(status, next), Attempt: a}
+}
+
+// completionFor is the completion of status: retrying at next, or a
+// success (with nothing triggered) or death, where next is not used.
+func completionFor(status delivery.Status, next time.Time) storage.Completion {
+	switch status {
+	case delivery.Succeeded:
+		return storage.Succeeded()
+	case delivery.Retrying:
+		return storage.Retrying(next)
+	case delivery.Dead:
+		return storage.Dead()
+	}
+	panic(fmt.Sprintf("storagetest: no completion leaves a delivery %s", status))
 }
 
 // complete completes c with status and fails t on an error.

@@ -23,7 +23,7 @@ func (s *suite) deliveryListTouched(t *testing.T) {
 		if status != delivery.Succeeded {
 			a.Outcome, a.Error = delivery.OutcomeFailed, "boom"
 		}
-		p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Status: status, Attempt: a, NextAttemptAt: next}
+		p := &storage.DeliveryCompleteParams{DeliveryID: c.DeliveryID, Token: c.Token, Completion: completionFor(status, next), Attempt: a}
 		if _, err := fx.st.DeliveryComplete(ctx(t), p); err != nil {
 			t.Fatalf("complete delivery %d: %v", c.DeliveryID, err)
 		}
