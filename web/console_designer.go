@@ -26,7 +26,7 @@ type designerData struct {
 	// to its retrying and dead deliveries), so the canvas shows the
 	// runtime's state from the first frame, not only what the websocket
 	// reports after the page opened.
-	Backlog map[string]engine.Backlog `json:"backlog"`
+	Backlog map[design.SubscriptionRef]engine.Backlog `json:"backlog"`
 }
 
 type designerApp struct {
@@ -75,8 +75,8 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 		data.Subscriptions = append(data.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused, Filter: sub.Filter})
 		for _, st := range sub.Handler.Steps {
 			if st.Type == design.StepTrigger {
-				key := sub.App + ":" + sub.Event.String()
-				data.Flows[key] = append(data.Flows[key], sub.App+"."+st.Event)
+				key := sub.Ref().String()
+				data.Flows[key] = append(data.Flows[key], design.EventRef{App: sub.App, Event: st.Event}.String())
 			}
 		}
 	}
