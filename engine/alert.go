@@ -2,9 +2,10 @@ package engine
 
 import (
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	"github.com/eventloom/eventloom/engine/design"
 )
 
 // AlertKind names what an alert is about.
@@ -201,8 +202,8 @@ func (e *Engine) checkQueue(name string, q QueueDepth) {
 	}
 	l.mu.Unlock()
 	if fire {
-		app, _, _ := strings.Cut(name, ".")
-		e.alert(Alert{Kind: AlertQueueFilling, App: app, Event: name,
+		ref, _ := design.ParseEventRef(name)
+		e.alert(Alert{Kind: AlertQueueFilling, App: ref.App, Event: name,
 			Message: "the queue of " + name + " holds " + strconv.Itoa(q.Pending) + " of its " + strconv.Itoa(q.Cap) + " pending occurrences (80% or more); past the cap, triggers are refused. Check its subscribers' handlers"})
 	}
 }

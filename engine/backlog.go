@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/eventloom/eventloom/engine/delivery"
+	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
@@ -22,12 +23,13 @@ type Backlog struct {
 }
 
 // SubscriptionBacklogs reports the retrying and dead deliveries of every
-// subscription that has any, keyed "App:Producer.Event" (the handling app,
-// then the event). Deliveries of subscriptions since removed from the
-// design are left out: nothing on the canvas could show them.
-func (e *Engine) SubscriptionBacklogs(ctx context.Context) (map[string]Backlog, error) {
+// subscription that has any, keyed by the subscription (written
+// "App:Producer.Event" in JSON). Deliveries of subscriptions since
+// removed from the design are left out: nothing on the canvas could show
+// them.
+func (e *Engine) SubscriptionBacklogs(ctx context.Context) (map[design.SubscriptionRef]Backlog, error) {
 	idx := e.snap.Load().idx
-	out := map[string]Backlog{}
+	out := map[design.SubscriptionRef]Backlog{}
 	for _, st := range []delivery.Status{delivery.Retrying, delivery.Dead} {
 		var before int64
 		for {
@@ -40,7 +42,7 @@ func (e *Engine) SubscriptionBacklogs(ctx context.Context) (map[string]Backlog, 
 				if !ok {
 					continue
 				}
-				key := sub.App + ":" + sub.Event.String()
+				key := sub.Ref()
 				b := out[key]
 				if st == delivery.Dead {
 					b.Dead++

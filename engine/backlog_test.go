@@ -7,12 +7,16 @@ import (
 	"time"
 
 	"github.com/eventloom/eventloom/engine"
+	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/notify"
 )
 
 // TestSubscriptionBacklogsCountRetryingAndDead reads what waits on each
 // subscription from the store: failed deliveries with a retry due, and
 // dead letters, keyed by the handling app and the event.
+// stockOrders is Stock's subscription to Shop.OrderPlaced.
+var stockOrders = design.SubscriptionRef{App: "Stock", Producer: "Shop", Event: "OrderPlaced"}
+
 func TestSubscriptionBacklogsCountRetryingAndDead(t *testing.T) {
 	fail := func(ctx context.Context, d *engine.Delivery) ([]engine.Trigger, error) {
 		return nil, errors.New("warehouse offline")
@@ -34,7 +38,7 @@ func TestSubscriptionBacklogsCountRetryingAndDead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := got["Stock:Shop.OrderPlaced"]; b != (engine.Backlog{Retrying: 2}) || len(got) != 1 {
+	if b := got[stockOrders]; b != (engine.Backlog{Retrying: 2}) || len(got) != 1 {
 		t.Fatalf("after two failures backlogs = %v, want Stock:Shop.OrderPlaced retrying 2", got)
 	}
 	retry := start.Add(time.Minute)
@@ -50,7 +54,7 @@ func TestSubscriptionBacklogsCountRetryingAndDead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b := got["Stock:Shop.OrderPlaced"]; b != (engine.Backlog{Retrying: 1, Dead: 2}) {
+	if b := got[stockOrders]; b != (engine.Backlog{Retrying: 1, Dead: 2}) {
 		t.Fatalf("backlogs = %v, want Stock:Shop.OrderPlaced retrying 1, dead 2", got)
 	}
 }

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/eventloom/eventloom/engine/design"
@@ -55,14 +54,7 @@ func (e *Engine) Subscription(app string, ref design.EventRef) (design.Subscript
 
 // CreateApp adds an app; fault.ErrConflict when the name is taken.
 func (e *Engine) CreateApp(ctx context.Context, a design.App) (design.App, error) {
-	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		if findApp(d, a.Name) >= 0 {
-			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("app %q exists already; app names are unique", a.Name)}
-		}
-		a.ID = 0
-		d.Apps = append(d.Apps, a)
-		return nil
-	})
+	_, _, err := e.change(ctx, false, func(d *design.Design) error { return d.AddApp(a) })
 	if err != nil {
 		return design.App{}, fmt.Errorf("create app %s: %w", a.Name, localize(err, "apps["+a.Name+"]."))
 	}
@@ -73,19 +65,7 @@ func (e *Engine) CreateApp(ctx context.Context, a design.App) (design.App, error
 // events and subscriptions follow).
 func (e *Engine) UpdateApp(ctx context.Context, name string, a design.App) (design.App, error) {
 	ctx = withAuditLabel(ctx, "app.update", name)
-	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		i := findApp(d, name)
-		if i < 0 {
-			return unknownApp(name)
-		}
-		if a.Name != name && findApp(d, a.Name) >= 0 {
-			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("app %q exists already; pick another name", a.Name)}
-		}
-		a.ID = d.Apps[i].ID
-		d.Apps[i] = a
-		renameApp(d, name, a.Name)
-		return nil
-	})
+	_, _, err := e.change(ctx, false, func(d *design.Design) error { return d.UpdateApp(name, a) })
 	if err != nil {
 		return design.App{}, fmt.Errorf("update app %s: %w", name, localize(err, "apps["+a.Name+"]."))
 	}
@@ -98,15 +78,7 @@ func (e *Engine) UpdateApp(ctx context.Context, name string, a design.App) (desi
 // ConfirmBreaking.
 func (e *Engine) DeleteApp(ctx context.Context, name string, cascade bool) error {
 	ctx = withAuditLabel(confirmIf(ctx, cascade), "app.delete", name)
-	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		if findApp(d, name) < 0 {
-			return unknownApp(name)
-		}
-		d.Apps = slices.DeleteFunc(d.Apps, func(a design.App) bool { return a.Name == name })
-		d.Events = slices.DeleteFunc(d.Events, func(ev design.Event) bool { return ev.App == name })
-		d.Subscriptions = slices.DeleteFunc(d.Subscriptions, func(s design.Subscription) bool { return s.App == name || s.Event.App == name })
-		return nil
-	})
+	_, _, err := e.change(ctx, false, func(d *design.Design) error { return d.DeleteApp(name) })
 	if err != nil {
 		return fmt.Errorf("delete app %s: %w", name, err)
 	}
@@ -116,17 +88,7 @@ func (e *Engine) DeleteApp(ctx context.Context, name string, cascade bool) error
 // CreateEvent adds an event owned by app.
 func (e *Engine) CreateEvent(ctx context.Context, app string, ev design.Event) (design.Event, error) {
 	ev.App = app
-	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		if findApp(d, app) < 0 {
-			return unknownApp(app)
-		}
-		if findEvent(d, ev.Ref()) >= 0 {
-			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("event %s exists already; event names are unique within an app", ev.Ref())}
-		}
-		ev.ID = 0
-		d.Events = append(d.Events, ev)
-		return nil
-	})
+	_, _, err := e.change(ctx, false, func(d *design.Design) error { return d.AddEvent(ev) })
 	if err != nil {
 		return design.Event{}, fmt.Errorf("create event %s: %w", ev.Ref(), localize(err, "events["+ev.Ref().String()+"]."))
 	}
@@ -142,27 +104,7 @@ func (e *Engine) CreateEvent(ctx context.Context, app string, ev design.Event) (
 func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design.Event, cascade bool) (design.Event, error) {
 	ctx = withAuditLabel(confirmIf(ctx, cascade), "event.update", ref.String())
 	ev.App = ref.App
-	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		i := findEvent(d, ref)
-		if i < 0 {
-			return unknownEvent(ref)
-		}
-		if ev.Name != ref.Event && findEvent(d, ev.Ref()) >= 0 {
-			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "name", Message: fmt.Sprintf("event %s exists already; pick another name", ev.Ref())}
-		}
-		if !ev.Public {
-			d.Subscriptions = slices.DeleteFunc(d.Subscriptions, func(s design.Subscription) bool { return s.Event == ref && s.App != ref.App })
-		}
-		ev.ID = d.Events[i].ID
-		d.Events[i] = ev
-		for j := range d.Subscriptions {
-			if d.Subscriptions[j].Event == ref {
-				d.Subscriptions[j].Event = ev.Ref()
-			}
-		}
-		renameOwnTriggers(d, ref, ev.Name)
-		return nil
-	})
+	_, _, err := e.change(ctx, false, func(d *design.Design) error { return d.UpdateEvent(ref, ev) })
 	if err != nil {
 		return design.Event{}, fmt.Errorf("update event %s: %w", ref, localize(err, "events["+ev.Ref().String()+"]."))
 	}
@@ -174,14 +116,7 @@ func (e *Engine) UpdateEvent(ctx context.Context, ref design.EventRef, ev design
 // confirmed: cascade, or ctx from ConfirmBreaking.
 func (e *Engine) DeleteEvent(ctx context.Context, ref design.EventRef, cascade bool) error {
 	ctx = withAuditLabel(confirmIf(ctx, cascade), "event.delete", ref.String())
-	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		if findEvent(d, ref) < 0 {
-			return unknownEvent(ref)
-		}
-		d.Events = slices.DeleteFunc(d.Events, func(ev design.Event) bool { return ev.Ref() == ref })
-		d.Subscriptions = slices.DeleteFunc(d.Subscriptions, func(s design.Subscription) bool { return s.Event == ref })
-		return nil
-	})
+	_, _, err := e.change(ctx, false, func(d *design.Design) error { return d.DeleteEvent(ref) })
 	if err != nil {
 		return fmt.Errorf("delete event %s: %w", ref, err)
 	}
@@ -192,19 +127,9 @@ func (e *Engine) DeleteEvent(ctx context.Context, ref design.EventRef, cascade b
 // is compiled now: a flow's mistakes are refused with field errors.
 func (e *Engine) CreateSubscription(ctx context.Context, app string, s design.Subscription) (design.Subscription, error) {
 	s.App = app
-	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		if findApp(d, app) < 0 {
-			return unknownApp(app)
-		}
-		if findSub(d, app, s.Event) >= 0 {
-			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "event", Message: fmt.Sprintf("%s already handles %s; an app has at most one subscription per event (edit that one)", app, s.Event)}
-		}
-		s.ID = 0
-		d.Subscriptions = append(d.Subscriptions, s)
-		return nil
-	})
+	_, _, err := e.change(ctx, false, func(d *design.Design) error { return d.AddSubscription(s) })
 	if err != nil {
-		return design.Subscription{}, fmt.Errorf("create subscription %s:%s: %w", app, s.Event, localize(err, "subscriptions["+app+":"+s.Event.String()+"]."))
+		return design.Subscription{}, fmt.Errorf("create subscription %s: %w", s.Ref(), localize(err, s.Ref().FieldPrefix()))
 	}
 	return e.Subscription(app, s.Event)
 }
@@ -214,19 +139,10 @@ func (e *Engine) CreateSubscription(ctx context.Context, app string, s design.Su
 func (e *Engine) UpdateSubscription(ctx context.Context, app string, ref design.EventRef, s design.Subscription) (design.Subscription, error) {
 	s.App = app
 	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		i := findSub(d, app, ref)
-		if i < 0 {
-			return unknownSubscription(app, ref)
-		}
-		if s.Event != ref && findSub(d, app, s.Event) >= 0 {
-			return &fault.Error{Kind: fault.ErrConflict, Code: "exists", Field: "event", Message: fmt.Sprintf("%s already handles %s", app, s.Event)}
-		}
-		s.ID = d.Subscriptions[i].ID
-		d.Subscriptions[i] = s
-		return nil
+		return d.UpdateSubscription(design.NewSubscriptionRef(app, ref), s)
 	})
 	if err != nil {
-		return design.Subscription{}, fmt.Errorf("update subscription %s:%s: %w", app, ref, localize(err, "subscriptions["+app+":"+s.Event.String()+"]."))
+		return design.Subscription{}, fmt.Errorf("update subscription %s: %w", design.NewSubscriptionRef(app, ref), localize(err, s.Ref().FieldPrefix()))
 	}
 	return e.Subscription(app, s.Event)
 }
@@ -235,15 +151,10 @@ func (e *Engine) UpdateSubscription(ctx context.Context, app string, ref design.
 // deliveries are discarded.
 func (e *Engine) DeleteSubscription(ctx context.Context, app string, ref design.EventRef) error {
 	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		i := findSub(d, app, ref)
-		if i < 0 {
-			return unknownSubscription(app, ref)
-		}
-		d.Subscriptions = slices.Delete(d.Subscriptions, i, i+1)
-		return nil
+		return d.DeleteSubscription(design.NewSubscriptionRef(app, ref))
 	})
 	if err != nil {
-		return fmt.Errorf("delete subscription %s:%s: %w", app, ref, err)
+		return fmt.Errorf("delete subscription %s: %w", design.NewSubscriptionRef(app, ref), err)
 	}
 	return nil
 }
@@ -264,17 +175,11 @@ func (e *Engine) setPaused(ctx context.Context, app string, ref design.EventRef,
 	if paused {
 		verb = "pause"
 	}
-	ctx = withAuditLabel(ctx, "subscription."+verb, app+":"+ref.String())
-	_, _, err := e.change(ctx, false, func(d *design.Design) error {
-		i := findSub(d, app, ref)
-		if i < 0 {
-			return unknownSubscription(app, ref)
-		}
-		d.Subscriptions[i].Paused = paused
-		return nil
-	})
+	sref := design.NewSubscriptionRef(app, ref)
+	ctx = withAuditLabel(ctx, "subscription."+verb, sref.String())
+	_, _, err := e.change(ctx, false, func(d *design.Design) error { return d.SetPaused(sref, paused) })
 	if err != nil {
-		return design.Subscription{}, fmt.Errorf("%s subscription %s:%s: %w", verb, app, ref, err)
+		return design.Subscription{}, fmt.Errorf("%s subscription %s: %w", verb, sref, err)
 	}
 	return e.Subscription(app, ref)
 }
@@ -295,31 +200,7 @@ func (e *Engine) ImportDesign(ctx context.Context, doc design.Design, dryRun boo
 func (e *Engine) ImportDesignReport(ctx context.Context, doc design.Design, dryRun bool) ([]Change, []design.Break, error) {
 	ctx = withAuditLabel(ctx, "design.import", "design")
 	changes, breaks, err := e.change(ctx, dryRun, func(d *design.Design) error {
-		next := design.Design{
-			Apps:          slices.Clone(doc.Apps),
-			Events:        slices.Clone(doc.Events),
-			Subscriptions: slices.Clone(doc.Subscriptions),
-		}
-		for i := range next.Apps {
-			next.Apps[i].ID = 0
-			if j := findApp(d, next.Apps[i].Name); j >= 0 {
-				next.Apps[i].ID = d.Apps[j].ID
-			}
-		}
-		for i := range next.Events {
-			next.Events[i].ID = 0
-			if j := findEvent(d, next.Events[i].Ref()); j >= 0 {
-				next.Events[i].ID = d.Events[j].ID
-			}
-		}
-		for i := range next.Subscriptions {
-			s := &next.Subscriptions[i]
-			s.ID = 0
-			if j := findSub(d, s.App, s.Event); j >= 0 {
-				s.ID = d.Subscriptions[j].ID
-			}
-		}
-		*d = next
+		*d = doc.WithIDsOf(*d)
 		return nil
 	})
 	if err != nil {
@@ -341,7 +222,7 @@ func (e *Engine) change(ctx context.Context, dryRun bool, edit func(*design.Desi
 		return nil, nil, ErrClosed
 	}
 	old := e.snap.Load()
-	next := cloneDesign(old.idx.Design)
+	next := old.idx.Design.Clone()
 	if err := edit(&next); err != nil {
 		return nil, nil, err
 	}
@@ -415,7 +296,7 @@ func checkDesign(e *Engine, next design.Design) fault.List {
 // compileSub checks and compiles one subscription's handler against the
 // design idx. Errors carry the subscription's field prefix.
 func (e *Engine) compileSub(idx *design.Index, s *design.Subscription) (*compiled, fault.List) {
-	prefix := "subscriptions[" + s.App + ":" + s.Event.String() + "]."
+	prefix := s.Ref().FieldPrefix()
 	app, ok1 := idx.App(s.App)
 	ev, ok2 := idx.Event(s.Event)
 	if !ok1 || !ok2 {

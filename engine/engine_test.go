@@ -83,7 +83,7 @@ func TestDeleteOrUnpublishHandledEvent(t *testing.T) {
 		var be *design.BreakingError
 		all := fault.All(err)
 		if !errors.As(err, &be) || len(all) != 1 || all[0].Code != "breaking_change" || !errors.Is(err, fault.ErrConflict) ||
-			len(be.Breaks) != 1 || be.Breaks[0] != (design.Break{Subscription: "Stock:Shop.OrderPlaced", Reason: reason}) {
+			len(be.Breaks) != 1 || be.Breaks[0] != (design.Break{Subscription: design.SubscriptionRef{App: "Stock", Producer: "Shop", Event: "OrderPlaced"}, Reason: reason}) {
 			t.Fatalf("%s = %v (breaks %+v), want breaking_change for Stock's subscription: %s", what, err, be, reason)
 		}
 	}
@@ -147,7 +147,7 @@ func TestBreakingParameterChangeNeedsConfirmation(t *testing.T) {
 		tc.edit(&ev)
 		_, err := h.eng.UpdateEvent(ctx, orderPlaced, ev, false)
 		var be *design.BreakingError
-		if !errors.As(err, &be) || be.Breaks[0].Reason != tc.reason || be.Breaks[0].Subscription != "Stock:Shop.OrderPlaced" {
+		if !errors.As(err, &be) || be.Breaks[0].Reason != tc.reason || be.Breaks[0].Subscription.String() != "Stock:Shop.OrderPlaced" {
 			t.Fatalf("%s: %v (%+v), want breaking_change: %s", tc.name, err, be, tc.reason)
 		}
 		doc := h.eng.Design()

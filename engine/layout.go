@@ -2,67 +2,57 @@ package engine
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/eventloom/eventloom/engine/fault"
 )
 
-// layoutSetting names the setting holding the designer's node positions.
+// layoutSetting names the setting holding the designer's layout.
 const layoutSetting = "designer_layout"
 
-// Point is a node's position on the designer's canvas.
-type Point struct {
-	X float64 `json:"x"`
-	Y float64 `json:"y"`
-}
+// MaxLayoutBytes bounds the saved designer layout: a megabyte holds the
+// positions of some ten thousand canvas nodes, and the bound keeps one
+// client from filling the settings store.
+const MaxLayoutBytes = 1 << 20
 
-// Layout returns the saved positions of the designer's nodes, by node id
-// ("app:Shop", "event:Shop.OrderPlaced"); nodes never moved are absent.
-func (e *Engine) Layout(ctx context.Context) (map[string]Point, error) {
+// Layout returns the console's saved designer layout, "" when none was
+// saved. The engine stores it for the console without reading it: the
+// canvas's node ids and positions are the console's business, not the
+// design's.
+func (e *Engine) Layout(ctx context.Context) (string, error) {
 	raw, err := e.st.SettingGet(ctx, layoutSetting)
 	if errors.Is(err, fault.ErrNotFound) {
-		return map[string]Point{}, nil
+		return "", nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load layout: %w", err)
+		return "", fmt.Errorf("load layout: %w", err)
 	}
-	out := map[string]Point{}
-	if err := json.Unmarshal([]byte(raw), &out); err != nil {
-		return nil, fmt.Errorf("load layout: %w", err)
-	}
-	return out, nil
+	return raw, nil
 }
 
-// SaveLayout merges moved into the saved positions; a nil Point value is
-// not possible, so removing a position means saving the whole layout with
-// replace.
-func (e *Engine) SaveLayout(ctx context.Context, moved map[string]Point, replace bool) (map[string]Point, error) {
-	for id, p := range moved {
-		if id == "" || len(id) > 200 || math.IsNaN(p.X) || math.IsNaN(p.Y) || math.IsInf(p.X, 0) || math.IsInf(p.Y, 0) {
-			return nil, fault.Field("layout", "invalid_value", fmt.Sprintf("position %q of %q is not a finite point with a node id", fmt.Sprint(p), id))
-		}
-	}
+// UpdateLayout saves what update makes of the saved layout ("" when
+// none). Updates run one at a time with design changes, so two viewers
+// moving nodes at once both keep their moves. An error from update is
+// returned as it is and nothing is saved; a result over MaxLayoutBytes is
+// refused.
+func (e *Engine) UpdateLayout(ctx context.Context, update func(saved string) (string, error)) error {
 	e.designMu.Lock()
 	defer e.designMu.Unlock()
-	all := map[string]Point{}
-	if !replace {
-		var err error
-		if all, err = e.Layout(ctx); err != nil {
-			return nil, err
-		}
-	}
-	for id, p := range moved {
-		all[id] = p
-	}
-	b, err := json.Marshal(all)
+	saved, err := e.Layout(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := e.st.SettingPut(context.WithoutCancel(ctx), layoutSetting, string(b)); err != nil {
-		return nil, fmt.Errorf("save layout: %w", err)
+	next, err := update(saved)
+	if err != nil {
+		return err
 	}
-	return all, nil
+	if len(next) > MaxLayoutBytes {
+		return fault.Field("layout", "too_large", fmt.Sprintf("the layout is %d bytes; at most %d are kept: save fewer positions (replace the layout)", len(next), MaxLayoutBytes))
+	}
+	// Not cancelled with the caller: the viewer moved the nodes already.
+	if err := e.st.SettingPut(context.WithoutCancel(ctx), layoutSetting, next); err != nil {
+		return fmt.Errorf("save layout: %w", err)
+	}
+	return nil
 }

@@ -48,8 +48,8 @@ func (e *Engine) Lint() []Finding {
 		s := &idx.Subscriptions[i]
 		_, errs := e.compileSub(idx, s)
 		for _, x := range errs {
-			field := strings.TrimPrefix(x.Field, "subscriptions["+s.App+":"+s.Event.String()+"].")
-			out = append(out, Finding{Code: "broken_flow", Subject: s.App + ":" + s.Event.String(),
+			field := strings.TrimPrefix(x.Field, s.Ref().FieldPrefix())
+			out = append(out, Finding{Code: "broken_flow", Subject: s.Ref().String(),
 				Message: fmt.Sprintf("%s handling %s: %s: %s", s.App, s.Event, field, x.Message)})
 		}
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/eventloom/eventloom/engine/delivery"
@@ -126,15 +125,14 @@ func (e *Engine) Deliveries(ctx context.Context, f DeliveryFilter) ([]delivery.D
 // subscriptionID resolves a subscription written
 // HandlingApp:Producer.Event.
 func (e *Engine) subscriptionID(name string) (int64, error) {
-	app, ev, ok := strings.Cut(name, ":")
-	ref, err := design.ParseEventRef(ev)
-	if !ok || app == "" || err != nil {
+	ref, err := design.ParseSubscriptionRef(name)
+	if err != nil {
 		return 0, fault.Field("subscription", "bad_subscription", fmt.Sprintf(
 			"a subscription is written HandlingApp:Producer.Event, such as Mail:Shop.OrderPlaced; got %q", name))
 	}
-	sub, found := e.snap.Load().idx.SubscriptionFor(app, ref)
+	sub, found := e.snap.Load().idx.SubscriptionFor(ref.App, ref.EventRef())
 	if !found {
-		return 0, fault.New(fault.ErrNotFound, "not_found", fmt.Sprintf("%s does not handle %s: there is no subscription %s", app, ref, name))
+		return 0, fault.New(fault.ErrNotFound, "not_found", fmt.Sprintf("%s does not handle %s: there is no subscription %s", ref.App, ref.EventRef(), name))
 	}
 	return sub.ID, nil
 }

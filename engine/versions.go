@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -94,128 +93,100 @@ func (e *Engine) DesignDiff(ctx context.Context, from, to int64) ([]DiffEntry, e
 	return DiffDesigns(a, b), nil
 }
 
-// DiffDesigns lists what changed from a to b, matching parts by name:
-// apps, then events, then subscriptions, each sorted by name.
+// DiffDesigns lists what changed from a to b (design.Compare: parts
+// matched by id where both carry one, by name otherwise, as between
+// versions): apps, then events, then subscriptions, each sorted by name,
+// with the details of each update in words.
 func DiffDesigns(a, b design.Design) []DiffEntry {
-	var out []DiffEntry
-	out = append(out, diffParts("app", a.Apps, b.Apps, func(x design.App) string { return x.Name }, appDetails)...)
+	diff := design.Compare(a, b)
 	broken := map[string][]string{} // event -> subscriptions it breaks
 	for _, x := range design.Breaks(a, b) {
-		_, ev, _ := strings.Cut(x.Subscription, ":")
-		if subs := broken[ev]; len(subs) == 0 || subs[len(subs)-1] != x.Subscription {
-			broken[ev] = append(subs, x.Subscription)
+		ev, name := x.Subscription.EventRef().String(), x.Subscription.String()
+		if subs := broken[ev]; len(subs) == 0 || subs[len(subs)-1] != name {
+			broken[ev] = append(subs, name)
 		}
 	}
-	events := diffParts("event", a.Events, b.Events, func(x design.Event) string { return x.Ref().String() }, eventDetails)
-	for i := range events {
-		d := &events[i]
+	var apps, events, subs []DiffEntry
+	for _, x := range diff.Apps {
+		apps = append(apps, DiffEntry{Action: string(x.Action), Kind: "app", Name: x.Name(), Details: fieldDetails("", x.Fields)})
+	}
+	for _, x := range diff.Events {
+		d := DiffEntry{Action: string(x.Action), Kind: "event", Name: x.Ref().String(), Details: eventDetails(x)}
 		d.Breaks = broken[d.Name]
 		d.Breaking = len(d.Breaks) > 0
+		events = append(events, d)
 	}
-	out = append(out, events...)
-	out = append(out, diffParts("subscription", a.Subscriptions, b.Subscriptions, func(x design.Subscription) string { return x.App + ":" + x.Event.String() }, subscriptionDetails)...)
-	return out
-}
-
-// diffParts diffs one kind of part by name; details describes an update,
-// nil details meaning none.
-func diffParts[T any](kind string, a, b []T, name func(T) string, details func(x, y T) []string) []DiffEntry {
-	old := make(map[string]T, len(a))
-	for _, x := range a {
-		old[name(x)] = x
+	for _, x := range diff.Subscriptions {
+		subs = append(subs, DiffEntry{Action: string(x.Action), Kind: "subscription", Name: x.Ref().String(), Details: subscriptionDetails(x)})
 	}
-	seen := make(map[string]bool, len(b))
 	var out []DiffEntry
-	for _, y := range b {
-		n := name(y)
-		seen[n] = true
-		x, ok := old[n]
-		if !ok {
-			out = append(out, DiffEntry{Action: "create", Kind: kind, Name: n})
-			continue
-		}
-		if d := details(x, y); len(d) > 0 {
-			out = append(out, DiffEntry{Action: "update", Kind: kind, Name: n, Details: d})
-		}
+	for _, part := range [][]DiffEntry{apps, events, subs} {
+		sort.SliceStable(part, func(i, j int) bool { return part[i].Name < part[j].Name })
+		out = append(out, part...)
 	}
-	for _, x := range a {
-		if !seen[name(x)] {
-			out = append(out, DiffEntry{Action: "delete", Kind: kind, Name: name(x)})
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
-func appDetails(x, y design.App) []string {
-	var d []string
-	d = field(d, "description", x.Description, y.Description)
-	d = field(d, "color", x.Color, y.Color)
-	d = field(d, "concurrency", x.Concurrency, y.Concurrency)
-	d = field(d, "endpoint", x.Endpoint, y.Endpoint)
-	return d
-}
-
-func eventDetails(x, y design.Event) []string {
-	var d []string
-	if x.Public && !y.Public {
-		d = append(d, "made private")
-	} else if !x.Public && y.Public {
-		d = append(d, "made public")
-	}
-	d = field(d, "description", x.Description, y.Description)
-	old := map[string]design.Parameter{}
+// eventDetails says in words how an updated event changed: its own
+// fields, then its parameters (added and changed in the new order, then
+// removed), then whether they were reordered.
+func eventDetails(x design.EventDiff) []string {
+	d := fieldDetails("", x.Fields)
 	for _, p := range x.Parameters {
-		old[p.Name] = p
-	}
-	now := map[string]bool{}
-	for _, p := range y.Parameters {
-		now[p.Name] = true
-		q, ok := old[p.Name]
-		switch {
-		case !ok && p.Mandatory:
-			d = append(d, fmt.Sprintf("parameter %s added (%s, mandatory)", p.Name, p.Type))
-		case !ok:
-			d = append(d, fmt.Sprintf("parameter %s added (%s)", p.Name, p.Type))
+		switch p.Action {
+		case design.Added:
+			if p.New.Mandatory {
+				d = append(d, fmt.Sprintf("parameter %s added (%s, mandatory)", p.Name(), p.New.Type))
+			} else {
+				d = append(d, fmt.Sprintf("parameter %s added (%s)", p.Name(), p.New.Type))
+			}
+		case design.Removed:
+			d = append(d, fmt.Sprintf("parameter %s removed", p.Name()))
 		default:
-			if q.Type != p.Type {
-				d = append(d, fmt.Sprintf("parameter %s retyped %s → %s", p.Name, q.Type, p.Type))
-			}
-			if !q.Mandatory && p.Mandatory {
-				d = append(d, fmt.Sprintf("parameter %s made mandatory", p.Name))
-			} else if q.Mandatory && !p.Mandatory {
-				d = append(d, fmt.Sprintf("parameter %s made optional", p.Name))
-			}
-			d = field(d, "parameter "+p.Name+" description", q.Description, p.Description)
+			d = append(d, fieldDetails("parameter "+p.Name()+" ", p.Fields)...)
 		}
 	}
-	for _, p := range x.Parameters {
-		if !now[p.Name] {
-			d = append(d, fmt.Sprintf("parameter %s removed", p.Name))
-		}
+	if x.Reordered {
+		d = append(d, "parameters reordered")
 	}
 	return d
 }
 
-func subscriptionDetails(x, y design.Subscription) []string {
+// subscriptionDetails says in words how an updated subscription changed:
+// its handler first, then its other fields.
+func subscriptionDetails(x design.SubscriptionDiff) []string {
 	var d []string
-	if x.Handler.Kind != y.Handler.Kind {
-		d = append(d, fmt.Sprintf("handler %s → %s", x.Handler.Kind, y.Handler.Kind))
-	} else if !reflect.DeepEqual(x.Handler, y.Handler) {
+	if x.HandlerChanged && x.Old.Handler.Kind != x.New.Handler.Kind {
+		d = append(d, fmt.Sprintf("handler %s → %s", x.Old.Handler.Kind, x.New.Handler.Kind))
+	} else if x.HandlerChanged {
 		d = append(d, "handler changed")
 	}
-	d = field(d, "filter", x.Filter, y.Filter)
-	d = field(d, "enabled", x.Enabled, y.Enabled)
-	d = field(d, "paused", x.Paused, y.Paused)
-	return d
+	return append(d, fieldDetails("", x.Fields)...)
 }
 
-// field appends "name: old → new" when they differ.
-func field[T comparable](d []string, name string, old, now T) []string {
-	if old == now {
-		return d
+// fieldDetails writes each changed field as "name: old → new" (strings
+// quoted, empty ones as (none)), with words for the flags: "made
+// private", "made mandatory", and "retyped" for a parameter's type.
+// prefix names the part ("parameter Amount ") when it is not the entry.
+func fieldDetails(prefix string, fs []design.FieldChange) []string {
+	var d []string
+	for _, f := range fs {
+		switch {
+		case f.Field == "public" && f.New == false:
+			d = append(d, prefix+"made private")
+		case f.Field == "public":
+			d = append(d, prefix+"made public")
+		case f.Field == "mandatory" && f.New == true:
+			d = append(d, prefix+"made mandatory")
+		case f.Field == "mandatory":
+			d = append(d, prefix+"made optional")
+		case f.Field == "type":
+			d = append(d, fmt.Sprintf("%sretyped %v → %v", prefix, f.Old, f.New))
+		default:
+			d = append(d, fmt.Sprintf("%s%s: %v → %v", prefix, f.Field, show(f.Old), show(f.New)))
+		}
 	}
-	return append(d, fmt.Sprintf("%s: %v → %v", name, show(old), show(now)))
+	return d
 }
 
 func show(v any) any {

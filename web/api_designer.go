@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/eventloom/eventloom/engine"
 )
 
 // lint answers the design's findings: unhandled events, idle apps,
@@ -16,7 +14,7 @@ func (s *Server) lint(c echo.Context) error {
 }
 
 func (s *Server) getLayout(c echo.Context) error {
-	l, err := s.eng.Layout(c.Request().Context())
+	l, err := s.loadLayout(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -27,12 +25,12 @@ func (s *Server) getLayout(c echo.Context) error {
 // "y":2}}}) into the saved ones; ?replace=true replaces them all.
 func (s *Server) putLayout(c echo.Context) error {
 	var body struct {
-		Positions map[string]engine.Point `json:"positions"`
+		Positions canvasLayout `json:"positions"`
 	}
 	if err := s.decode(c, &body); err != nil {
 		return err
 	}
-	l, err := s.eng.SaveLayout(c.Request().Context(), body.Positions, c.QueryParam("replace") == "true")
+	l, err := s.saveLayout(c.Request().Context(), body.Positions, c.QueryParam("replace") == "true")
 	if err != nil {
 		return err
 	}

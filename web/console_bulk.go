@@ -27,7 +27,7 @@ func (s *Server) bulkProps(c echo.Context, f templates.BulkFilter) templates.Bul
 		b.Events = append(b.Events, ev.Ref())
 	}
 	for _, sub := range d.Subscriptions {
-		b.Subscriptions = append(b.Subscriptions, sub.App+":"+sub.Event.String())
+		b.Subscriptions = append(b.Subscriptions, sub.Ref().String())
 	}
 	return b
 }

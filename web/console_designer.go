@@ -14,11 +14,11 @@ import (
 
 // designerData is everything the canvas draws, in one document.
 type designerData struct {
-	Apps          []designerApp           `json:"apps"`
-	Events        []designerEvent         `json:"events"`
-	Subscriptions []designerSub           `json:"subscriptions"`
-	Positions     map[string]engine.Point `json:"positions"`
-	Lints         []engine.Finding        `json:"lints"`
+	Apps          []designerApp    `json:"apps"`
+	Events        []designerEvent  `json:"events"`
+	Subscriptions []designerSub    `json:"subscriptions"`
+	Positions     canvasLayout     `json:"positions"`
+	Lints         []engine.Finding `json:"lints"`
 	// Flows maps "App:Producer.Event" to the events that subscription's
 	// flow triggers ("App.Event"), so highlighting can follow a chain.
 	Flows map[string][]string `json:"flows"`
@@ -26,7 +26,7 @@ type designerData struct {
 	// to its retrying and dead deliveries), so the canvas shows the
 	// runtime's state from the first frame, not only what the websocket
 	// reports after the page opened.
-	Backlog map[string]engine.Backlog `json:"backlog"`
+	Backlog map[design.SubscriptionRef]engine.Backlog `json:"backlog"`
 }
 
 type designerApp struct {
@@ -55,7 +55,7 @@ type designerSub struct {
 // design, saved layout and lints.
 func (s *Server) designerData(c echo.Context) (designerData, error) {
 	d := s.eng.Design()
-	pos, err := s.eng.Layout(c.Request().Context())
+	pos, err := s.loadLayout(c.Request().Context())
 	if err != nil {
 		return designerData{}, err
 	}
@@ -75,8 +75,8 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 		data.Subscriptions = append(data.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused, Filter: sub.Filter})
 		for _, st := range sub.Handler.Steps {
 			if st.Type == design.StepTrigger {
-				key := sub.App + ":" + sub.Event.String()
-				data.Flows[key] = append(data.Flows[key], sub.App+"."+st.Event)
+				key := sub.Ref().String()
+				data.Flows[key] = append(data.Flows[key], design.EventRef{App: sub.App, Event: st.Event}.String())
 			}
 		}
 	}
@@ -147,13 +147,13 @@ func (s *Server) designerSubscribe(c echo.Context) error {
 // designerLayout saves node positions moved on the canvas.
 func (s *Server) designerLayout(c echo.Context) error {
 	var body struct {
-		Positions map[string]engine.Point `json:"positions"`
-		Replace   bool                    `json:"replace"`
+		Positions canvasLayout `json:"positions"`
+		Replace   bool         `json:"replace"`
 	}
 	if err := s.decode(c, &body); err != nil {
 		return s.writeError(c, err)
 	}
-	if _, err := s.eng.SaveLayout(c.Request().Context(), body.Positions, body.Replace); err != nil {
+	if _, err := s.saveLayout(c.Request().Context(), body.Positions, body.Replace); err != nil {
 		return s.writeError(c, err)
 	}
 	return c.NoContent(http.StatusNoContent)

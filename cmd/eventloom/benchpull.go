@@ -59,7 +59,7 @@ func startPullBench(ctx context.Context, eng *engine.Engine, ref design.EventRef
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := cl.Work(wctx, pullBenchApp+":"+ref.String(), func(context.Context, event.Event) error {
+			err := cl.Work(wctx, design.NewSubscriptionRef(pullBenchApp, ref).String(), func(context.Context, event.Event) error {
 				if measuring.Load() {
 					pb.handled.Add(1)
 				}

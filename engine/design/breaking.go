@@ -12,9 +12,9 @@ import (
 // its handler relies on is deleted or made private, or one of the
 // event's parameters is removed, retyped or made mandatory.
 type Break struct {
-	// Subscription names the broken subscription as "App:Producer.Event"
-	// (the event as it was before the change).
-	Subscription string `json:"subscription"`
+	// Subscription names the broken subscription, written
+	// "App:Producer.Event" (the event as it was before the change).
+	Subscription SubscriptionRef `json:"subscription"`
 	// Reason says what breaks it, e.g. "parameter Amount removed".
 	Reason string `json:"reason"`
 }
@@ -55,20 +55,20 @@ func Breaks(a, b Design) []Break {
 			}
 		}
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Subscription < out[j].Subscription })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Subscription.String() < out[j].Subscription.String() })
 	return out
 }
 
 // subscribersOf names the subscriptions of apps other than ref's
-// producer to ref, as "App:Producer.Event".
-func subscribersOf(d Design, ref EventRef) []string {
-	var out []string
+// producer to ref, sorted by name.
+func subscribersOf(d Design, ref EventRef) []SubscriptionRef {
+	var out []SubscriptionRef
 	for _, s := range d.Subscriptions {
 		if s.Event == ref && s.App != ref.App {
-			out = append(out, s.App+":"+ref.String())
+			out = append(out, s.Ref())
 		}
 	}
-	sort.Strings(out)
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
 	return out
 }
 
@@ -114,17 +114,17 @@ type BreakingError struct {
 // NewBreakingError builds the refusal of a change with breaks; its
 // message names them and says how to confirm.
 func NewBreakingError(breaks []Break) *BreakingError {
-	subs := map[string]bool{}
+	subs := map[SubscriptionRef]bool{}
 	var names []string
 	for _, b := range breaks {
 		if !subs[b.Subscription] {
 			subs[b.Subscription] = true
-			names = append(names, b.Subscription)
+			names = append(names, b.Subscription.String())
 		}
 	}
 	reasons := make([]string, 0, len(breaks))
 	for _, b := range breaks {
-		reasons = append(reasons, b.Subscription+": "+b.Reason)
+		reasons = append(reasons, b.Subscription.String()+": "+b.Reason)
 	}
 	msg := fmt.Sprintf("this change breaks %d subscription(s) (%s); nothing was saved. Check with their owners, then repeat the request with ?%s=breaking (in the console: Save anyway) to make it anyway",
 		len(names), strings.Join(reasons, "; "), ConfirmBreakingQuery)

@@ -88,7 +88,7 @@ func TestBreaks(t *testing.T) {
 			tc.edit(&b)
 			var got []string
 			for _, x := range design.Breaks(a, b) {
-				got = append(got, x.Subscription+": "+x.Reason)
+				got = append(got, x.Subscription.String()+": "+x.Reason)
 			}
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
 				t.Fatalf("breaks =\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
@@ -127,7 +127,7 @@ func TestBreaksWithoutIDs(t *testing.T) {
 // TestBreakingError: the refusal is a 409-kind fault with the code
 // breaking_change, naming the subscriptions and how to confirm.
 func TestBreakingError(t *testing.T) {
-	err := error(design.NewBreakingError([]design.Break{{Subscription: "Ledger:Shop.Paid", Reason: "parameter Amount removed"}}))
+	err := error(design.NewBreakingError([]design.Break{{Subscription: design.SubscriptionRef{App: "Ledger", Producer: "Shop", Event: "Paid"}, Reason: "parameter Amount removed"}}))
 	all := fault.All(err)
 	if len(all) != 1 || all[0].Code != "breaking_change" || !errors.Is(err, fault.ErrConflict) {
 		t.Fatalf("fault = %+v", all)

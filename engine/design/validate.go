@@ -193,7 +193,7 @@ func (d Design) Check() fault.List {
 	}
 	subs := map[pair]bool{}
 	for _, s := range d.Subscriptions {
-		prefix := "subscriptions[" + s.App + ":" + s.Event.String() + "]."
+		prefix := s.Ref().FieldPrefix()
 		for _, x := range s.Handler.Check() {
 			x.Field = prefix + x.Field
 			errs = append(errs, x)

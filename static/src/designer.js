@@ -12,12 +12,13 @@ import { Collapser } from "./collapse.js";
 import { healthText } from "./health.js";
 import { usualKinds, arrowLabel } from "./labels.js";
 import { startTimeTravel } from "./timetravel.js";
+import { eventRef, splitEventRef, subRef } from "./subref.js";
 
 cytoscape.use(edgehandles);
 
 const appID = (name) => "app:" + name;
 const eventID = (ref) => "event:" + ref;
-const subID = (app, ref) => "sub:" + app + ":" + ref;
+const subID = (app, ref) => "sub:" + subRef(app, ref);
 
 // labelWidth is about how wide a name is drawn at the events' 11px. An
 // event's width comes from its data: cytoscape's deprecated width "label"
@@ -41,7 +42,7 @@ function elements(d) {
     els.push({ group: "nodes", data: { id: appID(a.name), name: a.name, base: a.name, label: [a.name, health].filter(Boolean).join("\n"), health, failures: a.failures || 0, color: a.color || "#64748b", kind: "app" }, classes: cls });
   }
   for (const e of d.events) {
-    const ref = e.app + "." + e.name;
+    const ref = eventRef(e.app, e.name);
     const cls = ["event", e.public ? "public" : "private"];
     if (lint.has(ref)) cls.push("lint");
     els.push({ group: "nodes", data: { id: eventID(ref), parent: appID(e.app), base: e.name, label: e.name, ref, kind: "event", w: labelWidth(e.name) }, classes: cls.join(" ") });
@@ -140,7 +141,7 @@ function arrangement(d) {
   for (const [app, evs] of owned) {
     const p = g.node(appID(app));
     if (!evs.length) out[appID(app)] = { x: p.x, y: p.y };
-    evs.forEach((e, i) => { out[eventID(e.app + "." + e.name)] = { x: p.x, y: p.y + (i - (evs.length - 1) / 2) * gap }; });
+    evs.forEach((e, i) => { out[eventID(eventRef(e.app, e.name))] = { x: p.x, y: p.y + (i - (evs.length - 1) / 2) * gap }; });
   }
   return out;
 }
@@ -323,7 +324,7 @@ function start() {
     let url, what;
     if (el.isEdge()) { url = `/apps/${el.data("app")}/subscriptions/${el.data("ref")}/delete`; what = `${el.data("app")}'s subscription to ${el.data("ref")}`; }
     else if (el.hasClass("app")) { url = `/apps/${el.data("name")}/delete`; what = `the app ${el.data("name")} with its events and subscriptions`; }
-    else { const [app, name] = el.data("ref").split("."); url = `/apps/${app}/events/${name}/delete`; what = `the event ${el.data("ref")}`; }
+    else { const { app, name } = splitEventRef(el.data("ref")); url = `/apps/${app}/events/${name}/delete`; what = `the event ${el.data("ref")}`; }
     if (!confirm(`Delete ${what}?`)) return;
     const post = (body) => fetch(url, { method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }, body });
     let r = await post();
@@ -379,8 +380,8 @@ function highlight(cy, node) {
     seen.add(ev.id());
     ev.connectedEdges().filter((e) => e.source().same(ev)).forEach((edge) => {
       marked = marked.union(edge).union(edge.target());
-      for (const to of flows[edge.data("app") + ":" + edge.data("ref")] || []) {
-        const next = cy.getElementById("event:" + to);
+      for (const to of flows[subRef(edge.data("app"), edge.data("ref"))] || []) {
+        const next = cy.getElementById(eventID(to));
         if (next.length) { marked = marked.union(next); walk(next); }
       }
     });
@@ -399,7 +400,7 @@ function highlight(cy, node) {
 function showSide(el) {
   let href = "", label = "";
   if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = el.data("name"); }
-  else if (el.isNode()) { const [app, name] = el.data("ref").split("."); href = "/apps/" + app + "/events/" + name; label = el.data("ref"); }
+  else if (el.isNode()) { const { app, name } = splitEventRef(el.data("ref")); href = "/apps/" + app + "/events/" + name; label = el.data("ref"); }
   else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = el.data("app") + " handles " + el.data("ref"); }
   openSide(href, label, undefined, el);
 }

@@ -14,6 +14,7 @@
 //   how many (Dropped) and shows it.
 
 import { showHealth } from "./health.js";
+import { eventRef, subRef } from "./subref.js";
 
 // aggregateAbove is the default rate (events a second, all events
 // together) past which single animations stop and the graph shows rates
@@ -138,7 +139,7 @@ export function fillPickers(design) {
     sel.value = values.includes(keep) ? keep : "";
   };
   fill("live-app", design.apps.map((a) => a.name).sort());
-  fill("live-event", design.events.map((e) => e.app + "." + e.name).sort());
+  fill("live-event", design.events.map((e) => eventRef(e.app, e.name)).sort());
 }
 
 // ---- the graph ----
@@ -183,7 +184,7 @@ function animate(note) {
     pulse(cy.getElementById("event:" + note.event));
     return;
   }
-  const edge = cy.getElementById("sub:" + note.app + ":" + note.event);
+  const edge = cy.getElementById("sub:" + subRef(note.app, note.event));
   if (!edge.length) return;
   const s = edgeState(edge.id());
   switch (note.kind) {
@@ -308,7 +309,7 @@ export function showBacklog(cy, backlog) {
   const text = (b, dead) => [b && b.retrying ? b.retrying + " retrying" : "", b && b.dead ? (dead ? plural(b.dead, dead, dead + "s") : b.dead + " dead") : ""].filter(Boolean).join(" · ");
   cy.batch(() => {
     for (const e of cy.edges(".sub")) {
-      const b = live.backlog[e.data("app") + ":" + e.data("ref")];
+      const b = live.backlog[subRef(e.data("app"), e.data("ref"))];
       e.data("held", text(b, ""));
       const busy = e.hasClass("running") || e.hasClass("failed");
       if (b && b.dead) { if (!e.hasClass("dead")) setState(e, "dead"); }
@@ -396,7 +397,7 @@ function onStats(stats) {
       relabel(n);
     }
     for (const e of d.cy.edges(".sub")) {
-      const key = e.data("app") + ":" + e.data("ref"), r = subRates[key] || 0;
+      const key = subRef(e.data("app"), e.data("ref")), r = subRates[key] || 0;
       const errs = errorsOf((counts.subs || {})[key], live.base.subs[key]);
       const parts = [];
       if (r > 0) parts.push(rateText(r));
@@ -434,7 +435,7 @@ function connect() {
       const node = showHealth(designer().cy, n.app, n.failures || 0);
       if (node.length) relabel(node);
     }
-    if (backlogKinds.has(n.kind) || (n.kind === "delivery.succeeded" && live.backlog[n.app + ":" + n.event])) backlogSoon();
+    if (backlogKinds.has(n.kind) || (n.kind === "delivery.succeeded" && live.backlog[subRef(n.app, n.event)])) backlogSoon();
   };
   ws.onmessage = (m) => {
     const msg = JSON.parse(m.data);

@@ -10,6 +10,7 @@
 // the drawing (setState, pulse, launch, relabel) is live.js's own.
 
 import { live, setState, launch, pulse, relabel, showBacklog, stateClasses } from "./live.js";
+import { subRef } from "./subref.js";
 
 // presets are the windows offered, ending now, in milliseconds.
 const presets = { "5m": 5 * 60e3, "15m": 15 * 60e3, "1h": 60 * 60e3 };
@@ -42,7 +43,7 @@ function fresh() {
 }
 
 const el = (id) => document.getElementById(id);
-const edgeID = (it) => "sub:" + it.app + ":" + it.event;
+const edgeID = (it) => "sub:" + subRef(it.app, it.event);
 const count = (m, k) => { let c = m.get(k); if (!c) { c = { running: 0, ok: 0, failed: 0, dead: 0, fired: 0 }; m.set(k, c); } return c; };
 
 // apply moves the replay over one item: a delivery's state, its edge's and

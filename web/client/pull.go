@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/eventloom/eventloom/engine/design"
 )
 
 // Delivery is one delivery leased to a pull worker: the CloudEvent to
@@ -43,12 +44,11 @@ type LockResult struct {
 // subscriptionPath turns "HandlingApp:Producer.Event" into the
 // subscription's API path.
 func subscriptionPath(subscription string) (string, error) {
-	app, ref, ok := strings.Cut(subscription, ":")
-	producer, ev, ok2 := strings.Cut(ref, ".")
-	if !ok || !ok2 || app == "" || producer == "" || ev == "" {
-		return "", fmt.Errorf("subscription %q: name it as HandlingApp:Producer.Event, e.g. Stock:Shop.OrderPlaced", subscription)
+	ref, err := design.ParseSubscriptionRef(subscription)
+	if err != nil {
+		return "", err
 	}
-	return "/api/v1/apps/" + url.PathEscape(app) + "/subscriptions/" + url.PathEscape(ref), nil
+	return "/api/v1/apps/" + url.PathEscape(ref.App) + "/subscriptions/" + url.PathEscape(ref.EventRef().String()), nil
 }
 
 // Receive long-polls subscription ("HandlingApp:Producer.Event") for up

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/notify"
 )
 
@@ -191,7 +192,9 @@ func (h *Hub) count(n *notify.Note) {
 		return
 	}
 	counter(h.counts.Apps, n.App).add(n.Kind)
-	counter(h.counts.Subs, n.App+":"+n.Event).add(n.Kind)
+	if ref, err := design.ParseEventRef(n.Event); err == nil {
+		counter(h.counts.Subs, design.NewSubscriptionRef(n.App, ref).String()).add(n.Kind)
+	}
 }
 
 func counter(m map[string]*AppCounts, key string) *AppCounts {
