@@ -54,7 +54,6 @@ type designerSub struct {
 // designerData gathers what the canvas draws from the engine's current
 // design, saved layout and lints.
 func (s *Server) designerData(c echo.Context) (designerData, error) {
-	d := s.eng.Design()
 	pos, err := s.eng.Layout(c.Request().Context())
 	if err != nil {
 		return designerData{}, err
@@ -63,24 +62,9 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 	if err != nil {
 		return designerData{}, err
 	}
-	data := designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: map[string][]string{}, Backlog: backlog,
-		Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}}
-	for _, a := range d.Apps {
-		data.Apps = append(data.Apps, designerApp{Name: a.Name, Color: a.Color, Failures: s.eng.EndpointFailures(a.Name)})
-	}
-	for _, ev := range d.Events {
-		data.Events = append(data.Events, designerEvent{App: ev.App, Name: ev.Name, Public: ev.Public})
-	}
-	for _, sub := range d.Subscriptions {
-		data.Subscriptions = append(data.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused, Filter: sub.Filter})
-		for _, st := range sub.Handler.Steps {
-			if st.Type == design.StepTrigger {
-				key := sub.App + ":" + sub.Event.String()
-				data.Flows[key] = append(data.Flows[key], sub.App+"."+st.Event)
-			}
-		}
-	}
-	return data, nil
+	doc := s.canvasDocOf(s.eng.Design())
+	return designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: doc.Flows, Backlog: backlog,
+		Apps: doc.Apps, Events: doc.Events, Subscriptions: doc.Subscriptions}, nil
 }
 
 func (s *Server) designerPage(c echo.Context) error {
