@@ -39,7 +39,7 @@ func (s *Server) consoleRoutes() {
 	g.GET("/designer/backlog", s.designerBacklog)
 	g.GET("/designer/timeline", s.designerTimeline)
 	g.POST("/designer/subscribe", s.designerSubscribe)
-	g.POST("/designer/layout", s.designerLayout)
+	g.POST("/designer/positions", s.designerPositions)
 	g.GET("/apps", s.appsPage)
 	g.POST("/apps", s.appCreate)
 	g.GET("/apps/:app", s.appPage)

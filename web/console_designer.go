@@ -127,18 +127,3 @@ func (s *Server) designerSubscribe(c echo.Context) error {
 	}
 	return c.JSON(http.StatusCreated, sub)
 }
-
-// designerLayout saves node positions moved on the canvas.
-func (s *Server) designerLayout(c echo.Context) error {
-	var body struct {
-		Positions map[string]engine.Point `json:"positions"`
-		Replace   bool                    `json:"replace"`
-	}
-	if err := s.decode(c, &body); err != nil {
-		return s.writeError(c, err)
-	}
-	if _, err := s.eng.SaveLayout(c.Request().Context(), body.Positions, body.Replace); err != nil {
-		return s.writeError(c, err)
-	}
-	return c.NoContent(http.StatusNoContent)
-}

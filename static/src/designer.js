@@ -12,7 +12,7 @@ import { Collapser } from "./collapse.js";
 import { healthText } from "./health.js";
 import { usualKinds, arrowLabel } from "./labels.js";
 import { startTimeTravel } from "./timetravel.js";
-import { showSide, openSide, watchSide } from "./panel.js";
+import { showSide, openSide, watchSide, savePositions } from "./panel.js";
 
 cytoscape.use(edgehandles);
 
@@ -156,8 +156,7 @@ function saveLayout(nodes, replace) {
     const p = n.position();
     positions[n.id()] = { x: p.x, y: p.y };
   });
-  return post("/designer/layout", { positions, replace }).then((r) => {
-    if (!r.ok) say("The layout could not be saved: " + ((r.body.error && r.body.error.message) || r.status), "error");
+  return savePositions(positions, replace).then((r) => {
     if (window.designer) window.designer.saves++;
     return r;
   });

@@ -122,3 +122,35 @@ export function watchSide(cy, redraw) {
     cy.resize();
   });
 }
+
+let positionSaves = 0;
+
+// savePositions saves node positions moved on the canvas ({id: {x, y}})
+// the way the panel's forms save: an htmx form post (x.<id>, y.<id>, and
+// replace=true to replace every saved position) whose refusal shows in
+// the page's errors region. Saves are sent one after another, in order
+// (hx-sync "queue all"), so a later drag never lands before an earlier
+// one. Resolves to {ok, status} once the answer is in.
+export function savePositions(positions, replace) {
+  const source = document.getElementById("cy");
+  if (!window.htmx) return Promise.resolve({ ok: false, status: 0 });
+  if (!Object.keys(positions).length) return Promise.resolve({ ok: true, status: 204 }); // nothing moved
+  source.setAttribute("hx-sync", "queue all");
+  const values = replace ? { replace: "true" } : {};
+  for (const [id, p] of Object.entries(positions)) {
+    values["x." + id] = String(p.x);
+    values["y." + id] = String(p.y);
+  }
+  const save = ++positionSaves;
+  return new Promise((resolve) => {
+    const done = (e) => {
+      const ctx = e.detail && e.detail.ctx;
+      if (!ctx || ctx.positionSave !== save) return;
+      source.removeEventListener("htmx:finally:request", done);
+      const status = ctx.response ? ctx.response.status : 0;
+      resolve({ ok: status >= 200 && status < 300, status });
+    };
+    source.addEventListener("htmx:finally:request", done);
+    window.htmx.ajax("POST", "/designer/positions", { source, values, target: "#console-errors", swap: "none", positionSave: save });
+  });
+}
