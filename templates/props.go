@@ -37,6 +37,10 @@ type Page struct {
 	Assets map[string]string
 	// Alerts counts the alerts of the last 24 hours, for the nav's badge.
 	Alerts int
+	// Fragment renders the page's main element alone, without the frame
+	// (head, nav): the designer's side panel shows only that, so a
+	// request made from it gets no more.
+	Fragment bool
 }
 
 // May reports whether the signed-in person's role allows right.

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -129,4 +130,81 @@ func TestBrowserLiveTriggerFromThePanel(t *testing.T) {
 		waitJS(t, ctx, `(designerLive.animated["`+id+`"] || 0) >= 1 && designerLive.trail.includes("succeeded `+id+`")`)
 	}
 	screenshot(t, ctx, "live-panel-trigger")
+}
+
+// recordFetches makes the page note every request its scripts (htmx
+// included) send from now on, as "METHOD /path status" in window.sent.
+const recordFetches = `(() => {
+	window.sent = [];
+	if (window.realFetch) return true;
+	const real = window.realFetch = window.fetch;
+	window.fetch = (input, init) => {
+		const req = new Request(input, init);
+		return real(input, init).then((r) => {
+			window.sent.push(req.method + " " + new URL(req.url).pathname + " " + r.status + (r.redirected ? " redirected" : ""));
+			return r;
+		});
+	};
+	return true;
+})()`
+
+// TestBrowserDesignerSidePanelSavesInOneRequest saves a subscription in
+// the side panel: a refused save shows the filter's error in the panel and
+// draws nothing; the fixed save costs one POST, answered 200 with the
+// app's page, and the new edge appears from the answer's design-changed
+// event: no page load, no redirect, no refetch of the design.
+func TestBrowserDesignerSidePanelSavesInOneRequest(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	if code, body, _ := s.call("PUT", "/api/v1/design", adminToken, shopDesign); code != 200 {
+		t.Fatalf("import = %d %v", code, body)
+	}
+	ctx := newBrowser(t)
+	expectRefusal(ctx, 422, "/apps/Mail/subscriptions/new")
+	openDesigner(t, ctx, s.url)
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
+		t.Fatal(err)
+	}
+	mail := evalPoint(t, ctx, `designer.padPos("app:Mail")`)
+	do(t, ctx, "open Mail's new subscription", chromedp.MouseClickXY(mail.X, mail.Y),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="edit-app"]`)),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="new-subscription"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="subscription-editor"]`)),
+		chromedp.SetValue(chromedp.CSS(`#side-body select[name="event"]`), "Shop.OrderPlaced"),
+		chromedp.SetValue(chromedp.CSS(`#side-body select[name="kind"]`), "pull"),
+		chromedp.SendKeys(chromedp.CSS(`#side-body [data-testid="subscription-filter"]`), "Qty >"),
+		chromedp.Evaluate[chromedp.Void](recordFetches),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="subscription-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="error-filter"]`)))
+	refreshes, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.refreshes`))
+	if drawn, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.hasEdge("sub:Mail:Shop.OrderPlaced")`)); drawn {
+		t.Fatal("a refused save drew its edge")
+	}
+
+	do(t, ctx, "clear the filter and save",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#side-body [data-testid="subscription-filter"]').value = ""`),
+		chromedp.Evaluate[chromedp.Void](recordFetches),
+		chromedp.Click(chromedp.CSS(`#side-body [data-testid="subscription-save"]`)))
+	waitJS(t, ctx, `designer.hasEdge("sub:Mail:Shop.OrderPlaced") && window.sent.length >= 1`)
+	// The app page shown in the panel loads its charts (GET /stats/series):
+	// those are the page's own, not the save's.
+	sent, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.sent.filter((s) => !s.startsWith("GET /stats/series "))`))
+	if err != nil || len(sent) != 1 || sent[0] != "POST /apps/Mail/subscriptions/new 200" {
+		t.Fatalf("the save sent %v (%v), want one POST answered 200 and nothing else", sent, err)
+	}
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && designer.refreshes === `+strconv.Itoa(refreshes)+` + 1
+		&& !performance.getEntriesByType("resource").some((e) => ["/designer/data", "/"].includes(new URL(e.name).pathname))
+		&& designer.cy.getElementById("sub:Mail:Shop.OrderPlaced").source().id() === "event:Shop.OrderPlaced"
+		&& designer.cy.getElementById("sub:Mail:Shop.OrderPlaced").target().id() === "app:Mail"`)); !ok {
+		t.Fatal("the page reloaded, the design was fetched again, or the edge is drawn between the wrong nodes")
+	}
+	waitJS(t, ctx, `document.querySelector('#side-body [data-testid="flash"]') !== null`)
+	if msg := text(t, ctx, `#side-body [data-testid="flash"]`); msg != "Saved: Mail handles Shop.OrderPlaced." {
+		t.Fatalf("the panel says %q", msg)
+	}
+	if href := attr(t, ctx, `#side-page`, "href"); !strings.HasSuffix(href, "/apps/Mail") {
+		t.Fatalf("the panel's page link is %q, want Mail's page", href)
+	}
+	if code, _, _ := s.call("GET", "/api/v1/apps/Mail/subscriptions/Shop.OrderPlaced", adminToken, ""); code != 200 {
+		t.Fatal("the subscription saved in the panel is not in the API")
+	}
 }

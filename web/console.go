@@ -33,14 +33,14 @@ func (s *Server) consoleRoutes() {
 	e.POST("/signin", s.signIn, s.sameOrigin)
 	e.POST("/signout", s.signOut, s.sameOrigin)
 
-	g := e.Group("", s.sameOrigin)
+	g := e.Group("", s.sameOrigin, s.panelEdits)
 	g.GET("/", s.designerPage)
 	g.GET("/overview", s.overviewPage)
 	g.GET("/designer/data", s.designerDataJSON)
 	g.GET("/designer/backlog", s.designerBacklog)
 	g.GET("/designer/timeline", s.designerTimeline)
 	g.POST("/designer/subscribe", s.designerSubscribe)
-	g.POST("/designer/layout", s.designerLayout)
+	g.POST("/designer/positions", s.designerPositions)
 	g.GET("/apps", s.appsPage)
 	g.POST("/apps", s.appCreate)
 	g.GET("/apps/:app", s.appPage)
@@ -115,7 +115,7 @@ func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 		w = s.sessionWho(c)
 		signedIn = w.role != ""
 	}
-	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, User: w.name, Role: w.role, BundleMissing: s.bundleMissing, Assets: s.assetURLs}
+	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, User: w.name, Role: w.role, BundleMissing: s.bundleMissing, Assets: s.assetURLs, Fragment: isPanelRequest(c)}
 	if signedIn {
 		p.Alerts = s.eng.AlertsSince(s.eng.Now().Add(-24 * time.Hour))
 	}
@@ -133,6 +133,9 @@ const flashCookie = "eventloom_flash"
 // back redirects after a post (post/redirect/get), with a flash message
 // for the next page.
 func back(c echo.Context, to, flash string) error {
+	if pe := panelEditOf(c); pe != nil {
+		return pe.answer(c, to, flash)
+	}
 	if flash != "" {
 		c.SetCookie(&http.Cookie{Name: flashCookie, Value: base64.RawURLEncoding.EncodeToString([]byte(flash)), Path: "/",
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Request().TLS != nil,
@@ -143,6 +146,9 @@ func back(c echo.Context, to, flash string) error {
 
 // takeFlash reads the flash message and clears it, so it shows once.
 func takeFlash(c echo.Context) string {
+	if f, ok := c.Get(panelFlashKey).(string); ok {
+		return f // a side panel's answer: no redirect, no cookie
+	}
 	ck, err := c.Cookie(flashCookie)
 	if err != nil || ck.Value == "" {
 		return ""

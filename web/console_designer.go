@@ -54,7 +54,6 @@ type designerSub struct {
 // designerData gathers what the canvas draws from the engine's current
 // design, saved layout and lints.
 func (s *Server) designerData(c echo.Context) (designerData, error) {
-	d := s.eng.Design()
 	pos, err := s.loadLayout(c.Request().Context())
 	if err != nil {
 		return designerData{}, err
@@ -63,24 +62,9 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 	if err != nil {
 		return designerData{}, err
 	}
-	data := designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: map[string][]string{}, Backlog: backlog,
-		Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}}
-	for _, a := range d.Apps {
-		data.Apps = append(data.Apps, designerApp{Name: a.Name, Color: a.Color, Failures: s.eng.EndpointFailures(a.Name)})
-	}
-	for _, ev := range d.Events {
-		data.Events = append(data.Events, designerEvent{App: ev.App, Name: ev.Name, Public: ev.Public})
-	}
-	for _, sub := range d.Subscriptions {
-		data.Subscriptions = append(data.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused, Filter: sub.Filter})
-		for _, st := range sub.Handler.Steps {
-			if st.Type == design.StepTrigger {
-				key := sub.Ref().String()
-				data.Flows[key] = append(data.Flows[key], design.EventRef{App: sub.App, Event: st.Event}.String())
-			}
-		}
-	}
-	return data, nil
+	doc := s.canvasDocOf(s.eng.Design())
+	return designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: doc.Flows, Backlog: backlog,
+		Apps: doc.Apps, Events: doc.Events, Subscriptions: doc.Subscriptions}, nil
 }
 
 func (s *Server) designerPage(c echo.Context) error {
@@ -142,19 +126,4 @@ func (s *Server) designerSubscribe(c echo.Context) error {
 		return s.writeError(c, err)
 	}
 	return c.JSON(http.StatusCreated, sub)
-}
-
-// designerLayout saves node positions moved on the canvas.
-func (s *Server) designerLayout(c echo.Context) error {
-	var body struct {
-		Positions canvasLayout `json:"positions"`
-		Replace   bool         `json:"replace"`
-	}
-	if err := s.decode(c, &body); err != nil {
-		return s.writeError(c, err)
-	}
-	if _, err := s.saveLayout(c.Request().Context(), body.Positions, body.Replace); err != nil {
-		return s.writeError(c, err)
-	}
-	return c.NoContent(http.StatusNoContent)
 }

@@ -160,7 +160,7 @@ func consoleRoleCases() []roleCase {
 		{"GET /designer/backlog", "/designer/backlog", "", mayRead},
 		{"GET /designer/timeline", "/designer/timeline", "", mayRead},
 		{"POST /designer/subscribe", "/designer/subscribe", "", mayDesign},
-		{"POST /designer/layout", "/designer/layout", "", mayDesign},
+		{"POST /designer/positions", "/designer/positions", "", mayDesign},
 		{"GET /apps", "/apps", "", mayRead},
 		{"POST /apps", "/apps", "", mayDesign},
 		{"GET /apps/:app", "/apps/Shop", "", mayRead},

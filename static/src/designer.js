@@ -13,6 +13,7 @@ import { healthText } from "./health.js";
 import { usualKinds, arrowLabel } from "./labels.js";
 import { startTimeTravel } from "./timetravel.js";
 import { eventRef, splitEventRef, subRef } from "./subref.js";
+import { showSide, openSide, watchSide, savePositions } from "./panel.js";
 
 cytoscape.use(edgehandles);
 
@@ -156,8 +157,7 @@ function saveLayout(nodes, replace) {
     const p = n.position();
     positions[n.id()] = { x: p.x, y: p.y };
   });
-  return post("/designer/layout", { positions, replace }).then((r) => {
-    if (!r.ok) say("The layout could not be saved: " + ((r.body.error && r.body.error.message) || r.status), "error");
+  return savePositions(positions, replace).then((r) => {
     if (window.designer) window.designer.saves++;
     return r;
   });
@@ -317,7 +317,7 @@ function start() {
     const el = selected();
     if (el && el.hasClass("app")) openSide("/apps/" + el.data("name") + "/events/new", "New event in " + el.data("name"));
   });
-  watchSide(cy);
+  watchSide(cy, refreshDesign);
   document.getElementById("delete").addEventListener("click", async () => {
     const el = selected();
     if (!el) return;
@@ -397,88 +397,11 @@ function highlight(cy, node) {
 }
 
 
-function showSide(el) {
-  let href = "", label = "";
-  if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = el.data("name"); }
-  else if (el.isNode()) { const { app, name } = splitEventRef(el.data("ref")); href = "/apps/" + app + "/events/" + name; label = el.data("ref"); }
-  else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = el.data("app") + " handles " + el.data("ref"); }
-  openSide(href, label, undefined, el);
-}
-
-// openSide loads one of the console's pages into the side panel with htmx:
-// its main content only; links and forms inside stay in the panel (the
-// panel's hx-boost), so every editor of the console works here unchanged.
-function openSide(href, label, select, el) {
-  const side = document.getElementById("side"), body = document.getElementById("side-body");
-  side.querySelector("[data-side-title]").textContent = label;
-  document.getElementById("side-page").href = href;
-  document.getElementById("side-errors").replaceChildren();
-  const wasHidden = side.hidden;
-  side.hidden = false;
-  if (wasHidden && window.designer) {
-    const cy = window.designer.cy, whole = inView(cy, cy.elements().renderedBoundingBox(), 0);
-    cy.resize();
-    // The canvas narrowed: a design that was wholly in view is fitted
-    // again; what was clicked is brought back into view in any case.
-    if (whole) { cy.fit(undefined, 30); if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); } }
-    if (el && el.inside()) keepInView(cy, el);
-  }
-  if (!window.htmx) { location.href = href; return; } // no htmx build: the page itself
-  window.htmx.ajax("GET", href, {
-    source: body, target: body,
-    select: select || "main > :not(#console-errors)",
-    swap: "innerHTML ignoreTitle:true",
-  });
-}
-
-const inView = (cy, b, m) => b.x1 >= m && b.y1 >= m && b.x2 <= cy.width() - m && b.y2 <= cy.height() - m;
-
-// keepInView pans the least that brings el wholly into view with a
-// margin (zooming out only for something larger than the view), so the
-// rest of the picture moves as little as it can. At once, not animated:
-// the next click must land where the canvas shows things.
-function keepInView(cy, el) {
-  const b = el.renderedBoundingBox({ includeLabels: true }), m = 30, w = cy.width(), h = cy.height();
-  if (inView(cy, b, m)) return;
-  if (b.w > w - 2 * m || b.h > h - 2 * m) { cy.fit(el, m); return; }
-  const dx = b.x2 > w - m ? w - m - b.x2 : b.x1 < m ? m - b.x1 : 0;
-  const dy = b.y2 > h - m ? h - m - b.y2 : b.y1 < m ? m - b.y1 : 0;
-  cy.panBy({ x: dx, y: dy });
-}
-
-// A form sent from the side panel may have changed the design: once it
-// succeeded, redraw the canvas from the server's design.
-function watchSide(cy) {
-  const side = document.getElementById("side");
-  document.addEventListener("htmx:after:request", (e) => {
-    const ctx = e.detail && e.detail.ctx;
-    if (!ctx || !side.contains(e.target) && ctx.target !== document.getElementById("side-body")) return;
-    if (ctx.response && ctx.response.raw && ctx.response.raw.url) document.getElementById("side-page").href = ctx.response.raw.url;
-    if (ctx.request.method !== "GET" && ctx.response && ctx.response.status < 400) {
-      document.getElementById("side-errors").replaceChildren();
-      refreshDesign(cy);
-    }
-  });
-  // The title follows the page shown: links and redirects move it on.
-  document.addEventListener("htmx:after:swap", () => {
-    const h = document.querySelector("#side-body h1");
-    if (h && !side.hidden) side.querySelector("[data-side-title]").textContent = h.firstChild ? [...h.childNodes].filter((n) => !n.classList || !n.classList.contains("badge")).map((n) => n.textContent).join("").trim() : "";
-    document.getElementById("side-body").scrollTop = 0;
-  });
-  document.getElementById("side-close").addEventListener("click", () => {
-    side.hidden = true;
-    document.getElementById("side-body").replaceChildren();
-    cy.resize();
-  });
-}
-
-// refreshDesign redraws the canvas from /designer/data: new apps, events
-// and subscriptions appear (new nodes near their app), removed ones go,
-// labels, colours and lints follow; nothing is laid out again.
-async function refreshDesign(cy) {
-  const r = await fetch("/designer/data", { credentials: "same-origin", headers: { Accept: "application/json" } });
-  if (!r.ok) { say("The design could not be reloaded (" + r.status + "); reload the page.", "error"); return; }
-  const data = await r.json();
+// refreshDesign redraws the canvas from a design document (the shape of
+// /designer/data): new apps, events and subscriptions appear (new nodes
+// near their app), removed ones go, labels, colours and lints follow;
+// nothing is laid out again.
+function refreshDesign(cy, data) {
   document.getElementById("cy").dataset.design = JSON.stringify(data);
   // Folded apps open while the design is compared, then fold again.
   const folds = window.designer && window.designer.folds, folded = folds ? folds.names() : [];

@@ -1,0 +1,158 @@
+// Eventloom designer's side panel: the console's own pages and editors,
+// loaded beside the canvas with htmx. A form saved in the panel costs one
+// request: the server answers the page to show next with an HX-Trigger
+// header whose "eventloom:design-changed" event carries what the save
+// changed on the canvas (node and edge ids, and how to draw each), which
+// is applied to the canvas here without reloading the design.
+
+import { splitEventRef, subRef } from "./subref.js";
+
+// designChanged names the event the server's HX-Trigger header fires
+// (web/console_panel.go, designChangedEvent).
+export const designChanged = "eventloom:design-changed";
+
+// showSide opens the editor of a clicked app, event or subscription.
+export function showSide(el) {
+  let href = "", label = "";
+  if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = el.data("name"); }
+  else if (el.isNode()) { const { app, name } = splitEventRef(el.data("ref")); href = "/apps/" + app + "/events/" + name; label = el.data("ref"); }
+  else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = el.data("app") + " handles " + el.data("ref"); }
+  openSide(href, label, undefined, el);
+}
+
+// openSide loads one of the console's pages into the side panel with htmx:
+// its main content only; links and forms inside stay in the panel (the
+// panel's hx-boost), so every editor of the console works here unchanged.
+export function openSide(href, label, select, el) {
+  const side = document.getElementById("side"), body = document.getElementById("side-body");
+  side.querySelector("[data-side-title]").textContent = label;
+  document.getElementById("side-page").href = href;
+  document.getElementById("side-errors").replaceChildren();
+  const wasHidden = side.hidden;
+  side.hidden = false;
+  if (wasHidden && window.designer) {
+    const cy = window.designer.cy, whole = inView(cy, cy.elements().renderedBoundingBox(), 0);
+    cy.resize();
+    // The canvas narrowed: a design that was wholly in view is fitted
+    // again; what was clicked is brought back into view in any case.
+    if (whole) { cy.fit(undefined, 30); if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); } }
+    if (el && el.inside()) keepInView(cy, el);
+  }
+  if (!window.htmx) { location.href = href; return; } // no htmx build: the page itself
+  window.htmx.ajax("GET", href, {
+    source: body, target: body,
+    select: select || "main > :not(#console-errors)",
+    swap: "innerHTML ignoreTitle:true",
+  });
+}
+
+const inView = (cy, b, m) => b.x1 >= m && b.y1 >= m && b.x2 <= cy.width() - m && b.y2 <= cy.height() - m;
+
+// keepInView pans the least that brings el wholly into view with a
+// margin (zooming out only for something larger than the view), so the
+// rest of the picture moves as little as it can. At once, not animated:
+// the next click must land where the canvas shows things.
+function keepInView(cy, el) {
+  const b = el.renderedBoundingBox({ includeLabels: true }), m = 30, w = cy.width(), h = cy.height();
+  if (inView(cy, b, m)) return;
+  if (b.w > w - 2 * m || b.h > h - 2 * m) { cy.fit(el, m); return; }
+  const dx = b.x2 > w - m ? w - m - b.x2 : b.x1 < m ? m - b.x1 : 0;
+  const dy = b.y2 > h - m ? h - m - b.y2 : b.y1 < m ? m - b.y1 : 0;
+  cy.panBy({ x: dx, y: dy });
+}
+
+const appKey = (a) => "app:" + a.name;
+const eventKey = (e) => "event:" + e.app + "." + e.name;
+const subKey = (s) => "sub:" + subRef(s.app, s.event);
+const flowKey = (s) => subRef(s.app, s.event);
+
+// applyChange returns the canvas's design document (the shape of GET
+// /designer/data) with a design-changed event's detail applied: removed
+// ids go, changed apps, events and subscriptions replace their old
+// selves in place and added ones join at the end, lints are replaced when the
+// change carries them, and added nodes take their saved positions.
+export function applyChange(doc, change) {
+  const gone = new Set(change.removed || []), redone = new Set([...gone, ...(change.changed || [])]);
+  const merge = (list, fresh, key) => {
+    const kept = (list || []).filter((x) => !gone.has(key(x)));
+    const byKey = new Map(kept.map((x, i) => [key(x), i]));
+    for (const x of fresh || []) {
+      if (byKey.has(key(x))) kept[byKey.get(key(x))] = x; else kept.push(x);
+    }
+    return kept;
+  };
+  const out = { ...doc };
+  out.apps = merge(doc.apps, change.apps, appKey);
+  out.events = merge(doc.events, change.events, eventKey);
+  out.subscriptions = merge(doc.subscriptions, change.subscriptions, subKey);
+  out.flows = { ...(doc.flows || {}) };
+  for (const s of doc.subscriptions || []) if (redone.has(subKey(s))) delete out.flows[flowKey(s)];
+  Object.assign(out.flows, change.flows || {});
+  if (change.lints) out.lints = change.lints;
+  out.positions = { ...(doc.positions || {}), ...(change.positions || {}) };
+  return out;
+}
+
+// watchSide keeps the panel's frame in step with what it shows, and
+// redraws the canvas (redraw(cy, doc)) from each design change a saved
+// form reports: no reload of the page, no refetch of the design.
+export function watchSide(cy, redraw) {
+  const side = document.getElementById("side");
+  document.addEventListener("htmx:after:request", (e) => {
+    const ctx = e.detail && e.detail.ctx;
+    if (!ctx || !side.contains(e.target) && ctx.target !== document.getElementById("side-body")) return;
+    const res = ctx.response;
+    // A saved form answers the page it leads to, named by its
+    // Content-Location; a page loaded is its own URL.
+    const page = res && (res.headers.get("Content-Location") || (ctx.request.method === "GET" && res.raw && res.raw.url));
+    if (page) document.getElementById("side-page").href = new URL(page, location.href).href;
+    if (ctx.request.method !== "GET" && res && res.status < 400) document.getElementById("side-errors").replaceChildren();
+  });
+  document.addEventListener(designChanged, (e) => {
+    const box = document.getElementById("cy");
+    redraw(cy, applyChange(JSON.parse(box.dataset.design), e.detail || {}));
+  });
+  // The title follows the page shown: links and saves move it on.
+  document.addEventListener("htmx:after:swap", () => {
+    const h = document.querySelector("#side-body h1");
+    if (h && !side.hidden) side.querySelector("[data-side-title]").textContent = h.firstChild ? [...h.childNodes].filter((n) => !n.classList || !n.classList.contains("badge")).map((n) => n.textContent).join("").trim() : "";
+    document.getElementById("side-body").scrollTop = 0;
+  });
+  document.getElementById("side-close").addEventListener("click", () => {
+    side.hidden = true;
+    document.getElementById("side-body").replaceChildren();
+    cy.resize();
+  });
+}
+
+let positionSaves = 0;
+
+// savePositions saves node positions moved on the canvas ({id: {x, y}})
+// the way the panel's forms save: an htmx form post (x.<id>, y.<id>, and
+// replace=true to replace every saved position) whose refusal shows in
+// the page's errors region. Saves are sent one after another, in order
+// (hx-sync "queue all"), so a later drag never lands before an earlier
+// one. Resolves to {ok, status} once the answer is in.
+export function savePositions(positions, replace) {
+  const source = document.getElementById("cy");
+  if (!window.htmx) return Promise.resolve({ ok: false, status: 0 });
+  if (!Object.keys(positions).length) return Promise.resolve({ ok: true, status: 204 }); // nothing moved
+  source.setAttribute("hx-sync", "queue all");
+  const values = replace ? { replace: "true" } : {};
+  for (const [id, p] of Object.entries(positions)) {
+    values["x." + id] = String(p.x);
+    values["y." + id] = String(p.y);
+  }
+  const save = ++positionSaves;
+  return new Promise((resolve) => {
+    const done = (e) => {
+      const ctx = e.detail && e.detail.ctx;
+      if (!ctx || ctx.positionSave !== save) return;
+      source.removeEventListener("htmx:finally:request", done);
+      const status = ctx.response ? ctx.response.status : 0;
+      resolve({ ok: status >= 200 && status < 300, status });
+    };
+    source.addEventListener("htmx:finally:request", done);
+    window.htmx.ajax("POST", "/designer/positions", { source, values, target: "#console-errors", swap: "none", positionSave: save });
+  });
+}
