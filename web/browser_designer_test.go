@@ -40,13 +40,13 @@ func evalPoint(t *testing.T, ctx context.Context, expr string) point {
 func openDesigner(t *testing.T, ctx context.Context, base string) {
 	t.Helper()
 	signIn(t, ctx, base)
-	waitJS(t, ctx, "window.designer && window.designer.ready")
+	waitJS(t, ctx, "window.__eventloomTest?.designer?.ready")
 }
 
 func waitJS(t *testing.T, ctx context.Context, expr string) {
 	t.Helper()
 	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(90*time.Second))); err != nil {
-		why, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`String(window.designerError || "") + " last gesture: " + (window.designer && window.designer.gesture) + " live: " + JSON.stringify(window.designerLive && {stats: designerLive.stats, aggregate: designerLive.aggregate, prev: designerLive.prev})`))
+		why, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`String(window.__eventloomTest?.error || "") + " last gesture: " + (window.__eventloomTest?.designer?.gesture) + " live: " + JSON.stringify(window.__eventloomTest?.live && {stats: __eventloomTest.live.stats, aggregate: __eventloomTest.live.aggregate, prev: __eventloomTest.live.prev})`))
 		t.Fatalf("waiting for %s: %v %s", expr, err, why)
 	}
 }
@@ -87,13 +87,13 @@ func TestBrowserDesignerDragSubscribes(t *testing.T) {
 	expectRefusal(ctx, 403, "/designer/subscribe")
 	openDesigner(t, ctx, s.url)
 	do(t, ctx, "connect mode", chromedp.Click(chromedp.CSS(`[data-testid="connect"]`)))
-	from := evalPoint(t, ctx, `designer.pagePos("event:Shop.Audit")`)
+	from := evalPoint(t, ctx, `__eventloomTest.designer.pagePos("event:Shop.Audit")`)
 	from.X -= 18 // off the new edge, which may cross Audit's middle
-	to := evalPoint(t, ctx, `designer.pagePos("app:Ops")`)
+	to := evalPoint(t, ctx, `__eventloomTest.designer.pagePos("app:Ops")`)
 	to.X += 22 // off the Placed -> Mail edge, which may cross Ops
 	do(t, ctx, "drag private Audit onto Ops", drag(from, to))
 	waitJS(t, ctx, `document.querySelector('[data-testid="designer-message"]').textContent.includes("private")`)
-	if has, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.hasEdge("sub:Ops:Shop.Audit") || designer.cy.edges().length !== 0`)); has {
+	if has, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`__eventloomTest.designer.hasEdge("sub:Ops:Shop.Audit") || __eventloomTest.designer.cy.edges().length !== 0`)); has {
 		t.Fatal("a refused subscription left an edge on the canvas")
 	}
 	if code, _, _ := s.call("GET", "/api/v1/apps/Ops/subscriptions/Shop.Audit", adminToken, ""); code != 404 {
@@ -101,12 +101,12 @@ func TestBrowserDesignerDragSubscribes(t *testing.T) {
 	}
 	screenshot(t, ctx, "designer-refused")
 	// A second drag on the same page, as a person designing goes on.
-	from = evalPoint(t, ctx, `designer.pagePos("event:Shop.Placed")`)
-	to = evalPoint(t, ctx, `designer.pagePos("app:Mail")`)
+	from = evalPoint(t, ctx, `__eventloomTest.designer.pagePos("event:Shop.Placed")`)
+	to = evalPoint(t, ctx, `__eventloomTest.designer.pagePos("app:Mail")`)
 	do(t, ctx, "drag Placed onto Mail", drag(from, to))
 	// The edge shows at once, dotted; the message changes once it is stored.
-	waitJS(t, ctx, `designer.hasEdge("sub:Mail:Shop.Placed") && document.querySelector('[data-testid="designer-message"]').textContent.includes("now handles")`)
-	if saving, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.cy.getElementById("sub:Mail:Shop.Placed").hasClass("saving")`)); saving {
+	waitJS(t, ctx, `__eventloomTest.designer.hasEdge("sub:Mail:Shop.Placed") && document.querySelector('[data-testid="designer-message"]').textContent.includes("now handles")`)
+	if saving, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`__eventloomTest.designer.cy.getElementById("sub:Mail:Shop.Placed").hasClass("saving")`)); saving {
 		t.Fatal("the stored subscription's edge is still drawn as saving")
 	}
 	if code, body, _ := s.call("GET", "/api/v1/apps/Mail/subscriptions/Shop.Placed", adminToken, ""); code != 200 {
@@ -131,19 +131,19 @@ func TestBrowserDesignerPositionsPersist(t *testing.T) {
 	if pos := body["positions"].(map[string]any); len(pos) < 3 {
 		t.Fatalf("auto-arrange saved %d positions: %v", len(pos), pos)
 	}
-	before := evalPoint(t, ctx, `designer.position("app:Mail")`)
-	saves, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.saves`))
-	from := evalPoint(t, ctx, `designer.pagePos("app:Mail")`)
+	before := evalPoint(t, ctx, `__eventloomTest.designer.position("app:Mail")`)
+	saves, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.designer.saves`))
+	from := evalPoint(t, ctx, `__eventloomTest.designer.pagePos("app:Mail")`)
 	do(t, ctx, "move Mail", drag(from, point{from.X + 120, from.Y + 60}))
-	waitJS(t, ctx, fmt.Sprintf(`designer.position("app:Mail").x > %f && designer.saves > %d`, before.X+50, saves))
-	moved := evalPoint(t, ctx, `designer.position("app:Mail")`)
+	waitJS(t, ctx, fmt.Sprintf(`__eventloomTest.designer.position("app:Mail").x > %f && __eventloomTest.designer.saves > %d`, before.X+50, saves))
+	moved := evalPoint(t, ctx, `__eventloomTest.designer.position("app:Mail")`)
 	_, body, _ = s.call("GET", "/api/v1/layout", adminToken, "")
 	if p, _ := body["positions"].(map[string]any)["app:Mail"].(map[string]any); p == nil || math.Abs(p["x"].(float64)-moved.X) > 1 {
 		t.Fatalf("the moved position %v was not saved: %v", moved, body)
 	}
 	do(t, ctx, "reload", chromedp.Reload())
-	waitJS(t, ctx, "window.designer && window.designer.ready")
-	after := evalPoint(t, ctx, `designer.position("app:Mail")`)
+	waitJS(t, ctx, "window.__eventloomTest?.designer?.ready")
+	after := evalPoint(t, ctx, `__eventloomTest.designer.position("app:Mail")`)
 	if math.Abs(after.X-moved.X) > 1 || math.Abs(after.Y-moved.Y) > 1 {
 		t.Fatalf("after reload Mail is at %v, want %v", after, moved)
 	}
@@ -164,7 +164,7 @@ func TestBrowserDesignerDemo(t *testing.T) {
 	ctx := newBrowser(t)
 	openDesigner(t, ctx, s.url)
 	screenshot(t, ctx, "designer-demo")
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.edges().length`)); n != len(d.Subscriptions) {
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.designer.cy.edges().length`)); n != len(d.Subscriptions) {
 		t.Fatalf("the demo graph has %d edges, want %d", n, len(d.Subscriptions))
 	}
 	t.Logf("demo design: %.1f frames/s while panning, %.1f while dragging the canvas (software rendering, no GPU)", panFPS(t, ctx), dragFPS(t, ctx))
@@ -213,9 +213,9 @@ func TestBrowserDesignerScale(t *testing.T) {
 	}
 	start := time.Now()
 	do(t, ctx, "reload large", chromedp.Reload())
-	waitJS(t, ctx, "window.designer && window.designer.ready")
+	waitJS(t, ctx, "window.__eventloomTest?.designer?.ready")
 	load := time.Since(start)
-	layoutMs, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`designer.loadMs`))
+	layoutMs, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`__eventloomTest.designer.loadMs`))
 	// The canvas alone: the page below it lists a lint per idle app.
 	buf, err := chromedp.Run(ctx, chromedp.Screenshot(chromedp.CSS("#cy")))
 	if err != nil {
@@ -235,11 +235,11 @@ func TestBrowserDesignerScale(t *testing.T) {
 // returns the frames the page drew per second meanwhile.
 func dragFPS(t *testing.T, ctx context.Context) float64 {
 	t.Helper()
-	at := evalPoint(t, ctx, `(() => { const b = designer.cy.container().getBoundingClientRect(); return {x: b.left + 6, y: b.top + 6}; })()`)
+	at := evalPoint(t, ctx, `(() => { const b = __eventloomTest.designer.cy.container().getBoundingClientRect(); return {x: b.left + 6, y: b.top + 6}; })()`)
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.frames_ = 0; window.t0_ = performance.now(); (function tick() { frames_++; if (!window.stop_) requestAnimationFrame(tick); })(); true`)); err != nil {
 		t.Fatal(err)
 	}
-	before := evalPoint(t, ctx, `designer.cy.pan()`)
+	before := evalPoint(t, ctx, `__eventloomTest.designer.cy.pan()`)
 	steps := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, at.X, at.Y, chromedp.ButtonLeft, chromedp.ClickCount(1))}
 	for i := 1; i <= 90; i++ {
 		steps = append(steps, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, at.X+float64(i*3), at.Y+float64(i), chromedp.ButtonLeft, held), chromedp.Sleep(16*time.Millisecond))
@@ -250,7 +250,7 @@ func dragFPS(t *testing.T, ctx context.Context) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if after := evalPoint(t, ctx, `designer.cy.pan()`); after.X-before.X < 200 {
+	if after := evalPoint(t, ctx, `__eventloomTest.designer.cy.pan()`); after.X-before.X < 200 {
 		t.Fatalf("dragging the canvas by 270 px panned it from %v to %v", before, after)
 	}
 	return fps
@@ -261,7 +261,7 @@ func dragFPS(t *testing.T, ctx context.Context) float64 {
 func panFPS(t *testing.T, ctx context.Context) float64 {
 	t.Helper()
 	fps, err := chromedp.Run(ctx, chromedp.Evaluate[float64](`new Promise(done => {
-		const cy = designer.cy; let frames = 0; const t0 = performance.now();
+		const cy = __eventloomTest.designer.cy; let frames = 0; const t0 = performance.now();
 		function tick(now) { frames++; cy.panBy({x: 3, y: 1}); if (now - t0 < 2000) requestAnimationFrame(tick); else done(frames * 1000 / (now - t0)); }
 		requestAnimationFrame(tick);
 	})`, func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
@@ -281,22 +281,25 @@ func TestBrowserDesignerDeletesFromTheCanvas(t *testing.T) {
 	}
 	ctx := newBrowser(t)
 	expectRefusal(ctx, 409, "/apps/Shop/delete")
+	// The side panel still shows Shop's page after its deletion: its
+	// sparklines' next poll of the app's series is refused.
+	expectRefusal(ctx, 404, "/stats/series?app=Shop&window=1h")
 	acceptDialogs(ctx)
 	openDesigner(t, ctx, s.url)
-	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Mail:Stock.Reserved"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
+	mid := evalPoint(t, ctx, `(() => { const e = __eventloomTest.designer.cy.getElementById("sub:Mail:Stock.Reserved"), b = __eventloomTest.designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
 	do(t, ctx, "select the arrow", chromedp.MouseClickXY(mid.X, mid.Y))
-	waitJS(t, ctx, `designer.cy.getElementById("sub:Mail:Stock.Reserved").selected()`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("sub:Mail:Stock.Reserved").selected()`)
 	do(t, ctx, "delete it", chromedp.Click(chromedp.CSS(`[data-testid="delete"]`)))
-	waitJS(t, ctx, `!designer.hasEdge("sub:Mail:Stock.Reserved")`)
+	waitJS(t, ctx, `!__eventloomTest.designer.hasEdge("sub:Mail:Stock.Reserved")`)
 	if code, _, _ := s.call("GET", "/api/v1/apps/Mail/subscriptions/Stock.Reserved", adminToken, ""); code != 404 {
 		t.Fatal("the deleted subscription is still in the API")
 	}
 	// The canvas redraws after the deletion; a click aimed before the
 	// redraw can land beside Shop, so aim again until Shop is selected.
 	for i := 0; ; i++ {
-		shop := evalPoint(t, ctx, `designer.padPos("app:Shop")`)
+		shop := evalPoint(t, ctx, `__eventloomTest.designer.padPos("app:Shop")`)
 		do(t, ctx, "select Shop", chromedp.MouseClickXY(shop.X, shop.Y))
-		if sel, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.cy.getElementById("app:Shop").selected()`)); sel {
+		if sel, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`__eventloomTest.designer.cy.getElementById("app:Shop").selected()`)); sel {
 			break
 		}
 		if i == 9 {
@@ -305,7 +308,7 @@ func TestBrowserDesignerDeletesFromTheCanvas(t *testing.T) {
 	}
 	do(t, ctx, "try to delete Shop", chromedp.Click(chromedp.CSS(`[data-testid="delete"]`)))
 	waitJS(t, ctx, `document.querySelector('[data-testid="designer-message"]').textContent.includes("Stock")`)
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.getElementById("app:Shop").length`)); n != 1 {
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.designer.cy.getElementById("app:Shop").length`)); n != 1 {
 		t.Fatal("a refused deletion removed the app from the canvas")
 	}
 	screenshot(t, ctx, "designer-delete-refused")
@@ -335,7 +338,7 @@ func TestBrowserDesignerHighlightAndSelfSubscription(t *testing.T) {
 	ctx := newBrowser(t)
 	openDesigner(t, ctx, s.url)
 
-	self := `designer.cy.getElementById("sub:FraudDetection:FraudDetection.OnManualReviewRequested")`
+	self := `__eventloomTest.designer.cy.getElementById("sub:FraudDetection:FraudDetection.OnManualReviewRequested")`
 	type selfGeo struct {
 		Source, Target, App string
 		SX, SY, MX, MY      float64
@@ -369,10 +372,10 @@ func TestBrowserDesignerHighlightAndSelfSubscription(t *testing.T) {
 	}
 	screenshot(t, ctx, "designer-self-subscription")
 
-	at := evalPoint(t, ctx, `designer.pagePos("event:Inventory.OnStockReserved")`)
+	at := evalPoint(t, ctx, `__eventloomTest.designer.pagePos("event:Inventory.OnStockReserved")`)
 	do(t, ctx, "click OnStockReserved", chromedp.MouseClickXY(at.X, at.Y))
-	waitJS(t, ctx, `designer.cy.getElementById("event:Inventory.OnStockReserved").hasClass("focus")`)
-	op, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Event, App, Handler, Faded float64 }](`(() => { const cy = designer.cy; return {
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("event:Inventory.OnStockReserved").hasClass("focus")`)
+	op, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Event, App, Handler, Faded float64 }](`(() => { const cy = __eventloomTest.designer.cy; return {
 		Event: cy.getElementById("event:Inventory.OnStockReserved").effectiveOpacity(),
 		App: cy.getElementById("app:Inventory").effectiveOpacity(),
 		Handler: cy.getElementById("app:Shipping").effectiveOpacity(),
@@ -422,26 +425,26 @@ func TestBrowserDesignerConnectPassesOverASubscriber(t *testing.T) {
 	ctx := newBrowser(t)
 	openDesigner(t, ctx, s.url)
 	do(t, ctx, "connect mode", chromedp.Click(chromedp.CSS(`[data-testid="connect"]`)))
-	from := evalPoint(t, ctx, `designer.pagePos("event:Shop.Placed")`)
-	via := evalPoint(t, ctx, `designer.padPos("app:Mail")`)
-	to := evalPoint(t, ctx, `designer.padPos("app:Ops")`)
+	from := evalPoint(t, ctx, `__eventloomTest.designer.pagePos("event:Shop.Placed")`)
+	via := evalPoint(t, ctx, `__eventloomTest.designer.padPos("app:Mail")`)
+	to := evalPoint(t, ctx, `__eventloomTest.designer.padPos("app:Ops")`)
 	do(t, ctx, "drag Placed over Mail onto Ops", dragThrough(from, via, to))
-	waitJS(t, ctx, `designer.hasEdge("sub:Ops:Shop.Placed") && document.querySelector('[data-testid="designer-message"]').textContent.includes("now handles")`)
+	waitJS(t, ctx, `__eventloomTest.designer.hasEdge("sub:Ops:Shop.Placed") && document.querySelector('[data-testid="designer-message"]').textContent.includes("now handles")`)
 	if code, body, _ := s.call("GET", "/api/v1/apps/Ops/subscriptions/Shop.Placed", adminToken, ""); code != 200 {
 		t.Fatalf("the dropped subscription is not in the API: %d %v", code, body)
 	}
 	// Out of connect mode, an event dropped onto its sibling moves clear.
 	do(t, ctx, "leave connect mode", chromedp.Click(chromedp.CSS(`[data-testid="connect"]`)))
-	saves, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.saves`))
-	from = evalPoint(t, ctx, `designer.pagePos("event:Shop.Audit")`)
-	to = evalPoint(t, ctx, `designer.pagePos("event:Shop.Placed")`)
+	saves, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.designer.saves`))
+	from = evalPoint(t, ctx, `__eventloomTest.designer.pagePos("event:Shop.Audit")`)
+	to = evalPoint(t, ctx, `__eventloomTest.designer.pagePos("event:Shop.Placed")`)
 	do(t, ctx, "drop Audit onto Placed", drag(from, to))
-	waitJS(t, ctx, fmt.Sprintf(`designer.saves > %d`, saves))
-	if clash, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const a = designer.cy.getElementById("event:Shop.Audit").boundingBox({includeLabels: false}), b = designer.cy.getElementById("event:Shop.Placed").boundingBox({includeLabels: false});
+	waitJS(t, ctx, fmt.Sprintf(`__eventloomTest.designer.saves > %d`, saves))
+	if clash, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const a = __eventloomTest.designer.cy.getElementById("event:Shop.Audit").boundingBox({includeLabels: false}), b = __eventloomTest.designer.cy.getElementById("event:Shop.Placed").boundingBox({includeLabels: false});
 		return a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2; })()`)); clash {
 		t.Fatal("an event dropped onto its sibling overlaps it")
 	}
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.edges().length`)); n != 2 {
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.designer.cy.edges().length`)); n != 2 {
 		t.Fatalf("the canvas has %d arrows after the drop, want 2 (Mail's and Ops')", n)
 	}
 	screenshot(t, ctx, "designer-connect-through")
@@ -483,24 +486,24 @@ func TestBrowserDesignerShowsBacklogOnLoad(t *testing.T) {
 	}
 	ctx := newBrowser(t)
 	openDesigner(t, ctx, s.url)
-	edge := `designer.cy.getElementById("sub:Ledger:Shop.Paid")`
+	edge := `__eventloomTest.designer.cy.getElementById("sub:Ledger:Shop.Paid")`
 	// The filtered subscription (it got none of the small payments) shows
 	// its filter on its arrow.
-	waitJS(t, ctx, `designer.cy.getElementById("sub:Audit:Shop.Paid").data("label").includes("if Amount > 100") && designer.cy.getElementById("sub:Audit:Shop.Paid").hasClass("filtered")`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("sub:Audit:Shop.Paid").data("label").includes("if Amount > 100") && __eventloomTest.designer.cy.getElementById("sub:Audit:Shop.Paid").hasClass("filtered")`)
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](edge+`.data("label")`)); !strings.Contains(got, "1 retrying") || !strings.Contains(got, "2 dead") {
 		t.Fatalf("the arrow reads %q, want 1 retrying and 2 dead", got)
 	}
 	if dead, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](edge+`.hasClass("dead")`)); !dead {
 		t.Fatal("an arrow with dead letters is not drawn as dead")
 	}
-	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`designer.cy.getElementById("app:Ledger").data("label")`)); !strings.Contains(got, "2 dead letters") {
+	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`__eventloomTest.designer.cy.getElementById("app:Ledger").data("label")`)); !strings.Contains(got, "2 dead letters") {
 		t.Fatalf("the app reads %q, want its 2 dead letters", got)
 	}
 	// The last one dies while the page is open: the numbers follow.
 	if code, body, _ := s.call("POST", "/api/v1/deliveries/"+jsonNum(ids[2])+"/retry", adminToken, ""); code != 200 {
 		t.Fatalf("retry %d = %d %v", ids[2], code, body)
 	}
-	waitJS(t, ctx, edge+`.data("label").includes("3 dead") && !`+edge+`.data("label").includes("retrying") && designer.cy.getElementById("app:Ledger").data("label").includes("3 dead letters")`)
+	waitJS(t, ctx, edge+`.data("label").includes("3 dead") && !`+edge+`.data("label").includes("retrying") && __eventloomTest.designer.cy.getElementById("app:Ledger").data("label").includes("3 dead letters")`)
 	screenshot(t, ctx, "designer-backlog")
 }
 
@@ -570,7 +573,7 @@ func TestBrowserDesignerLargeDesignTools(t *testing.T) {
 	}
 	ctx := newBrowser(t)
 	openDesigner(t, ctx, s.url)
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.edges(".sub").length`)); n != 110 {
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.designer.cy.edges(".sub").length`)); n != 110 {
 		t.Fatalf("the canvas has %d subscriptions, want 110", n)
 	}
 	if rows, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`new Set([...document.querySelectorAll('[data-testid="designer-bar"] > *')].map((el) => Math.round(el.getBoundingClientRect().top + el.getBoundingClientRect().height / 2))).size`)); rows != 1 {
@@ -578,22 +581,22 @@ func TestBrowserDesignerLargeDesignTools(t *testing.T) {
 	}
 	screenshot(t, ctx, "designer-25-apps")
 	// Arrows name their handler kind only where it is not the app's usual.
-	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const subs = designer.cy.edges(".sub"), gos = subs.filter((e) => e.data("kind") === "go");
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const subs = __eventloomTest.designer.cy.edges(".sub"), gos = subs.filter((e) => e.data("kind") === "go");
 		return gos.length === 12 && gos.every((e) => e.data("base") === "go") && subs.filter((e) => e.data("kind") === "flow").every((e) => e.data("base") === ""); })()`)); !ok {
 		t.Fatal("arrows are labelled with their usual handler kind, or an unusual one is not named")
 	}
 	// Zoomed out to the whole design, app names are still drawn at a
 	// readable size on screen.
-	if px, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`designer.cy.getElementById("app:App00").pstyle("font-size").pfValue * designer.cy.zoom()`)); px < 11 {
+	if px, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`__eventloomTest.designer.cy.getElementById("app:App00").pstyle("font-size").pfValue * __eventloomTest.designer.cy.zoom()`)); px < 11 {
 		t.Fatalf("at the opening zoom app names are %.1f px on screen", px)
 	}
 
 	// Fold every app.
 	do(t, ctx, "collapse apps", chromedp.Click(chromedp.CSS(`[data-testid="fold"]`)))
-	waitJS(t, ctx, `designer.cy.nodes(".app.collapsed").length === 25 && designer.cy.nodes(".event").length === 0`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.nodes(".app.collapsed").length === 25 && __eventloomTest.designer.cy.nodes(".event").length === 0`)
 	var folded struct{ Meta, Carried, Across int }
 	folded, err := chromedp.Run(ctx, chromedp.Evaluate[struct{ Meta, Carried, Across int }](`(() => {
-		const d = JSON.parse(document.getElementById("cy").dataset.design), cy = designer.cy;
+		const d = JSON.parse(document.getElementById("cy").dataset.design), cy = __eventloomTest.designer.cy;
 		const across = d.subscriptions.filter((s) => s.event.split(".")[0] !== s.app).length;
 		const meta = cy.edges(".meta");
 		const ok = meta.every((e) => e.source().hasClass("app") && e.target().hasClass("app"));
@@ -608,29 +611,29 @@ func TestBrowserDesignerLargeDesignTools(t *testing.T) {
 	// A double tap opens one app alone (emitted: two real clicks are a
 	// double tap only within cytoscape's time window, which a loaded
 	// machine misses).
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.cy.getElementById("app:App03").emit("dbltap"); true`)); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`__eventloomTest.designer.cy.getElementById("app:App03").emit("dbltap"); true`)); err != nil {
 		t.Fatal(err)
 	}
-	waitJS(t, ctx, `!designer.cy.getElementById("app:App03").hasClass("collapsed") && designer.cy.nodes(".event").length === 4`)
+	waitJS(t, ctx, `!__eventloomTest.designer.cy.getElementById("app:App03").hasClass("collapsed") && __eventloomTest.designer.cy.nodes(".event").length === 4`)
 	do(t, ctx, "expand apps", chromedp.Click(chromedp.CSS(`[data-testid="fold"]`)))
-	waitJS(t, ctx, `designer.cy.nodes(".collapsed").length === 0 && designer.cy.nodes(".event").length === 100 && designer.cy.edges(".sub").length === 110 && designer.cy.edges(".meta").length === 0`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.nodes(".collapsed").length === 0 && __eventloomTest.designer.cy.nodes(".event").length === 100 && __eventloomTest.designer.cy.edges(".sub").length === 110 && __eventloomTest.designer.cy.edges(".meta").length === 0`)
 
 	// The minimap: zoom in on one corner, then click where App24 is on it.
 	waitJS(t, ctx, `document.querySelector('[data-testid="minimap"]') !== null`)
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.cy.zoom({level: 1.5, position: designer.cy.getElementById("event:App00.Event0").position()}); designer.cy.center(designer.cy.getElementById("app:App00")); true`)); err != nil {
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`__eventloomTest.designer.cy.zoom({level: 1.5, position: __eventloomTest.designer.cy.getElementById("event:App00.Event0").position()}); __eventloomTest.designer.cy.center(__eventloomTest.designer.cy.getElementById("app:App00")); true`)); err != nil {
 		t.Fatal(err)
 	}
 	inView := func(id string) string {
-		return `(() => { const p = designer.cy.getElementById("` + id + `").position(), e = designer.cy.extent(); return p.x > e.x1 && p.x < e.x2 && p.y > e.y1 && p.y < e.y2; })()`
+		return `(() => { const p = __eventloomTest.designer.cy.getElementById("` + id + `").position(), e = __eventloomTest.designer.cy.extent(); return p.x > e.x1 && p.x < e.x2 && p.y > e.y1 && p.y < e.y2; })()`
 	}
 	if far, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](inView("event:App24.Event0"))); far {
 		t.Fatal("App24 is in view before using the minimap; the test proves nothing")
 	}
-	target := evalPoint(t, ctx, `(() => { const p = designer.cy.getElementById("event:App24.Event0").position(); return designer.minimap.toPage(p.x, p.y); })()`)
+	target := evalPoint(t, ctx, `(() => { const p = __eventloomTest.designer.cy.getElementById("event:App24.Event0").position(); return __eventloomTest.designer.minimap.toPage(p.x, p.y); })()`)
 	do(t, ctx, "click the minimap", chromedp.MouseClickXY(target.X, target.Y))
 	waitJS(t, ctx, inView("event:App24.Event0"))
 	// Dragging on it carries the view along.
-	back := evalPoint(t, ctx, `(() => { const p = designer.cy.getElementById("event:App00.Event0").position(); return designer.minimap.toPage(p.x, p.y); })()`)
+	back := evalPoint(t, ctx, `(() => { const p = __eventloomTest.designer.cy.getElementById("event:App00.Event0").position(); return __eventloomTest.designer.minimap.toPage(p.x, p.y); })()`)
 	do(t, ctx, "drag on the minimap", drag(target, back))
 	waitJS(t, ctx, inView("event:App00.Event0"))
 	screenshot(t, ctx, "designer-25-apps-minimap")
@@ -638,7 +641,7 @@ func TestBrowserDesignerLargeDesignTools(t *testing.T) {
 	// Exports.
 	do(t, ctx, "fit", chromedp.Click(chromedp.CSS(`#fit`)))
 	do(t, ctx, "export SVG", chromedp.Click(chromedp.CSS(`[data-testid="export-svg"]`)))
-	waitJS(t, ctx, `designer.lastExport && designer.lastExport.type === "image/svg+xml"`)
+	waitJS(t, ctx, `__eventloomTest.designer.lastExport && __eventloomTest.designer.lastExport.type === "image/svg+xml"`)
 	var svg struct {
 		Size, Events, Apps, Edges int
 		Valid                     bool
@@ -646,8 +649,8 @@ func TestBrowserDesignerLargeDesignTools(t *testing.T) {
 	svg, err = chromedp.Run(ctx, chromedp.Evaluate[struct {
 		Size, Events, Apps, Edges int
 		Valid                     bool
-	}](`(() => { const text = designer.toSVG(), doc = new DOMParser().parseFromString(text, "image/svg+xml");
-		return {Size: designer.lastExport.size, Valid: !doc.querySelector("parsererror") && doc.documentElement.nodeName === "svg",
+	}](`(() => { const text = __eventloomTest.designer.toSVG(), doc = new DOMParser().parseFromString(text, "image/svg+xml");
+		return {Size: __eventloomTest.designer.lastExport.size, Valid: !doc.querySelector("parsererror") && doc.documentElement.nodeName === "svg",
 			Events: doc.querySelectorAll("g.event").length, Apps: doc.querySelectorAll("g.app").length, Edges: doc.querySelectorAll("g.edge").length}; })()`))
 	if err != nil {
 		t.Fatal(err)
@@ -656,7 +659,7 @@ func TestBrowserDesignerLargeDesignTools(t *testing.T) {
 		t.Fatalf("SVG export: %+v; want a valid picture of 25 apps, 100 events, 110 arrows", svg)
 	}
 	do(t, ctx, "export PNG", chromedp.Click(chromedp.CSS(`[data-testid="export-png"]`)))
-	waitJS(t, ctx, `designer.lastExport && designer.lastExport.type === "image/png" && designer.lastExport.size > 10000`)
+	waitJS(t, ctx, `__eventloomTest.designer.lastExport && __eventloomTest.designer.lastExport.type === "image/png" && __eventloomTest.designer.lastExport.size > 10000`)
 }
 
 // TestBrowserDesignerSidePanelKeepsSelectionInView clicks the app at the
@@ -668,16 +671,16 @@ func TestBrowserDesignerSidePanelKeepsSelectionInView(t *testing.T) {
 	importDemo(t, s)
 	ctx := newBrowser(t)
 	openDesigner(t, ctx, s.url)
-	inView := `(() => { const b = designer.cy.getElementById("app:Notifications").renderedBoundingBox({includeLabels: false}), cy = designer.cy;
+	inView := `(() => { const b = __eventloomTest.designer.cy.getElementById("app:Notifications").renderedBoundingBox({includeLabels: false}), cy = __eventloomTest.designer.cy;
 		return b.x1 >= 0 && b.y1 >= 0 && b.x2 <= cy.width() && b.y2 <= cy.height(); })()`
-	at := evalPoint(t, ctx, `designer.padPos("app:Notifications")`)
+	at := evalPoint(t, ctx, `__eventloomTest.designer.padPos("app:Notifications")`)
 	do(t, ctx, "click Notifications", chromedp.MouseClickXY(at.X, at.Y))
 	waitJS(t, ctx, `!document.querySelector('[data-testid="side"]').hidden && document.querySelector('#side-body h1') !== null`)
-	waitJS(t, ctx, `designer.cy.width() === designer.cy.container().clientWidth && `+inView)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.width() === __eventloomTest.designer.cy.container().clientWidth && `+inView)
 	if w, _ := chromedp.Run(ctx, chromedp.Evaluate[float64](`document.querySelector('[data-testid="side"]').getBoundingClientRect().width`)); w < 415 {
 		t.Fatalf("the side panel is %.0f px wide, want at least 26rem", w)
 	}
-	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Notifications:Payments.OnPaymentCaptured"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
+	mid := evalPoint(t, ctx, `(() => { const e = __eventloomTest.designer.cy.getElementById("sub:Notifications:Payments.OnPaymentCaptured"), b = __eventloomTest.designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
 	do(t, ctx, "open the subscription editor", chromedp.MouseClickXY(mid.X, mid.Y))
 	waitJS(t, ctx, `document.querySelector('#side-body form') !== null && document.querySelector('[data-side-title]').textContent.includes("OnPaymentCaptured")`)
 	if over, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`(() => { const b = document.getElementById("side-body"); return b.scrollWidth - b.clientWidth; })()`)); over > 1 {

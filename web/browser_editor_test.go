@@ -259,7 +259,7 @@ func TestBrowserStepEditorInSidePanel(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
 		t.Fatal(err)
 	}
-	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Stock:Shop.OrderPlaced"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
+	mid := evalPoint(t, ctx, `(() => { const e = __eventloomTest.designer.cy.getElementById("sub:Stock:Shop.OrderPlaced"), b = __eventloomTest.designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
 	do(t, ctx, "click the edge", chromedp.MouseClickXY(mid.X, mid.Y),
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-steps].js [data-step-handle]`)))
 	r := stepsIn("#side-body ")

@@ -50,7 +50,7 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 	}
 	// Each delivery sent a token along its edge, and the edge showed it
 	// running, then succeeded; the occurrences pulsed their events.
-	trail, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`designerLive.trail`))
+	trail, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`__eventloomTest.live.trail`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,7 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 		if r, ok := pos("running "+id), pos("succeeded "+id); r < 0 || ok < r {
 			t.Fatalf("%s: running at %d, succeeded at %d in %q", id, r, ok, trail)
 		}
-		if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designerLive.animated["`+id+`"] || 0`)); n != 1 {
+		if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.live.animated["`+id+`"] || 0`)); n != 1 {
 			t.Fatalf("%s carried %d tokens, want 1", id, n)
 		}
 	}
@@ -95,7 +95,7 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 		t.Fatal("trigger failed")
 	}
 	waitJS(t, ctx, `document.querySelectorAll("#live-log li").length >= `+strconv.Itoa(before+6))
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designerLive.animated["sub:Stock:Shop.OrderPlaced"]`)); n != 1 {
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.live.animated["sub:Stock:Shop.OrderPlaced"]`)); n != 1 {
 		t.Fatalf("a frozen graph animated: %d tokens", n)
 	}
 	do(t, ctx, "unfreeze", chromedp.Click(chromedp.CSS(`#live-freeze`)))
@@ -104,8 +104,8 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 	// The threshold is lowered to 5 events a second, so a busy machine
 	// that triggers slowly still crosses it. Rates need a reading before
 	// the burst to compare with.
-	waitJS(t, ctx, `window.designerLive && designerLive.stats >= 1`)
-	do(t, ctx, "lower the threshold", chromedp.Evaluate[chromedp.Void](`designerLive.aggregateAbove = 5`))
+	waitJS(t, ctx, `window.__eventloomTest?.live && __eventloomTest.live.stats >= 1`)
+	do(t, ctx, "lower the threshold", chromedp.Evaluate[chromedp.Void](`__eventloomTest.live.aggregateAbove = 5`))
 	// The load goes on until the graph shows it: a rate is drawn only
 	// while a reading finds new triggers, so a burst that a loaded
 	// machine delivers between two readings would leave nothing to see.
@@ -126,7 +126,7 @@ func TestBrowserLiveFollowsAChain(t *testing.T) {
 		}
 	}()
 	// Numbers, not only colour: the event's rate, on the graph.
-	waitJS(t, ctx, `document.getElementById("cy").dataset.mode === "aggregate" && designer.cy.nodes(".hot").length > 0 && /\d+(\.\d)?\/s/.test(designer.cy.getElementById("event:Shop.OrderPlaced").data("label"))`)
+	waitJS(t, ctx, `document.getElementById("cy").dataset.mode === "aggregate" && __eventloomTest.designer.cy.nodes(".hot").length > 0 && /\d+(\.\d)?\/s/.test(__eventloomTest.designer.cy.getElementById("event:Shop.OrderPlaced").data("label"))`)
 	close(stop)
 	if err := <-loaded; err != nil {
 		t.Fatal(err)
@@ -185,8 +185,8 @@ func TestBrowserLiveTracePage(t *testing.T) {
 	close(gate)
 	do(t, ctx, "watch it end", chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-delivery-Mail"][data-status="succeeded"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-tree"][data-running="false"]`)))
-	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && traceLive.notes >= 4`)); !ok {
-		n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`traceLive.notes`))
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && __eventloomTest.trace.notes >= 4`)); !ok {
+		n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.trace.notes`))
 		t.Fatalf("the page reloaded, or heard %d notes of the chain (want the occurrences and deliveries)", n)
 	}
 	screenshot(t, ctx, "trace-live")

@@ -141,7 +141,7 @@ func TestBrowserPagesReplayShowsFreshScheduleLive(t *testing.T) {
 	)
 	// Pushed by the live stream (a refresh asked for by a note of the
 	// trace), not found by the slow 15 s poll.
-	waitJS(t, ctx, `window.noReload === true && window.traceLive.notes >= 1 && window.traceLive.refreshes >= 2`)
+	waitJS(t, ctx, `window.noReload === true && window.__eventloomTest.trace.notes >= 1 && window.__eventloomTest.trace.refreshes >= 2`)
 	if got := text(t, ctx, `[data-testid="replayed-`+id+`"] [data-testid="replayed-outcome"]`); !strings.Contains(got, "succeeded at attempt 4") {
 		t.Fatalf("outcome = %q", got)
 	}

@@ -60,7 +60,7 @@ func TestBrowserEveryPageAtTwoSizes(t *testing.T) {
 		for _, pg := range pages {
 			do(t, ctx, pg.name+" at "+size.name, chromedp.Navigate(s.url+pg.path), chromedp.WaitVisible(chromedp.CSS(pg.ready)))
 			if pg.name == "designer" {
-				waitJS(t, ctx, "window.designer && window.designer.ready")
+				waitJS(t, ctx, "window.__eventloomTest?.designer?.ready")
 			} else if size.w == 800 {
 				over, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
 				if err != nil {

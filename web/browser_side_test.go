@@ -15,7 +15,7 @@ import (
 // clickNode clicks a node of the canvas with a real pointer event.
 func clickNode(t *testing.T, ctx context.Context, id string) {
 	t.Helper()
-	p := evalPoint(t, ctx, `designer.pagePos("`+id+`")`)
+	p := evalPoint(t, ctx, `__eventloomTest.designer.pagePos("`+id+`")`)
 	do(t, ctx, "click "+id, chromedp.MouseClickXY(p.X, p.Y))
 }
 
@@ -54,7 +54,7 @@ func TestBrowserDesignerSidePanel(t *testing.T) {
 	if shown, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById("side")).display !== "none"`)); shown {
 		t.Fatal("the side panel shows before anything was clicked")
 	}
-	shop := evalPoint(t, ctx, `designer.padPos("app:Shop")`)
+	shop := evalPoint(t, ctx, `__eventloomTest.designer.padPos("app:Shop")`)
 	do(t, ctx, "open Shop", chromedp.MouseClickXY(shop.X, shop.Y),
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="edit-app"]`)))
 	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#side iframe, #side-body header, #side-body #console-errors").length`)); n != 0 {
@@ -74,11 +74,11 @@ func TestBrowserDesignerSidePanel(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#side-body input[name="name"]`), "Shipped"),
 		chromedp.Click(chromedp.CSS(`#side-body input[name="public"]`)),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="event-save"]`)))
-	waitJS(t, ctx, `designer.cy.getElementById("event:Shop.Shipped").length === 1`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("event:Shop.Shipped").length === 1`)
 	if code, _, _ := s.call("GET", "/api/v1/apps/Shop/events/Shipped", adminToken, ""); code != 200 {
 		t.Fatal("the event saved in the panel is not in the API")
 	}
-	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && designer.cy.getElementById("event:Shop.Shipped").parent().id() === "app:Shop"`)); !same {
+	if same, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && __eventloomTest.designer.cy.getElementById("event:Shop.Shipped").parent().id() === "app:Shop"`)); !same {
 		t.Fatal("the page reloaded, or the new event is not inside its app")
 	}
 	screenshot(t, ctx, "designer-side-saved")
@@ -87,21 +87,21 @@ func TestBrowserDesignerSidePanel(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="create-app"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#side-body [data-testid="create-app"] input[name="name"]`), "Billing"),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="create-app"] button[type="submit"]`)))
-	waitJS(t, ctx, `designer.cy.getElementById("app:Billing").length === 1 && window.samePage === true && !designer.cy.animated()`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("app:Billing").length === 1 && window.samePage === true && !__eventloomTest.designer.cy.animated()`)
 
 	// An edge opens its subscription; pausing it there redraws the edge.
-	mid := evalPoint(t, ctx, `(() => { const e = designer.cy.getElementById("sub:Stock:Shop.OrderPlaced"), b = designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
+	mid := evalPoint(t, ctx, `(() => { const e = __eventloomTest.designer.cy.getElementById("sub:Stock:Shop.OrderPlaced"), b = __eventloomTest.designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)
 	do(t, ctx, "click the edge", chromedp.MouseClickXY(mid.X, mid.Y))
 	do(t, ctx, "open the subscription",
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="subscription-editor"]`)),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="pause"]`)))
-	waitJS(t, ctx, `designer.cy.getElementById("sub:Stock:Shop.OrderPlaced").hasClass("paused")`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("sub:Stock:Shop.OrderPlaced").hasClass("paused")`)
 	do(t, ctx, "resume it", chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="resume"]`)),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="resume"]`)))
-	waitJS(t, ctx, `!designer.cy.getElementById("sub:Stock:Shop.OrderPlaced").hasClass("paused")`)
+	waitJS(t, ctx, `!__eventloomTest.designer.cy.getElementById("sub:Stock:Shop.OrderPlaced").hasClass("paused")`)
 
 	// Deleting Shop, which others handle, is refused in the panel.
-	shop = evalPoint(t, ctx, `designer.padPos("app:Shop")`) // it grew
+	shop = evalPoint(t, ctx, `__eventloomTest.designer.padPos("app:Shop")`) // it grew
 	do(t, ctx, "open Shop again", chromedp.MouseClickXY(shop.X, shop.Y),
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="edit-app"]`)),
 		chromedp.Click(chromedp.CSS(`#side-body form[action$="/delete"] button`)),
@@ -109,7 +109,7 @@ func TestBrowserDesignerSidePanel(t *testing.T) {
 	if msg := text(t, ctx, `#side-body [data-testid="flash"]`); !strings.Contains(msg, "Stock") {
 		t.Fatalf("the refusal does not say who depends on Shop: %q", msg)
 	}
-	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.cy.getElementById("app:Shop").length`)); n != 1 {
+	if n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.designer.cy.getElementById("app:Shop").length`)); n != 1 {
 		t.Fatal("a refused deletion removed the app from the canvas")
 	}
 }
@@ -127,7 +127,7 @@ func TestBrowserLiveTriggerFromThePanel(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="trigger-submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="trace-delivery-Mail"][data-status="succeeded"]`)))
 	for _, id := range []string{"sub:Stock:Shop.OrderPlaced", "sub:Mail:Stock.Reserved"} {
-		waitJS(t, ctx, `(designerLive.animated["`+id+`"] || 0) >= 1 && designerLive.trail.includes("succeeded `+id+`")`)
+		waitJS(t, ctx, `(__eventloomTest.live.animated["`+id+`"] || 0) >= 1 && __eventloomTest.live.trail.includes("succeeded `+id+`")`)
 	}
 	screenshot(t, ctx, "live-panel-trigger")
 }
@@ -164,7 +164,7 @@ func TestBrowserDesignerSidePanelSavesInOneRequest(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
 		t.Fatal(err)
 	}
-	mail := evalPoint(t, ctx, `designer.padPos("app:Mail")`)
+	mail := evalPoint(t, ctx, `__eventloomTest.designer.padPos("app:Mail")`)
 	do(t, ctx, "open Mail's new subscription", chromedp.MouseClickXY(mail.X, mail.Y),
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="edit-app"]`)),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="new-subscription"]`)),
@@ -175,8 +175,8 @@ func TestBrowserDesignerSidePanelSavesInOneRequest(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](recordFetches),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="subscription-save"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="error-filter"]`)))
-	refreshes, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`designer.refreshes`))
-	if drawn, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`designer.hasEdge("sub:Mail:Shop.OrderPlaced")`)); drawn {
+	refreshes, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.designer.refreshes`))
+	if drawn, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`__eventloomTest.designer.hasEdge("sub:Mail:Shop.OrderPlaced")`)); drawn {
 		t.Fatal("a refused save drew its edge")
 	}
 
@@ -184,17 +184,17 @@ func TestBrowserDesignerSidePanelSavesInOneRequest(t *testing.T) {
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#side-body [data-testid="subscription-filter"]').value = ""`),
 		chromedp.Evaluate[chromedp.Void](recordFetches),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="subscription-save"]`)))
-	waitJS(t, ctx, `designer.hasEdge("sub:Mail:Shop.OrderPlaced") && window.sent.length >= 1`)
+	waitJS(t, ctx, `__eventloomTest.designer.hasEdge("sub:Mail:Shop.OrderPlaced") && window.sent.length >= 1`)
 	// The app page shown in the panel loads its charts (GET /stats/series):
 	// those are the page's own, not the save's.
 	sent, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`window.sent.filter((s) => !s.startsWith("GET /stats/series "))`))
 	if err != nil || len(sent) != 1 || sent[0] != "POST /apps/Mail/subscriptions/new 200" {
 		t.Fatalf("the save sent %v (%v), want one POST answered 200 and nothing else", sent, err)
 	}
-	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && designer.refreshes === `+strconv.Itoa(refreshes)+` + 1
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && __eventloomTest.designer.refreshes === `+strconv.Itoa(refreshes)+` + 1
 		&& !performance.getEntriesByType("resource").some((e) => ["/designer/data", "/"].includes(new URL(e.name).pathname))
-		&& designer.cy.getElementById("sub:Mail:Shop.OrderPlaced").source().id() === "event:Shop.OrderPlaced"
-		&& designer.cy.getElementById("sub:Mail:Shop.OrderPlaced").target().id() === "app:Mail"`)); !ok {
+		&& __eventloomTest.designer.cy.getElementById("sub:Mail:Shop.OrderPlaced").source().id() === "event:Shop.OrderPlaced"
+		&& __eventloomTest.designer.cy.getElementById("sub:Mail:Shop.OrderPlaced").target().id() === "app:Mail"`)); !ok {
 		t.Fatal("the page reloaded, the design was fetched again, or the edge is drawn between the wrong nodes")
 	}
 	waitJS(t, ctx, `document.querySelector('#side-body [data-testid="flash"]') !== null`)

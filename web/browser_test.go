@@ -500,6 +500,9 @@ func TestBrowserConsoleFailedHTMXRequestShowsANotice(t *testing.T) {
 	}
 	ctx := newBrowser(t)
 	expectRefusal(ctx, 404, "/apps/Shop/events/Audit/trigger")
+	// The page's sparklines poll the event's series every few seconds:
+	// once the event is deleted under the page, a poll may be refused too.
+	expectRefusal(ctx, 404, "/stats/series?event=Shop.Audit&window=1h")
 	signIn(t, ctx, s.url)
 	do(t, ctx, "event page with htmx",
 		chromedp.Navigate(s.url+"/apps/Shop/events/Audit"),

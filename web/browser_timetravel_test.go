@@ -13,7 +13,7 @@ import (
 // takes on (cytoscape's class events, whoever changes them), in the order
 // the graph showed them.
 const ttHook = `window.ttChanges = [];
-designer.cy.on("class", "edge.sub", (e) => {
+__eventloomTest.designer.cy.on("class", "edge.sub", (e) => {
   const c = ["running", "succeeded", "failed", "retrying", "dead"].find((k) => e.target.hasClass(k));
   if (c) ttChanges.push(c + " " + e.target.id());
 }); true`
@@ -67,12 +67,12 @@ func TestBrowserTimeTravelReplaysAChain(t *testing.T) {
 	waitJS(t, ctx, mailDone(1))
 
 	do(t, ctx, "turn time travel on", chromedp.Click(chromedp.CSS(`[data-testid="time-travel"]`)))
-	waitJS(t, ctx, `designerTravel.loads === 1 && document.querySelector('[data-testid="tt-status"]').dataset.count === "6"`)
+	waitJS(t, ctx, `__eventloomTest.travel.loads === 1 && document.querySelector('[data-testid="tt-status"]').dataset.count === "6"`)
 	if hidden := evalString(t, ctx, `String(document.querySelector('[data-testid="tt-bar"]').hidden)`); hidden != "false" {
 		t.Fatal("the time-travel bar did not open")
 	}
 	// The scrubber starts just before the chain: nothing has run yet.
-	waitJS(t, ctx, `designer.cy.edges(".sub.running, .sub.succeeded").length === 0 && designer.cy.getElementById("app:Mail").data("stat") === ""`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.edges(".sub.running, .sub.succeeded").length === 0 && __eventloomTest.designer.cy.getElementById("app:Mail").data("stat") === ""`)
 	do(t, ctx, "record the edges' changes", chromedp.Evaluate[chromedp.Void](ttHook))
 	setSelect(t, ctx, "tt-speed", "4")
 	do(t, ctx, "play", chromedp.Click(chromedp.CSS(`[data-testid="tt-play"]`)))
@@ -86,14 +86,14 @@ func TestBrowserTimeTravelReplaysAChain(t *testing.T) {
 		}
 	}
 	// The counters show the chain as it was.
-	waitJS(t, ctx, `designer.cy.getElementById("app:Mail").data("stat") === "1 ok" && designer.cy.getElementById("event:Shop.OrderPlaced").data("stat") === "1 fired"`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("app:Mail").data("stat") === "1 ok" && __eventloomTest.designer.cy.getElementById("event:Shop.OrderPlaced").data("stat") === "1 fired"`)
 	screenshot(t, ctx, "time-travel")
 
 	// Back to the window's start: the graph is as it was before the chain.
-	do(t, ctx, "pause", chromedp.Evaluate[chromedp.Void](`designerTravel.playing && document.querySelector('[data-testid="tt-play"]').click()`))
+	do(t, ctx, "pause", chromedp.Evaluate[chromedp.Void](`__eventloomTest.travel.playing && document.querySelector('[data-testid="tt-play"]').click()`))
 	do(t, ctx, "scrub to the start", chromedp.SetValue(chromedp.CSS(`[data-testid="tt-scrub"]`), "0"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="tt-scrub"]').dispatchEvent(new Event("input"))`))
-	waitJS(t, ctx, `designerTravel.t === designerTravel.since && designer.cy.edges(".sub.running, .sub.succeeded").length === 0 && designer.cy.getElementById("app:Mail").data("stat") === ""`)
+	waitJS(t, ctx, `__eventloomTest.travel.t === __eventloomTest.travel.since && __eventloomTest.designer.cy.edges(".sub.running, .sub.succeeded").length === 0 && __eventloomTest.designer.cy.getElementById("app:Mail").data("stat") === ""`)
 
 	// A chain now is logged but not drawn: the graph shows the past.
 	seen := len(evalStrings(t, ctx, `ttChanges`))
@@ -118,7 +118,7 @@ func TestBrowserTimeTravelReplaysAChain(t *testing.T) {
 
 	// Leaving brings the live view back: the next chain is drawn.
 	do(t, ctx, "leave time travel", chromedp.Click(chromedp.CSS(`[data-testid="tt-leave"]`)))
-	waitJS(t, ctx, `designerTravel.left === 1 && designer.cy.container().dataset.travel === "off" && document.querySelector('[data-testid="tt-bar"]').hidden && !designerLive.travel`)
+	waitJS(t, ctx, `__eventloomTest.travel.left === 1 && __eventloomTest.designer.cy.container().dataset.travel === "off" && document.querySelector('[data-testid="tt-bar"]').hidden && !__eventloomTest.live.travel`)
 	seen = len(evalStrings(t, ctx, `ttChanges`))
 	trigger()
 	waitJS(t, ctx, mailDone(3))

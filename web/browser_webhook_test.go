@@ -96,7 +96,7 @@ func TestBrowserWebhookJourney(t *testing.T) {
 		t.Fatalf("trigger = %d %v", code, body)
 	}
 	failed := waitNote(t, s, notify.DeliveryFailed)
-	waitJS(t, ctx, `designer.cy.getElementById("app:Stock").data("failures") === 1 && designer.cy.getElementById("app:Stock").hasClass("unhealthy")`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("app:Stock").data("failures") === 1 && __eventloomTest.designer.cy.getElementById("app:Stock").hasClass("unhealthy")`)
 	waitJS(t, ctx, `[...document.querySelectorAll('[data-testid="live-log"] li[data-kind="endpoint.health"]')].some(li => li.textContent.includes("Stock's endpoint failed 1 in a row"))`)
 
 	// A second failure in a row reaches the threshold of 2: the webhook
@@ -104,7 +104,7 @@ func TestBrowserWebhookJourney(t *testing.T) {
 	if code, body, _ := s.call("POST", "/api/v1/apps/Shop/events/OrderPlaced/trigger", adminToken, `{"Sku":"B"}`); code != 202 {
 		t.Fatalf("trigger = %d %v", code, body)
 	}
-	waitJS(t, ctx, `designer.cy.getElementById("app:Stock").data("failures") === 2 && designer.cy.getElementById("app:Stock").data("label").includes("endpoint failing ×2")`)
+	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("app:Stock").data("failures") === 2 && __eventloomTest.designer.cy.getElementById("app:Stock").data("label").includes("endpoint failing ×2")`)
 	waitJS(t, ctx, `[...document.querySelectorAll('[data-testid="live-log"] li[data-kind="subscription.paused"]')].some(li => li.textContent.includes("2 attempts in a row"))`)
 
 	do(t, ctx, "the trace shows the receiver's answer",
@@ -138,7 +138,7 @@ func TestBrowserWebhookJourney(t *testing.T) {
 func openDesignerAt(t *testing.T, ctx context.Context, base string) {
 	t.Helper()
 	do(t, ctx, "open the designer", chromedp.Navigate(base+"/"))
-	waitJS(t, ctx, "window.designer && window.designer.ready && window.designerLive && window.designerLive.socket && window.designerLive.socket.readyState === 1")
+	waitJS(t, ctx, "window.__eventloomTest?.designer?.ready && window.__eventloomTest?.live && window.__eventloomTest.live.socket && window.__eventloomTest.live.socket.readyState === 1")
 }
 
 func jsString(s string) string {

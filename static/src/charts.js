@@ -9,26 +9,26 @@
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "./charts.css";
+import { getJSON } from "./api.js";
+import { colour } from "./colours.js";
 
 const pollMs = 3000;
 
-// css reads a custom property of the page, so colours live in app.css.
-const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
 
 // charts: what each chart draws, as [label, column, colour variable].
 const charts = {
-  triggers: [["accepted", "accepted", "--chart-accepted"], ["refused", "refused", "--chart-refused"]],
-  deliveries: [["succeeded", "succeeded", "--chart-succeeded"], ["failed", "failed", "--chart-failed"], ["dead", "dead", "--chart-dead"]],
-  failures: [["failures", "failures", "--chart-dead"]],
-  queue: [["fullest queue", "queuePending", "--chart-queue"], ["cap", "queueCap", "--chart-cap"]],
-  latency: [["p50 ms", "latencyP50Ms", "--chart-p50"], ["p95 ms", "latencyP95Ms", "--chart-p95"], ["p99 ms", "latencyP99Ms", "--chart-p99"]],
+  triggers: [["accepted", "accepted", "chart-accepted"], ["refused", "refused", "chart-refused"]],
+  deliveries: [["succeeded", "succeeded", "chart-succeeded"], ["failed", "failed", "chart-failed"], ["dead", "dead", "chart-dead"]],
+  failures: [["failures", "failures", "chart-dead"]],
+  queue: [["fullest queue", "queuePending", "chart-queue"], ["cap", "queueCap", "chart-cap"]],
+  latency: [["p50 ms", "latencyP50Ms", "chart-p50"], ["p95 ms", "latencyP95Ms", "chart-p95"], ["p99 ms", "latencyP99Ms", "chart-p99"]],
 };
 
 // options builds a chart's uPlot options; a sparkline has no axes,
 // legend or cursor.
 function options(kind, width, height, spark) {
-  const series = [{}].concat(charts[kind].map(([label, , colour]) => ({
-    label, stroke: css(colour), width: spark ? 1 : 1.5, spanGaps: kind === "queue" || kind === "latency",
+  const series = [{}].concat(charts[kind].map(([label, , name]) => ({
+    label, stroke: colour(name), width: spark ? 1 : 1.5, spanGaps: kind === "queue" || kind === "latency",
   })));
   const o = { width, height, series, scales: { x: { time: true } } };
   if (spark) {
@@ -36,7 +36,7 @@ function options(kind, width, height, spark) {
     o.cursor = { show: false };
     o.axes = [{ show: false }, { show: false }];
   } else {
-    o.axes = [{ stroke: css("--muted") }, { stroke: css("--muted"), size: 60 }];
+    o.axes = [{ stroke: colour("muted") }, { stroke: colour("muted"), size: 60 }];
     if (kind === "latency") series.forEach((x, i) => i > 0 && (x.points = { show: true, size: 4 })); // runs are sparse
   }
   return o;
@@ -100,9 +100,7 @@ class Board {
     const asked = this.window;
     const status = this.el.querySelector("[data-chart-status]");
     try {
-      const r = await fetch(this.url(), { credentials: "same-origin", headers: { Accept: "application/json" } });
-      if (!r.ok) throw new Error(`the server answered ${r.status} for the charts' data`);
-      const frame = await r.json();
+      const frame = await getJSON(this.url().href);
       if (frame.window !== this.window) return; // a toggle came in meanwhile: asked again below
       this.draw(frame);
       if (status) {

@@ -3,106 +3,30 @@
 // event to the app handling it. Bundled by esbuild (go generate) with
 // cytoscape, cytoscape-edgehandles and @dagrejs/dagre from npm.
 import cytoscape from "cytoscape";
-import { Graph, layout as dagreLayout } from "@dagrejs/dagre";
 import edgehandles from "cytoscape-edgehandles";
-import { startLive, fillPickers, relabel, showBacklog } from "./live.js";
+import { startLive, attachDesigner, fillPickers, showBacklog } from "./live.js";
 import { minimap } from "./minimap.js";
 import { toSVG, toPNG, download } from "./exporter.js";
 import { Collapser } from "./collapse.js";
-import { healthText } from "./health.js";
-import { usualKinds, arrowLabel } from "./labels.js";
+import { usualKinds } from "./labels.js";
 import { startTimeTravel } from "./timetravel.js";
-import { eventRef, splitEventRef, subRef } from "./subref.js";
+import { request, getJSON, postJSON, path } from "./api.js";
+import { eventID, subID } from "./ids.js";
+import { splitEventRef, subRef } from "./subref.js";
 import { showSide, openSide, watchSide, savePositions } from "./panel.js";
+import { elements, graphStyle, addOrUpdate } from "./graph.js";
+import { arrangement, clearOfSiblings, makeRoom, inView, keepInView } from "./layout.js";
+import { expose } from "./testhooks.js";
 
 cytoscape.use(edgehandles);
 
-const appID = (name) => "app:" + name;
-const eventID = (ref) => "event:" + ref;
-const subID = (app, ref) => "sub:" + subRef(app, ref);
-
-// labelWidth is about how wide a name is drawn at the events' 11px. An
-// event's width comes from its data: cytoscape's deprecated width "label"
-// leaves every edge undrawn and unclickable until a node moves, which a
-// layout run used to hide.
-const labelWidth = (name) => Math.ceil(name.length * 6.3) + 14;
-
-// eventGap is the distance between the centres of an app's events: an
-// event is eventHeight tall, so neighbours keep a clear gap between them.
-const eventHeight = 34, eventGap = 50;
+// view is the canvas and what tests read of it (testhooks.js's
+// "designer"): cy once drawn, ready once its first frame is on screen,
+// and counts of the saves and redraws done.
+const view = expose("designer", { cy: null, ready: false, saves: 0, refreshes: 0, loadMs: 0, gesture: "", lastExport: null });
 
 // appLabelPx is the smallest an app's name is drawn on screen, in pixels.
 const appLabelPx = 12;
-
-function elements(d) {
-  const els = [];
-  const lint = new Map(d.lints.map((l) => [l.subject, l]));
-  for (const a of d.apps) {
-    const health = healthText(a.failures);
-    const cls = ["app", lint.has(a.name) ? "lint" : "", health ? "unhealthy" : ""].filter(Boolean).join(" ");
-    els.push({ group: "nodes", data: { id: appID(a.name), name: a.name, base: a.name, label: [a.name, health].filter(Boolean).join("\n"), health, failures: a.failures || 0, color: a.color || "#64748b", kind: "app" }, classes: cls });
-  }
-  for (const e of d.events) {
-    const ref = eventRef(e.app, e.name);
-    const cls = ["event", e.public ? "public" : "private"];
-    if (lint.has(ref)) cls.push("lint");
-    els.push({ group: "nodes", data: { id: eventID(ref), parent: appID(e.app), base: e.name, label: e.name, ref, kind: "event", w: labelWidth(e.name) }, classes: cls.join(" ") });
-  }
-  const usual = usualKinds(d.subscriptions);
-  for (const s of d.subscriptions) {
-    const ref = s.event, base = arrowLabel(s, usual);
-    const cls = ["sub"];
-    if (s.paused) cls.push("paused");
-    if (s.filter) cls.push("filtered");
-    // An app handling its own event: a loop on the event. Cytoscape draws
-    // an edge into its source's own parent as a loop round the parent's
-    // corner, which reads as leaving whichever event sits there.
-    const self = ref.slice(0, ref.indexOf(".")) === s.app;
-    if (self) cls.push("self");
-    els.push({ group: "edges", data: { id: subID(s.app, ref), source: eventID(ref), target: self ? eventID(ref) : appID(s.app), base, label: base, kind: s.kind, app: s.app, ref }, classes: cls.join(" ") });
-  }
-  return els;
-}
-
-const style = [
-  // Labels too small to read are not drawn: a zoomed-out large design
-  // stays fluid, and zooming in brings them back.
-  // 10 px on screen is the smallest text worth drawing.
-  { selector: "node, edge", style: { "min-zoomed-font-size": 10 } },
-  { selector: "node.app", style: { "background-color": "data(color)", "background-opacity": 0.12, "border-color": "data(color)", "border-width": 2, label: "data(label)", "text-valign": "top", "font-weight": "bold", "font-size": 14, padding: 18, shape: "round-rectangle", "min-width": 90, "min-height": 50 } },
-  { selector: "node.app.collapsed", style: { "background-opacity": 0.3, "text-valign": "center", width: 150, height: 64, "border-width": 3 } },
-  { selector: "node.event", style: { "background-color": "#fff", "border-width": 2, "border-color": "#2563eb", label: "data(label)", "text-valign": "center", "font-size": 12, shape: "round-rectangle", width: "data(w)", height: eventHeight, padding: 0 } },
-  { selector: "node.private", style: { "border-style": "dashed", "border-color": "#64748b" } },
-  { selector: "node.app.unhealthy", style: { "border-color": "#dc2626", "border-style": "dashed", "border-width": 3 } },
-  { selector: "node.lint", style: { "underlay-color": "#f59e0b", "underlay-opacity": 0.35, "underlay-padding": 4 } },
-  { selector: "edge", style: { "curve-style": "bezier", "target-arrow-shape": "triangle", width: 2, "line-color": "#94a3b8", "target-arrow-color": "#94a3b8", label: "data(label)", "font-size": 11, "text-background-color": "#fff", "text-background-opacity": 1, "text-background-padding": 2 } },
-  // An app's own event: a loop out of the event's right side, into the
-  // app's padding, clear of the events above and below.
-  { selector: "edge.self", style: { "loop-direction": "90deg", "loop-sweep": "-40deg", "control-point-step-size": 80 } },
-  { selector: "edge.meta", style: { width: "mapData(count, 1, 20, 2, 8)", "line-color": "#64748b", "target-arrow-color": "#64748b" } },
-  { selector: "edge.paused", style: { "line-style": "dashed" } },
-  { selector: "edge.saving", style: { "line-style": "dotted", opacity: 0.6 } },
-  { selector: ".faded", style: { opacity: 0.25 } },
-  { selector: "node.event.focus", style: { "border-color": "#f59e0b", "border-width": 4 } },
-  { selector: ".highlight", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "border-color": "#2563eb", "border-width": 3 } },
-  { selector: ":selected", style: { "border-color": "#f59e0b", "border-width": 3 } },
-  { selector: ".eh-ghost-edge", style: { "line-color": "#2563eb", "target-arrow-color": "#2563eb", "line-style": "dashed" } },
-  { selector: "node.event.hot", style: { "background-color": "mapData(heat, 0, 1, #fef3c7, #dc2626)" } },
-  { selector: "node.pulse", style: { "background-color": "#bfdbfe", "border-color": "#1d4ed8", "border-width": 4 } },
-  // Live states of a subscription's deliveries, and heat at high rates.
-  { selector: "node, edge", style: { "text-wrap": "wrap" } },
-  { selector: "edge.hot", style: { width: "mapData(heat, 0, 1, 2, 9)", "line-color": "mapData(heat, 0, 1, #fca5a5, #dc2626)", "target-arrow-color": "mapData(heat, 0, 1, #fca5a5, #dc2626)" } },
-  { selector: "edge.running", style: { "line-color": "#3b82f6", "target-arrow-color": "#3b82f6", width: 4 } },
-  { selector: "edge.succeeded", style: { "line-color": "#22c55e", "target-arrow-color": "#22c55e", width: 3 } },
-  { selector: "edge.failed", style: { "line-color": "#f97316", "target-arrow-color": "#f97316", width: 4 } },
-  { selector: "edge.retrying", style: { "line-color": "#f59e0b", "target-arrow-color": "#f59e0b", width: 3, "line-style": "dashed" } },
-  { selector: "edge.dead", style: { "line-color": "#ef4444", "target-arrow-color": "#ef4444", width: 4, "line-style": "dotted" } },
-];
-
-function post(url, body) {
-  return fetch(url, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body), credentials: "same-origin" })
-    .then(async (r) => ({ ok: r.ok, status: r.status, body: await r.json().catch(() => ({})) }));
-}
 
 function say(text, kind) {
   const box = document.getElementById("designer-message");
@@ -112,45 +36,13 @@ function say(text, kind) {
   box.hidden = false;
   // The message pushes the canvas down: Cytoscape caches where its
   // container is, so tell it, or pointer events land off their nodes.
-  if (shown && window.designer) window.designer.cy.resize();
-}
-
-// arrangement lays a design out left to right as an architecture reads:
-// dagre ranks the apps (an app after the apps whose events it handles) and
-// orders each rank to cross few arrows; each app's events stand in a
-// column inside it. Laying out apps rather than events keeps every app a
-// tidy box, which dagre cannot do for compound nodes itself. It works on
-// the design document, so the first layout is in place before the canvas
-// draws. Returns positions by node id.
-function arrangement(d) {
-  const gap = eventGap;
-  const g = new Graph();
-  g.setGraph({ rankdir: "LR", nodesep: 50, ranksep: 160, marginx: 20, marginy: 20 });
-  g.setDefaultEdgeLabel(() => ({}));
-  const owned = new Map(d.apps.map((a) => [a.name, []]));
-  for (const e of d.events) owned.get(e.app)?.push(e);
-  for (const [app, evs] of owned) {
-    const width = Math.max(110, ...evs.map((e) => labelWidth(e.name) + 40));
-    g.setNode(appID(app), { width, height: Math.max(60, evs.length * gap + 40) });
-  }
-  for (const s of d.subscriptions) {
-    const from = appID(s.event.slice(0, s.event.indexOf("."))), to = appID(s.app);
-    if (from !== to && g.hasNode(from) && g.hasNode(to)) g.setEdge(from, to);
-  }
-  dagreLayout(g);
-  const out = {};
-  for (const [app, evs] of owned) {
-    const p = g.node(appID(app));
-    if (!evs.length) out[appID(app)] = { x: p.x, y: p.y };
-    evs.forEach((e, i) => { out[eventID(eventRef(e.app, e.name))] = { x: p.x, y: p.y + (i - (evs.length - 1) / 2) * gap }; });
-  }
-  return out;
+  if (shown && view.cy) view.cy.resize();
 }
 
 function saveLayout(nodes, replace) {
   // A role that may not change the design moves nodes for itself only:
   // nothing is saved (the server would refuse it).
-  if (document.getElementById("cy").dataset.canDesign === "false") return Promise.resolve({ ok: false, status: 403, body: {} });
+  if (document.getElementById("cy").dataset.canDesign === "false") return Promise.resolve(false);
   const positions = {};
   nodes.forEach((n) => {
     if (n.isParent()) return; // a compound's position follows its children
@@ -158,7 +50,7 @@ function saveLayout(nodes, replace) {
     positions[n.id()] = { x: p.x, y: p.y };
   });
   return savePositions(positions, replace).then((r) => {
-    if (window.designer) window.designer.saves++;
+    view.saves++;
     return r;
   });
 }
@@ -174,7 +66,7 @@ function start() {
   const cy = cytoscape({
     container: document.getElementById("cy"),
     elements: els,
-    style,
+    style: graphStyle(),
     layout: { name: "preset", positions: (n) => placed[n.id()], fit: true, padding: 30 },
     wheelSensitivity: 0.3,
     // Large designs stay fluid: while panning or zooming the canvas shows
@@ -187,8 +79,8 @@ function start() {
   // ready (for tests and the curious) once the graph is drawn.
   cy.one("render", () => requestAnimationFrame(() => drawn()));
   const drawn = () => {
-    window.designer.ready = true;
-    window.designer.loadMs = performance.now() - t0;
+    view.ready = true;
+    view.loadMs = performance.now() - t0;
   };
   // The preview edge gets cytoscape's own id: a drag passing over an app
   // that already handles the event offers no preview at all (its edge
@@ -202,7 +94,7 @@ function start() {
     hoverDelay: 0,
   });
   // The last gesture event, for a test that must explain a failed drag.
-  cy.on("ehstart ehstop ehcancel ehhoverover ehhoverout", (ev) => { if (window.designer) window.designer.gesture = ev.type; });
+  cy.on("ehstart ehstop ehcancel ehhoverover ehhoverout", (ev) => { view.gesture = ev.type; });
   cy.on("ehcomplete", async (ev, source, target, preview) => {
     const app = target.data("name"), ref = source.data("ref"), id = subID(app, ref);
     cy.remove(preview);
@@ -215,12 +107,14 @@ function start() {
     // that may yet be refused.
     added.addClass("saving");
     say("Subscribing " + app + " to " + ref + "…", "info");
-    const r = await post("/designer/subscribe", { app, event: ref });
-    added.removeClass("saving");
-    if (!r.ok) {
+    try {
+      await postJSON("/designer/subscribe", { app, event: ref });
+    } catch (err) {
       cy.remove(added);
-      say((r.body.error && r.body.error.message) || "The subscription was refused.", "error");
+      say(err.message, "error");
       return;
+    } finally {
+      added.removeClass("saving");
     }
     say(app + " now handles " + ref + " with a flow; click the edge to edit it.");
   });
@@ -271,12 +165,12 @@ function start() {
   scaleAppLabels();
   document.getElementById("export-svg").addEventListener("click", () => {
     const svg = toSVG(cy);
-    window.designer.lastExport = { type: "image/svg+xml", size: svg.length, head: svg.slice(0, 100) };
+    view.lastExport = { type: "image/svg+xml", size: svg.length, head: svg.slice(0, 100) };
     download(new Blob([svg], { type: "image/svg+xml" }), "eventloom-design.svg");
   });
   document.getElementById("export-png").addEventListener("click", () => {
     const png = toPNG(cy);
-    window.designer.lastExport = { type: png.type, size: png.size };
+    view.lastExport = { type: png.type, size: png.size };
     download(png, "eventloom-design.png");
   });
 
@@ -289,7 +183,7 @@ function start() {
     const to = arrangement(JSON.parse(document.getElementById("cy").dataset.design));
     cy.batch(() => cy.nodes().forEach((n) => { if (to[n.id()]) n.position(to[n.id()]); }));
     cy.animate({ fit: { eles: cy.elements(), padding: 30 } }, { duration: 200 });
-    saveLayout(cy.nodes(), true).then((r) => { if (r.ok) say("Arranged and saved."); });
+    saveLayout(cy.nodes(), true).then((ok) => { if (ok) say("Arranged and saved."); });
   });
   document.getElementById("fit").addEventListener("click", () => cy.fit(undefined, 30));
   document.getElementById("search").addEventListener("change", (e) => {
@@ -315,37 +209,37 @@ function start() {
   document.getElementById("new-app").addEventListener("click", () => openSide("/apps", "New app", "#create"));
   document.getElementById("new-event").addEventListener("click", () => {
     const el = selected();
-    if (el && el.hasClass("app")) openSide("/apps/" + el.data("name") + "/events/new", "New event in " + el.data("name"));
+    if (el && el.hasClass("app")) openSide(path("apps", el.data("name"), "events", "new"), "New event in " + el.data("name"));
   });
   watchSide(cy, refreshDesign);
   document.getElementById("delete").addEventListener("click", async () => {
     const el = selected();
     if (!el) return;
     let url, what;
-    if (el.isEdge()) { url = `/apps/${el.data("app")}/subscriptions/${el.data("ref")}/delete`; what = `${el.data("app")}'s subscription to ${el.data("ref")}`; }
-    else if (el.hasClass("app")) { url = `/apps/${el.data("name")}/delete`; what = `the app ${el.data("name")} with its events and subscriptions`; }
-    else { const { app, name } = splitEventRef(el.data("ref")); url = `/apps/${app}/events/${name}/delete`; what = `the event ${el.data("ref")}`; }
+    if (el.isEdge()) { url = path("apps", el.data("app"), "subscriptions", el.data("ref"), "delete"); what = `${el.data("app")}'s subscription to ${el.data("ref")}`; }
+    else if (el.hasClass("app")) { url = path("apps", el.data("name"), "delete"); what = `the app ${el.data("name")} with its events and subscriptions`; }
+    else { const { app, name } = splitEventRef(el.data("ref")); url = path("apps", app, "events", name, "delete"); what = `the event ${el.data("ref")}`; }
     if (!confirm(`Delete ${what}?`)) return;
-    const post = (body) => fetch(url, { method: "POST", credentials: "same-origin", headers: { "Accept": "application/json" }, body });
-    let r = await post();
-    let body = r.ok || r.redirected ? {} : await r.json().catch(() => ({}));
-    // Breaking other apps' subscriptions needs a second, informed yes.
-    if (body.error && body.error.code === "breaking_change") {
-      const list = (body.error.breaks || []).map((b) => `  ${b.subscription}: ${b.reason}`).join("\n");
-      if (!confirm(`Deleting ${what} breaks subscriptions of other apps:\n${list}\n\nDelete anyway?`)) { say("Nothing was deleted.", "info"); return; }
-      r = await post(new URLSearchParams({ confirm: "breaking" }));
-      body = r.ok || r.redirected ? {} : await r.json().catch(() => ({}));
+    try {
+      try {
+        await request(url, { method: "POST" });
+      } catch (err) {
+        // Breaking other apps' subscriptions needs a second, informed yes.
+        if (err.code !== "breaking_change") throw err;
+        const list = (err.extra.breaks || []).map((b) => `  ${b.subscription}: ${b.reason}`).join("\n");
+        if (!confirm(`Deleting ${what} breaks subscriptions of other apps:\n${list}\n\nDelete anyway?`)) { say("Nothing was deleted.", "info"); return; }
+        await request(url, { method: "POST", form: new URLSearchParams({ confirm: "breaking" }) });
+      }
+    } catch (err) {
+      say(err.message, "error");
+      return;
     }
-    if (r.ok || r.redirected) { cy.remove(el.isNode() ? el.union(el.descendants()).union(el.connectedEdges()) : el); say("Deleted " + what + "."); return; }
-    say((body.error && body.error.message) || "The deletion was refused (" + r.status + ").", "error");
+    cy.remove(el.isNode() ? el.union(el.descendants()).union(el.connectedEdges()) : el);
+    say("Deleted " + what + ".");
   });
 
-  window.designer = {
+  Object.assign(view, {
     cy,
-    ready: false,
-    saves: 0,
-    refreshes: 0,
-    loadMs: 0,
     // pagePos is where a node is on the page, for tests that drive the
     // canvas with real pointer events.
     pagePos(id) {
@@ -361,8 +255,8 @@ function start() {
     position(id) { return cy.getElementById(id).position(); },
     folds, minimap: map, toggleApp,
     toSVG: () => toSVG(cy),
-    lastExport: null,
-  };
+  });
+  attachDesigner(view);
   if (cy.elements().length === 0) drawn(); // nothing to wait for
   startTimeTravel(cy);
 
@@ -404,7 +298,7 @@ function highlight(cy, node) {
 function refreshDesign(cy, data) {
   document.getElementById("cy").dataset.design = JSON.stringify(data);
   // Folded apps open while the design is compared, then fold again.
-  const folds = window.designer && window.designer.folds, folded = folds ? folds.names() : [];
+  const folds = view.folds, folded = folds ? folds.names() : [];
   if (folds) folds.expandAll();
   const els = elements(data), want = new Set(els.map((e) => e.data.id));
   cy.batch(() => {
@@ -425,29 +319,7 @@ function refreshDesign(cy, data) {
   showBacklog(cy, data.backlog || {});
   fillPickers(data);
   showLints(data.lints);
-  if (window.designer) window.designer.refreshes++;
-}
-
-// clearOfSiblings moves an event dropped onto another event of its app
-// just below it (and below any it then meets), so no two overlap.
-function clearOfSiblings(ev) {
-  const overlap = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
-  for (let i = 0; i < 50; i++) {
-    const box = ev.boundingBox({ includeLabels: false });
-    const hit = ev.siblings().filter((o) => overlap(box, o.boundingBox({ includeLabels: false })))[0];
-    if (!hit) return;
-    ev.position({ x: ev.position("x"), y: hit.position("y") + eventGap });
-  }
-}
-
-// below is where a new event goes in its app: under the app's lowest
-// event, in line with the others, so it covers no edge leaving them.
-function below(cy, parentID) {
-  const kids = parentID ? cy.getElementById(parentID).children() : cy.collection();
-  if (!kids.length) return null;
-  let x = Infinity, y = -Infinity;
-  kids.forEach((k) => { x = Math.min(x, k.position("x")); y = Math.max(y, k.position("y")); });
-  return { x, y: y + eventGap };
+  view.refreshes++;
 }
 
 // showLints rewrites the list of lints under the canvas.
@@ -465,52 +337,11 @@ function showLints(lints) {
   if (none) none.hidden = lints.length > 0;
 }
 
-// makeRoom moves apps that an app grown by a new event now overlaps down
-// out of its way (and whatever they then overlap, in turn), and returns
-// the event nodes it moved, for saving.
-function makeRoom(cy, grown) {
-  let moved = cy.collection(), todo = grown.toArray();
-  const overlap = (a, b) => a.x1 < b.x2 && b.x1 < a.x2 && a.y1 < b.y2 && b.y1 < a.y2;
-  for (let pass = 0; todo.length && pass < 50; pass++) {
-    const app = todo.shift(), box = app.boundingBox();
-    for (const other of cy.nodes().orphans()) {
-      if (other.same(app) || !overlap(box, other.boundingBox())) continue;
-      const dy = box.y2 - other.boundingBox().y1 + 30;
-      const what = other.isParent() ? other.children() : other;
-      what.shift({ x: 0, y: dy });
-      moved = moved.union(what);
-      todo.push(other);
-    }
-  }
-  return moved;
-}
-
-function addOrUpdate(cy, e, saved, center) {
-  const x = cy.getElementById(e.data.id);
-  if (!x.length) {
-    if (e.group === "nodes") {
-      e.position = saved[e.data.id] || below(cy, e.data.parent) || center;
-      if (!saved[e.data.id]) e.data.fresh = true;
-    }
-    cy.add(e);
-    return;
-  }
-  for (const [k, v] of Object.entries(e.data)) {
-    if (k === "id" || k === "source" || k === "target" || k === "parent") continue;
-    if (k === "label") continue; // relabel joins the name and the live numbers
-    if (x.data(k) !== v) x.data(k, v);
-  }
-  relabel(x);
-  if (e.data.parent && x.data("parent") !== e.data.parent) x.move({ parent: e.data.parent });
-  const keep = (x.classes() || []).filter((c) => !["app", "event", "public", "private", "lint", "sub", "paused", "self"].includes(c));
-  x.classes([...e.classes.split(" "), ...keep].join(" "));
-}
-
 function safeStart() {
   try {
     start();
   } catch (e) {
-    window.designerError = String(e && e.stack || e);
+    expose("error", String(e && e.stack || e));
     say("The designer could not start: " + e, "error");
   }
   // The live log works even when the canvas could not start.

@@ -3,6 +3,8 @@
 // PNG from cytoscape's own renderer. Only what is shown is exported: a
 // collapsed app is one box, a faded element stays faded.
 
+import { colour } from "./colours.js";
+
 const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 const num = (v) => Math.round(v * 10) / 10;
 
@@ -10,7 +12,7 @@ const num = (v) => Math.round(v * 10) / 10;
 // line's baseline at y.
 function textLines(label, x, y, size, weight) {
   const lines = String(label || "").split("\n").filter((l) => l !== "");
-  return lines.map((l, i) => `<text x="${num(x)}" y="${num(y + i * size * 1.2)}" font-size="${size}" font-weight="${weight || "normal"}" text-anchor="middle" font-family="system-ui, sans-serif" fill="#0f172a">${esc(l)}</text>`).join("");
+  return lines.map((l, i) => `<text x="${num(x)}" y="${num(y + i * size * 1.2)}" font-size="${size}" font-weight="${weight || "normal"}" text-anchor="middle" font-family="system-ui, sans-serif" fill="${esc(colour("graph-ink"))}">${esc(l)}</text>`).join("");
 }
 
 // edgePath follows cytoscape's drawing of an edge: straight, a chain of
@@ -37,11 +39,11 @@ export function toSVG(cy) {
   const w = bb.w + 2 * pad, h = bb.h + 2 * pad;
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${num(w)}" height="${num(h)}" viewBox="${num(bb.x1 - pad)} ${num(bb.y1 - pad)} ${num(w)} ${num(h)}">`,
     `<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>`,
-    `<rect x="${num(bb.x1 - pad)}" y="${num(bb.y1 - pad)}" width="${num(w)}" height="${num(h)}" fill="#fff"/>`];
+    `<rect x="${num(bb.x1 - pad)}" y="${num(bb.y1 - pad)}" width="${num(w)}" height="${num(h)}" fill="${esc(colour("graph-paper"))}"/>`];
   // Apps first (they contain events), then events, then the arrows on top.
   const apps = vis.nodes().filter((n) => n.hasClass("app")), events = vis.nodes().filter((n) => !n.hasClass("app"));
   for (const n of apps) {
-    const b = n.boundingBox({ includeLabels: false, includeOverlays: false }), color = n.data("color") || "#64748b";
+    const b = n.boundingBox({ includeLabels: false, includeOverlays: false }), color = n.data("color") || colour("graph-app");
     out.push(`<g class="app" opacity="${num(n.effectiveOpacity())}"><rect x="${num(b.x1)}" y="${num(b.y1)}" width="${num(b.w)}" height="${num(b.h)}" rx="8" fill="${esc(color)}" fill-opacity="${n.isParent() ? 0.12 : 0.3}" stroke="${esc(color)}" stroke-width="2"/>`
       + (n.isParent() ? textLines(n.data("label"), (b.x1 + b.x2) / 2, b.y1 - 6, 13, "bold") : textLines(n.data("label"), (b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2 + 4, 13, "bold")) + `</g>`);
   }
@@ -68,7 +70,7 @@ export function toPNG(cy) {
   // holds (8,000 px a side is safe everywhere).
   const bb = cy.elements(":visible").boundingBox();
   const scale = Math.min(2, 8000 / (bb.w || 1), 8000 / (bb.h || 1));
-  return cy.png({ output: "blob", full: true, scale, bg: "#ffffff" });
+  return cy.png({ output: "blob", full: true, scale, bg: colour("graph-paper") });
 }
 
 // download hands a blob to the browser as a file.

@@ -2,6 +2,7 @@
 // attempts in a row shows the count on its node, with a red dashed
 // border, from the page's data first and then from the live notes
 // ("endpoint.health").
+import { appID } from "./ids.js";
 
 // healthText is what an app node says about its endpoint ("" when
 // healthy).
@@ -11,7 +12,7 @@ export const healthText = (failures) => (failures ? `endpoint failing ×${failur
 // returns the node (empty when the app is not drawn), for the caller to
 // relabel.
 export function showHealth(cy, app, failures) {
-  const node = cy.getElementById("app:" + app);
+  const node = cy.getElementById(appID(app));
   if (!node.length) return node;
   node.data("health", healthText(failures));
   node.data("failures", failures);

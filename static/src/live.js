@@ -15,6 +15,11 @@
 
 import { showHealth } from "./health.js";
 import { eventRef, subRef } from "./subref.js";
+import { openSocket } from "./socket.js";
+import { getJSON, path } from "./api.js";
+import { colour } from "./colours.js";
+import { expose } from "./testhooks.js";
+import { eventID, subID } from "./ids.js";
 
 // aggregateAbove is the default rate (events a second, all events
 // together) past which single animations stop and the graph shows rates
@@ -44,7 +49,7 @@ export const live = {
   // travel is true while time travel replays history on the graph: live
   // notes and counters then leave the graph alone (the log goes on).
   paused: false, frozen: false, travel: false, aggregate: false, calm: 0, aggregateAbove,
-  dropped: 0, stats: 0, backoff: 500, socket: null, prev: null, base: null,
+  dropped: 0, stats: 0, socket: null, prev: null, base: null,
   filter: { app: "", event: "", state: "" },
   backlog: {}, backlogTimer: 0, // what waits on each subscription
   held: [], // lines that arrived while the log was paused
@@ -91,7 +96,7 @@ function lineOf(note) {
   time.textContent = new Date(note.at).toLocaleTimeString();
   time.dateTime = note.at;
   const a = document.createElement("a");
-  a.href = "/traces/" + note.traceId;
+  a.href = path("traces", note.traceId);
   a.title = "Follow trace #" + note.traceId;
   let text = note.kind === "occurrence.triggered"
     ? `${note.event} triggered` + (note.deliveries ? ` → ${note.deliveries} ${note.deliveries === 1 ? "delivery" : "deliveries"}` : "")
@@ -144,8 +149,18 @@ export function fillPickers(design) {
 
 // ---- the graph ----
 
+// designerView is the designer's canvas once it is drawn (attachDesigner);
+// without it (a canvas that could not start) only the log is live.
+let designerView = null;
+
+// attachDesigner gives the live view the designer's canvas to animate:
+// view.cy is the graph.
+export function attachDesigner(view) {
+  designerView = view;
+}
+
 function designer() {
-  return window.designer && window.designer.cy ? window.designer : null;
+  return designerView && designerView.cy ? designerView : null;
 }
 
 // setState shows one of stateClasses on a subscription's edge (or none).
@@ -181,10 +196,10 @@ function animate(note) {
   if (!d || live.frozen || live.aggregate || live.travel) return;
   const cy = d.cy;
   if (note.kind === "occurrence.triggered") {
-    pulse(cy.getElementById("event:" + note.event));
+    pulse(cy.getElementById(eventID(note.event)));
     return;
   }
-  const edge = cy.getElementById("sub:" + subRef(note.app, note.event));
+  const edge = cy.getElementById(subID(note.app, note.event));
   if (!edge.length) return;
   const s = edgeState(edge.id());
   switch (note.kind) {
@@ -220,7 +235,7 @@ export function launch(edge) {
   live.animated[edge.id()] = (live.animated[edge.id()] || 0) + 1;
   if (live.tokens.length >= maxTokens) return;
   const to = edge.target(), app = to.hasClass("app") ? to : to.parent(); // a loop's target is its event
-  live.tokens.push({ edge, t0: performance.now(), color: app.data("color") || "#2563eb" });
+  live.tokens.push({ edge, t0: performance.now(), color: app.data("color") || colour("graph-event") });
   if (live.tokens.length === 1) requestAnimationFrame(frame);
 }
 
@@ -256,7 +271,7 @@ function overlay(cy) {
 function frame(now) {
   const d = designer();
   if (!d) return;
-  const cy = d.cy, c = overlay(cy), g = c.getContext("2d");
+  const cy = d.cy, c = overlay(cy), g = c.getContext("2d"), paper = colour("graph-paper");
   g.clearRect(0, 0, c.width, c.height);
   const zoom = cy.zoom(), pan = cy.pan(), r = Math.max(3, 6 * Math.min(zoom, 1.5));
   live.tokens = live.tokens.filter((t) => t.edge.inside() && now - t.t0 < tokenMs);
@@ -268,7 +283,7 @@ function frame(now) {
     g.fillStyle = t.color;
     g.fill();
     g.lineWidth = 2;
-    g.strokeStyle = "#fff";
+    g.strokeStyle = paper;
     g.stroke();
   }
   if (live.tokens.length) requestAnimationFrame(frame);
@@ -334,8 +349,9 @@ function backlogSoon() {
     live.backlogTimer = 0;
     const d = designer();
     if (!d || live.travel) return;
-    const r = await fetch("/designer/backlog", { credentials: "same-origin", headers: { Accept: "application/json" } }).catch(() => null);
-    if (r && r.ok) showBacklog(d.cy, (await r.json()).backlog);
+    // A backlog that cannot be read now is read again on the next change.
+    const body = await getJSON("/designer/backlog").catch(() => null);
+    if (body && !live.travel) showBacklog(d.cy, body.backlog);
   }, 1000);
 }
 
@@ -412,47 +428,37 @@ function onStats(stats) {
 
 // ---- the connection ----
 
+// onEnvelope draws one note of the stream, in order.
+function onEnvelope(msg) {
+  animate(msg.note);
+  logLine(msg.note);
+  const n = msg.note;
+  if (live.travel) return; // the graph shows the past; leaving re-reads the present
+  if (n.kind === "endpoint.health" && designer()) {
+    const node = showHealth(designer().cy, n.app, n.failures || 0);
+    if (node.length) relabel(node);
+  }
+  if (backlogKinds.has(n.kind) || (n.kind === "delivery.succeeded" && live.backlog[subRef(n.app, n.event)])) backlogSoon();
+}
+
+// onSocket shows the connection's state above the log.
+async function onSocket(state, info) {
+  if (state === "connected") { live.dropped = 0; status("live", "connected"); return; }
+  if (state === "skipped") { live.dropped = info.lost; status(`live — ${live.dropped} messages skipped`, "skipped"); return; }
+  if (state !== "disconnected") return;
+  status(`disconnected — reconnecting in ${Math.max(1, Math.round(info.waitMs / 1000))} s`, "disconnected");
+  // The sign-in has ended (expired, or signed out in another tab): say
+  // so, and keep trying, so signing in again (in any tab) brings the
+  // view back.
+  if (await signedOut()) status("signed out — sign in again to resume", "signed-out");
+}
+
 function connect() {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${proto}//${location.host}/live`);
-  live.socket = ws;
-  let lastSeq = 0;
-  ws.onopen = () => { live.backoff = 500; live.dropped = 0; status("live", "connected"); };
-  // One envelope, in order: a gap in the sequence, or a drop count, is a
-  // message this page lost (to its own pace or to the server's cap).
-  const onEnvelope = (msg) => {
-    const lost = Math.max(msg.dropped, live.dropped + (lastSeq && msg.seq > lastSeq + 1 ? msg.seq - lastSeq - 1 : 0));
-    lastSeq = msg.seq;
-    if (lost > live.dropped) {
-      live.dropped = lost;
-      status(`live — ${live.dropped} messages skipped`, "skipped");
-    }
-    animate(msg.note);
-    logLine(msg.note);
-    const n = msg.note;
-    if (live.travel) return; // the graph shows the past; leaving re-reads the present
-    if (n.kind === "endpoint.health" && designer()) {
-      const node = showHealth(designer().cy, n.app, n.failures || 0);
-      if (node.length) relabel(node);
-    }
-    if (backlogKinds.has(n.kind) || (n.kind === "delivery.succeeded" && live.backlog[subRef(n.app, n.event)])) backlogSoon();
-  };
-  ws.onmessage = (m) => {
-    const msg = JSON.parse(m.data);
-    if (msg.stats) { if (!live.travel) onStats(msg.stats); return; }
-    // Under load the server sends the notes of a moment together.
-    for (const env of msg.batch || [msg]) onEnvelope(env);
-  };
-  ws.onclose = async () => {
-    const wait = live.backoff;
-    live.backoff = Math.min(live.backoff * 2, 10000);
-    setTimeout(connect, wait);
-    status(`disconnected — reconnecting in ${Math.max(1, Math.round(wait / 1000))} s`, "disconnected");
-    // The sign-in has ended (expired, or signed out in another tab): say
-    // so, and keep trying, so signing in again (in any tab) brings the
-    // view back.
-    if (await signedOut()) status("signed out — sign in again to resume", "signed-out");
-  };
+  live.socket = openSocket({
+    onEnvelope,
+    onStats: (stats) => { if (!live.travel) onStats(stats); },
+    onStatus: onSocket,
+  });
 }
 
 // signedOut asks the server whether this browser's sign-in is gone (the
@@ -460,17 +466,17 @@ function connect() {
 // is not signed out.
 async function signedOut() {
   try {
-    const r = await fetch("/designer/data", { credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" } });
-    return r.type === "opaqueredirect" || r.status === 401;
-  } catch {
+    await getJSON("/designer/data", { redirect: "manual" });
     return false;
+  } catch (err) {
+    return err.code === "redirect" || err.status === 401;
   }
 }
 
 // startLive wires the live panel's controls and connects.
 export function startLive(design) {
   if (!document.getElementById("live-log")) return;
-  window.designerLive = live;
+  expose("live", live);
   fillPickers(design);
   document.getElementById("live-pause").addEventListener("click", (e) => {
     live.paused = !live.paused;

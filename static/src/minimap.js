@@ -3,6 +3,8 @@
 // dragging on it moves the view there. It reads node boxes only, so it
 // stays cheap on large designs.
 
+import { colour } from "./colours.js";
+
 // minimapWidth and minimapHeight are the overview's size in CSS pixels:
 // small enough to cover little of the canvas.
 const minimapWidth = 180, minimapHeight = 120;
@@ -36,21 +38,22 @@ export function minimap(cy) {
     // while a drag on the overview goes on, its scale holds still, so the
     // point under the pointer keeps meaning the same place.
     if (!dragging) fitScale(bb, ext);
+    const appColour = colour("graph-app"), eventColour = colour("graph-event");
     const rect = (b) => [b.x1 * scale + ox, b.y1 * scale + oy, Math.max(1, b.w * scale), Math.max(1, b.h * scale)];
     g.lineWidth = 1;
     for (const n of cy.nodes(":visible")) {
       const b = n.boundingBox({ includeLabels: false, includeOverlays: false });
       if (n.isParent() || n.hasClass("app")) {
-        g.fillStyle = n.data("color") || "#64748b";
+        g.fillStyle = n.data("color") || appColour;
         g.globalAlpha = n.isParent() ? 0.25 : 0.6;
         g.fillRect(...rect(b));
         g.globalAlpha = 1;
       } else {
-        g.fillStyle = "#2563eb";
+        g.fillStyle = eventColour;
         g.fillRect(...rect(b));
       }
     }
-    g.strokeStyle = "#dc2626";
+    g.strokeStyle = colour("graph-view");
     g.lineWidth = 1.5;
     g.strokeRect(...rect({ x1: ext.x1, y1: ext.y1, w: ext.w, h: ext.h }));
   };

@@ -5,7 +5,13 @@
 // changed on the canvas (node and edge ids, and how to draw each), which
 // is applied to the canvas here without reloading the design.
 
-import { splitEventRef, subRef } from "./subref.js";
+import { eventRef, splitEventRef, subRef } from "./subref.js";
+import { appID, eventID, subID } from "./ids.js";
+import { inView, keepInView } from "./layout.js";
+import { path } from "./api.js";
+
+// canvas is the designer's graph once watchSide was given it.
+let canvas = null;
 
 // designChanged names the event the server's HX-Trigger header fires
 // (web/console_panel.go, designChangedEvent).
@@ -14,9 +20,9 @@ export const designChanged = "eventloom:design-changed";
 // showSide opens the editor of a clicked app, event or subscription.
 export function showSide(el) {
   let href = "", label = "";
-  if (el.isNode() && el.hasClass("app")) { href = "/apps/" + el.data("name"); label = el.data("name"); }
-  else if (el.isNode()) { const { app, name } = splitEventRef(el.data("ref")); href = "/apps/" + app + "/events/" + name; label = el.data("ref"); }
-  else { href = "/apps/" + el.data("app") + "/subscriptions/" + el.data("ref") + "/edit"; label = el.data("app") + " handles " + el.data("ref"); }
+  if (el.isNode() && el.hasClass("app")) { href = path("apps", el.data("name")); label = el.data("name"); }
+  else if (el.isNode()) { const { app, name } = splitEventRef(el.data("ref")); href = path("apps", app, "events", name); label = el.data("ref"); }
+  else { href = path("apps", el.data("app"), "subscriptions", el.data("ref"), "edit"); label = el.data("app") + " handles " + el.data("ref"); }
   openSide(href, label, undefined, el);
 }
 
@@ -30,8 +36,8 @@ export function openSide(href, label, select, el) {
   document.getElementById("side-errors").replaceChildren();
   const wasHidden = side.hidden;
   side.hidden = false;
-  if (wasHidden && window.designer) {
-    const cy = window.designer.cy, whole = inView(cy, cy.elements().renderedBoundingBox(), 0);
+  if (wasHidden && canvas) {
+    const cy = canvas, whole = inView(cy, cy.elements().renderedBoundingBox(), 0);
     cy.resize();
     // The canvas narrowed: a design that was wholly in view is fitted
     // again; what was clicked is brought back into view in any case.
@@ -46,24 +52,9 @@ export function openSide(href, label, select, el) {
   });
 }
 
-const inView = (cy, b, m) => b.x1 >= m && b.y1 >= m && b.x2 <= cy.width() - m && b.y2 <= cy.height() - m;
-
-// keepInView pans the least that brings el wholly into view with a
-// margin (zooming out only for something larger than the view), so the
-// rest of the picture moves as little as it can. At once, not animated:
-// the next click must land where the canvas shows things.
-function keepInView(cy, el) {
-  const b = el.renderedBoundingBox({ includeLabels: true }), m = 30, w = cy.width(), h = cy.height();
-  if (inView(cy, b, m)) return;
-  if (b.w > w - 2 * m || b.h > h - 2 * m) { cy.fit(el, m); return; }
-  const dx = b.x2 > w - m ? w - m - b.x2 : b.x1 < m ? m - b.x1 : 0;
-  const dy = b.y2 > h - m ? h - m - b.y2 : b.y1 < m ? m - b.y1 : 0;
-  cy.panBy({ x: dx, y: dy });
-}
-
-const appKey = (a) => "app:" + a.name;
-const eventKey = (e) => "event:" + e.app + "." + e.name;
-const subKey = (s) => "sub:" + subRef(s.app, s.event);
+const appKey = (a) => appID(a.name);
+const eventKey = (e) => eventID(eventRef(e.app, e.name));
+const subKey = (s) => subID(s.app, s.event);
 const flowKey = (s) => subRef(s.app, s.event);
 
 // applyChange returns the canvas's design document (the shape of GET
@@ -97,6 +88,7 @@ export function applyChange(doc, change) {
 // redraws the canvas (redraw(cy, doc)) from each design change a saved
 // form reports: no reload of the page, no refetch of the design.
 export function watchSide(cy, redraw) {
+  canvas = cy;
   const side = document.getElementById("side");
   document.addEventListener("htmx:after:request", (e) => {
     const ctx = e.detail && e.detail.ctx;

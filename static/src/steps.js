@@ -218,8 +218,13 @@ function install() {
     if (handle && e.button === 0) startDrag(handle.closest("[data-steps]"), handle, e);
   });
   for (const name of ["htmx:after:swap", "htmx:after:process"]) document.addEventListener(name, () => init(document));
-  window.eventloomSteps = { init };
 }
 
-if (!window.eventloomSteps) install();
+// The page's listeners are installed once, however often htmx runs this
+// script again: the document remembers it (a mark on <html>, not a
+// global).
+if (!document.documentElement.hasAttribute("data-steps-installed")) {
+  document.documentElement.setAttribute("data-steps-installed", "");
+  install();
+}
 init(document);

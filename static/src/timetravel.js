@@ -9,8 +9,10 @@
 // The timeline's items are the notes the live view got at the time, so
 // the drawing (setState, pulse, launch, relabel) is live.js's own.
 
+import { getJSON, query } from "./api.js";
+import { expose } from "./testhooks.js";
+import { eventID, subID } from "./ids.js";
 import { live, setState, launch, pulse, relabel, showBacklog, stateClasses } from "./live.js";
-import { subRef } from "./subref.js";
 
 // presets are the windows offered, ending now, in milliseconds.
 const presets = { "5m": 5 * 60e3, "15m": 15 * 60e3, "1h": 60 * 60e3 };
@@ -30,7 +32,7 @@ const maxEffects = 30;
 // maxTicks is how many marks the scrubber shows at most.
 const maxTicks = 200;
 
-// travel is the state of time travel, on window.designerTravel for tests
+// travel is the state of time travel, exposed to tests as "travel"
 // and the curious: loads counts the windows read, t is the scrubber's
 // time (ms since the epoch).
 export const travel = { on: false, playing: false, speed: 1, since: 0, until: 0, t: 0, items: [], loads: 0, left: 0 };
@@ -43,7 +45,7 @@ function fresh() {
 }
 
 const el = (id) => document.getElementById(id);
-const edgeID = (it) => "sub:" + subRef(it.app, it.event);
+const edgeID = (it) => subID(it.app, it.event);
 const count = (m, k) => { let c = m.get(k); if (!c) { c = { running: 0, ok: 0, failed: 0, dead: 0, fired: 0 }; m.set(k, c); } return c; };
 
 // apply moves the replay over one item: a delivery's state, its edge's and
@@ -118,7 +120,7 @@ function render(t, effects) {
     apply(it);
     if (silent) continue;
     if (it.kind === "occurrence.triggered") {
-      if (started++ < maxEffects) pulse(cy.getElementById("event:" + it.event));
+      if (started++ < maxEffects) pulse(cy.getElementById(eventID(it.event)));
       continue;
     }
     const edge = cy.getElementById(edgeID(it));
@@ -169,14 +171,14 @@ async function load() {
   const w = windowOf();
   if (w.error) { status(w.error, "error"); return; }
   status("Reading the window…", "loading");
-  const q = new URLSearchParams({ since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() });
-  const r = await fetch("/designer/timeline?" + q, { credentials: "same-origin", headers: { Accept: "application/json" } }).catch(() => null);
-  if (!travel.on) return;
-  const body = r ? await r.json().catch(() => ({})) : {};
-  if (!r || !r.ok) {
-    status("The window could not be read: " + ((body.error && body.error.message) || (r ? "error " + r.status : "the server did not answer")), "error");
+  let body;
+  try {
+    body = await getJSON(query("/designer/timeline", { since: new Date(w.since).toISOString(), until: new Date(w.until).toISOString() }));
+  } catch (err) {
+    if (travel.on) status("The window could not be read: " + err.message, "error");
     return;
   }
+  if (!travel.on) return;
   travel.since = Date.parse(body.since);
   travel.until = Date.parse(body.until);
   travel.items = body.items.map((it) => ({ ...it, ms: Date.parse(it.at) }));
@@ -256,8 +258,9 @@ async function leave() {
   live.prev = null; // rates restart from the next reading
   live.travel = false;
   cy.resize();
-  const r = await fetch("/designer/backlog", { credentials: "same-origin", headers: { Accept: "application/json" } }).catch(() => null);
-  if (r && r.ok && !travel.on) showBacklog(cy, (await r.json()).backlog);
+  // Unread now, the backlog is read again on the next delivery change.
+  const body = await getJSON("/designer/backlog").catch(() => null);
+  if (body && !travel.on) showBacklog(cy, body.backlog);
   travel.left++;
   cy.container().dataset.travel = "off";
 }
@@ -267,7 +270,7 @@ export function startTimeTravel(graph) {
   const button = el("time-travel");
   if (!button || !el("tt-bar")) return;
   cy = graph;
-  window.designerTravel = travel;
+  expose("travel", travel);
   button.addEventListener("click", () => (travel.on ? leave() : enter()));
   el("tt-leave").addEventListener("click", leave);
   el("tt-play").addEventListener("click", () => (travel.playing ? pause() : play()));

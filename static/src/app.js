@@ -1,4 +1,7 @@
 // Eventloom console: small enhancements; every page works without them.
+// Bundled by esbuild (go generate) into dist/app.js, loaded on every page.
+import { openSocket } from "./socket.js";
+import { expose } from "./testhooks.js";
 
 // Character counters for Text inputs and the payload size of the
 // trigger-test form, updated as the user types.
@@ -126,7 +129,7 @@ function enhance(root) {
 // arrives. The tree is replaced on each refresh, so the socket looks it up
 // by id; once a refresh shows the chain finished, the socket closes.
 const traceSockets = new Map();
-window.traceLive = { notes: 0, refreshes: 0 };
+const traceLive = expose("trace", { notes: 0, refreshes: 0 });
 
 // An element may follow several traces (the dead-letters page follows
 // every delivery just replayed): data-live-trace lists them, space-separated.
@@ -135,48 +138,43 @@ function followTraces(root) {
     // Trace ids are whole numbers; anything else is not followed.
     for (const id of tree.dataset.liveTrace.split(/\s+/).filter(id => /^\d+$/.test(id))) {
       if (traceSockets.has(id)) continue;
-      openTraceSocket(id, 500);
+      const sock = openSocket({
+        params: { trace: id },
+        onOpen: () => refreshTrace(id), // catch up on what happened before
+        onEnvelope: () => { traceLive.notes++; refreshTrace(id); },
+        // Reconnect only while the page still shows the trace.
+        keep: () => treeOf(id) !== null,
+        onStatus: (state) => { if (state === "closed" && traceSockets.get(id) === sock) traceSockets.delete(id); },
+      });
+      traceSockets.set(id, sock);
     }
   }
 }
 
 function treesOf(id) {
-  return document.querySelectorAll(`[data-live-trace~="${id}"]`);
+  return document.querySelectorAll(`[data-live-trace~="${CSS.escape(id)}"]`);
 }
 
 function treeOf(id) {
   return treesOf(id)[0] || null;
 }
 
-function openTraceSocket(id, backoff) {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${proto}//${location.host}/live?trace=${encodeURIComponent(id)}`);
-  traceSockets.set(id, ws);
-  ws.onopen = () => { backoff = 500; refreshTrace(id); }; // catch up on what happened before
-  ws.onmessage = (m) => {
-    // One note, or under load the notes of a moment as a batch.
-    const msg = JSON.parse(m.data);
-    const notes = msg.batch ? msg.batch.length : msg.note ? 1 : 0;
-    if (notes) { window.traceLive.notes += notes; refreshTrace(id); }
-  };
-  ws.onclose = () => {
-    if (traceSockets.get(id) !== ws) return;
-    traceSockets.delete(id);
-    if (treeOf(id)) setTimeout(() => { if (treeOf(id) && !traceSockets.has(id)) openTraceSocket(id, Math.min(backoff * 2, 10000)); }, backoff);
-  };
-}
-
 function refreshTrace(id) {
   const trees = treesOf(id);
-  if (trees.length === 0) { traceSockets.get(id)?.close(); return; }
-  window.traceLive.refreshes++;
+  if (trees.length === 0) { closeTrace(id); return; }
+  traceLive.refreshes++;
   for (const tree of trees) tree.dispatchEvent(new CustomEvent("trace-changed"));
+}
+
+function closeTrace(id) {
+  traceSockets.get(id)?.close();
+  traceSockets.delete(id);
 }
 
 // After a refresh: a trace no longer running (or gone) needs no socket.
 function closeFinishedTraces() {
-  for (const [id, ws] of traceSockets) {
-    if (!treeOf(id)) { traceSockets.delete(id); ws.close(); }
+  for (const id of [...traceSockets.keys()]) {
+    if (!treeOf(id)) closeTrace(id);
   }
 }
 
