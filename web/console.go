@@ -29,6 +29,11 @@ func (s *Server) consoleRoutes() {
 	e := s.echo
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static", s.assets)))
 	e.GET("/healthz", s.health)
+	// Browsers ask for /favicon.ico on pages that name no icon (a JSON
+	// document opened in a tab): the console's icon, not a 404.
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		return c.Redirect(http.StatusMovedPermanently, s.assets.URL("favicon.svg"))
+	})
 	e.GET("/signin", s.signInPage)
 	e.POST("/signin", s.signIn, s.sameOrigin)
 	e.POST("/signout", s.signOut, s.sameOrigin)

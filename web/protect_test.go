@@ -89,3 +89,18 @@ func TestClientHangingUpIsNoError(t *testing.T) {
 		t.Fatalf("logs = %q; want a debug line and no error", logs.String())
 	}
 }
+
+// TestFaviconIsTheConsolesIcon: a browser asking for /favicon.ico (it
+// does on a JSON document opened in a tab) gets the console's icon, not
+// a 404, without signing in.
+func TestFaviconIsTheConsolesIcon(t *testing.T) {
+	s := newAPIServer(t, engine.Config{})
+	resp, err := http.Get(s.url + "/favicon.ico")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "image/svg+xml") {
+		t.Fatalf("/favicon.ico = %d %s via %s; want the SVG icon", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Request.URL)
+	}
+}

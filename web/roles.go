@@ -65,7 +65,7 @@ func accessTable() map[string]access {
 	subOps := access{right: engine.RightDesign, ops: map[string]engine.Right{"pause": engine.RightOperate, "resume": engine.RightOperate}}
 	return map[string]access{
 		// Outside any sign-in.
-		"GET /static/*": public, "GET /healthz": public,
+		"GET /static/*": public, "GET /healthz": public, "GET /favicon.ico": public,
 		"GET /signin": public, "POST /signin": public, "POST /signout": public,
 		"* /api/v1/*": public, // the API's own 404, naming the route
 
