@@ -142,14 +142,7 @@ func (s *Store) open(ctx context.Context) error {
 		return err
 	}
 	s.js = js
-	st, err := js.CreateStream(ctx, jetstream.StreamConfig{
-		Name: s.cfg.Stream, Subjects: []string{s.subject}, Storage: jetstream.FileStorage,
-		Replicas: s.cfg.Replicas, Duplicates: s.cfg.DuplicateWindow, Retention: jetstream.LimitsPolicy,
-		Description: "Eventloom's command log: every write, in order; never trim it (a node replays it from the start)",
-	})
-	if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
-		st, err = js.Stream(ctx, s.cfg.Stream)
-	}
+	st, err := s.createStream(ctx)
 	if err != nil {
 		return fmt.Errorf("create or find the stream: %w", err)
 	}
