@@ -21,6 +21,7 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // consoleRoutes serves the browser console: server-rendered pages that
@@ -115,12 +116,12 @@ const signedInKey = "eventloom.signedIn"
 
 func (s *Server) page(c echo.Context, title, nav string) templates.Page {
 	signedIn, _ := c.Get(signedInKey).(bool)
-	w := whoOf(c)
+	w := request.WhoOf(c)
 	if !signedIn { // pages authorize did not sign in (sign-in, errors): best effort
 		w = s.sessionWho(c)
-		signedIn = w.role != ""
+		signedIn = w.Role != ""
 	}
-	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, User: w.name, Role: w.role, BundleMissing: s.bundleMissing, Assets: s.assetURLs, Fragment: isPanelRequest(c)}
+	p := templates.Page{Title: title, Nav: nav, SignedIn: signedIn, User: w.Name, Role: w.Role, BundleMissing: s.bundleMissing, Assets: s.assetURLs, Fragment: isPanelRequest(c)}
 	if signedIn {
 		p.Alerts = s.eng.AlertsSince(s.eng.Now().Add(-24 * time.Hour))
 	}
@@ -223,16 +224,7 @@ func (s *Server) appRows() []templates.AppRow {
 	rows := make([]templates.AppRow, 0, len(d.Apps))
 	for _, a := range d.Apps {
 		r := templates.AppRow{App: a}
-		for _, ev := range d.Events {
-			if ev.App == a.Name {
-				r.Events++
-			}
-		}
-		for _, sub := range d.Subscriptions {
-			if sub.App == a.Name {
-				r.Subscriptions++
-			}
-		}
+		r.Events, r.Subscriptions = d.AppCounts(a.Name)
 		rows = append(rows, r)
 	}
 	return rows
@@ -383,7 +375,7 @@ func (s *Server) keyCreate(c echo.Context) error {
 }
 
 func (s *Server) keyRevoke(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := request.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -394,25 +386,21 @@ func (s *Server) keyRevoke(c echo.Context) error {
 }
 
 func (s *Server) occurrenceRedirect(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.eng.Occurrence(c.Request().Context(), id)
+	o, err := request.ByID(c, s.eng.Occurrence)
 	if err != nil {
 		return err
 	}
 	// An occurrence past the trace's first page opens the page that
 	// starts at it.
-	page := "/traces/" + itoa(o.TraceID)
+	page := "/traces/" + request.Itoa(o.TraceID)
 	first, err := s.eng.TracePage(c.Request().Context(), o.TraceID, 0, tracePageSize)
 	if err != nil {
 		return err
 	}
 	if len(first) == tracePageSize && first[len(first)-1].ID < o.ID {
-		page += "?after=" + itoa(o.ID-1)
+		page += "?after=" + request.Itoa(o.ID-1)
 	}
-	return c.Redirect(http.StatusSeeOther, page+"#occ-"+itoa(o.ID))
+	return c.Redirect(http.StatusSeeOther, page+"#occ-"+request.Itoa(o.ID))
 }
 
 // tracePageSize is how many occurrences one trace page shows. A chain
@@ -461,7 +449,7 @@ func traceTree(traceID int64, occ []delivery.Occurrence) templates.TraceProps {
 // tracePage shows one page of a trace: ?after= is the last occurrence
 // id of the page before (none: from the root).
 func (s *Server) tracePage(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := request.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -488,7 +476,7 @@ func (s *Server) tracePage(c echo.Context) error {
 	if more {
 		t.Next = occ[len(occ)-1].ID
 	}
-	return s.render(c, http.StatusOK, templates.TracePage(s.page(c, "Trace #"+itoa(id), ""), t), templates.TraceTree(t))
+	return s.render(c, http.StatusOK, templates.TracePage(s.page(c, "Trace #"+request.Itoa(id), ""), t), templates.TraceTree(t))
 }
 
 // deadPage lists dead letters and waiting retries; ?replayed= names
@@ -500,7 +488,7 @@ func (s *Server) deadPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d.CanOperate = whoOf(c).role.May(engine.RightOperate)
+	d.CanOperate = request.WhoOf(c).Role.May(engine.RightOperate)
 	p, status := s.page(c, "Dead letters", "dead"), http.StatusOK
 	if bad != "" {
 		p.Flash, p.FlashKind, status = bad, "error", http.StatusUnprocessableEntity
@@ -509,7 +497,7 @@ func (s *Server) deadPage(c echo.Context) error {
 }
 
 func (s *Server) deliveryAction(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := request.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -518,14 +506,14 @@ func (s *Server) deliveryAction(c echo.Context) error {
 	switch c.Param("op") {
 	case "replay":
 		_, err = s.eng.Replay(ctx, id)
-		flash = "Delivery #" + itoa(id) + " replayed: it runs again now, with the whole retry schedule."
+		flash = "Delivery #" + request.Itoa(id) + " replayed: it runs again now, with the whole retry schedule."
 		to = "/dead?" + replayedQuery([]int64{id})
 	case "retry":
 		_, err = s.eng.RetryNow(ctx, id)
-		flash = "Delivery #" + itoa(id) + " will be retried now."
+		flash = "Delivery #" + request.Itoa(id) + " will be retried now."
 	case "discard":
 		_, err = s.eng.Discard(ctx, id)
-		flash = "Delivery #" + itoa(id) + " discarded."
+		flash = "Delivery #" + request.Itoa(id) + " discarded."
 	default:
 		return echo.NewHTTPError(http.StatusNotFound, "no such action")
 	}
@@ -538,7 +526,7 @@ func (s *Server) deliveryAction(c echo.Context) error {
 // eventDelete deletes an event; while other apps handle it the refusal
 // names them, until the form confirms (confirm=breaking).
 func (s *Server) eventDelete(c echo.Context) error {
-	ref := eventRef(c)
+	ref := request.EventRef(c)
 	if err := s.eng.DeleteEvent(formConfirmed(c), ref, false); err != nil {
 		return err
 	}

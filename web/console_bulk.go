@@ -13,12 +13,13 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // bulkProps is the bulk page's choices (apps, events, subscriptions)
 // around filter f.
 func (s *Server) bulkProps(c echo.Context, f templates.BulkFilter) templates.BulkProps {
-	b := templates.BulkProps{Filter: f, Errors: templates.FieldErrors{}, CanOperate: whoOf(c).role.May(engine.RightOperate)}
+	b := templates.BulkProps{Filter: f, Errors: templates.FieldErrors{}, CanOperate: request.WhoOf(c).Role.May(engine.RightOperate)}
 	d := s.eng.Design()
 	for _, a := range d.Apps {
 		b.Apps = append(b.Apps, a.Name)
@@ -81,7 +82,7 @@ func (s *Server) bulkSubmit(c echo.Context) error {
 		}
 		df.TraceID = n
 	}
-	params, perr := payloadField(f.Payload)
+	params, perr := request.PayloadField(f.Payload)
 	if perr != "" {
 		b.Errors["payload"] = perr
 	}
@@ -124,7 +125,7 @@ func (s *Server) bulkJob(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	can := whoOf(c).role.May(engine.RightOperate)
+	can := request.WhoOf(c).Role.May(engine.RightOperate)
 	b := s.bulkProps(c, templates.BulkFilter{})
 	b.Job = &job
 	return s.render(c, http.StatusOK, templates.Bulk(s.page(c, "Bulk actions", "bulk"), b), templates.BulkJob(job, can))

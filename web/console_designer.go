@@ -10,6 +10,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // designerData is everything the canvas draws, in one document.
@@ -63,7 +64,7 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 		return designerData{}, err
 	}
 	doc := s.canvasDocOf(s.eng.Design())
-	return designerData{Positions: pos, Lints: nonNil(s.eng.Lint()), Flows: doc.Flows, Backlog: backlog,
+	return designerData{Positions: pos, Lints: request.NonNil(s.eng.Lint()), Flows: doc.Flows, Backlog: backlog,
 		Apps: doc.Apps, Events: doc.Events, Subscriptions: doc.Subscriptions}, nil
 }
 
@@ -111,7 +112,7 @@ func (s *Server) designerSubscribe(c echo.Context) error {
 		App   string `json:"app"`
 		Event string `json:"event"`
 	}
-	if err := s.decode(c, &body); err != nil {
+	if err := request.Decode(c, s.maxBody, &body); err != nil {
 		return s.writeError(c, err)
 	}
 	ref, err := design.ParseEventRef(body.Event)

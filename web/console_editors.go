@@ -13,6 +13,7 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // editorRoutes serve the event and subscription editors.
@@ -147,7 +148,7 @@ func (s *Server) subscriptionEditor(c echo.Context) error {
 	p := templates.SubscriptionEditProps{App: app, Sub: design.Subscription{Enabled: true, Handler: design.Handler{Kind: design.KindFlow, Steps: []design.Step{{Type: design.StepLog}}}}}
 	p.Choices, p.OwnEvents = s.subscriptionChoices(app)
 	if c.Param("ref") != "" {
-		ref, err := subRef(c)
+		ref, err := request.SubscriptionRef(c)
 		if err != nil {
 			return err
 		}
@@ -182,7 +183,7 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 		sub.Handler = design.Handler{Kind: design.KindFlow, Steps: steps}
 	}
 	if c.Param("ref") != "" {
-		orig, err := subRef(c)
+		orig, err := request.SubscriptionRef(c)
 		if err != nil {
 			return err
 		}
@@ -229,7 +230,7 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 
 func (s *Server) subscriptionAction(c echo.Context) error {
 	app := c.Param("app")
-	ref, err := subRef(c)
+	ref, err := request.SubscriptionRef(c)
 	if err != nil {
 		return err
 	}

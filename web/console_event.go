@@ -10,6 +10,7 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 func (s *Server) eventProps(c echo.Context, ev design.Event) (templates.EventProps, error) {
@@ -26,7 +27,7 @@ func (s *Server) eventProps(c echo.Context, ev design.Event) (templates.EventPro
 }
 
 func (s *Server) eventPage(c echo.Context) error {
-	ev, err := s.eng.Event(eventRef(c))
+	ev, err := s.eng.Event(request.EventRef(c))
 	if err != nil {
 		return err
 	}
@@ -40,7 +41,7 @@ func (s *Server) eventPage(c echo.Context) error {
 // eventTrigger triggers from the test form: every field error shows next
 // to its field and nothing is stored; success links to the trace.
 func (s *Server) eventTrigger(c echo.Context) error {
-	ev, err := s.eng.Event(eventRef(c))
+	ev, err := s.eng.Event(request.EventRef(c))
 	if err != nil {
 		return err
 	}

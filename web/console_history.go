@@ -18,6 +18,7 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // historyPage lists occurrences or deliveries newest first, filtered by
@@ -41,13 +42,13 @@ func (s *Server) historyPage(c echo.Context) error {
 		ref, _ = design.ParseEventRef(f.Event)
 	}
 	since, until := timeWindow(f.Zone, f.Since, f.Until, h.Errors)
-	params, perr := payloadField(q.Get("payload"))
+	params, perr := request.PayloadField(q.Get("payload"))
 	if perr != "" {
 		h.Errors["payload"] = perr
 	}
-	if more := paramQueries(q); len(more) > 0 {
+	if more := request.ParamQueries(q); len(more) > 0 {
 		params = append(params, more...)
-		h.Filter.Payload = formatPayload(params)
+		h.Filter.Payload = request.FormatPayload(params)
 	}
 	var trace int64
 	if f.Trace != "" {

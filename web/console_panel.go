@@ -13,6 +13,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // designChangedEvent names the DOM event a panel answer's HX-Trigger
@@ -47,7 +48,7 @@ type panelEdit struct {
 func (s *Server) panelEdits(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if c.Request().Method == http.MethodPost && isPanelRequest(c) {
-			c.Set(panelEditKey, &panelEdit{s: s, before: s.canvasDocOf(s.eng.Design()), lints: nonNil(s.eng.Lint())})
+			c.Set(panelEditKey, &panelEdit{s: s, before: s.canvasDocOf(s.eng.Design()), lints: request.NonNil(s.eng.Lint())})
 		}
 		return next(c)
 	}
@@ -199,7 +200,7 @@ func (pe *panelEdit) answer(c echo.Context, to, flash string) error {
 	c.Set(panelEditKey, nil) // answered: the page rendered below is no post
 	s := pe.s
 	ch := canvasDiff(pe.before, s.canvasDocOf(s.eng.Design()))
-	if lints := nonNil(s.eng.Lint()); !reflect.DeepEqual(lints, pe.lints) {
+	if lints := request.NonNil(s.eng.Lint()); !reflect.DeepEqual(lints, pe.lints) {
 		ch.Lints = &lints
 	}
 	if len(ch.Added) > 0 {
@@ -233,7 +234,7 @@ func (pe *panelEdit) answer(c echo.Context, to, flash string) error {
 	s.echo.Router().Find(http.MethodGet, echo.GetPath(req), c)
 	// The page is shown with the rights of the one who posted: a route
 	// their role may not read (or none at all) gets the redirect instead.
-	if a, ok := s.accessOf(http.MethodGet, c.Path()); !ok || !s.registered[http.MethodGet+" "+c.Path()] || !(a.public || whoOf(c).role.May(a.right)) {
+	if a, ok := s.accessOf(http.MethodGet, c.Path()); !ok || !s.registered[http.MethodGet+" "+c.Path()] || !(a.public || request.WhoOf(c).Role.May(a.right)) {
 		h.Del("Content-Location")
 		return c.Redirect(http.StatusSeeOther, to)
 	}

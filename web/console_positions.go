@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/web/canvas"
 	"github.com/eventloom/eventloom/web/httperr"
 )
 
@@ -62,7 +63,7 @@ func positionsFromForm(f map[string][]string) (canvasLayout, error) {
 	}
 	sort.Strings(ids) // errors in a stable order
 	for _, id := range ids {
-		moved[id] = Point{X: coord("x", id), Y: coord("y", id)}
+		moved[id] = canvas.Point{X: coord("x", id), Y: coord("y", id)}
 	}
 	if len(errs) > 0 {
 		return nil, errs

@@ -10,6 +10,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // returnPath is where sign-in leads back to: the page the person was on.
@@ -67,7 +68,7 @@ func (s *Server) signIn(c echo.Context) error {
 		}
 	}
 	if refusal != "" {
-		s.throttle.failed(clientOf(c.Request()))
+		s.throttle.failed(request.ClientOf(c.Request()))
 		p := s.page(c, "Sign in", "")
 		return s.render(c, http.StatusUnauthorized, templates.SignIn(p, templates.SignInForm{Next: c.FormValue("next"), Name: name, Error: refusal}), nil)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // consoleUserRoutes serves the admin's users page and its forms (admin
@@ -102,7 +103,7 @@ func (s *Server) userTokenCreate(c echo.Context) error {
 }
 
 func (s *Server) userTokenRevoke(c echo.Context) error {
-	id, err := pathID(c)
+	id, err := request.PathID(c)
 	if err != nil {
 		return err
 	}

@@ -1,8 +1,13 @@
-// Package web serves Eventloom over HTTP: the REST API under /api/v1, the
-// console, and (mounted from web/live) the live websocket. Handlers are
-// thin: they parse the request, call the engine, and return the engine's
-// typed refusals, which the one classifier, web/httperr, maps to statuses
-// for every face of the server.
+// Package web is the wiring of Eventloom's HTTP server: the echo set-up,
+// who may call each route (roles and the access table), console
+// sessions, the sign-in throttle, cross-origin protection, the body
+// guard, the connection limit and the one error handler. It mounts the
+// REST API (web/api) under /api/v1 and the live websocket (web/live),
+// and still serves the console's pages itself.
+//
+// Handlers are thin: they parse the request (web/request), call the
+// engine, and return the engine's typed refusals, which the one
+// classifier, web/httperr, maps to statuses for every face of the server.
 //
 // web talks to the engine only — never to store or a database driver — and
 // renders HTML through package templates.

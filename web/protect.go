@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/eventloom/eventloom/web/request"
 	"github.com/labstack/echo/v4"
 )
 
@@ -61,7 +62,7 @@ func (s *Server) guardBody(next echo.HandlerFunc) echo.HandlerFunc {
 			if err := r.ParseForm(); err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the form is over the limit of "+itoa(limit)+" bytes; send less")
+					return echo.NewHTTPError(http.StatusRequestEntityTooLarge, "the form is over the limit of "+request.Itoa(limit)+" bytes; send less")
 				}
 				return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read: "+err.Error())
 			}

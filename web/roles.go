@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"crypto/subtle"
 	"errors"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/fault"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // access is who may call one route. Exactly one of public or right says
@@ -144,26 +144,6 @@ func (s *Server) accessOf(method, path string) (access, bool) {
 	return a, ok
 }
 
-// who is the caller a request was authorised as.
-type who struct {
-	// name is how the audit log names the caller.
-	name string
-	// user is the signed-in user's name; "" for the admin token and for
-	// machines.
-	user string
-	// role is the person's role; "" for an app key or the metrics token.
-	role engine.Role
-}
-
-// whoKey is the echo context key of the request's who.
-const whoKey = "eventloom.who"
-
-// whoOf returns the request's caller (zero on a public route).
-func whoOf(c echo.Context) who {
-	w, _ := c.Get(whoKey).(who)
-	return w
-}
-
 // authorize is the one check of who may call what: it finds the route's
 // entry in the access table, identifies the caller (a console session, or
 // a bearer token on the API and /metrics) and lets the request on only
@@ -212,15 +192,15 @@ func (s *Server) authorizeSession(c echo.Context, a access, next echo.HandlerFun
 // admit records the caller and lets the request on when its role holds
 // the right the route needs; otherwise the refusal names the role and
 // what it may not do.
-func (s *Server) admit(c echo.Context, a access, w who, next echo.HandlerFunc) error {
+func (s *Server) admit(c echo.Context, a access, w request.Who, next echo.HandlerFunc) error {
 	right := a.right
 	if r, ok := a.ops[c.Param("op")]; ok {
 		right = r
 	}
-	c.Set(whoKey, w)
-	actAs(c, w.name)
-	if !w.role.May(right) {
-		return w.role.Refusal(right)
+	request.SetWho(c, w)
+	request.ActAs(c, w.Name)
+	if !w.Role.May(right) {
+		return w.Role.Refusal(right)
 	}
 	return next(c)
 }
@@ -247,17 +227,17 @@ func (s *Server) authorizeBearer(c echo.Context, a access, next echo.HandlerFunc
 	}
 	ctx := c.Request().Context()
 	if a.metricsToken && s.metricsToken != "" && subtle.ConstantTimeCompare([]byte(tok), []byte(s.metricsToken)) == 1 {
-		c.Set(whoKey, who{name: "metrics token"})
+		request.SetWho(c, request.Who{Name: "metrics token"})
 		return next(c)
 	}
-	var w who
+	var w request.Who
 	switch {
 	case strings.HasPrefix(tok, "elu_"):
 		u, err := s.eng.TokenUser(ctx, tok)
 		if err != nil {
 			return s.wrongToken(c, err)
 		}
-		w = who{name: u.Name, user: u.Name, role: engine.Role(u.Role)}
+		w = request.Who{Name: u.Name, User: u.Name, Role: engine.Role(u.Role)}
 	case strings.HasPrefix(tok, "elk_"):
 		app, err := s.eng.KeyApp(ctx, tok)
 		if err != nil {
@@ -270,9 +250,9 @@ func (s *Server) authorizeBearer(c echo.Context, a access, next echo.HandlerFunc
 			return &fault.Error{Kind: fault.ErrForbidden, Code: "not_owner",
 				Message: fmt.Sprintf("this API key belongs to app %s; it may act only for %s, and this route is for app %s; use a key of %s", app, app, want, want)}
 		}
-		c.SetRequest(c.Request().WithContext(context.WithValue(ctx, callerKey{}, app)))
-		c.Set(whoKey, who{name: keyActor(tok)})
-		actAs(c, keyActor(tok))
+		c.SetRequest(c.Request().WithContext(request.WithCaller(ctx, app)))
+		request.SetWho(c, request.Who{Name: request.KeyActor(tok)})
+		request.ActAs(c, request.KeyActor(tok))
 		return next(c)
 	default:
 		ok, err := s.eng.CheckAdminToken(ctx, tok)
@@ -280,10 +260,10 @@ func (s *Server) authorizeBearer(c echo.Context, a access, next echo.HandlerFunc
 			return err
 		}
 		if !ok {
-			s.throttle.failed(clientOf(c.Request()))
+			s.throttle.failed(request.ClientOf(c.Request()))
 			return noCredentials
 		}
-		w = who{name: actorAdminToken, role: engine.RoleAdmin}
+		w = request.Who{Name: request.ActorAdminToken, Role: engine.RoleAdmin}
 	}
 	return s.admit(c, a, w, next)
 }
@@ -292,35 +272,35 @@ func (s *Server) authorizeBearer(c echo.Context, a access, next echo.HandlerFunc
 // refusal on.
 func (s *Server) wrongToken(c echo.Context, err error) error {
 	if errors.Is(err, fault.ErrUnauthorized) {
-		s.throttle.failed(clientOf(c.Request()))
+		s.throttle.failed(request.ClientOf(c.Request()))
 	}
 	return err
 }
 
 // signedIn is who a request's console session signed in as, with the
 // user's current role (a role change applies at the next request).
-func (s *Server) signedIn(c echo.Context) (who, bool, error) {
+func (s *Server) signedIn(c echo.Context) (request.Who, bool, error) {
 	user, ok, err := s.sessions.valid(c.Request())
 	if err != nil || !ok {
-		return who{}, false, err
+		return request.Who{}, false, err
 	}
 	if user == "" {
-		return who{name: actorAdminToken, role: engine.RoleAdmin}, true, nil
+		return request.Who{Name: request.ActorAdminToken, Role: engine.RoleAdmin}, true, nil
 	}
 	u, err := s.eng.User(c.Request().Context(), user)
 	if errors.Is(err, fault.ErrNotFound) { // deleted since: its sessions went with it
-		return who{}, false, nil
+		return request.Who{}, false, nil
 	}
 	if err != nil {
-		return who{}, false, err
+		return request.Who{}, false, err
 	}
-	return who{name: u.Name, user: u.Name, role: engine.Role(u.Role)}, true, nil
+	return request.Who{Name: u.Name, User: u.Name, Role: engine.Role(u.Role)}, true, nil
 }
 
 // sessionWho is who a request's session signed in as, for pages outside
 // authorize's sign-in check (the sign-in page, error pages); zero when
 // none or when it cannot be told.
-func (s *Server) sessionWho(c echo.Context) who {
+func (s *Server) sessionWho(c echo.Context) request.Who {
 	w, _, _ := s.signedIn(c)
 	return w
 }

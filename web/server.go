@@ -3,9 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -14,10 +12,9 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/eventloom/eventloom/engine"
-	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/static"
-	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/api"
 	"github.com/eventloom/eventloom/web/live"
 	"github.com/eventloom/eventloom/web/metrics"
 	"github.com/eventloom/eventloom/web/series"
@@ -94,6 +91,8 @@ type Server struct {
 	registered map[string]bool
 	// series feed the console's charts (/api/v1/stats/series) until Close.
 	series *series.Series
+	// api serves the REST API under /api/v1.
+	api *api.API
 }
 
 // New builds the server and its routes.
@@ -102,7 +101,7 @@ func New(cfg Config) *Server {
 		cfg.Logger = slog.Default()
 	}
 	if cfg.MaxBodyBytes <= 0 {
-		cfg.MaxBodyBytes = 4 << 20
+		cfg.MaxBodyBytes = api.DefaultMaxBodyBytes
 	}
 	if cfg.FailedAuthPerClient <= 0 {
 		cfg.FailedAuthPerClient = 10
@@ -130,6 +129,7 @@ func New(cfg Config) *Server {
 	s.stopSeries = stop
 	s.series = series.New(series.Config{})
 	s.series.Start(seriesCtx, cfg.Engine)
+	s.api = api.New(api.Config{Engine: cfg.Engine, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Live: s.live, Series: s.series})
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -184,81 +184,13 @@ func (s *Server) routes() {
 	s.echo.GET("/metrics", s.serveMetrics)
 	// Who may call each route is decided in one place: accessTable
 	// (web/roles.go), checked by authorize for every request.
-	api := s.echo.Group("/api/v1")
-
-	api.GET("/apps", s.listApps)
-	api.POST("/apps", s.createApp)
-	api.GET("/apps/:app", s.getApp)
-	api.PATCH("/apps/:app", s.patchApp)
-	api.DELETE("/apps/:app", s.deleteApp)
-
-	api.GET("/apps/:app/events", s.listEvents)
-	api.POST("/apps/:app/events", s.createEvent)
-	api.GET("/apps/:app/events/:event", s.getEvent)
-	api.PATCH("/apps/:app/events/:event", s.patchEvent)
-	api.DELETE("/apps/:app/events/:event", s.deleteEvent)
-	api.POST("/apps/:app/events/:event/trigger", s.trigger)
-	// echo reads ':' as a parameter marker; the backslash makes it the
-	// literal colon of Google's custom-method style (trigger:batch).
-	api.POST("/apps/:app/events/:event/trigger\\:batch", s.triggerBatch)
-
-	api.GET("/apps/:app/subscriptions", s.listSubscriptions)
-	api.POST("/apps/:app/subscriptions", s.createSubscription)
-	api.GET("/apps/:app/subscriptions/:ref", s.getSubscription)
-	api.PATCH("/apps/:app/subscriptions/:ref", s.patchSubscription)
-	api.DELETE("/apps/:app/subscriptions/:ref", s.deleteSubscription)
-	api.POST("/apps/:app/subscriptions/:ref/pause", s.pauseSubscription)
-	api.POST("/apps/:app/subscriptions/:ref/resume", s.resumeSubscription)
-	// Pull workers take the handling app's key or the admin token.
-	s.pullRoutes(api)
-
-	api.GET("/apps/:app/keys", s.listKeys)
-	api.POST("/apps/:app/keys", s.createKey)
-	api.DELETE("/apps/:app/keys/:id", s.revokeKey)
-	api.POST("/apps/:app/secrets", s.rotateSecret)
-
-	api.GET("/occurrences", s.listOccurrences)
-	api.GET("/occurrences/:id", s.getOccurrence)
-	api.GET("/occurrences/:id/verdicts", s.getVerdicts)
-	api.GET("/traces/:id", s.getTrace)
-	api.GET("/deliveries", s.listDeliveries)
-	api.GET("/deliveries/:id", s.getDelivery)
-	api.POST("/deliveries/:id/retry", s.retryDelivery)
-	api.POST("/deliveries/:id/replay", s.replayDelivery)
-	api.POST("/deliveries/:id/discard", s.discardDelivery)
-	api.POST("/replays", s.startReplay)
-	api.GET("/replays/:replay", s.getReplay)
-	api.DELETE("/replays/:replay", s.cancelReplay)
-	api.GET("/stats", s.stats)
-	api.GET("/stats/series", s.statsSeries)
-	s.echo.GET("/stats/series", s.statsSeries) // the same for the console's charts, by session
-	api.GET("/timeline", s.timeline)
-
-	api.GET("/live", s.live.Serve)
-	api.GET("/lint", s.lint)
-	api.GET("/layout", s.getLayout)
-	api.PUT("/layout", s.putLayout)
-
-	api.GET("/design", s.exportDesign)
-	api.GET("/design/versions", s.listDesignVersions)
-	api.GET("/design/versions/:n", s.getDesignVersion)
-	api.GET("/design/diff", s.designDiff)
-	api.GET("/backup", s.backup)
-	api.PUT("/design", s.importDesign)
-	api.GET("/design/asyncapi", s.exportAsyncAPI)
-	api.GET("/openapi.json", s.serveOpenAPI)
-
-	api.GET("/audit", s.listAudit)
-	s.userRoutes(api)
-	s.alertRoutes(api)
-
-	api.Any("/*", func(c echo.Context) error {
-		return &fault.Error{Kind: fault.ErrNotFound, Code: "not_found", Message: "no such API route: " + c.Request().Method + " " + c.Request().URL.Path + "; see the README for the routes"}
-	})
+	s.api.Mount(s.echo.Group("/api/v1"))
+	s.echo.GET("/stats/series", s.api.StatsSeries) // the same for the console's charts, by session
 }
 
-// callerKey is the context key of the app a request's API key belongs to.
-type callerKey struct{}
+// Series is the charts' time series this server keeps (and serves at
+// /api/v1/stats/series), for a program or test that waits on them.
+func (s *Server) Series() *series.Series { return s.series }
 
 func bearer(c echo.Context) string {
 	h := c.Request().Header.Get(echo.HeaderAuthorization)
@@ -266,34 +198,4 @@ func bearer(c echo.Context) string {
 		return strings.TrimSpace(t)
 	}
 	return ""
-}
-
-// readBody reads at most limit bytes of the body; over it is a 413 before
-// anything is parsed.
-func readBody(c echo.Context, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(c.Request().Body, limit+1))
-	if err != nil {
-		return nil, &httperr.BadRequest{Code: "unreadable_body", Message: "the request body could not be read: " + err.Error()}
-	}
-	if int64(len(b)) > limit {
-		return nil, &fault.Error{Kind: fault.ErrTooLarge, Code: "payload_too_large", Message: "the request body is over the limit of " + itoa(limit) + " bytes; send less"}
-	}
-	return b, nil
-}
-
-// decode reads a JSON body into v; malformed JSON is a 400 naming where.
-func (s *Server) decode(c echo.Context, v any) error {
-	b, err := readBody(c, s.maxBody)
-	if err != nil {
-		return err
-	}
-	if len(strings.TrimSpace(string(b))) == 0 {
-		return &httperr.BadRequest{Code: "malformed_json", Message: "the request body is empty; send a JSON object"}
-	}
-	dec := json.NewDecoder(strings.NewReader(string(b)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return httperr.Malformed(err)
-	}
-	return nil
 }

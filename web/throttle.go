@@ -1,12 +1,12 @@
 package web
 
 import (
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
 	"time"
 
+	"github.com/eventloom/eventloom/web/request"
 	"github.com/labstack/echo/v4"
 )
 
@@ -64,18 +64,10 @@ func (t *throttle) failed(client string) {
 	t.total++
 }
 
-// clientOf is the address a request came from, without its port.
-func clientOf(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
-	}
-	return r.RemoteAddr
-}
-
 // refuseIfThrottled answers 429 with Retry-After when the request's client
 // has used up its attempts; it returns nil when the attempt may go on.
 func (s *Server) refuseIfThrottled(c echo.Context) error {
-	d := s.throttle.wait(clientOf(c.Request()))
+	d := s.throttle.wait(request.ClientOf(c.Request()))
 	if d <= 0 {
 		return nil
 	}

@@ -7,18 +7,23 @@ import (
 )
 
 // webParts lists, for each package that web is split into, the prefixes
-// of the project it may depend on (directly or not): the classifier and
-// the live view read the engine and nothing of store, the console's
-// templates or the web package that mounts them, so either can be used
-// by any face of the server. The engine's own rule (no web at all) keeps
+// of the project it may depend on (directly or not): the classifier, the
+// live view, the shared request reading and the canvas layout read the
+// engine and nothing of store, the console's templates or the web
+// package that mounts them, so any face of the server can use them. The
+// REST API (web/api) builds on those and never reaches the console, its
+// templates or the wiring. The engine's own rule (no web at all) keeps
 // the arrow one way.
 var webParts = map[string][]string{
 	"web/httperr": {"engine"},
 	"web/live":    {"engine", "web/httperr"},
+	"web/request": {"engine", "web/httperr"},
+	"web/canvas":  {"engine"},
+	"web/api":     {"engine", "web/httperr", "web/request", "web/canvas", "web/live", "web/series", "web/apidoc"},
 }
 
-// TestWebPartsArrows: web/httperr and web/live depend on nothing of the
-// project beyond what webParts allows.
+// TestWebPartsArrows: each package of webParts depends on nothing of the
+// project beyond what its entry allows.
 func TestWebPartsArrows(t *testing.T) {
 	pkgs := goList(t, "-deps=false", "./web/...")
 	seen := 0
@@ -67,6 +72,20 @@ func TestWebPartsRuleCatchesAViolation(t *testing.T) {
 	if len(v) != 3 || !strings.Contains(v[0], "web/live imports "+module+"/store/mem") || !strings.Contains(v[1], "web/live imports "+module+"/templates") ||
 		!strings.Contains(v[2], "web/httperr imports "+module+"/web/live") {
 		t.Fatalf("violations = %q, want store/mem and templates in live, live in httperr, nothing else", v)
+	}
+	v = webPartViolations([]listed{
+		{ImportPath: module + "/web/api", Deps: []string{module + "/web/request", module + "/templates", module + "/web", module + "/web/console", module + "/store"}},
+		{ImportPath: module + "/web/request", Deps: []string{module + "/web/httperr", module + "/web/api", module + "/web/console", module + "/templates"}},
+	})
+	want := []string{"web/api imports " + module + "/templates", "web/api imports " + module + "/web ", "web/api imports " + module + "/web/console", "web/api imports " + module + "/store",
+		"web/request imports " + module + "/web/api", "web/request imports " + module + "/web/console", "web/request imports " + module + "/templates"}
+	if len(v) != len(want) {
+		t.Fatalf("violations = %q, want %d: templates, web, web/console and store in api; api, console and templates in request", v, len(want))
+	}
+	for i := range want {
+		if !strings.Contains(v[i]+" ", want[i]) {
+			t.Errorf("violation %d = %q, want it to name %q", i, v[i], want[i])
+		}
 	}
 	v = violations([]listed{{ImportPath: module + "/engine/dispatch", Deps: []string{module + "/web/live"}}, {ImportPath: module + "/engine", Deps: []string{module + "/web/httperr"}}})
 	// engine/dispatch breaks two rules at once: its leaf list and the

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"bytes"
@@ -20,6 +20,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // batchContentType is the media type of a CloudEvents batch (a JSON array
@@ -83,7 +84,7 @@ func cloudEventTrigger(c echo.Context, caller string, body []byte) (engine.Trigg
 	if err != nil {
 		return engine.TriggerRequest{}, err
 	}
-	return eventRequest(caller, eventRef(c), ev, tp)
+	return eventRequest(caller, request.EventRef(c), ev, tp)
 }
 
 // withBody is r reading body again (echo's handler has consumed it).
@@ -120,7 +121,7 @@ func eventRequest(caller string, ref design.EventRef, ev *event.Event, tp string
 	if len(bytes.TrimSpace(data)) == 0 {
 		data = []byte("{}")
 	}
-	if err := relabel(checkJSONObject(data), "data", "the CloudEvent's data: "); err != nil {
+	if err := relabel(request.CheckJSONObject(data), "data", "the CloudEvent's data: "); err != nil {
 		return engine.TriggerRequest{}, err
 	}
 	if v, ok := ev.Extensions()["traceparent"]; ok {
@@ -155,14 +156,14 @@ type batchAnswer struct {
 // event: a JSON array of parameter objects, or a CloudEvents batch. It
 // answers 200 with one item per element, accepted (202, its ids) or
 // refused (its error); the accepted ones are committed together.
-func (s *Server) triggerBatch(c echo.Context) error {
+func (s *API) triggerBatch(c echo.Context) error {
 	limit := int64(engine.MaxTriggerBatch) * int64(s.eng.Config().Limits.MaxPayloadBytes+envelopeBytes)
-	body, err := readBody(c, limit)
+	body, err := request.ReadBody(c, limit)
 	if err != nil {
 		return err
 	}
-	caller, _ := c.Request().Context().Value(callerKey{}).(string)
-	ref := eventRef(c)
+	caller := request.Caller(c.Request().Context())
+	ref := request.EventRef(c)
 	tp, err := headerTraceparent(c)
 	if err != nil {
 		return err
@@ -190,7 +191,7 @@ func (s *Server) triggerBatch(c echo.Context) error {
 	default:
 		var items []json.RawMessage
 		if err := json.Unmarshal(body, &items); err != nil {
-			if !looksLikeJSON(body) || !json.Valid(body) {
+			if !request.LooksLikeJSON(body) || !json.Valid(body) {
 				return httperr.Malformed(err)
 			}
 			return &httperr.BadRequest{Code: "malformed_json", Message: "the batch body must be a JSON array of parameter objects such as [{\"Quantity\": 3}, {\"Quantity\": 5}]"}
@@ -201,14 +202,14 @@ func (s *Server) triggerBatch(c echo.Context) error {
 		reqs, errs = make([]engine.TriggerRequest, len(items)), make([]error, len(items))
 		for i, it := range items {
 			reqs[i] = engine.TriggerRequest{Caller: caller, Event: ref, JSON: it, Traceparent: tp}
-			errs[i] = relabel(checkJSONObject(it), "", "item "+strconv.Itoa(i)+" of the batch: ")
+			errs[i] = relabel(request.CheckJSONObject(it), "", "item "+strconv.Itoa(i)+" of the batch: ")
 		}
 	}
 	return s.runBatch(c, reqs, errs)
 }
 
 // relabel says which part of a request a body check's refusal is about:
-// checkJSONObject speaks of "the body", which a CloudEvent's data or a
+// request.CheckJSONObject speaks of "the body", which a CloudEvent's data or a
 // batch item is not.
 func relabel(err error, field, prefix string) error {
 	var br *httperr.BadRequest
@@ -233,7 +234,7 @@ func checkBatchSize(n int) error {
 
 // runBatch triggers the items that were read (errs[i] nil) in one engine
 // batch and answers every item.
-func (s *Server) runBatch(c echo.Context, reqs []engine.TriggerRequest, errs []error) error {
+func (s *API) runBatch(c echo.Context, reqs []engine.TriggerRequest, errs []error) error {
 	ans := batchAnswer{Items: make([]batchItem, len(reqs))}
 	var ok []engine.TriggerRequest
 	var at []int
@@ -271,7 +272,7 @@ func (s *Server) runBatch(c echo.Context, reqs []engine.TriggerRequest, errs []e
 
 // itemError is err as a single trigger would have answered it: its
 // status, its first error and, when there are several, all of them.
-func (s *Server) itemError(c echo.Context, err error) (int, *httperr.Item, []httperr.Item) {
+func (s *API) itemError(c echo.Context, err error) (int, *httperr.Item, []httperr.Item) {
 	p := httperr.Resolve(c, s.log, "batch item failed", err)
 	first := p.Item()
 	return p.Status, &first, p.Details

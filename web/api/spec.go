@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"bytes"
@@ -14,12 +14,13 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/web/apidoc"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // exportAsyncAPI answers the design as an AsyncAPI 3.0 document whose REST
 // server is the address the request came to: JSON, or YAML with
 // ?format=yaml.
-func (s *Server) exportAsyncAPI(c echo.Context) error {
+func (s *API) exportAsyncAPI(c echo.Context) error {
 	doc, err := asyncapi.Export(s.eng.Design(), asyncapi.Options{
 		RESTURL: c.Scheme() + "://" + c.Request().Host + "/api/v1",
 		Limits:  s.eng.Config().Limits,
@@ -48,8 +49,8 @@ func (s *Server) exportAsyncAPI(c echo.Context) error {
 // document when it says so (a JSON or YAML media type of AsyncAPI, any
 // YAML media type, or an "asyncapi" member at the top of JSON), else the
 // design's own JSON.
-func (s *Server) readDesign(c echo.Context) (design.Design, error) {
-	b, err := readBody(c, s.maxBody)
+func (s *API) readDesign(c echo.Context) (design.Design, error) {
+	b, err := request.ReadBody(c, s.maxBody)
 	if err != nil {
 		return design.Design{}, err
 	}
@@ -66,13 +67,13 @@ func (s *Server) readDesign(c echo.Context) (design.Design, error) {
 	}
 	c.Request().Body = io.NopCloser(bytes.NewReader(b))
 	var d design.Design
-	err = s.decode(c, &d)
+	err = request.Decode(c, s.maxBody, &d)
 	return d, err
 }
 
 // serveOpenAPI answers GET /api/v1/openapi.json: the REST API's OpenAPI
 // 3.1 description, its server being the address the request came to. It
 // needs no credentials: it tells how to call the API, nothing of the data.
-func (s *Server) serveOpenAPI(c echo.Context) error {
+func (s *API) serveOpenAPI(c echo.Context) error {
 	return c.JSONPretty(http.StatusOK, apidoc.Document(c.Scheme()+"://"+c.Request().Host), "  ")
 }

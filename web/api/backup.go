@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"fmt"
@@ -20,7 +20,7 @@ const backupMinBytesPerSecond = 256 << 10
 // /api/v1/backup, admin only) as a download named for the moment it was
 // taken. The copy is a temporary file deleted once sent, or once the
 // client goes away.
-func (s *Server) backup(c echo.Context) error {
+func (s *API) backup(c echo.Context) error {
 	ctx := c.Request().Context()
 	b, err := s.eng.Backup(ctx)
 	if err != nil {

@@ -1,19 +1,17 @@
-package web
+package api
 
 import (
 	"context"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
-
-func itoa[T ~int | ~int64](n T) string { return strconv.FormatInt(int64(n), 10) }
 
 // cascade reads ?cascade=true, which lets a delete remove the
 // subscriptions that would otherwise refuse it.
@@ -26,48 +24,26 @@ func created(c echo.Context, location string, v any) error {
 
 func esc(s string) string { return url.PathEscape(s) }
 
-func eventRef(c echo.Context) design.EventRef {
-	return design.EventRef{App: c.Param("app"), Event: c.Param("event")}
-}
-
-// subRef reads the {producer}.{event} path segment of a subscription.
-func subRef(c echo.Context) (design.EventRef, error) {
-	ref, err := design.ParseEventRef(c.Param("ref"))
-	if err != nil {
-		return ref, &httperr.BadRequest{Code: "bad_reference", Field: "event", Message: "the subscription is named by its event as Producer.EventName, e.g. Storefront.OnPurchaseStarted; got " + strconv.Quote(c.Param("ref"))}
-	}
-	return ref, nil
-}
-
 type appView struct {
 	design.App
 	Events        int `json:"events"`
 	Subscriptions int `json:"subscriptions"`
 }
 
-func (s *Server) listApps(c echo.Context) error {
+func (s *API) listApps(c echo.Context) error {
 	d := s.eng.Design()
 	out := make([]appView, 0, len(d.Apps))
 	for _, a := range d.Apps {
 		v := appView{App: a}
-		for _, ev := range d.Events {
-			if ev.App == a.Name {
-				v.Events++
-			}
-		}
-		for _, sub := range d.Subscriptions {
-			if sub.App == a.Name {
-				v.Subscriptions++
-			}
-		}
+		v.Events, v.Subscriptions = d.AppCounts(a.Name)
 		out = append(out, v)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }
 
-func (s *Server) createApp(c echo.Context) error {
+func (s *API) createApp(c echo.Context) error {
 	var a design.App
-	if err := s.decode(c, &a); err != nil {
+	if err := request.Decode(c, s.maxBody, &a); err != nil {
 		return err
 	}
 	got, err := s.eng.CreateApp(c.Request().Context(), a)
@@ -77,7 +53,7 @@ func (s *Server) createApp(c echo.Context) error {
 	return created(c, "/api/v1/apps/"+esc(got.Name), got)
 }
 
-func (s *Server) getApp(c echo.Context) error {
+func (s *API) getApp(c echo.Context) error {
 	a, err := s.eng.App(c.Param("app"))
 	if err != nil {
 		return err
@@ -94,21 +70,33 @@ type appPatch struct {
 	Endpoint    *string `json:"endpoint"`
 }
 
-func (s *Server) patchApp(c echo.Context) error {
+func (s *API) patchApp(c echo.Context) error {
 	a, err := s.eng.App(c.Param("app"))
 	if err != nil {
 		return err
 	}
-	var p appPatch
-	if err := s.decode(c, &p); err != nil {
-		return err
-	}
+	return patch(s, c, a, &appPatch{}, func(a design.App) (design.App, error) {
+		return s.eng.UpdateApp(c.Request().Context(), c.Param("app"), a)
+	})
+}
+
+func (p appPatch) apply(a *design.App) {
 	set(&a.Name, p.Name)
 	set(&a.Description, p.Description)
 	set(&a.Color, p.Color)
 	set(&a.Concurrency, p.Concurrency)
 	set(&a.Endpoint, p.Endpoint)
-	got, err := s.eng.UpdateApp(c.Request().Context(), c.Param("app"), a)
+}
+
+// patch answers a PATCH: it decodes the body into p, applies it over cur
+// (absent fields stay as they are), saves the result with save and
+// answers what was saved.
+func patch[T any, P interface{ apply(*T) }](s *API, c echo.Context, cur T, p P, save func(T) (T, error)) error {
+	if err := request.Decode(c, s.maxBody, p); err != nil {
+		return err
+	}
+	p.apply(&cur)
+	got, err := save(cur)
 	if err != nil {
 		return err
 	}
@@ -121,7 +109,7 @@ func set[T any](dst *T, src *T) {
 	}
 }
 
-func (s *Server) deleteApp(c echo.Context) error {
+func (s *API) deleteApp(c echo.Context) error {
 	ctx, err := designCtx(c)
 	if err != nil {
 		return err
@@ -134,7 +122,7 @@ func (s *Server) deleteApp(c echo.Context) error {
 
 // ofApp answers the items of the app in the path that keep says belong to
 // it, or 404 when there is no such app.
-func ofApp[T any](s *Server, c echo.Context, all []T, keep func(T, string) bool) error {
+func ofApp[T any](s *API, c echo.Context, all []T, keep func(T, string) bool) error {
 	app := c.Param("app")
 	if _, err := s.eng.App(app); err != nil {
 		return err
@@ -148,13 +136,13 @@ func ofApp[T any](s *Server, c echo.Context, all []T, keep func(T, string) bool)
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }
 
-func (s *Server) listEvents(c echo.Context) error {
+func (s *API) listEvents(c echo.Context) error {
 	return ofApp(s, c, s.eng.Design().Events, func(ev design.Event, app string) bool { return ev.App == app })
 }
 
-func (s *Server) createEvent(c echo.Context) error {
+func (s *API) createEvent(c echo.Context) error {
 	var ev design.Event
-	if err := s.decode(c, &ev); err != nil {
+	if err := request.Decode(c, s.maxBody, &ev); err != nil {
 		return err
 	}
 	if ev.App != "" && ev.App != c.Param("app") {
@@ -173,8 +161,8 @@ type eventView struct {
 	Subscribers []string `json:"subscribers"`
 }
 
-func (s *Server) getEvent(c echo.Context) error {
-	ev, err := s.eng.Event(eventRef(c))
+func (s *API) getEvent(c echo.Context) error {
+	ev, err := s.eng.Event(request.EventRef(c))
 	if err != nil {
 		return err
 	}
@@ -194,8 +182,8 @@ type eventPatch struct {
 	Parameters  *[]design.Parameter `json:"parameters"`
 }
 
-func (s *Server) patchEvent(c echo.Context) error {
-	ref := eventRef(c)
+func (s *API) patchEvent(c echo.Context) error {
+	ref := request.EventRef(c)
 	ctx, err := designCtx(c)
 	if err != nil {
 		return err
@@ -204,33 +192,30 @@ func (s *Server) patchEvent(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var p eventPatch
-	if err := s.decode(c, &p); err != nil {
-		return err
-	}
+	return patch(s, c, ev, &eventPatch{}, func(ev design.Event) (design.Event, error) {
+		return s.eng.UpdateEvent(ctx, ref, ev, cascade(c))
+	})
+}
+
+func (p eventPatch) apply(ev *design.Event) {
 	set(&ev.Name, p.Name)
 	set(&ev.Public, p.Public)
 	set(&ev.Description, p.Description)
 	set(&ev.Parameters, p.Parameters)
-	got, err := s.eng.UpdateEvent(ctx, ref, ev, cascade(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, got)
 }
 
-func (s *Server) deleteEvent(c echo.Context) error {
+func (s *API) deleteEvent(c echo.Context) error {
 	ctx, err := designCtx(c)
 	if err != nil {
 		return err
 	}
-	if err := s.eng.DeleteEvent(ctx, eventRef(c), cascade(c)); err != nil {
+	if err := s.eng.DeleteEvent(ctx, request.EventRef(c), cascade(c)); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) listSubscriptions(c echo.Context) error {
+func (s *API) listSubscriptions(c echo.Context) error {
 	return ofApp(s, c, s.eng.Design().Subscriptions, func(sub design.Subscription, app string) bool { return sub.App == app })
 }
 
@@ -245,9 +230,9 @@ type subscriptionBody struct {
 	Paused  *bool            `json:"paused"`
 }
 
-func (s *Server) createSubscription(c echo.Context) error {
+func (s *API) createSubscription(c echo.Context) error {
 	var b subscriptionBody
-	if err := s.decode(c, &b); err != nil {
+	if err := request.Decode(c, s.maxBody, &b); err != nil {
 		return err
 	}
 	if b.Event == nil {
@@ -256,10 +241,8 @@ func (s *Server) createSubscription(c echo.Context) error {
 	if b.Handler == nil {
 		return &httperr.BadRequest{Code: "required", Field: "handler", Message: "give the handler, e.g. {\"kind\":\"flow\",\"steps\":[{\"type\":\"log\",\"message\":\"got it\"}]}"}
 	}
-	sub := design.Subscription{Event: *b.Event, Handler: *b.Handler, Enabled: true}
-	set(&sub.Filter, b.Filter)
-	set(&sub.Enabled, b.Enabled)
-	set(&sub.Paused, b.Paused)
+	sub := design.Subscription{Enabled: true}
+	b.apply(&sub)
 	got, err := s.eng.CreateSubscription(c.Request().Context(), c.Param("app"), sub)
 	if err != nil {
 		return err
@@ -267,8 +250,8 @@ func (s *Server) createSubscription(c echo.Context) error {
 	return created(c, "/api/v1/apps/"+esc(got.App)+"/subscriptions/"+esc(got.Event.String()), got)
 }
 
-func (s *Server) getSubscription(c echo.Context) error {
-	ref, err := subRef(c)
+func (s *API) getSubscription(c echo.Context) error {
+	ref, err := request.SubscriptionRef(c)
 	if err != nil {
 		return err
 	}
@@ -279,8 +262,8 @@ func (s *Server) getSubscription(c echo.Context) error {
 	return c.JSON(http.StatusOK, sub)
 }
 
-func (s *Server) patchSubscription(c echo.Context) error {
-	ref, err := subRef(c)
+func (s *API) patchSubscription(c echo.Context) error {
+	ref, err := request.SubscriptionRef(c)
 	if err != nil {
 		return err
 	}
@@ -288,24 +271,21 @@ func (s *Server) patchSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var b subscriptionBody
-	if err := s.decode(c, &b); err != nil {
-		return err
-	}
+	return patch(s, c, sub, &subscriptionBody{}, func(sub design.Subscription) (design.Subscription, error) {
+		return s.eng.UpdateSubscription(c.Request().Context(), c.Param("app"), ref, sub)
+	})
+}
+
+func (b subscriptionBody) apply(sub *design.Subscription) {
 	set(&sub.Event, b.Event)
 	set(&sub.Handler, b.Handler)
 	set(&sub.Filter, b.Filter)
 	set(&sub.Enabled, b.Enabled)
 	set(&sub.Paused, b.Paused)
-	got, err := s.eng.UpdateSubscription(c.Request().Context(), c.Param("app"), ref, sub)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, got)
 }
 
-func (s *Server) deleteSubscription(c echo.Context) error {
-	ref, err := subRef(c)
+func (s *API) deleteSubscription(c echo.Context) error {
+	ref, err := request.SubscriptionRef(c)
 	if err != nil {
 		return err
 	}
@@ -315,18 +295,18 @@ func (s *Server) deleteSubscription(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) pauseSubscription(c echo.Context) error {
+func (s *API) pauseSubscription(c echo.Context) error {
 	return s.subscriptionOp(c, s.eng.PauseSubscription)
 }
 
-func (s *Server) resumeSubscription(c echo.Context) error {
+func (s *API) resumeSubscription(c echo.Context) error {
 	return s.subscriptionOp(c, s.eng.ResumeSubscription)
 }
 
 // subscriptionOp runs op on the subscription named by the path and
 // answers the subscription as it is afterwards.
-func (s *Server) subscriptionOp(c echo.Context, op func(context.Context, string, design.EventRef) (design.Subscription, error)) error {
-	ref, err := subRef(c)
+func (s *API) subscriptionOp(c echo.Context, op func(context.Context, string, design.EventRef) (design.Subscription, error)) error {
+	ref, err := request.SubscriptionRef(c)
 	if err != nil {
 		return err
 	}
@@ -337,11 +317,11 @@ func (s *Server) subscriptionOp(c echo.Context, op func(context.Context, string,
 	return c.JSON(http.StatusOK, sub)
 }
 
-func (s *Server) exportDesign(c echo.Context) error {
+func (s *API) exportDesign(c echo.Context) error {
 	return c.JSON(http.StatusOK, s.eng.Design())
 }
 
-func (s *Server) importDesign(c echo.Context) error {
+func (s *API) importDesign(c echo.Context) error {
 	ctx, err := designCtx(c)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -7,10 +7,11 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // userRoutes serves the accounts API (admin only, per accessTable).
-func (s *Server) userRoutes(api *echo.Group) {
+func (s *API) userRoutes(api *echo.Group) {
 	api.GET("/users", s.listUsers)
 	api.POST("/users", s.createUser)
 	api.GET("/users/:name", s.getUser)
@@ -29,17 +30,17 @@ type userBody struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) listUsers(c echo.Context) error {
+func (s *API) listUsers(c echo.Context) error {
 	users, err := s.eng.Users(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": nonNil(users)})
+	return c.JSON(http.StatusOK, map[string]any{"items": request.NonNil(users)})
 }
 
-func (s *Server) createUser(c echo.Context) error {
+func (s *API) createUser(c echo.Context) error {
 	var b userBody
-	if err := s.decode(c, &b); err != nil {
+	if err := request.Decode(c, s.maxBody, &b); err != nil {
 		return err
 	}
 	u, err := s.eng.CreateUser(c.Request().Context(), engine.NewUser{Name: b.Name, Role: b.Role, Password: b.Password})
@@ -49,7 +50,7 @@ func (s *Server) createUser(c echo.Context) error {
 	return created(c, "/api/v1/users/"+esc(u.Name), u)
 }
 
-func (s *Server) getUser(c echo.Context) error {
+func (s *API) getUser(c echo.Context) error {
 	u, err := s.eng.User(c.Request().Context(), c.Param("name"))
 	if err != nil {
 		return err
@@ -57,9 +58,9 @@ func (s *Server) getUser(c echo.Context) error {
 	return c.JSON(http.StatusOK, u)
 }
 
-func (s *Server) patchUser(c echo.Context) error {
+func (s *API) patchUser(c echo.Context) error {
 	var b userBody
-	if err := s.decode(c, &b); err != nil {
+	if err := request.Decode(c, s.maxBody, &b); err != nil {
 		return err
 	}
 	if b.Name != "" && b.Name != c.Param("name") {
@@ -72,33 +73,33 @@ func (s *Server) patchUser(c echo.Context) error {
 	return c.JSON(http.StatusOK, u)
 }
 
-func (s *Server) deleteUser(c echo.Context) error {
+func (s *API) deleteUser(c echo.Context) error {
 	if err := s.eng.DeleteUser(c.Request().Context(), c.Param("name")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) listUserTokens(c echo.Context) error {
+func (s *API) listUserTokens(c echo.Context) error {
 	toks, err := s.eng.UserTokens(c.Request().Context(), c.Param("name"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": nonNil(toks)})
+	return c.JSON(http.StatusOK, map[string]any{"items": request.NonNil(toks)})
 }
 
 // createUserToken answers the clear token this once: only its hash is
 // kept.
-func (s *Server) createUserToken(c echo.Context) error {
+func (s *API) createUserToken(c echo.Context) error {
 	t, err := s.eng.CreateUserToken(c.Request().Context(), c.Param("name"))
 	if err != nil {
 		return err
 	}
-	return created(c, "/api/v1/users/"+esc(t.User)+"/tokens/"+itoa(t.ID), map[string]any{"id": t.ID, "token": t.Clear, "prefix": t.Prefix, "createdAt": t.CreatedAt})
+	return created(c, "/api/v1/users/"+esc(t.User)+"/tokens/"+request.Itoa(t.ID), map[string]any{"id": t.ID, "token": t.Clear, "prefix": t.Prefix, "createdAt": t.CreatedAt})
 }
 
-func (s *Server) revokeUserToken(c echo.Context) error {
-	id, err := pathID(c)
+func (s *API) revokeUserToken(c echo.Context) error {
+	id, err := request.PathID(c)
 	if err != nil {
 		return err
 	}

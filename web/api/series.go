@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -11,13 +11,10 @@ import (
 	"github.com/eventloom/eventloom/web/series"
 )
 
-// Series is the charts' time series this server keeps (and serves at
-// /api/v1/stats/series), for a program or test that waits on them.
-func (s *Server) Series() *series.Series { return s.series }
-
-// statsSeries answers the charts' data: one window (1h by default, or
-// 24h) of the total, or of one event or one app.
-func (s *Server) statsSeries(c echo.Context) error {
+// StatsSeries answers the charts' data: one window (1h by default, or
+// 24h) of the total, or of one event or one app. It is exported because
+// the console's charts read the same answer by session at /stats/series.
+func (s *API) StatsSeries(c echo.Context) error {
 	key, w, err := s.seriesQuery(c)
 	if err != nil {
 		return err
@@ -27,7 +24,7 @@ func (s *Server) statsSeries(c echo.Context) error {
 
 // seriesQuery reads window, event and app, refusing a bad window, both
 // filters at once and a name the design does not have.
-func (s *Server) seriesQuery(c echo.Context) (series.Key, series.Window, error) {
+func (s *API) seriesQuery(c echo.Context) (series.Key, series.Window, error) {
 	wq := c.QueryParam("window")
 	if wq == "" {
 		wq = string(series.Hour)

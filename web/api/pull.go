@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"errors"
@@ -13,6 +13,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // The pull API: external workers receive the deliveries of a pull
@@ -29,7 +30,7 @@ import (
 
 // pullRoutes adds the pull API to api; each route takes an app key (of
 // the handling app, checked by pullTarget) or the admin token.
-func (s *Server) pullRoutes(api *echo.Group) {
+func (s *API) pullRoutes(api *echo.Group) {
 	const sub = "/apps/:app/subscriptions/:ref/"
 	api.POST(sub+"receive", s.pullReceive)
 	api.POST(sub+"ack", s.pullAck)
@@ -45,11 +46,11 @@ const defaultPullMax = 10
 // another app than the handling one.
 func pullTarget(c echo.Context) (string, design.EventRef, error) {
 	app := c.Param("app")
-	ref, err := subRef(c)
+	ref, err := request.SubscriptionRef(c)
 	if err != nil {
 		return app, ref, err
 	}
-	if caller, _ := c.Request().Context().Value(callerKey{}).(string); caller != "" && caller != app {
+	if caller := request.Caller(c.Request().Context()); caller != "" && caller != app {
 		return app, ref, &fault.Error{Kind: fault.ErrForbidden, Code: "wrong_app", Message: fmt.Sprintf(
 			"this key belongs to app %s; the deliveries %s handles are received with a key of %s (or the admin token)", caller, app, app)}
 	}
@@ -70,7 +71,7 @@ func intQuery(c echo.Context, name string, def, lo, hi int, unit string) (int, e
 	return n, nil
 }
 
-func (s *Server) pullReceive(c echo.Context) error {
+func (s *API) pullReceive(c echo.Context) error {
 	app, ref, err := pullTarget(c)
 	if err != nil {
 		return err
@@ -105,7 +106,7 @@ type lockBody struct {
 	Seconds      *int64   `json:"seconds,omitempty"`
 }
 
-func (s *Server) pullAck(c echo.Context) error {
+func (s *API) pullAck(c echo.Context) error {
 	return s.pullLocks(c, func(app string, ref design.EventRef, b *lockBody) (engine.LockResult, error) {
 		if err := onlyFields(b, "lockTokens"); err != nil {
 			return engine.LockResult{}, err
@@ -114,7 +115,7 @@ func (s *Server) pullAck(c echo.Context) error {
 	})
 }
 
-func (s *Server) pullRelease(c echo.Context) error {
+func (s *API) pullRelease(c echo.Context) error {
 	return s.pullLocks(c, func(app string, ref design.EventRef, b *lockBody) (engine.LockResult, error) {
 		if err := onlyFields(b, "lockTokens", "delaySeconds"); err != nil {
 			return engine.LockResult{}, err
@@ -132,7 +133,7 @@ func (s *Server) pullRelease(c echo.Context) error {
 	})
 }
 
-func (s *Server) pullReject(c echo.Context) error {
+func (s *API) pullReject(c echo.Context) error {
 	return s.pullLocks(c, func(app string, ref design.EventRef, b *lockBody) (engine.LockResult, error) {
 		if err := onlyFields(b, "lockTokens", "reason"); err != nil {
 			return engine.LockResult{}, err
@@ -141,7 +142,7 @@ func (s *Server) pullReject(c echo.Context) error {
 	})
 }
 
-func (s *Server) pullExtend(c echo.Context) error {
+func (s *API) pullExtend(c echo.Context) error {
 	return s.pullLocks(c, func(app string, ref design.EventRef, b *lockBody) (engine.LockResult, error) {
 		if err := onlyFields(b, "lockTokens", "seconds"); err != nil {
 			return engine.LockResult{}, err
@@ -187,13 +188,13 @@ type lockResultView struct {
 
 // pullLocks reads a lock operation's body, runs it and answers by the
 // status rule above.
-func (s *Server) pullLocks(c echo.Context, op func(app string, ref design.EventRef, b *lockBody) (engine.LockResult, error)) error {
+func (s *API) pullLocks(c echo.Context, op func(app string, ref design.EventRef, b *lockBody) (engine.LockResult, error)) error {
 	app, ref, err := pullTarget(c)
 	if err != nil {
 		return err
 	}
 	var b lockBody
-	if err := s.decode(c, &b); err != nil {
+	if err := request.Decode(c, s.maxBody, &b); err != nil {
 		return err
 	}
 	res, err := op(app, ref, &b)

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -11,11 +11,11 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/delivery"
-	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
-func (s *Server) trigger(c echo.Context) error {
+func (s *API) trigger(c echo.Context) error {
 	// The raw body is bounded by the payload limit before it is parsed,
 	// so an oversized request never costs more than the limit.
 	// A CloudEvent's envelope gets room beyond the payload limit; its
@@ -25,11 +25,11 @@ func (s *Server) trigger(c echo.Context) error {
 	if mode != modeJSON {
 		limit += envelopeBytes
 	}
-	body, err := readBody(c, limit)
+	body, err := request.ReadBody(c, limit)
 	if err != nil {
 		return err
 	}
-	caller, _ := c.Request().Context().Value(callerKey{}).(string)
+	caller := request.Caller(c.Request().Context())
 	req, err := s.triggerRequest(c, mode, caller, body)
 	if err != nil {
 		return err
@@ -48,13 +48,13 @@ func (s *Server) trigger(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/occurrences/"+itoa(res.OccurrenceID))
+	c.Response().Header().Set(echo.HeaderLocation, "/api/v1/occurrences/"+request.Itoa(res.OccurrenceID))
 	return c.JSON(http.StatusAccepted, res)
 }
 
 // triggerRequest reads a trigger's body in its mode: a CloudEvent, a
 // JSON object or a form, with the traceparent header of a plain one.
-func (s *Server) triggerRequest(c echo.Context, mode triggerMode, caller string, body []byte) (engine.TriggerRequest, error) {
+func (s *API) triggerRequest(c echo.Context, mode triggerMode, caller string, body []byte) (engine.TriggerRequest, error) {
 	switch mode {
 	case modeStructured, modeBinary:
 		return cloudEventTrigger(c, caller, body)
@@ -68,13 +68,13 @@ func (s *Server) triggerRequest(c echo.Context, mode triggerMode, caller string,
 	if err != nil {
 		return engine.TriggerRequest{}, err
 	}
-	req := engine.TriggerRequest{Caller: caller, Event: eventRef(c), JSON: body, Traceparent: tp}
-	if looksLikeJSON(body) || !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
+	req := engine.TriggerRequest{Caller: caller, Event: request.EventRef(c), JSON: body, Traceparent: tp}
+	if request.LooksLikeJSON(body) || !strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEApplicationForm) {
 		// A JSON body, even one sent with curl's default form content
 		// type, must be one object; anything else is refused here, as
 		// every other route refuses malformed JSON, before the engine
 		// reads it.
-		if err := checkJSONObject(body); err != nil {
+		if err := request.CheckJSONObject(body); err != nil {
 			return engine.TriggerRequest{}, err
 		}
 		return req, nil
@@ -92,24 +92,24 @@ func (s *Server) triggerRequest(c echo.Context, mode triggerMode, caller string,
 	return req, nil
 }
 
-func (s *Server) listKeys(c echo.Context) error {
+func (s *API) listKeys(c echo.Context) error {
 	keys, err := s.eng.Keys(c.Request().Context(), c.Param("app"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, map[string]any{"items": nonNil(keys)})
+	return c.JSON(http.StatusOK, map[string]any{"items": request.NonNil(keys)})
 }
 
-func (s *Server) createKey(c echo.Context) error {
+func (s *API) createKey(c echo.Context) error {
 	k, err := s.eng.CreateKey(c.Request().Context(), c.Param("app"))
 	if err != nil {
 		return err
 	}
-	return created(c, "/api/v1/apps/"+esc(k.App)+"/keys/"+itoa(k.ID), map[string]any{"id": k.ID, "key": k.Clear, "prefix": k.Prefix, "createdAt": k.CreatedAt})
+	return created(c, "/api/v1/apps/"+esc(k.App)+"/keys/"+request.Itoa(k.ID), map[string]any{"id": k.ID, "key": k.Clear, "prefix": k.Prefix, "createdAt": k.CreatedAt})
 }
 
-func (s *Server) revokeKey(c echo.Context) error {
-	id, err := pathID(c)
+func (s *API) revokeKey(c echo.Context) error {
+	id, err := request.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -119,14 +119,6 @@ func (s *Server) revokeKey(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-func pathID(c echo.Context) (int64, error) {
-	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, &httperr.BadRequest{Code: "bad_id", Field: "id", Message: "the id in the path must be a positive whole number; got " + strconv.Quote(c.Param("id"))}
-	}
-	return id, nil
-}
-
 // page is one page of a newest-first list; NextCursor, when present, is
 // passed as ?cursor= to get the next page.
 type page[T any] struct {
@@ -134,72 +126,8 @@ type page[T any] struct {
 	NextCursor string `json:"nextCursor,omitempty"`
 }
 
-// nonNil makes an empty list [] on the wire rather than null.
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
-}
-
-// listQuery reads the filters shared by the list endpoints.
-type listQuery struct {
-	app     string
-	event   design.EventRef
-	since   time.Time
-	until   time.Time
-	cursor  int64
-	limit   int
-	traceID int64
-}
-
-func readListQuery(c echo.Context) (listQuery, error) {
-	var q listQuery
-	q.app = c.QueryParam("app")
-	if ev := c.QueryParam("event"); ev != "" {
-		ref, err := design.ParseEventRef(ev)
-		if err != nil {
-			return q, &httperr.BadRequest{Code: "bad_query", Field: "event", Message: "event filters name the event as Producer.EventName; got " + strconv.Quote(ev)}
-		}
-		q.event = ref
-	}
-	for _, t := range []struct {
-		name string
-		dst  *time.Time
-	}{{"since", &q.since}, {"until", &q.until}} {
-		if v := c.QueryParam(t.name); v != "" {
-			x, err := time.Parse(time.RFC3339, v)
-			if err != nil {
-				return q, &httperr.BadRequest{Code: "bad_query", Field: t.name, Message: t.name + " must be an RFC 3339 time such as 2026-11-23T10:00:00Z; got " + strconv.Quote(v)}
-			}
-			*t.dst = x
-		}
-	}
-	for _, n := range []struct {
-		name string
-		dst  *int64
-	}{{"cursor", &q.cursor}, {"trace", &q.traceID}} {
-		if v := c.QueryParam(n.name); v != "" {
-			x, err := strconv.ParseInt(v, 10, 64)
-			if err != nil || x <= 0 {
-				return q, &httperr.BadRequest{Code: "bad_query", Field: n.name, Message: n.name + " must be a positive whole number; got " + strconv.Quote(v)}
-			}
-			*n.dst = x
-		}
-	}
-	q.limit = 50
-	if v := c.QueryParam("limit"); v != "" {
-		x, err := strconv.Atoi(v)
-		if err != nil || x < 1 || x > 500 {
-			return q, &httperr.BadRequest{Code: "bad_query", Field: "limit", Message: "limit must be 1 to 500; got " + strconv.Quote(v)}
-		}
-		q.limit = x
-	}
-	return q, nil
-}
-
-func (s *Server) listOccurrences(c echo.Context) error {
-	q, err := readListQuery(c)
+func (s *API) listOccurrences(c echo.Context) error {
+	q, err := request.ReadListQuery(c)
 	if err != nil {
 		return err
 	}
@@ -210,37 +138,33 @@ func (s *Server) listOccurrences(c echo.Context) error {
 		return &httperr.BadRequest{Code: "bad_query", Field: "status", Message: "status must be pending, completed or dead; got " + strconv.Quote(string(status))}
 	}
 	items, err := s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{
-		App: q.app, Event: q.event, Status: status, TraceID: q.traceID,
-		Since: q.since, Until: q.until, Params: paramQueries(c.QueryParams()), BeforeID: q.cursor, Limit: q.limit,
+		App: q.App, Event: q.Event, Status: status, TraceID: q.TraceID,
+		Since: q.Since, Until: q.Until, Params: request.ParamQueries(c.QueryParams()), BeforeID: q.Cursor, Limit: q.Limit,
 	})
 	if err != nil {
 		return paramBadRequest(err)
 	}
-	p := page[delivery.Occurrence]{Items: nonNil(items)}
-	if len(items) == q.limit {
-		p.NextCursor = itoa(items[len(items)-1].ID)
+	p := page[delivery.Occurrence]{Items: request.NonNil(items)}
+	if len(items) == q.Limit {
+		p.NextCursor = request.Itoa(items[len(items)-1].ID)
 	}
 	return c.JSON(http.StatusOK, p)
 }
 
-func (s *Server) getOccurrence(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	o, err := s.eng.Occurrence(c.Request().Context(), id)
+func (s *API) getOccurrence(c echo.Context) error {
+	o, err := request.ByID(c, s.eng.Occurrence)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, o)
 }
 
-func (s *Server) getTrace(c echo.Context) error {
-	id, err := pathID(c)
+func (s *API) getTrace(c echo.Context) error {
+	id, err := request.PathID(c)
 	if err != nil {
 		return err
 	}
-	q, err := readListQuery(c)
+	q, err := request.ReadListQuery(c)
 	if err != nil {
 		return err
 	}
@@ -248,19 +172,19 @@ func (s *Server) getTrace(c echo.Context) error {
 	// its cursor is the last id of the page before, and the next page
 	// holds the ids after it; page sizes are the lists' (50 by default, at
 	// most 500).
-	occ, err := s.eng.TracePage(c.Request().Context(), id, q.cursor, q.limit)
+	occ, err := s.eng.TracePage(c.Request().Context(), id, q.Cursor, q.Limit)
 	if err != nil {
 		return err
 	}
-	body := map[string]any{"traceId": id, "occurrences": nonNil(occ)}
-	if len(occ) == q.limit {
-		body["nextCursor"] = itoa(occ[len(occ)-1].ID)
+	body := map[string]any{"traceId": id, "occurrences": request.NonNil(occ)}
+	if len(occ) == q.Limit {
+		body["nextCursor"] = request.Itoa(occ[len(occ)-1].ID)
 	}
 	return c.JSON(http.StatusOK, body)
 }
 
-func (s *Server) listDeliveries(c echo.Context) error {
-	q, err := readListQuery(c)
+func (s *API) listDeliveries(c echo.Context) error {
+	q, err := request.ReadListQuery(c)
 	if err != nil {
 		return err
 	}
@@ -275,33 +199,29 @@ func (s *Server) listDeliveries(c echo.Context) error {
 		}
 	}
 	items, err := s.eng.Deliveries(c.Request().Context(), engine.DeliveryFilter{
-		App: q.app, Event: q.event, OccurrenceID: occ, Status: status, TraceID: q.traceID,
-		Since: q.since, Until: q.until, Params: paramQueries(c.QueryParams()), BeforeID: q.cursor, Limit: q.limit,
+		App: q.App, Event: q.Event, OccurrenceID: occ, Status: status, TraceID: q.TraceID,
+		Since: q.Since, Until: q.Until, Params: request.ParamQueries(c.QueryParams()), BeforeID: q.Cursor, Limit: q.Limit,
 	})
 	if err != nil {
 		return paramBadRequest(err)
 	}
-	p := page[delivery.Delivery]{Items: nonNil(items)}
-	if len(items) == q.limit {
-		p.NextCursor = itoa(items[len(items)-1].ID)
+	p := page[delivery.Delivery]{Items: request.NonNil(items)}
+	if len(items) == q.Limit {
+		p.NextCursor = request.Itoa(items[len(items)-1].ID)
 	}
 	return c.JSON(http.StatusOK, p)
 }
 
-func (s *Server) getDelivery(c echo.Context) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	d, err := s.eng.Delivery(c.Request().Context(), id)
+func (s *API) getDelivery(c echo.Context) error {
+	d, err := request.ByID(c, s.eng.Delivery)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, d)
 }
 
-func (s *Server) deliveryOp(c echo.Context, op func(*engine.Engine, echo.Context, int64) (delivery.Delivery, error)) error {
-	id, err := pathID(c)
+func (s *API) deliveryOp(c echo.Context, op func(*engine.Engine, echo.Context, int64) (delivery.Delivery, error)) error {
+	id, err := request.PathID(c)
 	if err != nil {
 		return err
 	}
@@ -312,19 +232,19 @@ func (s *Server) deliveryOp(c echo.Context, op func(*engine.Engine, echo.Context
 	return c.JSON(http.StatusOK, d)
 }
 
-func (s *Server) retryDelivery(c echo.Context) error {
+func (s *API) retryDelivery(c echo.Context) error {
 	return s.deliveryOp(c, func(e *engine.Engine, c echo.Context, id int64) (delivery.Delivery, error) {
 		return e.RetryNow(c.Request().Context(), id)
 	})
 }
 
-func (s *Server) replayDelivery(c echo.Context) error {
+func (s *API) replayDelivery(c echo.Context) error {
 	return s.deliveryOp(c, func(e *engine.Engine, c echo.Context, id int64) (delivery.Delivery, error) {
 		return e.Replay(c.Request().Context(), id)
 	})
 }
 
-func (s *Server) discardDelivery(c echo.Context) error {
+func (s *API) discardDelivery(c echo.Context) error {
 	return s.deliveryOp(c, func(e *engine.Engine, c echo.Context, id int64) (delivery.Delivery, error) {
 		return e.Discard(c.Request().Context(), id)
 	})
@@ -332,7 +252,7 @@ func (s *Server) discardDelivery(c echo.Context) error {
 
 // stats is the runtime at a glance: deliveries by state in the last hour,
 // queue depth per event type, in-flight per app.
-func (s *Server) stats(c echo.Context) error {
+func (s *API) stats(c echo.Context) error {
 	ctx := c.Request().Context()
 	counts, err := s.eng.DeliveryCounts(ctx, s.eng.Now().Add(-time.Hour))
 	if err != nil {

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"encoding/json"
@@ -15,6 +15,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // replayRequest is the body of POST /api/v1/replays.
@@ -83,8 +84,8 @@ func bulkFilter(raw map[string]json.RawMessage) (engine.DeliveryFilter, error) {
 				return f, bad("filter.trace must be a trace id, a positive whole number")
 			}
 			f.TraceID = n
-		case strings.HasPrefix(k, paramPrefix):
-			f.Params = append(f.Params, engine.ParamQuery{Name: strings.TrimPrefix(k, paramPrefix), Value: v})
+		case strings.HasPrefix(k, request.ParamPrefix):
+			f.Params = append(f.Params, engine.ParamQuery{Name: strings.TrimPrefix(k, request.ParamPrefix), Value: v})
 		default:
 			return f, &httperr.BadRequest{Code: "bad_filter", Field: "filter." + k,
 				Message: "filter has no member " + strconv.Quote(k) + "; use app, event, subscription, status, since, until, trace or param.Name"}
@@ -121,9 +122,9 @@ func bulkError(err error) error {
 
 // startReplay counts (dryRun) or starts a bulk replay, retry or discard
 // over the deliveries a filter selects.
-func (s *Server) startReplay(c echo.Context) error {
+func (s *API) startReplay(c echo.Context) error {
 	var req replayRequest
-	if err := s.decode(c, &req); err != nil {
+	if err := request.Decode(c, s.maxBody, &req); err != nil {
 		return err
 	}
 	f, err := bulkFilter(req.Filter)
@@ -153,7 +154,7 @@ func (s *Server) startReplay(c echo.Context) error {
 	return c.JSON(http.StatusAccepted, map[string]any{"id": job.ID, "matched": job.Matched})
 }
 
-func (s *Server) getReplay(c echo.Context) error {
+func (s *API) getReplay(c echo.Context) error {
 	job, err := s.eng.BulkGet(c.Param("replay"))
 	if err != nil {
 		return err
@@ -161,7 +162,7 @@ func (s *Server) getReplay(c echo.Context) error {
 	return c.JSON(http.StatusOK, job)
 }
 
-func (s *Server) cancelReplay(c echo.Context) error {
+func (s *API) cancelReplay(c echo.Context) error {
 	job, err := s.eng.BulkCancel(c.Request().Context(), c.Param("replay"))
 	if err != nil {
 		return err

@@ -1,13 +1,14 @@
-package web
+package api
 
 import (
 	"net/http"
 
+	"github.com/eventloom/eventloom/web/request"
 	"github.com/labstack/echo/v4"
 )
 
 // alertRoutes serve the alerts and the alert webhook's setting.
-func (s *Server) alertRoutes(api *echo.Group) {
+func (s *API) alertRoutes(api *echo.Group) {
 	api.GET("/alerts", s.listAlerts)
 	api.GET("/alerts/webhook", s.getAlertWebhook)
 	api.PUT("/alerts/webhook", s.putAlertWebhook)
@@ -16,20 +17,20 @@ func (s *Server) alertRoutes(api *echo.Group) {
 
 // listAlerts answers GET /api/v1/alerts: the kept alerts newest first,
 // paged by id.
-func (s *Server) listAlerts(c echo.Context) error {
-	q, err := readListQuery(c)
+func (s *API) listAlerts(c echo.Context) error {
+	q, err := request.ReadListQuery(c)
 	if err != nil {
 		return err
 	}
-	items := s.eng.Alerts(q.cursor, q.limit)
+	items := s.eng.Alerts(q.Cursor, q.Limit)
 	body := map[string]any{"items": items}
-	if len(items) == q.limit {
-		body["nextCursor"] = itoa(items[len(items)-1].ID)
+	if len(items) == q.Limit {
+		body["nextCursor"] = request.Itoa(items[len(items)-1].ID)
 	}
 	return c.JSON(http.StatusOK, body)
 }
 
-func (s *Server) getAlertWebhook(c echo.Context) error {
+func (s *API) getAlertWebhook(c echo.Context) error {
 	u, err := s.eng.AlertWebhookURL(c.Request().Context())
 	if err != nil {
 		return err
@@ -39,11 +40,11 @@ func (s *Server) getAlertWebhook(c echo.Context) error {
 
 // putAlertWebhook sets the alert webhook; the answer carries its signing
 // secret, the only time it is shown.
-func (s *Server) putAlertWebhook(c echo.Context) error {
+func (s *API) putAlertWebhook(c echo.Context) error {
 	var b struct {
 		URL string `json:"url"`
 	}
-	if err := s.decode(c, &b); err != nil {
+	if err := request.Decode(c, s.maxBody, &b); err != nil {
 		return err
 	}
 	w, err := s.eng.SetAlertWebhook(c.Request().Context(), b.URL)
@@ -53,7 +54,7 @@ func (s *Server) putAlertWebhook(c echo.Context) error {
 	return c.JSON(http.StatusOK, w)
 }
 
-func (s *Server) deleteAlertWebhook(c echo.Context) error {
+func (s *API) deleteAlertWebhook(c echo.Context) error {
 	if err := s.eng.RemoveAlertWebhook(c.Request().Context()); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package web
+package api
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 // rotateSecret creates or rotates an app's webhook signing secret and
 // answers it, the only time it is ever shown; no-store keeps it out of
 // caches between here and the caller.
-func (s *Server) rotateSecret(c echo.Context) error {
+func (s *API) rotateSecret(c echo.Context) error {
 	sec, err := s.eng.RotateSecret(c.Request().Context(), c.Param("app"))
 	if err != nil {
 		return err

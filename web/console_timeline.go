@@ -1,0 +1,13 @@
+package web
+
+import "github.com/labstack/echo/v4"
+
+// designerTimeline is the REST API's timeline for the designer's time
+// travel, behind the console's sign-in, its errors answered as JSON to
+// the page's script.
+func (s *Server) designerTimeline(c echo.Context) error {
+	if err := s.api.Timeline(c); err != nil {
+		return s.writeError(c, err)
+	}
+	return nil
+}
