@@ -52,11 +52,9 @@ type Metrics struct {
 	commitSec  prometheus.Histogram
 	commitErrs prometheus.Counter
 
-	mu        sync.Mutex
-	started   map[int64]time.Time // DeliveryID -> its running attempt's start
-	processed uint64              // Seq of the last note counted
-	changed   chan struct{}       // closed and replaced when processed moves while waiters > 0
-	waiters   int                 // WaitCounted calls waiting
+	mu      sync.Mutex
+	started map[int64]time.Time // DeliveryID -> its running attempt's start
+	counted notify.Mark         // the last note counted (WaitCounted)
 }
 
 // New returns metrics with the store's and the process's collectors
@@ -66,7 +64,7 @@ func New(cfg Config) *Metrics {
 	if cfg.DeadLetterRefresh == 0 {
 		cfg.DeadLetterRefresh = 30 * time.Second
 	}
-	m := &Metrics{cfg: cfg, reg: prometheus.NewRegistry(), started: map[int64]time.Time{}, changed: make(chan struct{})}
+	m := &Metrics{cfg: cfg, reg: prometheus.NewRegistry(), started: map[int64]time.Time{}}
 	m.triggers = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "eventloom_triggers_total",
 		Help: "Triggers by event and outcome (accepted or refused); reason says why a trigger was refused (empty when accepted). An unknown event is counted under event \"\".",
@@ -176,13 +174,7 @@ func (m *Metrics) count(eng *engine.Engine, n *notify.Note) {
 			m.attempts.WithLabelValues(handlerKind(eng, n)).Observe(n.At.Sub(at).Seconds())
 		}
 	}
-	m.mu.Lock()
-	m.processed = n.Seq
-	if m.waiters > 0 { // a new channel only when someone waits on it
-		close(m.changed)
-		m.changed = make(chan struct{})
-	}
-	m.mu.Unlock()
+	m.counted.Set(n.Seq)
 }
 
 // handlerKind is the kind of handler the note's subscription runs, or
@@ -203,27 +195,10 @@ func handlerKind(eng *engine.Engine, n *notify.Note) string {
 // ctx's error: a caller that saw a note on the bus can then read metrics
 // that include it.
 func (m *Metrics) WaitCounted(ctx context.Context, seq uint64) error {
-	m.mu.Lock()
-	m.waiters++
-	m.mu.Unlock()
-	defer func() {
-		m.mu.Lock()
-		m.waiters--
-		m.mu.Unlock()
-	}()
-	for {
-		m.mu.Lock()
-		done, ch := m.processed >= seq, m.changed
-		m.mu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("metrics: wait for note %d: %w", seq, ctx.Err())
-		}
+	if err := m.counted.Wait(ctx, seq); err != nil {
+		return fmt.Errorf("metrics: wait for note %d: %w", seq, err)
 	}
+	return nil
 }
 
 // engineCollector reads the engine's gauges at scrape time.
