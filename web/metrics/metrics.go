@@ -22,10 +22,12 @@ import (
 const noteBuffer = 1 << 16
 
 // LiveStats is what the live hub tells metrics: how many viewers are
-// joined and how many messages they lost to full buffers (web/live.Hub).
+// joined, how many messages they lost to full buffers and how many notes
+// the hub's rate cap left out (web/live.Hub).
 type LiveStats interface {
 	Viewers() int
 	ViewerDropped() uint64
+	Skipped() uint64
 }
 
 // Config configures Metrics. The zero value is usable.
@@ -121,6 +123,8 @@ func (m *Metrics) WatchLive(live LiveStats) {
 			func() float64 { return float64(live.Viewers()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventloom_live_dropped_messages_total", Help: "Messages live viewers lost because they did not keep up."},
 			func() float64 { return float64(live.ViewerDropped()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventloom_live_skipped_notes_total", Help: "Notes the live view left out because the flow was over its rate cap; viewers see them as a gap."},
+			func() float64 { return float64(live.Skipped()) }),
 	)
 }
 
