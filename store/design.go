@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
@@ -133,14 +132,6 @@ func (s *Store) DesignApply(ctx context.Context, p *storage.DesignApplyParams) (
 	return res.(design.Design), nil
 }
 
-func conflict(code, msg string, args ...any) error {
-	return fault.New(fault.ErrConflict, code, fmt.Sprintf(msg, args...))
-}
-
-func missing(msg string, args ...any) error {
-	return fault.New(fault.ErrNotFound, "not_found", fmt.Sprintf(msg, args...))
-}
-
 // exists runs a query that selects at most one row and reports whether it did.
 func (w *writer) exists(q string, args ...any) (bool, error) {
 	var one int
@@ -155,7 +146,7 @@ func (w *writer) appID(name string) (int64, error) {
 	var id int64
 	err := w.QueryRowContext(w.ctx, `SELECT id FROM apps WHERE name = ? AND deleted_at IS NULL`, name).Scan(&id)
 	if notFound(err) {
-		return 0, missing("there is no app named %q", name)
+		return 0, storage.Missing("there is no app named %q", name)
 	}
 	return id, err
 }
@@ -168,7 +159,7 @@ func (w *writer) eventID(ref design.EventRef) (int64, error) {
 	var id int64
 	err = w.QueryRowContext(w.ctx, `SELECT id FROM events WHERE app_id = ? AND name = ? AND deleted_at IS NULL`, app, ref.Event).Scan(&id)
 	if notFound(err) {
-		return 0, missing("app %s has no event named %q", ref.App, ref.Event)
+		return 0, storage.Missing("app %s has no event named %q", ref.App, ref.Event)
 	}
 	return id, err
 }
@@ -211,14 +202,14 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 	case storage.AppPut:
 		a := op.App
 		if a == nil {
-			return fault.New(fault.ErrInvalid, "invalid_op", "an AppPut op carries no app")
+			return storage.EmptyOp("AppPut", "app")
 		}
 		taken, err := w.exists(`SELECT 1 FROM apps WHERE name = ? AND deleted_at IS NULL AND id <> ?`, a.Name, a.ID)
 		if err != nil {
 			return err
 		}
 		if taken {
-			return conflict("exists", "an app named %q exists already; choose another name", a.Name)
+			return storage.AppNameTaken(a.Name)
 		}
 		if a.ID == 0 {
 			_, err := w.exec(`INSERT INTO apps (name, description, color, concurrency, endpoint, created_at, updated_at)
@@ -227,7 +218,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 		}
 		r, err := w.exec(`UPDATE apps SET name = ?, description = ?, color = ?, concurrency = ?, endpoint = ?, updated_at = ?
 			WHERE id = ? AND deleted_at IS NULL`, a.Name, a.Description, a.Color, a.Concurrency, a.Endpoint, now, a.ID)
-		return changed(r, err, missing("app %d does not exist", a.ID))
+		return changed(r, err, storage.Missing("app %d does not exist", a.ID))
 
 	case storage.AppDelete:
 		ok, err := w.exists(`SELECT 1 FROM apps WHERE id = ? AND deleted_at IS NULL`, op.ID)
@@ -235,7 +226,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 			return err
 		}
 		if !ok {
-			return missing("app %d does not exist", op.ID)
+			return storage.Missing("app %d does not exist", op.ID)
 		}
 		refs, err := w.names(`SELECT name FROM events WHERE app_id = ? AND deleted_at IS NULL
 			UNION ALL SELECT ea.name || '.' || e.name FROM subscriptions s JOIN events e ON e.id = s.event_id JOIN apps ea ON ea.id = e.app_id
@@ -244,9 +235,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 			return err
 		}
 		if len(refs) > 0 {
-			e := fault.New(fault.ErrConflict, "in_use", fmt.Sprintf("app %d still owns or handles %d events; delete them and its subscriptions first", op.ID, len(refs)))
-			e.Refs = refs
-			return e
+			return storage.AppInUse(op.ID, refs)
 		}
 		if _, err := w.exec(`UPDATE apps SET deleted_at = ?, updated_at = ? WHERE id = ?`, now, now, op.ID); err != nil {
 			return err
@@ -257,7 +246,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 	case storage.EventPut:
 		e := op.Event
 		if e == nil {
-			return fault.New(fault.ErrInvalid, "invalid_op", "an EventPut op carries no event")
+			return storage.EmptyOp("EventPut", "event")
 		}
 		app, err := w.appID(e.App)
 		if err != nil {
@@ -268,7 +257,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 			return err
 		}
 		if taken {
-			return conflict("exists", "app %s has an event named %q already; choose another name", e.App, e.Name)
+			return storage.EventNameTaken(e.App, e.Name)
 		}
 		params := []byte("[]")
 		if len(e.Parameters) > 0 {
@@ -283,7 +272,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 		}
 		r, err := w.exec(`UPDATE events SET app_id = ?, name = ?, public = ?, description = ?, parameters = ?, updated_at = ?
 			WHERE id = ? AND deleted_at IS NULL`, app, e.Name, e.Public, e.Description, string(params), now, e.ID)
-		return changed(r, err, missing("event %d does not exist", e.ID))
+		return changed(r, err, storage.Missing("event %d does not exist", e.ID))
 
 	case storage.EventDelete:
 		ok, err := w.exists(`SELECT 1 FROM events WHERE id = ? AND deleted_at IS NULL`, op.ID)
@@ -291,7 +280,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 			return err
 		}
 		if !ok {
-			return missing("event %d does not exist", op.ID)
+			return storage.Missing("event %d does not exist", op.ID)
 		}
 		refs, err := w.names(`SELECT a.name FROM subscriptions s JOIN apps a ON a.id = s.app_id
 			WHERE s.event_id = ? AND s.deleted_at IS NULL ORDER BY a.name`, op.ID)
@@ -299,9 +288,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 			return err
 		}
 		if len(refs) > 0 {
-			e := fault.New(fault.ErrConflict, "in_use", fmt.Sprintf("event %d still has %d subscribers; delete their subscriptions first", op.ID, len(refs)))
-			e.Refs = refs
-			return e
+			return storage.EventInUse(op.ID, refs)
 		}
 		_, err = w.exec(`UPDATE events SET deleted_at = ?, updated_at = ? WHERE id = ?`, now, now, op.ID)
 		return err
@@ -309,7 +296,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 	case storage.SubscriptionPut:
 		x := op.Subscription
 		if x == nil {
-			return fault.New(fault.ErrInvalid, "invalid_op", "a SubscriptionPut op carries no subscription")
+			return storage.EmptyOp("SubscriptionPut", "subscription")
 		}
 		app, err := w.appID(x.App)
 		if err != nil {
@@ -324,7 +311,7 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 			return err
 		}
 		if taken {
-			return conflict("exists", "app %s handles %s already; edit that subscription instead", x.App, x.Event)
+			return storage.AlreadyHandled(x.App, x.Event)
 		}
 		handler, err := json.Marshal(x.Handler)
 		if err != nil {
@@ -337,16 +324,16 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 		}
 		r, err := w.exec(`UPDATE subscriptions SET event_id = ?, app_id = ?, handler = ?, filter = ?, enabled = ?, paused = ?, updated_at = ?
 			WHERE id = ? AND deleted_at IS NULL`, event, app, string(handler), x.Filter, x.Enabled, x.Paused, now, x.ID)
-		return changed(r, err, missing("subscription %d does not exist", x.ID))
+		return changed(r, err, storage.Missing("subscription %d does not exist", x.ID))
 
 	case storage.SubscriptionDelete:
 		r, err := w.exec(`UPDATE subscriptions SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`, now, now, op.ID)
-		if err := changed(r, err, missing("subscription %d does not exist", op.ID)); err != nil {
+		if err := changed(r, err, storage.Missing("subscription %d does not exist", op.ID)); err != nil {
 			return err
 		}
 		return w.discardSubscription(op.ID, now)
 	}
-	return fault.New(fault.ErrInvalid, "invalid_op", fmt.Sprintf("unknown design op kind %d", op.Kind))
+	return storage.UnknownOp(op.Kind)
 }
 
 // discardSubscription discards the unfinished deliveries of a deleted
@@ -389,7 +376,7 @@ func (s *Store) KeyInsert(ctx context.Context, p *storage.KeyInsertParams) (stor
 		var app string
 		err := w.QueryRowContext(w.ctx, `SELECT name FROM apps WHERE id = ? AND deleted_at IS NULL`, p.AppID).Scan(&app)
 		if notFound(err) {
-			return nil, missing("app %d does not exist", p.AppID)
+			return nil, storage.Missing("app %d does not exist", p.AppID)
 		}
 		if err != nil {
 			return nil, err
@@ -399,7 +386,7 @@ func (s *Store) KeyInsert(ctx context.Context, p *storage.KeyInsertParams) (stor
 			return nil, err
 		}
 		if dup {
-			return nil, conflict("exists", "a key with this hash exists already; generate another key")
+			return nil, storage.Conflict("exists", "a key with this hash exists already; generate another key")
 		}
 		k := storage.Key{AppID: p.AppID, App: app, Prefix: p.Prefix, Hash: p.Hash, CreatedAt: p.CreatedAt.UTC()}
 		if p.CreatedAt.IsZero() {
@@ -453,7 +440,7 @@ func (s *Store) KeyList(ctx context.Context, appID int64) ([]storage.Key, error)
 func (s *Store) KeyDelete(ctx context.Context, appID, id int64) error {
 	_, err := s.do(ctx, func(w *writer) (any, error) {
 		r, err := w.exec(`UPDATE keys SET revoked_at = ? WHERE id = ? AND app_id = ? AND revoked_at IS NULL`, time.Now().UTC().UnixNano(), id, appID)
-		return nil, changed(r, err, missing("app %d has no key %d", appID, id))
+		return nil, changed(r, err, storage.Missing("app %d has no key %d", appID, id))
 	})
 	if err != nil {
 		return fmt.Errorf("key delete: %w", err)
@@ -466,7 +453,7 @@ func (s *Store) KeyDelete(ctx context.Context, appID, id int64) error {
 func (s *Store) KeyLookup(ctx context.Context, hash []byte) (storage.Key, error) {
 	k, err := scanKey(s.rdb.QueryRowContext(ctx, `SELECT `+keyCols+` WHERE k.hash = ? AND k.revoked_at IS NULL AND a.deleted_at IS NULL`, hash))
 	if notFound(err) {
-		return storage.Key{}, fmt.Errorf("key lookup: %w", missing("no key matches"))
+		return storage.Key{}, fmt.Errorf("key lookup: %w", storage.Missing("no key matches"))
 	}
 	if err != nil {
 		return storage.Key{}, fmt.Errorf("key lookup: %w", err)
@@ -479,7 +466,7 @@ func (s *Store) SettingGet(ctx context.Context, name string) (string, error) {
 	var v string
 	err := s.rdb.QueryRowContext(ctx, `SELECT value FROM settings WHERE name = ?`, name).Scan(&v)
 	if notFound(err) {
-		return "", fmt.Errorf("setting %s: %w", name, missing("setting %q is not set", name))
+		return "", fmt.Errorf("setting %s: %w", name, storage.Missing("setting %q is not set", name))
 	}
 	if err != nil {
 		return "", fmt.Errorf("setting %s: %w", name, err)

@@ -16,7 +16,7 @@ func (s *Store) SecretRotate(ctx context.Context, p *storage.SecretRotateParams)
 			return nil, err
 		}
 		if !ok {
-			return nil, missing("app %d does not exist", p.AppID)
+			return nil, storage.Missing("app %d does not exist", p.AppID)
 		}
 		out := storage.AppSecret{AppID: p.AppID, Current: p.Secret, RotatedAt: p.Now.UTC()}
 		var prev string
@@ -47,7 +47,7 @@ func (s *Store) SecretGet(ctx context.Context, appID int64) (storage.AppSecret, 
 	err := s.rdb.QueryRowContext(ctx, `SELECT current, previous, previous_valid_until, rotated_at FROM app_secrets WHERE app_id = ?`, appID).
 		Scan(&out.Current, &out.Previous, &until, &rotated)
 	if notFound(err) {
-		return storage.AppSecret{}, fmt.Errorf("secret get: %w", missing("app %d has no signing secret", appID))
+		return storage.AppSecret{}, fmt.Errorf("secret get: %w", storage.Missing("app %d has no signing secret", appID))
 	}
 	if err != nil {
 		return storage.AppSecret{}, fmt.Errorf("secret get for app %d: %w", appID, err)

@@ -30,7 +30,7 @@ func (s *Store) SessionGet(ctx context.Context, hash []byte) (storage.Session, e
 	var out storage.Session
 	err := s.rdb.QueryRowContext(ctx, `SELECT expires_at, user FROM sessions WHERE hash = ?`, hash).Scan(&exp, &out.User)
 	if notFound(err) {
-		return out, fmt.Errorf("session get: %w", missing("no such session"))
+		return out, fmt.Errorf("session get: %w", storage.Missing("no such session"))
 	}
 	if err != nil {
 		return out, fmt.Errorf("session get: %w", err)

@@ -28,7 +28,7 @@ func (s *Store) UserInsert(ctx context.Context, u *storage.User) (storage.User, 
 			return nil, err
 		}
 		if dup {
-			return nil, conflict("exists", "a user named %q exists already; pick another name or change that user", u.Name)
+			return nil, storage.Conflict("exists", "a user named %q exists already; pick another name or change that user", u.Name)
 		}
 		out := *u
 		out.CreatedAt, out.UpdatedAt = u.CreatedAt.UTC(), u.CreatedAt.UTC()
@@ -46,7 +46,7 @@ func (s *Store) UserInsert(ctx context.Context, u *storage.User) (storage.User, 
 func (s *Store) UserGet(ctx context.Context, name string) (storage.User, error) {
 	u, err := scanUser(s.rdb.QueryRowContext(ctx, `SELECT `+userCols+` WHERE name = ? AND deleted_at IS NULL`, name))
 	if notFound(err) {
-		return u, fmt.Errorf("user get: %w", missing("there is no user named %q", name))
+		return u, fmt.Errorf("user get: %w", storage.Missing("there is no user named %q", name))
 	}
 	if err != nil {
 		return u, fmt.Errorf("user get %s: %w", name, err)
@@ -82,7 +82,7 @@ func (s *Store) UserUpdate(ctx context.Context, p *storage.UserUpdateParams) (st
 			password_hash = CASE WHEN ? = '' THEN password_hash ELSE ? END, updated_at = ?
 			WHERE name = ? AND deleted_at IS NULL`,
 			p.Role, p.Role, p.PasswordHash, p.PasswordHash, p.Now.UnixNano(), p.Name)
-		if err := changed(r, err, missing("there is no user named %q", p.Name)); err != nil {
+		if err := changed(r, err, storage.Missing("there is no user named %q", p.Name)); err != nil {
 			return nil, err
 		}
 		if p.PasswordHash != "" {
@@ -104,7 +104,7 @@ func (s *Store) UserDelete(ctx context.Context, name string, now time.Time) erro
 		var id int64
 		err := w.QueryRowContext(w.ctx, `SELECT id FROM users WHERE name = ? AND deleted_at IS NULL`, name).Scan(&id)
 		if notFound(err) {
-			return nil, missing("there is no user named %q", name)
+			return nil, storage.Missing("there is no user named %q", name)
 		}
 		if err != nil {
 			return nil, err
@@ -135,7 +135,7 @@ func (s *Store) UserTokenInsert(ctx context.Context, p *storage.UserTokenInsertP
 		var uid int64
 		err := w.QueryRowContext(w.ctx, `SELECT id FROM users WHERE name = ? AND deleted_at IS NULL`, p.User).Scan(&uid)
 		if notFound(err) {
-			return nil, missing("there is no user named %q", p.User)
+			return nil, storage.Missing("there is no user named %q", p.User)
 		}
 		if err != nil {
 			return nil, err
@@ -188,7 +188,7 @@ func (s *Store) UserTokenDelete(ctx context.Context, user string, id int64, now 
 	_, err := s.do(ctx, func(w *writer) (any, error) {
 		r, err := w.exec(`UPDATE user_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL
 			AND user_id = (SELECT id FROM users WHERE name = ? AND deleted_at IS NULL)`, now.UnixNano(), id, user)
-		return nil, changed(r, err, missing("user %q has no token %d", user, id))
+		return nil, changed(r, err, storage.Missing("user %q has no token %d", user, id))
 	})
 	if err != nil {
 		return fmt.Errorf("user token delete: %w", err)
@@ -206,7 +206,7 @@ func (s *Store) UserTokenLookup(ctx context.Context, hash []byte) (storage.UserT
 		WHERE t.hash = ? AND t.revoked_at IS NULL AND u.deleted_at IS NULL`, hash).
 		Scan(&t.ID, &t.Prefix, &tCreated, &u.Name, &u.Role, &u.PasswordHash, &uCreated, &uUpdated)
 	if notFound(err) {
-		return t, u, fmt.Errorf("user token lookup: %w", missing("no token matches"))
+		return t, u, fmt.Errorf("user token lookup: %w", storage.Missing("no token matches"))
 	}
 	if err != nil {
 		return t, u, fmt.Errorf("user token lookup: %w", err)

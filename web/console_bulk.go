@@ -3,31 +3,23 @@ package web
 import (
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/delivery"
-	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
 	"github.com/eventloom/eventloom/web/request"
 )
 
-// bulkProps is the bulk page's choices (apps, events, subscriptions)
-// around filter f.
+// bulkProps is the bulk page's choices (apps, events, delivery states,
+// subscriptions) around filter f.
 func (s *Server) bulkProps(c echo.Context, f templates.BulkFilter) templates.BulkProps {
-	b := templates.BulkProps{Filter: f, Errors: templates.FieldErrors{}, CanOperate: request.WhoOf(c).Role.May(engine.RightOperate)}
-	d := s.eng.Design()
-	for _, a := range d.Apps {
-		b.Apps = append(b.Apps, a.Name)
-	}
-	for _, ev := range d.Events {
-		b.Events = append(b.Events, ev.Ref())
-	}
-	for _, sub := range d.Subscriptions {
+	b := templates.BulkProps{Filter: f, Errors: templates.FieldErrors{}, CanOperate: request.WhoOf(c).Role.May(engine.RightOperate),
+		Choices: s.filterChoices(templates.DeliveryStates())}
+	for _, sub := range s.eng.Design().Subscriptions {
 		b.Subscriptions = append(b.Subscriptions, sub.Ref().String())
 	}
 	return b
@@ -36,9 +28,7 @@ func (s *Server) bulkProps(c echo.Context, f templates.BulkFilter) templates.Bul
 // bulkPage shows the bulk actions form.
 func (s *Server) bulkPage(c echo.Context) error {
 	q := c.QueryParams()
-	f := templates.BulkFilter{App: q.Get("app"), Event: q.Get("event"), Subscription: q.Get("subscription"), Status: q.Get("status"),
-		Trace: q.Get("trace"), Since: q.Get("since"), Until: q.Get("until"), Payload: q.Get("payload"), Zone: q.Get(templates.ZoneField)}
-	b := s.bulkProps(c, f)
+	b := s.bulkProps(c, templates.BulkFilter{Filter: readFilter(q).Filter, Subscription: q.Get("subscription")})
 	return s.render(c, http.StatusOK, templates.Bulk(s.page(c, "Bulk actions", "bulk"), b), nil)
 }
 
@@ -50,9 +40,8 @@ func (s *Server) bulkSubmit(c echo.Context) error {
 		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
 	}
 	form := c.Request().PostForm
-	f := templates.BulkFilter{App: form.Get("app"), Event: form.Get("event"), Subscription: form.Get("subscription"), Status: form.Get("status"),
-		Trace: form.Get("trace"), Since: form.Get("since"), Until: form.Get("until"), Payload: form.Get("payload"), Zone: form.Get(templates.ZoneField)}
-	b := s.bulkProps(c, f)
+	f := readFilter(form)
+	b := s.bulkProps(c, templates.BulkFilter{Filter: f.Filter, Subscription: form.Get("subscription")})
 	show := func(status int) error {
 		return s.render(c, status, templates.Bulk(s.page(c, "Bulk actions", "bulk"), b), templates.BulkResult(b))
 	}
@@ -63,30 +52,9 @@ func (s *Server) bulkSubmit(c echo.Context) error {
 		b.Errors["filter"] = "choose Count, Replay, Retry now or Discard; got " + strconv.Quote(op)
 		return show(http.StatusUnprocessableEntity)
 	}
-	df := engine.DeliveryFilter{App: f.App, Subscription: f.Subscription, Status: delivery.Status(f.Status)}
-	if f.Event != "" {
-		ref, err := design.ParseEventRef(f.Event)
-		if err != nil {
-			b.Errors["event"] = "name the event as Producer.EventName"
-		}
-		df.Event = ref
-	}
-	if f.Status != "" && !df.Status.Valid() {
-		b.Errors["status"] = "choose a state from the list"
-	}
-	df.Since, df.Until = timeWindow(f.Zone, f.Since, f.Until, b.Errors)
-	if t := strings.TrimSpace(f.Trace); t != "" {
-		n, err := strconv.ParseInt(t, 10, 64)
-		if err != nil || n <= 0 {
-			b.Errors["trace"] = "a trace id is a whole number, such as 42"
-		}
-		df.TraceID = n
-	}
-	params, perr := request.PayloadField(f.Payload)
-	if perr != "" {
-		b.Errors["payload"] = perr
-	}
-	df.Params = params
+	f.check(b.Choices.States, b.Errors)
+	df := engine.DeliveryFilter{App: f.App, Event: f.event, Subscription: b.Filter.Subscription, Status: delivery.Status(f.Status),
+		TraceID: f.trace, Since: f.since, Until: f.until, Params: f.params}
 	if len(b.Errors) > 0 {
 		return show(http.StatusUnprocessableEntity)
 	}

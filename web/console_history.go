@@ -7,14 +7,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/delivery"
-	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
@@ -25,46 +23,29 @@ import (
 // app, event, state, time range and trace, 50 a page.
 func (s *Server) historyPage(c echo.Context) error {
 	q := c.QueryParams()
-	f := templates.HistoryFilter{View: q.Get("view"), App: q.Get("app"), Event: q.Get("event"), Status: q.Get("status"), Trace: q.Get("trace"), Since: q.Get("since"), Until: q.Get("until"), Payload: q.Get("payload"), Zone: q.Get(templates.ZoneField)}
-	if f.View != "deliveries" {
-		f.View = "occurrences"
+	f := readFilter(q)
+	view := q.Get("view")
+	states := templates.OccurrenceStates
+	if view == "deliveries" {
+		states = templates.DeliveryStates()
+	} else {
+		view = "occurrences"
 	}
-	h := templates.HistoryProps{Filter: f, Errors: templates.FieldErrors{}}
-	d := s.eng.Design()
-	for _, a := range d.Apps {
-		h.Apps = append(h.Apps, a.Name)
-	}
-	for _, ev := range d.Events {
-		h.Events = append(h.Events, ev.Ref())
-	}
-	var ref design.EventRef
-	if f.Event != "" {
-		ref, _ = design.ParseEventRef(f.Event)
-	}
-	since, until := timeWindow(f.Zone, f.Since, f.Until, h.Errors)
-	params, perr := request.PayloadField(q.Get("payload"))
-	if perr != "" {
-		h.Errors["payload"] = perr
-	}
+	h := templates.HistoryProps{Errors: templates.FieldErrors{}, Choices: s.filterChoices(states)}
+	f.check(states, h.Errors)
+	params := f.params
 	if more := request.ParamQueries(q); len(more) > 0 {
 		params = append(params, more...)
-		h.Filter.Payload = request.FormatPayload(params)
+		f.Payload = request.FormatPayload(params)
 	}
-	var trace int64
-	if f.Trace != "" {
-		n, err := strconv.ParseInt(strings.TrimSpace(f.Trace), 10, 64)
-		if err != nil || n <= 0 {
-			h.Errors["trace"] = "a trace id is a whole number, such as 42"
-		}
-		trace = n
-	}
+	h.Filter = templates.HistoryFilter{View: view, Filter: f.Filter}
 	cursor, _ := strconv.ParseInt(q.Get("cursor"), 10, 64)
 	const pageSize = 50
 	status := http.StatusOK
 	if len(h.Errors) > 0 {
 		status = http.StatusUnprocessableEntity
-	} else if f.View == "deliveries" {
-		ds, err := s.eng.Deliveries(c.Request().Context(), engine.DeliveryFilter{App: f.App, Event: ref, Status: delivery.Status(f.Status), TraceID: trace, Since: since, Until: until, Params: params, BeforeID: cursor, Limit: pageSize})
+	} else if view == "deliveries" {
+		ds, err := s.eng.Deliveries(c.Request().Context(), engine.DeliveryFilter{App: f.App, Event: f.event, Status: delivery.Status(f.Status), TraceID: f.trace, Since: f.since, Until: f.until, Params: params, BeforeID: cursor, Limit: pageSize})
 		if msg, ok := paramFormError(err); ok {
 			h.Errors["payload"] = msg
 			return s.render(c, http.StatusUnprocessableEntity, templates.History(s.page(c, "History", "history"), h), nil)
@@ -79,7 +60,7 @@ func (s *Server) historyPage(c echo.Context) error {
 			h.Older = olderQuery(q, ds[len(ds)-1].ID)
 		}
 	} else {
-		os, err := s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{App: f.App, Event: ref, Status: delivery.OccurrenceStatus(f.Status), TraceID: trace, Since: since, Until: until, Params: params, BeforeID: cursor, Limit: pageSize})
+		os, err := s.eng.Occurrences(c.Request().Context(), engine.OccurrenceFilter{App: f.App, Event: f.event, Status: delivery.OccurrenceStatus(f.Status), TraceID: f.trace, Since: f.since, Until: f.until, Params: params, BeforeID: cursor, Limit: pageSize})
 		if msg, ok := paramFormError(err); ok {
 			h.Errors["payload"] = msg
 			return s.render(c, http.StatusUnprocessableEntity, templates.History(s.page(c, "History", "history"), h), nil)

@@ -236,6 +236,7 @@ func TestMetricsCountAKnownLoad(t *testing.T) {
 		{"eventloom_inflight_handler_runs", map[string]string{"app": "Stock"}, 0},
 		{"eventloom_live_viewers", map[string]string{}, 0},
 		{"eventloom_live_dropped_messages_total", map[string]string{}, 0},
+		{"eventloom_live_skipped_notes_total", map[string]string{}, 0},
 		{"eventloom_metrics_notes_dropped_total", map[string]string{}, 0},
 	}
 	for _, w := range want {

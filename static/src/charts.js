@@ -6,6 +6,13 @@
 // seconds and redraw. The latest totals are kept on the element's data
 // attributes (data-total-accepted, ...), which tests read. Colours come
 // from the CSS custom properties --chart-*.
+//
+// A board polls only while its element is on the page: a board swapped
+// out (htmx, the designer's side panel) stops at its next tick, and one
+// whose app or event was deleted (the series answers 404) says so and
+// stops. A board swapped in starts its own poll, once: the element is
+// marked data-charts-started, because each swap that brings a board
+// also runs this bundle again.
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import "./charts.css";
@@ -13,7 +20,6 @@ import { getJSON } from "./api.js";
 import { colour } from "./colours.js";
 
 const pollMs = 3000;
-
 
 // charts: what each chart draws, as [label, column, colour variable].
 const charts = {
@@ -74,7 +80,26 @@ class Board {
     for (const b of el.querySelectorAll("[data-window-choice]")) {
       b.addEventListener("click", () => this.choose(b.dataset.windowChoice));
     }
-    new ResizeObserver(() => this.resize()).observe(el);
+    this.resizer = new ResizeObserver(() => this.resize());
+    this.resizer.observe(el);
+  }
+
+  // start polls now and every pollMs until stop.
+  start() {
+    this.timer = setInterval(() => {
+      if (!this.el.isConnected) this.stop("removed");
+      else if (!document.hidden) this.poll();
+    }, pollMs);
+    this.poll();
+  }
+
+  // stop ends the board's poll for good, saying why on the element
+  // (data-stopped: removed or gone), which tests read.
+  stop(why) {
+    clearInterval(this.timer);
+    this.timer = null;
+    this.resizer.disconnect();
+    this.el.dataset.stopped = why;
   }
 
   choose(w) {
@@ -95,7 +120,7 @@ class Board {
   }
 
   async poll() {
-    if (this.busy) return; // a slow answer is not asked for twice
+    if (this.busy || !this.timer) return; // a slow answer is not asked for twice; a stopped board never again
     this.busy = true;
     const asked = this.window;
     const status = this.el.querySelector("[data-chart-status]");
@@ -110,6 +135,10 @@ class Board {
         status.classList.toggle("error", !frame.status.rebuilding && !!frame.status.error);
       }
     } catch (err) {
+      if (err.status === 404) {
+        this.gone(status);
+        return;
+      }
       if (status) {
         status.textContent = `Charts not updated: ${err.message}`;
         status.classList.add("error");
@@ -117,6 +146,19 @@ class Board {
     } finally {
       this.busy = false;
       if (asked !== this.window) this.poll();
+    }
+  }
+
+  // gone stops a board whose app or event no longer exists, saying so
+  // instead of an error: the page it is on was deleted under it.
+  gone(status) {
+    this.stop("gone");
+    const what = new URL(this.el.dataset.series, location.href).searchParams.has("event") ? "event" : "app";
+    for (const p of this.plots.values()) p.destroy();
+    this.plots.clear();
+    if (status) {
+      status.textContent = `This ${what} no longer exists: its charts stopped.`;
+      status.classList.remove("error");
     }
   }
 
@@ -148,15 +190,24 @@ class Board {
   }
 }
 
-function start() {
-  for (const el of document.querySelectorAll("[data-charts]")) {
-    const board = new Board(el);
-    board.poll();
-    setInterval(() => {
-      if (!document.hidden) board.poll();
-    }, pollMs);
+// startAll starts every board on the page that no copy of this bundle
+// has started yet.
+function startAll() {
+  for (const el of document.querySelectorAll("[data-charts]:not([data-charts-started])")) {
+    el.dataset.chartsStarted = "";
+    new Board(el).start();
   }
 }
 
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-else start();
+// watch starts the boards an htmx swap brings in; the first copy of the
+// bundle on a page listens, later ones (run by those swaps) do not.
+function watch() {
+  startAll();
+  const root = document.documentElement;
+  if (root.hasAttribute("data-charts-watch")) return;
+  root.setAttribute("data-charts-watch", "");
+  document.addEventListener("htmx:after:swap", startAll);
+}
+
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", watch);
+else watch();

@@ -57,7 +57,7 @@ func (s *Store) SubscriptionLeased(ctx context.Context, sub int64, now time.Time
 	defer s.mu.Unlock()
 	r, ok := s.subs[sub]
 	if !ok {
-		return 0, 0, missing("subscription %d does not exist", sub)
+		return 0, 0, storage.Missing("subscription %d does not exist", sub)
 	}
 	return r.appID, s.leased(r.appID, now), nil
 }

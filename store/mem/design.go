@@ -10,7 +10,6 @@ import (
 
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
@@ -144,7 +143,7 @@ func (w *draft) appID(name string) (int64, error) {
 			return id, nil
 		}
 	}
-	return 0, missing("there is no app named %q", name)
+	return 0, storage.Missing("there is no app named %q", name)
 }
 
 func (w *draft) eventID(ref design.EventRef) (int64, error) {
@@ -157,7 +156,7 @@ func (w *draft) eventID(ref design.EventRef) (int64, error) {
 			return id, nil
 		}
 	}
-	return 0, missing("app %s has no event named %q", ref.App, ref.Event)
+	return 0, storage.Missing("app %s has no event named %q", ref.App, ref.Event)
 }
 
 func (w *draft) op(op *storage.DesignOp, now time.Time) error {
@@ -165,11 +164,11 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 	case storage.AppPut:
 		a := op.App
 		if a == nil {
-			return fault.New(fault.ErrInvalid, "invalid_op", "an AppPut op carries no app")
+			return storage.EmptyOp("AppPut", "app")
 		}
 		for id, x := range w.apps {
 			if !x.deleted && x.Name == a.Name && id != a.ID {
-				return conflict("exists", "an app named %q exists already; choose another name", a.Name)
+				return storage.AppNameTaken(a.Name)
 			}
 		}
 		rec := appRec{App: design.App{Name: a.Name, Description: a.Description, Color: a.Color,
@@ -180,7 +179,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 		} else {
 			old, ok := w.apps[a.ID]
 			if !ok || old.deleted {
-				return missing("app %d does not exist", a.ID)
+				return storage.Missing("app %d does not exist", a.ID)
 			}
 			rec.ID, rec.CreatedAt = a.ID, old.CreatedAt
 		}
@@ -190,7 +189,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 	case storage.AppDelete:
 		a, ok := w.apps[op.ID]
 		if !ok || a.deleted {
-			return missing("app %d does not exist", op.ID)
+			return storage.Missing("app %d does not exist", op.ID)
 		}
 		var events, handled []string
 		for _, e := range w.events {
@@ -205,9 +204,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 			}
 		}
 		if refs := append(sortStrings(events), sortStrings(handled)...); len(refs) > 0 {
-			e := fault.New(fault.ErrConflict, "in_use", fmt.Sprintf("app %d still owns or handles %d events; delete them and its subscriptions first", op.ID, len(refs)))
-			e.Refs = refs
-			return e
+			return storage.AppInUse(op.ID, refs)
 		}
 		a.deleted, a.UpdatedAt = true, now
 		w.apps[op.ID] = a
@@ -217,7 +214,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 	case storage.EventPut:
 		e := op.Event
 		if e == nil {
-			return fault.New(fault.ErrInvalid, "invalid_op", "an EventPut op carries no event")
+			return storage.EmptyOp("EventPut", "event")
 		}
 		app, err := w.appID(e.App)
 		if err != nil {
@@ -225,7 +222,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 		}
 		for id, x := range w.events {
 			if !x.deleted && x.appID == app && x.name == e.Name && id != e.ID {
-				return conflict("exists", "app %s has an event named %q already; choose another name", e.App, e.Name)
+				return storage.EventNameTaken(e.App, e.Name)
 			}
 		}
 		rec := eventRec{appID: app, name: e.Name, public: e.Public, description: e.Description, updated: now}
@@ -240,7 +237,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 		} else {
 			old, ok := w.events[e.ID]
 			if !ok || old.deleted {
-				return missing("event %d does not exist", e.ID)
+				return storage.Missing("event %d does not exist", e.ID)
 			}
 			rec.id, rec.created = e.ID, old.created
 		}
@@ -250,7 +247,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 	case storage.EventDelete:
 		e, ok := w.events[op.ID]
 		if !ok || e.deleted {
-			return missing("event %d does not exist", op.ID)
+			return storage.Missing("event %d does not exist", op.ID)
 		}
 		var refs []string
 		for _, x := range w.subs {
@@ -259,9 +256,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 			}
 		}
 		if len(refs) > 0 {
-			e := fault.New(fault.ErrConflict, "in_use", fmt.Sprintf("event %d still has %d subscribers; delete their subscriptions first", op.ID, len(refs)))
-			e.Refs = sortStrings(refs)
-			return e
+			return storage.EventInUse(op.ID, sortStrings(refs))
 		}
 		e.deleted, e.updated = true, now
 		w.events[op.ID] = e
@@ -270,7 +265,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 	case storage.SubscriptionPut:
 		x := op.Subscription
 		if x == nil {
-			return fault.New(fault.ErrInvalid, "invalid_op", "a SubscriptionPut op carries no subscription")
+			return storage.EmptyOp("SubscriptionPut", "subscription")
 		}
 		app, err := w.appID(x.App)
 		if err != nil {
@@ -282,7 +277,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 		}
 		for id, y := range w.subs {
 			if !y.deleted && y.eventID == event && y.appID == app && id != x.ID {
-				return conflict("exists", "app %s handles %s already; edit that subscription instead", x.App, x.Event)
+				return storage.AlreadyHandled(x.App, x.Event)
 			}
 		}
 		handler, err := json.Marshal(x.Handler)
@@ -296,7 +291,7 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 		} else {
 			old, ok := w.subs[x.ID]
 			if !ok || old.deleted {
-				return missing("subscription %d does not exist", x.ID)
+				return storage.Missing("subscription %d does not exist", x.ID)
 			}
 			rec.id, rec.created = x.ID, old.created
 		}
@@ -306,14 +301,14 @@ func (w *draft) op(op *storage.DesignOp, now time.Time) error {
 	case storage.SubscriptionDelete:
 		x, ok := w.subs[op.ID]
 		if !ok || x.deleted {
-			return missing("subscription %d does not exist", op.ID)
+			return storage.Missing("subscription %d does not exist", op.ID)
 		}
 		x.deleted, x.updated = true, now
 		w.subs[op.ID] = x
 		w.deadSubs = append(w.deadSubs, op.ID)
 		return nil
 	}
-	return fault.New(fault.ErrInvalid, "invalid_op", fmt.Sprintf("unknown design op kind %d", op.Kind))
+	return storage.UnknownOp(op.Kind)
 }
 
 func sortStrings(s []string) []string {

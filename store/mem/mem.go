@@ -25,7 +25,6 @@ import (
 
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
@@ -178,14 +177,6 @@ func utc(t time.Time) time.Time {
 	return t.UTC()
 }
 
-func conflict(code, msg string, args ...any) error {
-	return fault.New(fault.ErrConflict, code, fmt.Sprintf(msg, args...))
-}
-
-func missing(msg string, args ...any) error {
-	return fault.New(fault.ErrNotFound, "not_found", fmt.Sprintf(msg, args...))
-}
-
 func limit(n int) int {
 	switch {
 	case n <= 0:
@@ -205,12 +196,12 @@ func (s *Store) KeyInsert(ctx context.Context, p *storage.KeyInsertParams) (stor
 	defer s.mu.Unlock()
 	a, ok := s.apps[p.AppID]
 	if !ok || a.deleted {
-		return storage.Key{}, fmt.Errorf("key insert for app %d: %w", p.AppID, missing("app %d does not exist", p.AppID))
+		return storage.Key{}, fmt.Errorf("key insert for app %d: %w", p.AppID, storage.Missing("app %d does not exist", p.AppID))
 	}
 	for _, k := range s.keys {
 		if bytes.Equal(k.Hash, p.Hash) {
 			return storage.Key{}, fmt.Errorf("key insert for app %d: %w", p.AppID,
-				conflict("exists", "a key with this hash exists already; generate another key"))
+				storage.Conflict("exists", "a key with this hash exists already; generate another key"))
 		}
 	}
 	s.nextID++
@@ -245,7 +236,7 @@ func (s *Store) KeyDelete(ctx context.Context, appID, id int64) error {
 	}
 	defer s.mu.Unlock()
 	if k, ok := s.keys[id]; !ok || k.AppID != appID {
-		return fmt.Errorf("key delete: %w", missing("app %d has no key %d", appID, id))
+		return fmt.Errorf("key delete: %w", storage.Missing("app %d has no key %d", appID, id))
 	}
 	delete(s.keys, id)
 	return nil
@@ -264,7 +255,7 @@ func (s *Store) KeyLookup(ctx context.Context, hash []byte) (storage.Key, error)
 			return k, nil
 		}
 	}
-	return storage.Key{}, fmt.Errorf("key lookup: %w", missing("no key matches"))
+	return storage.Key{}, fmt.Errorf("key lookup: %w", storage.Missing("no key matches"))
 }
 
 // SettingGet returns a named setting.
@@ -275,7 +266,7 @@ func (s *Store) SettingGet(ctx context.Context, name string) (string, error) {
 	defer s.mu.Unlock()
 	v, ok := s.settings[name]
 	if !ok {
-		return "", fmt.Errorf("setting %s: %w", name, missing("setting %q is not set", name))
+		return "", fmt.Errorf("setting %s: %w", name, storage.Missing("setting %q is not set", name))
 	}
 	return v, nil
 }
@@ -309,7 +300,7 @@ func (s *Store) SessionGet(ctx context.Context, hash []byte) (storage.Session, e
 	defer s.mu.Unlock()
 	x, ok := s.sessions[string(hash)]
 	if !ok {
-		return storage.Session{}, fmt.Errorf("session get: %w", missing("no such session"))
+		return storage.Session{}, fmt.Errorf("session get: %w", storage.Missing("no such session"))
 	}
 	return x, nil
 }

@@ -56,7 +56,7 @@ func (s *Store) OccurrenceGet(ctx context.Context, id int64) (delivery.Occurrenc
 	}
 	defer s.mu.Unlock()
 	if id <= 0 || id > int64(len(s.occs)) {
-		return delivery.Occurrence{}, fmt.Errorf("occurrence %d: %w", id, missing("occurrence %d does not exist", id))
+		return delivery.Occurrence{}, fmt.Errorf("occurrence %d: %w", id, storage.Missing("occurrence %d does not exist", id))
 	}
 	return s.occurrenceOut(s.occs[id-1], true), nil
 }
@@ -158,7 +158,7 @@ func (s *Store) OccurrenceDepth(ctx context.Context, id int64, limit int) (int, 
 	}
 	defer s.mu.Unlock()
 	if id <= 0 || id > int64(len(s.occs)) {
-		return 0, fmt.Errorf("occurrence %d depth: %w", id, missing("occurrence %d does not exist", id))
+		return 0, fmt.Errorf("occurrence %d depth: %w", id, storage.Missing("occurrence %d does not exist", id))
 	}
 	depth := 1
 	for parent := s.occs[id-1].o.ParentDeliveryID; parent > 0 && parent <= int64(len(s.dels)) && depth <= limit; depth++ {

@@ -471,7 +471,7 @@ func (s *Store) change(ctx context.Context, verb string, id int64, f func(r *del
 // delivery finds delivery id; fault.ErrNotFound when it does not exist.
 func (s *Store) delivery(id int64) (*delRec, error) {
 	if id <= 0 || id > int64(len(s.dels)) {
-		return nil, missing("delivery %d does not exist", id)
+		return nil, storage.Missing("delivery %d does not exist", id)
 	}
 	return s.dels[id-1], nil
 }

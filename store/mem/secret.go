@@ -15,7 +15,7 @@ func (s *Store) SecretRotate(ctx context.Context, p *storage.SecretRotateParams)
 	}
 	defer s.mu.Unlock()
 	if a, ok := s.apps[p.AppID]; !ok || a.deleted {
-		return storage.AppSecret{}, fmt.Errorf("secret rotate: %w", missing("app %d does not exist", p.AppID))
+		return storage.AppSecret{}, fmt.Errorf("secret rotate: %w", storage.Missing("app %d does not exist", p.AppID))
 	}
 	out := storage.AppSecret{AppID: p.AppID, Current: p.Secret, RotatedAt: utc(p.Now)}
 	if old, ok := s.secrets[p.AppID]; ok {
@@ -33,7 +33,7 @@ func (s *Store) SecretGet(ctx context.Context, appID int64) (storage.AppSecret, 
 	defer s.mu.Unlock()
 	out, ok := s.secrets[appID]
 	if !ok {
-		return storage.AppSecret{}, fmt.Errorf("secret get: %w", missing("app %d has no signing secret", appID))
+		return storage.AppSecret{}, fmt.Errorf("secret get: %w", storage.Missing("app %d has no signing secret", appID))
 	}
 	return out, nil
 }

@@ -38,7 +38,7 @@ func (s *Store) UserInsert(ctx context.Context, u *storage.User) (storage.User, 
 	}
 	defer s.mu.Unlock()
 	if _, ok := s.users.byName[u.Name]; ok {
-		return storage.User{}, fmt.Errorf("user insert %s: %w", u.Name, conflict("exists", "a user named %q exists already; pick another name or change that user", u.Name))
+		return storage.User{}, fmt.Errorf("user insert %s: %w", u.Name, storage.Conflict("exists", "a user named %q exists already; pick another name or change that user", u.Name))
 	}
 	out := *u
 	out.CreatedAt, out.UpdatedAt = utc(u.CreatedAt), utc(u.CreatedAt)
@@ -54,7 +54,7 @@ func (s *Store) UserGet(ctx context.Context, name string) (storage.User, error) 
 	defer s.mu.Unlock()
 	u, ok := s.users.byName[name]
 	if !ok {
-		return u, fmt.Errorf("user get: %w", missing("there is no user named %q", name))
+		return u, fmt.Errorf("user get: %w", storage.Missing("there is no user named %q", name))
 	}
 	return u, nil
 }
@@ -78,7 +78,7 @@ func (s *Store) UserUpdate(ctx context.Context, p *storage.UserUpdateParams) (st
 	defer s.mu.Unlock()
 	u, ok := s.users.byName[p.Name]
 	if !ok {
-		return u, fmt.Errorf("user update: %w", missing("there is no user named %q", p.Name))
+		return u, fmt.Errorf("user update: %w", storage.Missing("there is no user named %q", p.Name))
 	}
 	if p.Role != "" {
 		u.Role = p.Role
@@ -99,7 +99,7 @@ func (s *Store) UserDelete(ctx context.Context, name string, _ time.Time) error 
 	}
 	defer s.mu.Unlock()
 	if _, ok := s.users.byName[name]; !ok {
-		return fmt.Errorf("user delete: %w", missing("there is no user named %q", name))
+		return fmt.Errorf("user delete: %w", storage.Missing("there is no user named %q", name))
 	}
 	delete(s.users.byName, name)
 	for id, t := range s.users.tokens {
@@ -119,7 +119,7 @@ func (s *Store) UserTokenInsert(ctx context.Context, p *storage.UserTokenInsertP
 	}
 	defer s.mu.Unlock()
 	if _, ok := s.users.byName[p.User]; !ok {
-		return storage.UserToken{}, fmt.Errorf("user token insert: %w", missing("there is no user named %q", p.User))
+		return storage.UserToken{}, fmt.Errorf("user token insert: %w", storage.Missing("there is no user named %q", p.User))
 	}
 	s.users.nextTok++
 	t := storage.UserToken{ID: s.users.nextTok, User: p.User, Prefix: p.Prefix, Hash: slices.Clone(p.Hash), CreatedAt: utc(p.CreatedAt)}
@@ -154,7 +154,7 @@ func (s *Store) UserTokenDelete(ctx context.Context, user string, id int64, _ ti
 	defer s.mu.Unlock()
 	t, ok := s.users.tokens[id]
 	if !ok || t.revoked || t.User != user {
-		return fmt.Errorf("user token delete: %w", missing("user %q has no token %d", user, id))
+		return fmt.Errorf("user token delete: %w", storage.Missing("user %q has no token %d", user, id))
 	}
 	t.revoked = true
 	s.users.tokens[id] = t
@@ -174,5 +174,5 @@ func (s *Store) UserTokenLookup(ctx context.Context, hash []byte) (storage.UserT
 			return x, s.users.byName[t.User], nil
 		}
 	}
-	return storage.UserToken{}, storage.User{}, fmt.Errorf("user token lookup: %w", missing("no token matches"))
+	return storage.UserToken{}, storage.User{}, fmt.Errorf("user token lookup: %w", storage.Missing("no token matches"))
 }

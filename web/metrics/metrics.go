@@ -22,10 +22,12 @@ import (
 const noteBuffer = 1 << 16
 
 // LiveStats is what the live hub tells metrics: how many viewers are
-// joined and how many messages they lost to full buffers (web/live.Hub).
+// joined, how many messages they lost to full buffers and how many notes
+// the hub's rate cap left out (web/live.Hub).
 type LiveStats interface {
 	Viewers() int
 	ViewerDropped() uint64
+	Skipped() uint64
 }
 
 // Config configures Metrics. The zero value is usable.
@@ -52,11 +54,9 @@ type Metrics struct {
 	commitSec  prometheus.Histogram
 	commitErrs prometheus.Counter
 
-	mu        sync.Mutex
-	started   map[int64]time.Time // DeliveryID -> its running attempt's start
-	processed uint64              // Seq of the last note counted
-	changed   chan struct{}       // closed and replaced when processed moves while waiters > 0
-	waiters   int                 // WaitCounted calls waiting
+	mu      sync.Mutex
+	started map[int64]time.Time // DeliveryID -> its running attempt's start
+	counted notify.Mark         // the last note counted (WaitCounted)
 }
 
 // New returns metrics with the store's and the process's collectors
@@ -66,7 +66,7 @@ func New(cfg Config) *Metrics {
 	if cfg.DeadLetterRefresh == 0 {
 		cfg.DeadLetterRefresh = 30 * time.Second
 	}
-	m := &Metrics{cfg: cfg, reg: prometheus.NewRegistry(), started: map[int64]time.Time{}, changed: make(chan struct{})}
+	m := &Metrics{cfg: cfg, reg: prometheus.NewRegistry(), started: map[int64]time.Time{}}
 	m.triggers = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "eventloom_triggers_total",
 		Help: "Triggers by event and outcome (accepted or refused); reason says why a trigger was refused (empty when accepted). An unknown event is counted under event \"\".",
@@ -123,6 +123,8 @@ func (m *Metrics) WatchLive(live LiveStats) {
 			func() float64 { return float64(live.Viewers()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventloom_live_dropped_messages_total", Help: "Messages live viewers lost because they did not keep up."},
 			func() float64 { return float64(live.ViewerDropped()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "eventloom_live_skipped_notes_total", Help: "Notes the live view left out because the flow was over its rate cap; viewers see them as a gap."},
+			func() float64 { return float64(live.Skipped()) }),
 	)
 }
 
@@ -176,13 +178,7 @@ func (m *Metrics) count(eng *engine.Engine, n *notify.Note) {
 			m.attempts.WithLabelValues(handlerKind(eng, n)).Observe(n.At.Sub(at).Seconds())
 		}
 	}
-	m.mu.Lock()
-	m.processed = n.Seq
-	if m.waiters > 0 { // a new channel only when someone waits on it
-		close(m.changed)
-		m.changed = make(chan struct{})
-	}
-	m.mu.Unlock()
+	m.counted.Set(n.Seq)
 }
 
 // handlerKind is the kind of handler the note's subscription runs, or
@@ -203,27 +199,10 @@ func handlerKind(eng *engine.Engine, n *notify.Note) string {
 // ctx's error: a caller that saw a note on the bus can then read metrics
 // that include it.
 func (m *Metrics) WaitCounted(ctx context.Context, seq uint64) error {
-	m.mu.Lock()
-	m.waiters++
-	m.mu.Unlock()
-	defer func() {
-		m.mu.Lock()
-		m.waiters--
-		m.mu.Unlock()
-	}()
-	for {
-		m.mu.Lock()
-		done, ch := m.processed >= seq, m.changed
-		m.mu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("metrics: wait for note %d: %w", seq, ctx.Err())
-		}
+	if err := m.counted.Wait(ctx, seq); err != nil {
+		return fmt.Errorf("metrics: wait for note %d: %w", seq, err)
 	}
+	return nil
 }
 
 // engineCollector reads the engine's gauges at scrape time.

@@ -60,7 +60,7 @@ func (s *Series) follow(ctx context.Context, sub *notify.Subscriber, cut time.Ti
 			if !n.At.Before(cut) {
 				s.note(&n, started)
 			}
-			s.noted(n.Seq)
+			s.mark.Set(n.Seq)
 		}
 	}
 }
@@ -182,32 +182,14 @@ func (s *Series) setErr(err error) {
 	s.mu.Unlock()
 }
 
-// noted marks every note up to seq as counted and wakes WaitNoted.
-func (s *Series) noted(seq uint64) {
-	s.mu.Lock()
-	s.seq = seq
-	close(s.moved)
-	s.moved = make(chan struct{})
-	s.mu.Unlock()
-}
-
 // WaitNoted returns once the note numbered seq (notify.Note.Seq) and
 // every one before it has been counted, or with ctx's error: a caller that
 // saw a note on the bus can then read frames that include it.
 func (s *Series) WaitNoted(ctx context.Context, seq uint64) error {
-	for {
-		s.mu.Lock()
-		done, moved := s.seq >= seq, s.moved
-		s.mu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-moved:
-		case <-ctx.Done():
-			return fmt.Errorf("series: wait for note %d: %w", seq, ctx.Err())
-		}
+	if err := s.mark.Wait(ctx, seq); err != nil {
+		return fmt.Errorf("series: wait for note %d: %w", seq, err)
 	}
+	return nil
 }
 
 // Rebuilt is closed once the rebuild Start began has finished (read all

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"github.com/eventloom/eventloom/engine/notify"
 )
 
 // Window is how far back a chart looks: Hour (10-second points) or Day
@@ -118,10 +120,8 @@ type Series struct {
 	lines   map[Key]*line
 	dropped int // keys refused for lack of room
 	status  Status
-	// seq is the last note counted; moved is closed and replaced when it
-	// moves (WaitNoted).
-	seq     uint64
-	moved   chan struct{}
+	// mark is the last note counted (WaitNoted).
+	mark    notify.Mark
 	rebuilt chan struct{}
 }
 
@@ -142,7 +142,7 @@ func New(cfg Config) *Series {
 	if cfg.MaxLines <= 0 {
 		cfg.MaxLines = 256
 	}
-	return &Series{cfg: cfg, lines: map[Key]*line{Total(): newLine()}, moved: make(chan struct{}), rebuilt: make(chan struct{})}
+	return &Series{cfg: cfg, lines: map[Key]*line{Total(): newLine()}, rebuilt: make(chan struct{})}
 }
 
 // update calls f on the point of t of every key's line (the total
