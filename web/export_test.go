@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/eventloom/eventloom/web/console"
 	"github.com/labstack/echo/v4"
 )
 
@@ -37,7 +38,7 @@ func AddUnlistedRoute(s *Server, method, path string) {
 }
 
 // TracePageSize lets the external tests page through a trace exactly.
-const TracePageSize = tracePageSize
+const TracePageSize = console.TracePageSize
 
 // AddFailingRoute serves GET path, open to anyone, answering err: the
 // classifier tests reach the same error through the API and the console.

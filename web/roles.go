@@ -178,14 +178,13 @@ func (s *Server) authorizeSession(c echo.Context, a access, next echo.HandlerFun
 		return err
 	}
 	if !ok {
-		to := "/signin?next=" + url.QueryEscape(returnPath(c))
-		if isHTMX(c) {
+		to := "/signin?next=" + url.QueryEscape(request.ReturnPath(c))
+		if request.IsHTMX(c) {
 			c.Response().Header().Set("HX-Redirect", to)
 			return c.NoContent(http.StatusUnauthorized)
 		}
 		return c.Redirect(http.StatusSeeOther, to)
 	}
-	c.Set(signedInKey, true)
 	return s.admit(c, a, w, next)
 }
 

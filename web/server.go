@@ -15,6 +15,7 @@ import (
 	"github.com/eventloom/eventloom/engine/notify"
 	"github.com/eventloom/eventloom/static"
 	"github.com/eventloom/eventloom/web/api"
+	"github.com/eventloom/eventloom/web/console"
 	"github.com/eventloom/eventloom/web/live"
 	"github.com/eventloom/eventloom/web/metrics"
 	"github.com/eventloom/eventloom/web/series"
@@ -70,20 +71,12 @@ type Server struct {
 	// crossOrigin refuses cross-site console posts (Sec-Fetch-Site and
 	// Origin), so another site cannot act with a signed-in user's cookie.
 	crossOrigin *http.CrossOriginProtection
-	// bundleMissing names the front-end files this build lacks (banner).
-	bundleMissing []string
-	// assets serves /static/ (hashed, compressed); assetURLs are its
-	// versioned URLs for pages.
-	assets    *static.Assets
-	assetURLs map[string]string
 	// stopSeries ends the charts' series; Close calls it.
 	stopSeries context.CancelFunc
 	// metrics is served at /metrics (nil: off) to the admin token or
 	// metricsToken.
 	metrics      *metrics.Metrics
 	metricsToken string
-	// traceURL is Config.TraceURL.
-	traceURL string
 	// access says who may call each route (accessTable); registered is
 	// every route the server has, so authorize tells a missing entry
 	// from a path no route serves.
@@ -93,6 +86,8 @@ type Server struct {
 	series *series.Series
 	// api serves the REST API under /api/v1.
 	api *api.API
+	// console serves the browser console's pages and forms.
+	console *console.Console
 }
 
 // New builds the server and its routes.
@@ -112,16 +107,13 @@ func New(cfg Config) *Server {
 	s := &Server{eng: cfg.Engine, log: cfg.Logger, maxBody: cfg.MaxBodyBytes}
 	s.live = live.New(live.Config{Bus: cmp.Or(cfg.LiveBus, cfg.Engine.Bus()), Runtime: cfg.Engine, Logger: cfg.Logger})
 	s.throttle = newThrottle(cfg.Engine.Now, cfg.FailedAuthPerClient, cfg.FailedAuthGlobal)
-	s.bundleMissing = static.Missing()
 	assets, err := static.NewAssets()
 	if err != nil { // an embedded file that cannot be read: a broken build
 		panic(err)
 	}
-	s.assets, s.assetURLs = assets, assets.URLs()
 	s.sessions = &sessions{eng: cfg.Engine, secure: cfg.SecureCookies}
 	s.crossOrigin = http.NewCrossOriginProtection()
 	s.metrics, s.metricsToken = cfg.Metrics, cfg.MetricsToken
-	s.traceURL = cfg.TraceURL
 	if s.metrics != nil {
 		s.metrics.WatchLive(s.live.Hub())
 	}
@@ -130,6 +122,9 @@ func New(cfg Config) *Server {
 	s.series = series.New(series.Config{})
 	s.series.Start(seriesCtx, cfg.Engine)
 	s.api = api.New(api.Config{Engine: cfg.Engine, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Live: s.live, Series: s.series})
+	s.console = console.New(console.Config{Engine: cfg.Engine, Logger: cfg.Logger, MaxBodyBytes: cfg.MaxBodyBytes, Live: s.live,
+		Assets: assets, TraceURL: cfg.TraceURL, SameOrigin: s.sameOrigin, Sessions: consoleSessions{s}, Throttle: consoleThrottle{s},
+		MayGet: s.mayGet, Timeline: s.api.Timeline})
 	e := echo.New()
 	e.HideBanner = true
 	e.HidePort = true
@@ -143,7 +138,7 @@ func New(cfg Config) *Server {
 			return
 		}
 		if p := c.Request().URL.Path; !strings.HasPrefix(p, "/api/") && p != "/metrics" { // machines get JSON
-			if werr := s.writeErrorPage(c, err); werr != nil {
+			if werr := s.console.WriteErrorPage(c, err); werr != nil {
 				s.log.Error("write error page", "error", werr)
 			}
 			return
@@ -180,7 +175,8 @@ func (s *Server) Hub() *live.Hub { return s.live.Hub() }
 func (s *Server) Handler() http.Handler { return s.echo }
 
 func (s *Server) routes() {
-	s.consoleRoutes()
+	s.echo.GET("/healthz", health)
+	s.console.Mount(s.echo)
 	s.echo.GET("/metrics", s.serveMetrics)
 	// Who may call each route is decided in one place: accessTable
 	// (web/roles.go), checked by authorize for every request.

@@ -12,7 +12,8 @@ import (
 // engine and nothing of store, the console's templates or the web
 // package that mounts them, so any face of the server can use them. The
 // REST API (web/api) builds on those and never reaches the console, its
-// templates or the wiring. The engine's own rule (no web at all) keeps
+// templates or the wiring; the console (web/console) renders templates
+// and never reaches the REST API or the wiring. The engine's own rule (no web at all) keeps
 // the arrow one way.
 var webParts = map[string][]string{
 	"web/httperr": {"engine"},
@@ -20,6 +21,7 @@ var webParts = map[string][]string{
 	"web/request": {"engine", "web/httperr"},
 	"web/canvas":  {"engine"},
 	"web/api":     {"engine", "web/httperr", "web/request", "web/canvas", "web/live", "web/series", "web/apidoc"},
+	"web/console": {"engine", "templates", "static", "web/httperr", "web/request", "web/canvas", "web/live", "web/apidoc"},
 }
 
 // TestWebPartsArrows: each package of webParts depends on nothing of the
@@ -76,11 +78,13 @@ func TestWebPartsRuleCatchesAViolation(t *testing.T) {
 	v = webPartViolations([]listed{
 		{ImportPath: module + "/web/api", Deps: []string{module + "/web/request", module + "/templates", module + "/web", module + "/web/console", module + "/store"}},
 		{ImportPath: module + "/web/request", Deps: []string{module + "/web/httperr", module + "/web/api", module + "/web/console", module + "/templates"}},
+		{ImportPath: module + "/web/console", Deps: []string{module + "/templates", module + "/web/request", module + "/web/api", module + "/web"}},
 	})
 	want := []string{"web/api imports " + module + "/templates", "web/api imports " + module + "/web ", "web/api imports " + module + "/web/console", "web/api imports " + module + "/store",
-		"web/request imports " + module + "/web/api", "web/request imports " + module + "/web/console", "web/request imports " + module + "/templates"}
+		"web/request imports " + module + "/web/api", "web/request imports " + module + "/web/console", "web/request imports " + module + "/templates",
+		"web/console imports " + module + "/web/api", "web/console imports " + module + "/web "}
 	if len(v) != len(want) {
-		t.Fatalf("violations = %q, want %d: templates, web, web/console and store in api; api, console and templates in request", v, len(want))
+		t.Fatalf("violations = %q, want %d: templates, web, web/console and store in api; api, console and templates in request; api and web in console", v, len(want))
 	}
 	for i := range want {
 		if !strings.Contains(v[i]+" ", want[i]) {

@@ -250,12 +250,19 @@ func (s *API) createSubscription(c echo.Context) error {
 	return created(c, "/api/v1/apps/"+esc(got.App)+"/subscriptions/"+esc(got.Event.String()), got)
 }
 
-func (s *API) getSubscription(c echo.Context) error {
+// subscription is the subscription the path names (:app handles :ref),
+// with the event reference it is named by.
+func (s *API) subscription(c echo.Context) (design.EventRef, design.Subscription, error) {
 	ref, err := request.SubscriptionRef(c)
 	if err != nil {
-		return err
+		return ref, design.Subscription{}, err
 	}
 	sub, err := s.eng.Subscription(c.Param("app"), ref)
+	return ref, sub, err
+}
+
+func (s *API) getSubscription(c echo.Context) error {
+	_, sub, err := s.subscription(c)
 	if err != nil {
 		return err
 	}
@@ -263,11 +270,7 @@ func (s *API) getSubscription(c echo.Context) error {
 }
 
 func (s *API) patchSubscription(c echo.Context) error {
-	ref, err := request.SubscriptionRef(c)
-	if err != nil {
-		return err
-	}
-	sub, err := s.eng.Subscription(c.Param("app"), ref)
+	ref, sub, err := s.subscription(c)
 	if err != nil {
 		return err
 	}

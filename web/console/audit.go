@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -11,7 +11,7 @@ import (
 )
 
 // auditPage is the console's view of the audit log, 50 entries a page.
-func (s *Server) auditPage(c echo.Context) error {
+func (s *Console) auditPage(c echo.Context) error {
 	q := c.QueryParams()
 	f := templates.AuditFilter{Actor: q.Get("actor"), Action: q.Get("action"), Target: q.Get("target"), Since: q.Get("since"), Until: q.Get("until"), Zone: q.Get(templates.ZoneField)}
 	a := templates.AuditProps{Filter: f, Errors: templates.FieldErrors{}}

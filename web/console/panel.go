@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"encoding/json"
@@ -13,6 +13,7 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
+	"github.com/eventloom/eventloom/web/canvas"
 	"github.com/eventloom/eventloom/web/request"
 )
 
@@ -30,13 +31,13 @@ const panelFlashKey = "eventloom.panelFlash"
 // isPanelRequest reports whether htmx sent the request from the
 // designer's side panel (its target is the panel's body).
 func isPanelRequest(c echo.Context) bool {
-	return isHTMX(c) && strings.HasSuffix(c.Request().Header.Get("HX-Target"), "#side-body")
+	return request.IsHTMX(c) && strings.HasSuffix(c.Request().Header.Get("HX-Target"), "#side-body")
 }
 
 // panelEdit is what a post from the side panel remembers of the design
 // before its handler ran, so that its answer can say what changed.
 type panelEdit struct {
-	s      *Server
+	s      *Console
 	before canvasDoc
 	lints  []engine.Finding
 }
@@ -45,7 +46,7 @@ type panelEdit struct {
 // in one response: back, instead of redirecting, renders the page it
 // would have redirected to and adds an HX-Trigger header carrying what
 // the post changed on the canvas (see panelEdit.answer).
-func (s *Server) panelEdits(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Console) panelEdits(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if c.Request().Method == http.MethodPost && isPanelRequest(c) {
 			c.Set(panelEditKey, &panelEdit{s: s, before: s.canvasDocOf(s.eng.Design()), lints: request.NonNil(s.eng.Lint())})
@@ -81,7 +82,7 @@ type designChange struct {
 	// otherwise.
 	Lints *[]engine.Finding `json:"lints,omitempty"`
 	// Positions are the saved positions of added nodes that have one.
-	Positions canvasLayout `json:"positions"`
+	Positions canvas.Layout `json:"positions"`
 	// Page is the console page the panel now shows.
 	Page string `json:"page"`
 }
@@ -100,7 +101,7 @@ type canvasDoc struct {
 
 // canvasDocOf lists the apps, events and subscriptions of d as the
 // canvas draws them, with the events each subscription's flow triggers.
-func (s *Server) canvasDocOf(d design.Design) canvasDoc {
+func (s *Console) canvasDocOf(d design.Design) canvasDoc {
 	doc := canvasDoc{Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}, Flows: map[string][]string{}}
 	for _, a := range d.Apps {
 		doc.Apps = append(doc.Apps, designerApp{Name: a.Name, Color: a.Color, Failures: s.eng.EndpointFailures(a.Name)})
@@ -109,7 +110,7 @@ func (s *Server) canvasDocOf(d design.Design) canvasDoc {
 		doc.Events = append(doc.Events, designerEvent{App: ev.App, Name: ev.Name, Public: ev.Public})
 	}
 	for _, sub := range d.Subscriptions {
-		doc.Subscriptions = append(doc.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused, Filter: sub.Filter})
+		doc.Subscriptions = append(doc.Subscriptions, designerSub{App: sub.App, Event: sub.Event.String(), Kind: string(sub.Handler.Kind), Paused: sub.Paused, Filter: sub.Filter, ref: sub.Ref()})
 		for _, st := range sub.Handler.Steps {
 			if st.Type == design.StepTrigger {
 				key := sub.Ref().String()
@@ -122,10 +123,7 @@ func (s *Server) canvasDocOf(d design.Design) canvasDoc {
 
 // flowKey is a subscription's key in designerData.Flows and Backlog, its
 // design.SubscriptionRef.
-func flowKey(sub designerSub) string {
-	ev, _ := design.ParseEventRef(sub.Event) // written by EventRef.String
-	return design.NewSubscriptionRef(sub.App, ev).String()
-}
+func flowKey(sub designerSub) string { return sub.ref.String() }
 
 // The canvas's element ids, as static/src/designer.js builds them.
 func appNodeID(name string) string        { return "app:" + name }
@@ -135,7 +133,7 @@ func subEdgeID(sub designerSub) string    { return "sub:" + flowKey(sub) }
 // canvasDiff compares two canvas documents: ids in after only are added,
 // in before only removed, in both but drawn differently changed.
 func canvasDiff(before, after canvasDoc) designChange {
-	ch := designChange{Added: []string{}, Removed: []string{}, Changed: []string{}, Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}, Flows: map[string][]string{}, Positions: canvasLayout{}}
+	ch := designChange{Added: []string{}, Removed: []string{}, Changed: []string{}, Apps: []designerApp{}, Events: []designerEvent{}, Subscriptions: []designerSub{}, Flows: map[string][]string{}, Positions: canvas.Layout{}}
 	// compare walks one kind of element; same says whether the element
 	// with that id is drawn the same in both documents.
 	compare := func(beforeIDs, afterIDs []string, same func(b, a int) bool, keep func(a int)) {
@@ -204,7 +202,7 @@ func (pe *panelEdit) answer(c echo.Context, to, flash string) error {
 		ch.Lints = &lints
 	}
 	if len(ch.Added) > 0 {
-		saved, err := s.loadLayout(c.Request().Context())
+		saved, err := canvas.Load(c.Request().Context(), s.eng)
 		if err != nil {
 			return err
 		}
@@ -231,10 +229,10 @@ func (pe *panelEdit) answer(c echo.Context, to, flash string) error {
 	req.Method, req.URL, req.RequestURI = http.MethodGet, u, to
 	req.Body, req.ContentLength, req.Form, req.PostForm = http.NoBody, 0, nil, nil
 	c.SetRequest(req)
-	s.echo.Router().Find(http.MethodGet, echo.GetPath(req), c)
+	c.Echo().Router().Find(http.MethodGet, echo.GetPath(req), c)
 	// The page is shown with the rights of the one who posted: a route
 	// their role may not read (or none at all) gets the redirect instead.
-	if a, ok := s.accessOf(http.MethodGet, c.Path()); !ok || !s.registered[http.MethodGet+" "+c.Path()] || !(a.public || request.WhoOf(c).Role.May(a.right)) {
+	if !s.mayGet(c) {
 		h.Del("Content-Location")
 		return c.Redirect(http.StatusSeeOther, to)
 	}

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"math"
@@ -20,7 +20,7 @@ import (
 // replace every saved position rather than merge. It answers 204; a
 // refusal takes the console's error path (a notice in the page's errors
 // region for htmx), as any form's does.
-func (s *Server) designerPositions(c echo.Context) error {
+func (s *Console) designerPositions(c echo.Context) error {
 	if err := c.Request().ParseForm(); err != nil {
 		return &httperr.BadRequest{Code: "malformed_form", Message: "the positions could not be read as a form: " + err.Error()}
 	}
@@ -28,7 +28,7 @@ func (s *Server) designerPositions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.saveLayout(c.Request().Context(), moved, c.Request().PostForm.Get("replace") == "true"); err != nil {
+	if _, err := canvas.Save(c.Request().Context(), s.eng, moved, c.Request().PostForm.Get("replace") == "true"); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -37,8 +37,8 @@ func (s *Server) designerPositions(c echo.Context) error {
 // positionsFromForm reads the "x.<id>" and "y.<id>" pairs of a positions
 // form; a missing half, a value that is not a finite number or no
 // position at all is refused with what to send instead.
-func positionsFromForm(f map[string][]string) (canvasLayout, error) {
-	moved := canvasLayout{}
+func positionsFromForm(f map[string][]string) (canvas.Layout, error) {
+	moved := canvas.Layout{}
 	var errs fault.List
 	coord := func(name, id string) float64 {
 		raw := strings.TrimSpace(firstOf(f[name+"."+id]))

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"context"
@@ -21,7 +21,7 @@ import (
 
 // historyPage lists occurrences or deliveries newest first, filtered by
 // app, event, state, time range and trace, 50 a page.
-func (s *Server) historyPage(c echo.Context) error {
+func (s *Console) historyPage(c echo.Context) error {
 	q := c.QueryParams()
 	f := readFilter(q)
 	view := q.Get("view")
@@ -87,7 +87,7 @@ func olderQuery(q url.Values, id int64) string {
 }
 
 // deadBulk replays or discards every selected dead delivery.
-func (s *Server) deadBulk(c echo.Context) error {
+func (s *Console) deadBulk(c echo.Context) error {
 	if err := c.Request().ParseForm(); err != nil {
 		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
 	}
@@ -137,7 +137,7 @@ func countOf(n int, one, many string) string {
 
 // deliveryRows pairs each delivery with its occurrence (read once per
 // occurrence), so a list can show the event, the payload and the trace.
-func (s *Server) deliveryRows(ctx context.Context, ds []delivery.Delivery) ([]templates.DeliveryRow, error) {
+func (s *Console) deliveryRows(ctx context.Context, ds []delivery.Delivery) ([]templates.DeliveryRow, error) {
 	occ := map[int64]delivery.Occurrence{}
 	out := make([]templates.DeliveryRow, 0, len(ds))
 	for _, d := range ds {

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"encoding/json"
@@ -10,6 +10,7 @@ import (
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/canvas"
 	"github.com/eventloom/eventloom/web/request"
 )
 
@@ -18,7 +19,7 @@ type designerData struct {
 	Apps          []designerApp    `json:"apps"`
 	Events        []designerEvent  `json:"events"`
 	Subscriptions []designerSub    `json:"subscriptions"`
-	Positions     canvasLayout     `json:"positions"`
+	Positions     canvas.Layout    `json:"positions"`
 	Lints         []engine.Finding `json:"lints"`
 	// Flows maps "App:Producer.Event" to the events that subscription's
 	// flow triggers ("App.Event"), so highlighting can follow a chain.
@@ -50,12 +51,15 @@ type designerSub struct {
 	Paused bool   `json:"paused"`
 	// Filter is the subscription's filter, drawn on its arrow.
 	Filter string `json:"filter,omitempty"`
+	// ref is the subscription's key (flowKey), kept from the design
+	// rather than parsed back out of Event.
+	ref design.SubscriptionRef
 }
 
 // designerData gathers what the canvas draws from the engine's current
 // design, saved layout and lints.
-func (s *Server) designerData(c echo.Context) (designerData, error) {
-	pos, err := s.loadLayout(c.Request().Context())
+func (s *Console) designerData(c echo.Context) (designerData, error) {
+	pos, err := canvas.Load(c.Request().Context(), s.eng)
 	if err != nil {
 		return designerData{}, err
 	}
@@ -68,7 +72,7 @@ func (s *Server) designerData(c echo.Context) (designerData, error) {
 		Apps: doc.Apps, Events: doc.Events, Subscriptions: doc.Subscriptions}, nil
 }
 
-func (s *Server) designerPage(c echo.Context) error {
+func (s *Console) designerPage(c echo.Context) error {
 	data, err := s.designerData(c)
 	if err != nil {
 		return err
@@ -86,7 +90,7 @@ func (s *Server) designerPage(c echo.Context) error {
 
 // designerDataJSON is the canvas's document again, for redrawing after an
 // edit made in the side panel without reloading the page.
-func (s *Server) designerDataJSON(c echo.Context) error {
+func (s *Console) designerDataJSON(c echo.Context) error {
 	data, err := s.designerData(c)
 	if err != nil {
 		return s.writeError(c, err)
@@ -96,7 +100,7 @@ func (s *Server) designerDataJSON(c echo.Context) error {
 
 // designerBacklog answers the backlog alone ({"backlog":{...}}), which the
 // canvas reloads when a delivery fails, dies or is replayed.
-func (s *Server) designerBacklog(c echo.Context) error {
+func (s *Console) designerBacklog(c echo.Context) error {
 	b, err := s.eng.SubscriptionBacklogs(c.Request().Context())
 	if err != nil {
 		return s.writeError(c, err)
@@ -107,7 +111,7 @@ func (s *Server) designerBacklog(c echo.Context) error {
 // designerSubscribe is the canvas's drag from an event onto an app: it
 // subscribes the app with a one-step flow to start from, or answers the
 // refusal (private event, duplicate) for the canvas to show.
-func (s *Server) designerSubscribe(c echo.Context) error {
+func (s *Console) designerSubscribe(c echo.Context) error {
 	var body struct {
 		App   string `json:"app"`
 		Event string `json:"event"`

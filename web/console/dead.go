@@ -1,7 +1,8 @@
-package web
+package console
 
 import (
 	"context"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/templates"
+	"github.com/eventloom/eventloom/web/request"
+	"github.com/labstack/echo/v4"
 )
 
 // maxReplayed bounds the deliveries the dead-letters page follows after a
@@ -48,7 +51,7 @@ func parseReplayed(v string) ([]int64, string) {
 // deadProps reads the dead-letters page: dead deliveries, those waiting
 // for a retry, and the ones just replayed (with their current state, live
 // while any is unfinished), each with its occurrence's event and payload.
-func (s *Server) deadProps(ctx context.Context, replayed []int64) (templates.DeadProps, error) {
+func (s *Console) deadProps(ctx context.Context, replayed []int64) (templates.DeadProps, error) {
 	var p templates.DeadProps
 	skip := map[int64]bool{}
 	var traces []string
@@ -101,4 +104,48 @@ func (s *Server) deadProps(ctx context.Context, replayed []int64) (templates.Dea
 		}
 	}
 	return p, nil
+}
+
+// deadPage lists dead letters and waiting retries; ?replayed= names
+// deliveries just replayed, which the page follows live to their outcome
+// (an htmx refresh gets only that part).
+func (s *Console) deadPage(c echo.Context) error {
+	ids, bad := parseReplayed(c.QueryParam("replayed"))
+	d, err := s.deadProps(c.Request().Context(), ids)
+	if err != nil {
+		return err
+	}
+	d.CanOperate = request.WhoOf(c).Role.May(engine.RightOperate)
+	p, status := s.page(c, "Dead letters", "dead"), http.StatusOK
+	if bad != "" {
+		p.Flash, p.FlashKind, status = bad, "error", http.StatusUnprocessableEntity
+	}
+	return s.render(c, status, templates.DeadLetters(p, d), templates.ReplayedDeliveries(d))
+}
+
+func (s *Console) deliveryAction(c echo.Context) error {
+	id, err := request.PathID(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	flash, to := "", "/dead"
+	switch c.Param("op") {
+	case "replay":
+		_, err = s.eng.Replay(ctx, id)
+		flash = "Delivery #" + request.Itoa(id) + " replayed: it runs again now, with the whole retry schedule."
+		to = "/dead?" + replayedQuery([]int64{id})
+	case "retry":
+		_, err = s.eng.RetryNow(ctx, id)
+		flash = "Delivery #" + request.Itoa(id) + " will be retried now."
+	case "discard":
+		_, err = s.eng.Discard(ctx, id)
+		flash = "Delivery #" + request.Itoa(id) + " discarded."
+	default:
+		return echo.NewHTTPError(http.StatusNotFound, "no such action")
+	}
+	if err != nil {
+		return err
+	}
+	return back(c, to, flash)
 }

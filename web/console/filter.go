@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/url"
@@ -62,7 +62,7 @@ func (f *filterForm) check(states []string, errs templates.FieldErrors) {
 
 // filterChoices are the design's apps and events the filter's selects
 // offer, with states.
-func (s *Server) filterChoices(states []string) templates.FilterChoices {
+func (s *Console) filterChoices(states []string) templates.FilterChoices {
 	c := templates.FilterChoices{States: states}
 	d := s.eng.Design()
 	for _, a := range d.Apps {

@@ -1,8 +1,9 @@
-package web
+package console
 
 import (
 	"fmt"
 	"time"
+
 	// The zones a browser names (Europe/Paris) must resolve on a machine
 	// without a zoneinfo directory too, so the database is built in.
 	_ "time/tzdata"

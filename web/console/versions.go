@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ import (
 
 // versionsPage lists the design's versions, 50 a page, each with a link
 // to its diff with the one before and a form to compare any two.
-func (s *Server) versionsPage(c echo.Context) error {
+func (s *Console) versionsPage(c echo.Context) error {
 	cursor, _ := strconv.ParseInt(c.QueryParam("cursor"), 10, 64)
 	const pageSize = 50
 	vs, err := s.eng.DesignVersions(c.Request().Context(), cursor, pageSize)
@@ -28,7 +28,7 @@ func (s *Server) versionsPage(c echo.Context) error {
 
 // diffPage shows what changed between two versions, breaking changes
 // first in colour with the subscriptions they break.
-func (s *Server) diffPage(c echo.Context) error {
+func (s *Console) diffPage(c echo.Context) error {
 	from, to, d, err := request.VersionDiff(c, s.eng.DesignDiff)
 	if err != nil {
 		return err

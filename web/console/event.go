@@ -1,7 +1,8 @@
-package web
+package console
 
 import (
 	"net/http"
+	"net/url"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/eventloom/eventloom/web/request"
 )
 
-func (s *Server) eventProps(c echo.Context, ev design.Event) (templates.EventProps, error) {
+func (s *Console) eventProps(c echo.Context, ev design.Event) (templates.EventProps, error) {
 	lim := s.eng.Config().Limits
 	p := templates.EventProps{Event: ev, Form: map[string]string{}, MaxTextLength: lim.MaxTextLength, MaxPayloadBytes: lim.MaxPayloadBytes}
 	for _, sub := range s.eng.Design().Subscriptions {
@@ -26,7 +27,7 @@ func (s *Server) eventProps(c echo.Context, ev design.Event) (templates.EventPro
 	return p, err
 }
 
-func (s *Server) eventPage(c echo.Context) error {
+func (s *Console) eventPage(c echo.Context) error {
 	ev, err := s.eng.Event(request.EventRef(c))
 	if err != nil {
 		return err
@@ -40,7 +41,7 @@ func (s *Server) eventPage(c echo.Context) error {
 
 // eventTrigger triggers from the test form: every field error shows next
 // to its field and nothing is stored; success links to the trace.
-func (s *Server) eventTrigger(c echo.Context) error {
+func (s *Console) eventTrigger(c echo.Context) error {
 	ev, err := s.eng.Event(request.EventRef(c))
 	if err != nil {
 		return err
@@ -89,7 +90,7 @@ func (s *Server) eventTrigger(c echo.Context) error {
 
 // triggerRefused shows a refused trigger (or dry run) on its form, each
 // error next to its field; an error that is no refusal is returned.
-func (s *Server) triggerRefused(c echo.Context, ev design.Event, p templates.EventProps, err error) error {
+func (s *Console) triggerRefused(c echo.Context, ev design.Event, p templates.EventProps, err error) error {
 	all := fault.All(err)
 	if len(all) == 0 {
 		return err
@@ -104,4 +105,14 @@ func (s *Server) triggerRefused(c echo.Context, ev design.Event, p templates.Eve
 		p.FormError = "Nothing was triggered: fix the fields marked below."
 	}
 	return s.render(c, httperr.Classify(err).Status, templates.EventPage(s.page(c, ev.Ref().String(), "apps"), p), templates.TriggerResponse(p))
+}
+
+// eventDelete deletes an event; while other apps handle it the refusal
+// names them, until the form confirms (confirm=breaking).
+func (s *Console) eventDelete(c echo.Context) error {
+	ref := request.EventRef(c)
+	if err := s.eng.DeleteEvent(formConfirmed(c), ref, false); err != nil {
+		return err
+	}
+	return back(c, "/apps/"+url.PathEscape(ref.App), "Deleted "+ref.String()+".")
 }

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -15,7 +15,7 @@ import (
 
 // consoleUserRoutes serves the admin's users page and its forms (admin
 // only, per accessTable).
-func (s *Server) consoleUserRoutes(g *echo.Group) {
+func (s *Console) consoleUserRoutes(g *echo.Group) {
 	g.GET("/users", s.usersPage)
 	g.POST("/users", s.userCreate)
 	g.POST("/users/:name", s.userUpdate)
@@ -25,7 +25,7 @@ func (s *Server) consoleUserRoutes(g *echo.Group) {
 }
 
 // usersProps reads every account with its tokens.
-func (s *Server) usersProps(c echo.Context) (templates.UsersProps, error) {
+func (s *Console) usersProps(c echo.Context) (templates.UsersProps, error) {
 	ctx := c.Request().Context()
 	users, err := s.eng.Users(ctx)
 	if err != nil {
@@ -42,7 +42,7 @@ func (s *Server) usersProps(c echo.Context) (templates.UsersProps, error) {
 	return p, nil
 }
 
-func (s *Server) usersPage(c echo.Context) error {
+func (s *Console) usersPage(c echo.Context) error {
 	p, err := s.usersProps(c)
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func (s *Server) usersPage(c echo.Context) error {
 
 // userCreate adds an account; refusals show under their fields, the
 // password is never sent back.
-func (s *Server) userCreate(c echo.Context) error {
+func (s *Console) userCreate(c echo.Context) error {
 	nu := engine.NewUser{Name: strings.TrimSpace(c.FormValue("name")), Role: c.FormValue("role"), Password: c.FormValue("password")}
 	_, err := s.eng.CreateUser(c.Request().Context(), nu)
 	if err != nil && len(fault.All(err)) == 0 {
@@ -71,7 +71,7 @@ func (s *Server) userCreate(c echo.Context) error {
 
 // userUpdate changes a role and/or sets a new password (an empty
 // password field keeps the current one).
-func (s *Server) userUpdate(c echo.Context) error {
+func (s *Console) userUpdate(c echo.Context) error {
 	name := c.Param("name")
 	if _, err := s.eng.UpdateUser(c.Request().Context(), name, engine.UserChange{Role: c.FormValue("role"), Password: c.FormValue("password")}); err != nil {
 		return err
@@ -79,7 +79,7 @@ func (s *Server) userUpdate(c echo.Context) error {
 	return back(c, "/users", "Saved "+name+".")
 }
 
-func (s *Server) userDelete(c echo.Context) error {
+func (s *Console) userDelete(c echo.Context) error {
 	name := c.Param("name")
 	if err := s.eng.DeleteUser(c.Request().Context(), name); err != nil {
 		return err
@@ -89,7 +89,7 @@ func (s *Server) userDelete(c echo.Context) error {
 
 // userTokenCreate shows a new token this once: rendered, not redirected,
 // so the token never travels in a URL or a cookie.
-func (s *Server) userTokenCreate(c echo.Context) error {
+func (s *Console) userTokenCreate(c echo.Context) error {
 	t, err := s.eng.CreateUserToken(c.Request().Context(), c.Param("name"))
 	if err != nil {
 		return err
@@ -102,7 +102,7 @@ func (s *Server) userTokenCreate(c echo.Context) error {
 	return s.render(c, http.StatusOK, templates.Users(s.page(c, "Users", "users"), p), nil)
 }
 
-func (s *Server) userTokenRevoke(c echo.Context) error {
+func (s *Console) userTokenRevoke(c echo.Context) error {
 	id, err := request.PathID(c)
 	if err != nil {
 		return err

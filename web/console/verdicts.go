@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -10,7 +10,7 @@ import (
 
 // verdictsPage shows the verdicts of one occurrence; an htmx request (the
 // trace's "Why (not) delivered?") gets the table alone.
-func (s *Server) verdictsPage(c echo.Context) error {
+func (s *Console) verdictsPage(c echo.Context) error {
 	id, err := request.PathID(c)
 	if err != nil {
 		return err

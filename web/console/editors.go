@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -17,7 +17,7 @@ import (
 )
 
 // editorRoutes serve the event and subscription editors.
-func (s *Server) editorRoutes(g *echo.Group) {
+func (s *Console) editorRoutes(g *echo.Group) {
 	g.GET("/apps/:app/events/new", s.eventEditor)
 	g.POST("/apps/:app/events/new", s.eventSave)
 	g.GET("/apps/:app/events/:event/edit", s.eventEditor)
@@ -43,7 +43,7 @@ func errorsByField(err error) templates.FieldErrors {
 	return out
 }
 
-func (s *Server) eventEditor(c echo.Context) error {
+func (s *Console) eventEditor(c echo.Context) error {
 	app := c.Param("app")
 	if _, err := s.eng.App(app); err != nil {
 		return err
@@ -87,7 +87,7 @@ func (r formRows) order(keep func(i int) bool, posName string, n int) []int {
 	return idx
 }
 
-func (s *Server) eventSave(c echo.Context) error {
+func (s *Console) eventSave(c echo.Context) error {
 	app := c.Param("app")
 	if err := c.Request().ParseForm(); err != nil {
 		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
@@ -127,7 +127,7 @@ func (s *Server) eventSave(c echo.Context) error {
 
 // subscriptionChoices lists what app may handle and the app's own events,
 // the only ones its flows may trigger.
-func (s *Server) subscriptionChoices(app string) (choices []design.EventRef, own []design.Event) {
+func (s *Console) subscriptionChoices(app string) (choices []design.EventRef, own []design.Event) {
 	for _, ev := range s.eng.Design().Events {
 		if ev.App == app {
 			own = append(own, ev)
@@ -139,7 +139,7 @@ func (s *Server) subscriptionChoices(app string) (choices []design.EventRef, own
 	return choices, own
 }
 
-func (s *Server) subscriptionEditor(c echo.Context) error {
+func (s *Console) subscriptionEditor(c echo.Context) error {
 	app := c.Param("app")
 	if _, err := s.eng.App(app); err != nil {
 		return err
@@ -161,7 +161,7 @@ func (s *Server) subscriptionEditor(c echo.Context) error {
 	return s.render(c, http.StatusOK, templates.SubscriptionEditor(s.page(c, "Subscription", "apps"), p), nil)
 }
 
-func (s *Server) subscriptionSave(c echo.Context) error {
+func (s *Console) subscriptionSave(c echo.Context) error {
 	app := c.Param("app")
 	if err := c.Request().ParseForm(); err != nil {
 		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
@@ -228,7 +228,7 @@ func (s *Server) subscriptionSave(c echo.Context) error {
 	return s.render(c, status, templates.SubscriptionEditor(s.page(c, "Subscription", "apps"), p), nil)
 }
 
-func (s *Server) subscriptionAction(c echo.Context) error {
+func (s *Console) subscriptionAction(c echo.Context) error {
 	app := c.Param("app")
 	ref, err := request.SubscriptionRef(c)
 	if err != nil {

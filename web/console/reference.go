@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ var exampleValues = strings.NewReplacer("{app}", "Storefront", "{event}", "OnPur
 
 // referencePage renders the REST API's OpenAPI description (the same
 // table as /api/v1/openapi.json) as the console's API reference.
-func (s *Server) referencePage(c echo.Context) error {
+func (s *Console) referencePage(c echo.Context) error {
 	base := c.Scheme() + "://" + c.Request().Host
 	return s.render(c, http.StatusOK, templates.Reference(s.page(c, "API reference", "reference"), referenceProps(base)), nil)
 }

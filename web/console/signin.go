@@ -1,33 +1,15 @@
-package web
+package console
 
 import (
 	"errors"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
-	"github.com/eventloom/eventloom/web/request"
 )
-
-// returnPath is where sign-in leads back to: the page the person was on.
-// A GET is that page; an htmx request or a form post is not, so the page
-// comes from HX-Current-URL or the Referer when they are this server's.
-func returnPath(c echo.Context) string {
-	r := c.Request()
-	if r.Method == http.MethodGet && !isHTMX(c) {
-		return r.URL.RequestURI()
-	}
-	for _, h := range []string{"HX-Current-URL", "Referer"} {
-		if u, err := url.Parse(r.Header.Get(h)); err == nil && u.Host == r.Host && u.Path != "" {
-			return u.RequestURI()
-		}
-	}
-	return "/"
-}
 
 // safeNext keeps a sign-in's return path on this server.
 func safeNext(next string) string {
@@ -37,14 +19,14 @@ func safeNext(next string) string {
 	return next
 }
 
-func (s *Server) signInPage(c echo.Context) error {
+func (s *Console) signInPage(c echo.Context) error {
 	return s.render(c, http.StatusOK, templates.SignIn(s.page(c, "Sign in", ""), templates.SignInForm{Next: c.QueryParam("next")}), nil)
 }
 
 // signIn takes a name and password, or the admin token; a wrong one
 // counts toward the client's throttle.
-func (s *Server) signIn(c echo.Context) error {
-	if err := s.refuseIfThrottled(c); err != nil {
+func (s *Console) signIn(c echo.Context) error {
+	if err := s.throttle.Refuse(c); err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
@@ -68,18 +50,18 @@ func (s *Server) signIn(c echo.Context) error {
 		}
 	}
 	if refusal != "" {
-		s.throttle.failed(request.ClientOf(c.Request()))
+		s.throttle.Failed(c)
 		p := s.page(c, "Sign in", "")
 		return s.render(c, http.StatusUnauthorized, templates.SignIn(p, templates.SignInForm{Next: c.FormValue("next"), Name: name, Error: refusal}), nil)
 	}
-	if err := s.sessions.create(c.Response(), c.Request(), user); err != nil {
+	if err := s.sessions.Start(c, user); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, safeNext(c.FormValue("next")))
 }
 
-func (s *Server) signOut(c echo.Context) error {
-	if err := s.sessions.end(c.Response(), c.Request()); err != nil {
+func (s *Console) signOut(c echo.Context) error {
+	if err := s.sessions.End(c); err != nil {
 		return err
 	}
 	return back(c, "/signin", "Signed out.")

@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -11,7 +11,7 @@ import (
 )
 
 // alertsPage lists the alerts newest first, paged like the API.
-func (s *Server) alertsPage(c echo.Context) error {
+func (s *Console) alertsPage(c echo.Context) error {
 	q, err := request.ReadListQuery(c)
 	if err != nil {
 		return err

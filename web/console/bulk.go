@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -16,7 +16,7 @@ import (
 
 // bulkProps is the bulk page's choices (apps, events, delivery states,
 // subscriptions) around filter f.
-func (s *Server) bulkProps(c echo.Context, f templates.BulkFilter) templates.BulkProps {
+func (s *Console) bulkProps(c echo.Context, f templates.BulkFilter) templates.BulkProps {
 	b := templates.BulkProps{Filter: f, Errors: templates.FieldErrors{}, CanOperate: request.WhoOf(c).Role.May(engine.RightOperate),
 		Choices: s.filterChoices(templates.DeliveryStates())}
 	for _, sub := range s.eng.Design().Subscriptions {
@@ -26,7 +26,7 @@ func (s *Server) bulkProps(c echo.Context, f templates.BulkFilter) templates.Bul
 }
 
 // bulkPage shows the bulk actions form.
-func (s *Server) bulkPage(c echo.Context) error {
+func (s *Console) bulkPage(c echo.Context) error {
 	q := c.QueryParams()
 	b := s.bulkProps(c, templates.BulkFilter{Filter: readFilter(q).Filter, Subscription: q.Get("subscription")})
 	return s.render(c, http.StatusOK, templates.Bulk(s.page(c, "Bulk actions", "bulk"), b), nil)
@@ -35,7 +35,7 @@ func (s *Server) bulkPage(c echo.Context) error {
 // bulkSubmit counts (op=count) or starts a bulk action (op=replay, retry
 // or discard) over the form's filter; htmx gets the result part, a plain
 // form post the whole page.
-func (s *Server) bulkSubmit(c echo.Context) error {
+func (s *Console) bulkSubmit(c echo.Context) error {
 	if err := c.Request().ParseForm(); err != nil {
 		return &httperr.BadRequest{Code: "malformed_form", Message: "the form could not be read"}
 	}
@@ -88,7 +88,7 @@ func (s *Server) bulkSubmit(c echo.Context) error {
 }
 
 // bulkJob shows a bulk action's progress (the part htmx polls).
-func (s *Server) bulkJob(c echo.Context) error {
+func (s *Console) bulkJob(c echo.Context) error {
 	job, err := s.eng.BulkGet(c.Param("job"))
 	if err != nil {
 		return err
@@ -100,7 +100,7 @@ func (s *Server) bulkJob(c echo.Context) error {
 }
 
 // bulkCancel cancels a bulk action and shows where it stopped.
-func (s *Server) bulkCancel(c echo.Context) error {
+func (s *Console) bulkCancel(c echo.Context) error {
 	if _, err := s.eng.BulkCancel(c.Request().Context(), c.Param("job")); err != nil {
 		return err
 	}

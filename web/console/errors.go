@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/httperr"
+	"github.com/eventloom/eventloom/web/request"
 )
 
 // errorsRegion is the layout's region where an htmx request's failure is
@@ -42,15 +43,15 @@ func consoleTitle(status int) string {
 	return "Error"
 }
 
-// writeErrorPage answers a console request that failed: JSON for the
+// WriteErrorPage answers a console request that failed: JSON for the
 // page's own scripts, a notice in the layout's errors region for htmx,
 // and otherwise a full page (404, the refusal's message, or a request id).
-func (s *Server) writeErrorPage(c echo.Context, err error) error {
+func (s *Console) WriteErrorPage(c echo.Context, err error) error {
 	if wantsJSON(c) {
 		return s.writeError(c, err)
 	}
 	f := httperr.Resolve(c, s.log, "request failed", err)
-	if isHTMX(c) {
+	if request.IsHTMX(c) {
 		h := c.Response().Header()
 		h.Set("HX-Retarget", errorsRegionOf(c))
 		h.Set("HX-Reswap", "innerHTML")
@@ -68,13 +69,15 @@ func (s *Server) writeErrorPage(c echo.Context, err error) error {
 	return s.render(c, f.Status, templates.ErrorPage(p, title, f.Message), nil)
 }
 
-// isHTMX reports whether htmx sent the request (it wants a fragment).
-func isHTMX(c echo.Context) bool {
-	return c.Request().Header.Get("HX-Request") == "true"
-}
-
 // wantsJSON reports whether a console request comes from the page's own
 // script (fetch with Accept: application/json) rather than navigation.
 func wantsJSON(c echo.Context) bool {
 	return strings.Contains(c.Request().Header.Get(echo.HeaderAccept), echo.MIMEApplicationJSON)
+}
+
+// writeError answers err as JSON, for the page's own scripts, with the
+// status httperr gives it; an error that is not a refusal is logged with
+// a request id and answered with a generic 500 naming only the id.
+func (s *Console) writeError(c echo.Context, err error) error {
+	return httperr.WriteJSON(c, s.log, err)
 }

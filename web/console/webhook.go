@@ -1,4 +1,4 @@
-package web
+package console
 
 import (
 	"net/http"
@@ -9,7 +9,7 @@ import (
 )
 
 // webhookProps reads what the app page shows about app's webhooks.
-func (s *Server) webhookProps(c echo.Context, app string) (templates.AppWebhook, error) {
+func (s *Console) webhookProps(c echo.Context, app string) (templates.AppWebhook, error) {
 	sec, err := s.eng.Secret(c.Request().Context(), app)
 	if err != nil {
 		return templates.AppWebhook{}, err
@@ -23,7 +23,7 @@ func (s *Server) webhookProps(c echo.Context, app string) (templates.AppWebhook,
 // secretRotate is the app page's signing secret button: it creates or
 // rotates the secret and renders the page with it shown this once (never
 // redirected, so the secret never travels in a URL).
-func (s *Server) secretRotate(c echo.Context) error {
+func (s *Console) secretRotate(c echo.Context) error {
 	app := c.Param("app")
 	sec, err := s.eng.RotateSecret(c.Request().Context(), app)
 	if err != nil {
