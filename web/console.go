@@ -44,7 +44,6 @@ func (s *Server) consoleRoutes() {
 	g.GET("/designer/data", s.designerDataJSON)
 	g.GET("/designer/backlog", s.designerBacklog)
 	g.GET("/designer/timeline", s.designerTimeline)
-	g.POST("/designer/subscribe", s.designerSubscribe)
 	g.POST("/designer/positions", s.designerPositions)
 	g.GET("/apps", s.appsPage)
 	g.POST("/apps", s.appCreate)
