@@ -71,8 +71,8 @@ func accessTable() map[string]access {
 
 		// Console pages read; forms change.
 		"GET /": reads, "GET /overview": reads, "GET /designer/data": reads, "GET /designer/backlog": reads, "GET /designer/timeline": reads,
-		"POST /designer/subscribe": designs, "POST /designer/positions": designs,
-		"GET /apps": reads, "POST /apps": designs, "GET /apps/:app": reads, "POST /apps/:app": designs,
+		"POST /designer/positions": designs,
+		"GET /apps":                reads, "POST /apps": designs, "GET /apps/:app": reads, "POST /apps/:app": designs,
 		"POST /apps/:app/delete": designs, "POST /apps/:app/keys": designs, "POST /apps/:app/keys/:id/revoke": designs,
 		"GET /apps/:app/events/:event": reads, "POST /apps/:app/events/:event/trigger": {right: engine.RightTrigger},
 		"POST /apps/:app/events/:event/delete": designs,

@@ -159,7 +159,6 @@ func consoleRoleCases() []roleCase {
 		{"GET /designer/data", "/designer/data", "", mayRead},
 		{"GET /designer/backlog", "/designer/backlog", "", mayRead},
 		{"GET /designer/timeline", "/designer/timeline", "", mayRead},
-		{"POST /designer/subscribe", "/designer/subscribe", "", mayDesign},
 		{"POST /designer/positions", "/designer/positions", "", mayDesign},
 		{"GET /apps", "/apps", "", mayRead},
 		{"POST /apps", "/apps", "", mayDesign},

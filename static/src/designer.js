@@ -10,10 +10,10 @@ import { toSVG, toPNG, download } from "./exporter.js";
 import { Collapser } from "./collapse.js";
 import { usualKinds } from "./labels.js";
 import { startTimeTravel } from "./timetravel.js";
-import { request, getJSON, postJSON, path } from "./api.js";
+import { request, getJSON, path } from "./api.js";
 import { eventID, subID } from "./ids.js";
 import { splitEventRef, subRef } from "./subref.js";
-import { showSide, openSide, watchSide, savePositions } from "./panel.js";
+import { showSide, openSide, postSide, watchSide, savePositions } from "./panel.js";
 import { elements, graphStyle, addOrUpdate } from "./graph.js";
 import { arrangement, clearOfSiblings, makeRoom, inView, keepInView } from "./layout.js";
 import { expose } from "./testhooks.js";
@@ -30,13 +30,14 @@ const appLabelPx = 12;
 
 function say(text, kind) {
   const box = document.getElementById("designer-message");
+  const height = box.hidden ? -1 : box.offsetHeight;
   box.textContent = text;
   box.className = "flash " + (kind || "ok");
-  const shown = box.hidden;
   box.hidden = false;
-  // The message pushes the canvas down: Cytoscape caches where its
-  // container is, so tell it, or pointer events land off their nodes.
-  if (shown && view.cy) view.cy.resize();
+  // The message pushes the canvas down (when it appears, or wraps onto
+  // more lines): Cytoscape caches where its container is, so tell it, or
+  // pointer events land off their nodes.
+  if (box.offsetHeight !== height && view.cy) view.cy.resize();
 }
 
 function saveLayout(nodes, replace) {
@@ -107,14 +108,17 @@ function start() {
     // that may yet be refused.
     added.addClass("saving");
     say("Subscribing " + app + " to " + ref + "…", "info");
-    try {
-      await postJSON("/designer/subscribe", { app, event: ref });
-    } catch (err) {
+    // The side panel's subscription form, saved with a one-step flow to
+    // start from: the panel shows the app (or the form with its errors)
+    // and the answer's design change draws the stored edge.
+    const saved = await postSide(path("apps", app, "subscriptions", "new"), app + " handles " + ref, {
+      event: ref, kind: "flow", enabled: "true", step: "s1", "step.s1.type": "log", "step.s1.message": app + " received " + ref,
+    });
+    added.removeClass("saving");
+    if (!saved.ok) {
       cy.remove(added);
-      say(err.message, "error");
+      say(app + " does not handle " + ref + ": the side panel says why.", "error");
       return;
-    } finally {
-      added.removeClass("saving");
     }
     say(app + " now handles " + ref + " with a flow; click the edge to edit it.");
   });

@@ -30,7 +30,35 @@ export function showSide(el) {
 // its main content only; links and forms inside stay in the panel (the
 // panel's hx-boost), so every editor of the console works here unchanged.
 export function openSide(href, label, select, el) {
-  const side = document.getElementById("side"), body = document.getElementById("side-body");
+  if (!showPanel(href, label, el)) return;
+  const body = document.getElementById("side-body");
+  window.htmx.ajax("GET", href, {
+    source: body, target: body,
+    select: select || "main > :not(#console-errors)",
+    swap: "innerHTML ignoreTitle:true",
+  });
+}
+
+// postSide posts values to one of the console's forms as if that form
+// were saved in the side panel (one request: the answer is the page the
+// form leads to, or the form again with its errors, shown in the panel,
+// and its HX-Trigger redraws the canvas). Resolves to {ok, status} once
+// the answer is in.
+export function postSide(href, label, values, el) {
+  if (!showPanel(href, label, el)) return Promise.resolve({ ok: false, status: 0 });
+  const body = document.getElementById("side-body");
+  return ajaxDone(body, "POST", href, {
+    source: body, target: body, values,
+    select: "main > :not(#console-errors)",
+    swap: "innerHTML ignoreTitle:true",
+  });
+}
+
+// showPanel opens the side panel titled label for href, clears its
+// errors and keeps el in view; without htmx it goes to href itself and
+// answers false.
+function showPanel(href, label, el) {
+  const side = document.getElementById("side");
   side.querySelector("[data-side-title]").textContent = label;
   document.getElementById("side-page").href = href;
   document.getElementById("side-errors").replaceChildren();
@@ -44,11 +72,26 @@ export function openSide(href, label, select, el) {
     if (whole) { cy.fit(undefined, 30); if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); } }
     if (el && el.inside()) keepInView(cy, el);
   }
-  if (!window.htmx) { location.href = href; return; } // no htmx build: the page itself
-  window.htmx.ajax("GET", href, {
-    source: body, target: body,
-    select: select || "main > :not(#console-errors)",
-    swap: "innerHTML ignoreTitle:true",
+  if (!window.htmx) { location.href = href; return false; } // no htmx build: the page itself
+  return true;
+}
+
+let ajaxSends = 0;
+
+// ajaxDone sends one htmx request from source and resolves to {ok,
+// status} once its answer is in (status 0: none came).
+function ajaxDone(source, method, url, opts) {
+  const send = ++ajaxSends;
+  return new Promise((resolve) => {
+    const done = (e) => {
+      const ctx = e.detail && e.detail.ctx;
+      if (!ctx || ctx.eventloomSend !== send) return;
+      source.removeEventListener("htmx:finally:request", done);
+      const status = ctx.response ? ctx.response.status : 0;
+      resolve({ ok: status >= 200 && status < 300, status });
+    };
+    source.addEventListener("htmx:finally:request", done);
+    window.htmx.ajax(method, url, { ...opts, eventloomSend: send });
   });
 }
 
@@ -117,8 +160,6 @@ export function watchSide(cy, redraw) {
   });
 }
 
-let positionSaves = 0;
-
 // savePositions saves node positions moved on the canvas ({id: {x, y}})
 // the way the panel's forms save: an htmx form post (x.<id>, y.<id>, and
 // replace=true to replace every saved position) whose refusal shows in
@@ -135,16 +176,5 @@ export function savePositions(positions, replace) {
     values["x." + id] = String(p.x);
     values["y." + id] = String(p.y);
   }
-  const save = ++positionSaves;
-  return new Promise((resolve) => {
-    const done = (e) => {
-      const ctx = e.detail && e.detail.ctx;
-      if (!ctx || ctx.positionSave !== save) return;
-      source.removeEventListener("htmx:finally:request", done);
-      const status = ctx.response ? ctx.response.status : 0;
-      resolve({ ok: status >= 200 && status < 300, status });
-    };
-    source.addEventListener("htmx:finally:request", done);
-    window.htmx.ajax("POST", "/designer/positions", { source, values, target: "#console-errors", swap: "none", positionSave: save });
-  });
+  return ajaxDone(source, "POST", "/designer/positions", { source, values, target: "#console-errors", swap: "none" });
 }

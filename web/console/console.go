@@ -124,7 +124,6 @@ func (s *Console) Mount(e *echo.Echo) {
 	g.GET("/designer/data", s.designerDataJSON)
 	g.GET("/designer/backlog", s.designerBacklog)
 	g.GET("/designer/timeline", s.designerTimeline)
-	g.POST("/designer/subscribe", s.designerSubscribe)
 	g.POST("/designer/positions", s.designerPositions)
 	g.GET("/apps", s.appsPage)
 	g.POST("/apps", s.appCreate)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/eventloom/eventloom/engine"
 	"github.com/eventloom/eventloom/engine/design"
-	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/templates"
 	"github.com/eventloom/eventloom/web/canvas"
 	"github.com/eventloom/eventloom/web/request"
@@ -106,29 +105,4 @@ func (s *Console) designerBacklog(c echo.Context) error {
 		return s.writeError(c, err)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"backlog": b})
-}
-
-// designerSubscribe is the canvas's drag from an event onto an app: it
-// subscribes the app with a one-step flow to start from, or answers the
-// refusal (private event, duplicate) for the canvas to show.
-func (s *Console) designerSubscribe(c echo.Context) error {
-	var body struct {
-		App   string `json:"app"`
-		Event string `json:"event"`
-	}
-	if err := request.Decode(c, s.maxBody, &body); err != nil {
-		return s.writeError(c, err)
-	}
-	ref, err := design.ParseEventRef(body.Event)
-	if err != nil {
-		return s.writeError(c, fault.Field("event", "bad_reference", err.Error()))
-	}
-	sub, err := s.eng.CreateSubscription(c.Request().Context(), body.App, design.Subscription{
-		Event: ref, Enabled: true,
-		Handler: design.Handler{Kind: design.KindFlow, Steps: []design.Step{{Type: design.StepLog, Message: body.App + " received " + ref.String()}}},
-	})
-	if err != nil {
-		return s.writeError(c, err)
-	}
-	return c.JSON(http.StatusCreated, sub)
 }
