@@ -87,7 +87,12 @@ type Note struct {
 
 // Bus fans notes out to subscribers. The zero value is not usable; use New.
 type Bus struct {
-	seq  atomic.Uint64
+	// pub makes stamping and offering one step, so every subscriber gets
+	// the notes in Seq order even from concurrent publishers: a consumer
+	// may read a gap in Seq as a loss (the live hub does) and wait on a
+	// Seq as a watermark (Mark). Offers never block, so it is held briefly.
+	pub  sync.Mutex
+	seq  uint64
 	mu   sync.Mutex // guards changes to subs
 	subs atomic.Pointer[[]*Subscriber]
 }
@@ -103,7 +108,10 @@ func New() *Bus {
 // without waiting: a subscriber whose buffer is full drops it and counts
 // the drop. It is safe for concurrent use.
 func (b *Bus) Publish(n Note) {
-	n.Seq = b.seq.Add(1)
+	b.pub.Lock()
+	defer b.pub.Unlock()
+	b.seq++
+	n.Seq = b.seq
 	for _, s := range *b.subs.Load() {
 		select {
 		case s.c <- n:
