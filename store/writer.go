@@ -342,8 +342,11 @@ func (w *writer) run(batch []*op) {
 				}
 			}
 			w.s.log.Error("store: batch failed", "ops", len(batch), "err", err)
-		} else if w.dirty {
-			w.s.publishDepths()
+		} else {
+			if w.dirty {
+				w.s.publishDepths()
+			}
+			w.s.ckpt.kick()
 		}
 	}
 	w.undo, w.dirty = w.undo[:0], false
