@@ -58,6 +58,8 @@ type Engine struct {
 	// health counts each endpoint's consecutive failures.
 	secrets secretCache
 	health  endpointHealth
+	// keys remembers the app keys verified recently (keycache.go).
+	keys keyCache
 	// watch follows what other nodes change (watch.go).
 	watch watch
 	// bulk holds the bulk actions (filtered replay, retry, discard).
