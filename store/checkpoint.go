@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync/atomic"
+	"time"
 )
 
 // Checkpoints move the WAL's committed pages into the database file. By
@@ -21,6 +22,11 @@ const (
 	// between two checkpoints: at the group commit's usual 100 to 200
 	// pages a batch, about as many pages as SQLite's default of 1,000.
 	checkpointEveryCommits = 8
+	// checkpointMinInterval spaces checkpoints when commits are small
+	// and many (a thousand triggers a second commit in batches of a few):
+	// each checkpoint that moves frames also syncs the database file,
+	// and the disk is the WAL's commits' too.
+	checkpointMinInterval = 100 * time.Millisecond
 	// writerAutoCheckpointPages is the writer's own threshold (about 40
 	// MB of WAL at 4 KiB pages), reached only when the checkpointer
 	// cannot keep up.
@@ -34,7 +40,8 @@ type checkpointer struct {
 	log   *slog.Logger
 	wake  chan struct{}
 	done  chan struct{}
-	since int // the writer's commits since the last wake (writer only)
+	since int       // the writer's commits since the last wake (writer only)
+	woke  time.Time // when the writer last woke it (writer only)
 	// runs counts checkpoints done and moved the WAL frames the last one
 	// copied into the database file, for tests and diagnostics.
 	runs  atomic.Uint64
@@ -59,14 +66,14 @@ func newCheckpointer(path, sync string, log *slog.Logger) (*checkpointer, error)
 }
 
 // kick counts one commit of the writer and wakes the checkpointer every
-// checkpointEveryCommits; it never blocks (a wake already pending
-// covers this one).
-func (c *checkpointer) kick() {
+// checkpointEveryCommits, at most once per checkpointMinInterval; it
+// never blocks (a wake already pending covers this one).
+func (c *checkpointer) kick(now time.Time) {
 	c.since++
-	if c.since < checkpointEveryCommits {
+	if c.since < checkpointEveryCommits || now.Sub(c.woke) < checkpointMinInterval {
 		return
 	}
-	c.since = 0
+	c.since, c.woke = 0, now
 	select {
 	case c.wake <- struct{}{}:
 	default:

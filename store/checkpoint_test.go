@@ -33,22 +33,39 @@ func TestWriterLeavesCheckpointsToTheCheckpointer(t *testing.T) {
 }
 
 // TestCheckpointerWakesEveryFewCommits: kick, the writer's call after each
-// commit, wakes the checkpointer once per checkpointEveryCommits commits
-// and never blocks when a wake is already pending.
+// commit, wakes the checkpointer once per checkpointEveryCommits commits,
+// no sooner than checkpointMinInterval after the last wake, and never
+// blocks when a wake is already pending.
 func TestCheckpointerWakesEveryFewCommits(t *testing.T) {
 	c := &checkpointer{wake: make(chan struct{}, 1)}
+	now := t0
 	for i := 1; i < checkpointEveryCommits; i++ {
-		c.kick()
+		c.kick(now)
 		if len(c.wake) != 0 {
 			t.Fatalf("woken after %d commits, want %d", i, checkpointEveryCommits)
 		}
 	}
-	c.kick()
+	c.kick(now)
 	if len(c.wake) != 1 {
 		t.Fatalf("not woken after %d commits", checkpointEveryCommits)
 	}
+	<-c.wake
+	// Many small commits soon after: no wake until the interval is over.
+	for range 3 * checkpointEveryCommits {
+		now = now.Add(checkpointMinInterval / 100)
+		c.kick(now)
+	}
+	if len(c.wake) != 0 {
+		t.Fatalf("woken %v after the last wake, want none before %v", now.Sub(t0), checkpointMinInterval)
+	}
+	now = t0.Add(checkpointMinInterval)
+	c.kick(now)
+	if len(c.wake) != 1 {
+		t.Fatal("not woken once the interval was over")
+	}
 	for range 3 * checkpointEveryCommits { // nobody reads: must not block
-		c.kick()
+		now = now.Add(checkpointMinInterval)
+		c.kick(now)
 	}
 	if len(c.wake) != 1 {
 		t.Fatalf("%d wakes pending, want 1", len(c.wake))

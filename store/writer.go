@@ -346,7 +346,7 @@ func (w *writer) run(batch []*op) {
 			if w.dirty {
 				w.s.publishDepths()
 			}
-			w.s.ckpt.kick()
+			w.s.ckpt.kick(time.Now())
 		}
 	}
 	w.undo, w.dirty = w.undo[:0], false
