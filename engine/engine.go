@@ -85,6 +85,9 @@ type compiled struct {
 	goFn  Handler
 	// filter decides which occurrences get a delivery (nil: all).
 	filter *flow.Filter
+	// ref is the event as "Producer.EventName" and spanName an attempt's
+	// span name, built once here rather than for every attempt.
+	ref, spanName string
 }
 
 // New loads the design from cfg.Storage and returns an engine that accepts
