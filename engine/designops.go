@@ -302,7 +302,8 @@ func (e *Engine) compileSub(idx *design.Index, s *design.Subscription) (*compile
 	if !ok1 || !ok2 {
 		return nil, fault.List{&fault.Error{Kind: fault.ErrNotFound, Code: "unknown_event", Field: prefix + "event", Message: fmt.Sprintf("event %s or app %s does not exist", s.Event, s.App)}}
 	}
-	c := &compiled{sub: s, app: app, event: ev}
+	c := &compiled{sub: s, app: app, event: ev, ref: ev.Ref().String()}
+	c.spanName = "process " + c.ref
 	var errs fault.List
 	f, err := flow.CompileFilter(s.Filter, *ev)
 	for _, x := range fault.All(err) {

@@ -58,6 +58,8 @@ type Engine struct {
 	// health counts each endpoint's consecutive failures.
 	secrets secretCache
 	health  endpointHealth
+	// keys remembers the app keys verified recently (keycache.go).
+	keys keyCache
 	// watch follows what other nodes change (watch.go).
 	watch watch
 	// bulk holds the bulk actions (filtered replay, retry, discard).
@@ -83,6 +85,9 @@ type compiled struct {
 	goFn  Handler
 	// filter decides which occurrences get a delivery (nil: all).
 	filter *flow.Filter
+	// ref is the event as "Producer.EventName" and spanName an attempt's
+	// span name, built once here rather than for every attempt.
+	ref, spanName string
 }
 
 // New loads the design from cfg.Storage and returns an engine that accepts

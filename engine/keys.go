@@ -67,7 +67,11 @@ func (e *Engine) RevokeKey(ctx context.Context, app string, id int64) error {
 	if !ok {
 		return unknownApp(app)
 	}
-	if err := e.st.KeyDelete(ctx, a.ID, id); err != nil {
+	err := e.st.KeyDelete(ctx, a.ID, id)
+	// Forgotten whatever the outcome: a failed commit may still have
+	// revoked it.
+	e.keys.forget()
+	if err != nil {
 		return fmt.Errorf("revoke key %d of %s: %w", id, app, err)
 	}
 	return e.audit(ctx, "key.revoke", app, map[string]any{"id": id})
@@ -81,14 +85,23 @@ func (e *Engine) KeyApp(ctx context.Context, clear string) (string, error) {
 		return "", refused
 	}
 	sum := sha256.Sum256([]byte(clear))
-	k, err := e.st.KeyLookup(ctx, sum[:])
-	if errors.Is(err, fault.ErrNotFound) {
-		return "", refused
+	snap := e.snap.Load()
+	cache := e.cachesKeys()
+	appID, gen, ok := e.keys.get(sum, snap)
+	if !cache || !ok {
+		k, err := e.st.KeyLookup(ctx, sum[:])
+		if errors.Is(err, fault.ErrNotFound) {
+			return "", refused
+		}
+		if err != nil {
+			return "", err
+		}
+		appID = k.AppID
+		if cache {
+			e.keys.put(sum, appID, snap, gen)
+		}
 	}
-	if err != nil {
-		return "", err
-	}
-	a, ok := e.snap.Load().idx.AppByID(k.AppID)
+	a, ok := snap.idx.AppByID(appID)
 	if !ok {
 		return "", refused
 	}

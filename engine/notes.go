@@ -22,7 +22,7 @@ type noteAbout struct {
 // aboutClaim names the delivery claim c of subscription cs.
 func aboutClaim(cs *compiled, c storage.Claim) noteAbout {
 	return noteAbout{traceID: c.TraceID, occurrenceID: c.OccurrenceID, deliveryID: c.DeliveryID, subscriptionID: c.SubscriptionID,
-		app: cs.app.Name, event: cs.event.Ref().String()}
+		app: cs.app.Name, event: cs.ref}
 }
 
 // aboutDelivery names delivery d, its event by idx (empty when the event

@@ -90,9 +90,9 @@ func (e *Engine) endTrigger(span trace.Span, res *TriggerResult, err error) {
 // the occurrence's stored traceparent (the span that triggered it, kept
 // across restarts), or a new trace's root when it has none.
 func (e *Engine) startAttempt(cs *compiled, c storage.Claim, attempt int, at time.Time) trace.Span {
-	ref := cs.event.Ref().String()
+	ref := cs.ref
 	ctx := tracecontext.WithParent(context.Background(), c.Traceparent)
-	_, span := e.tracer.Start(ctx, "process "+ref, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(at))
+	_, span := e.tracer.Start(ctx, cs.spanName, trace.WithSpanKind(trace.SpanKindConsumer), trace.WithTimestamp(at))
 	if !span.IsRecording() {
 		return span // a no-op provider: no attributes to build
 	}

@@ -26,7 +26,9 @@ func (s *Store) do(ctx context.Context, fn func(w *writer) (any, error)) (any, e
 // when the event's queue is full (fault.ErrQueueFull). The cap check reads
 // the writer's counters: O(1). A QueueCap of 0 or less means no cap.
 func (s *Store) OccurrenceInsert(ctx context.Context, p *storage.OccurrenceInsertParams) (*storage.OccurrenceInsertResult, error) {
-	o := &op{kind: opInsert, ins: p}
+	// The parameters are read for the payload search index here, on the
+	// caller's goroutine: the one writer's time is every trigger's.
+	o := &op{kind: opInsert, ins: p, insKeys: storage.ParamKeys(p.Parameters)}
 	if err := s.submit(ctx, o); err != nil {
 		return nil, fmt.Errorf("occurrence insert: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,7 @@ type Store struct {
 	depths  atomic.Pointer[map[int64]int]
 	closeEr error
 	lock    *os.File // LockFile, held until Close
+	ckpt    *checkpointer
 	// paramLimits choose payload search plans; tests lower them to
 	// exercise every plan on small data.
 	paramLimits paramLimits
@@ -141,7 +143,14 @@ func dsn(path, sync string, readOnly bool) string {
 	if readOnly {
 		q = "mode=ro&" + q + "&_pragma=query_only(1)"
 	} else {
-		q += "&_txlock=immediate"
+		// The writer's savepoints (one per coalesced statement of a
+		// batch) keep their sub-journal in memory: in a file, every page
+		// a batch touches past 64 KiB was written there too. It holds
+		// only what a ROLLBACK TO needs; the WAL still carries every
+		// commit to disk.
+		// Checkpoints are the checkpointer's (checkpoint.go); the
+		// writer's own threshold is a backstop.
+		q += "&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerAutoCheckpointPages) + ")&_txlock=immediate"
 	}
 	return u.String() + "?" + q
 }
@@ -161,6 +170,10 @@ func (s *Store) open(ctx context.Context, syncLevel int) error {
 		return err
 	}
 	if err := checkPragmas(ctx, conn, syncLevel); err != nil {
+		conn.Close()
+		return fmt.Errorf("writer connection: %w", err)
+	}
+	if err := checkTempStore(ctx, conn); err != nil {
 		conn.Close()
 		return fmt.Errorf("writer connection: %w", err)
 	}
@@ -199,6 +212,10 @@ func (s *Store) open(ctx context.Context, syncLevel int) error {
 		}
 	}
 
+	if s.ckpt, err = newCheckpointer(s.path, s.cfg.Synchronous, s.log); err != nil {
+		conn.Close()
+		return err
+	}
 	w, err := newWriter(ctx, s, conn)
 	if err != nil {
 		conn.Close()
@@ -236,6 +253,19 @@ func checkPragmas(ctx context.Context, c *sql.Conn, syncLevel int) error {
 	}
 	if fk != 1 {
 		return errors.New("foreign_keys is off")
+	}
+	return nil
+}
+
+// checkTempStore reads back the writer's temp_store: 2 (MEMORY) keeps the
+// savepoints' sub-journal off the disk.
+func checkTempStore(ctx context.Context, c *sql.Conn) error {
+	var ts int
+	if err := c.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&ts); err != nil {
+		return fmt.Errorf("read temp_store: %w", err)
+	}
+	if ts != 2 {
+		return fmt.Errorf("temp_store is %d, not 2 (MEMORY)", ts)
 	}
 	return nil
 }
@@ -287,6 +317,9 @@ func (s *Store) Close() error {
 
 func (s *Store) closeDBs() error {
 	var errs []error
+	if s.ckpt != nil { // before the writer's connection, whose close checkpoints last
+		errs = append(errs, s.ckpt.stop())
+	}
 	if s.w != nil {
 		errs = append(errs, s.w.close())
 	}

@@ -26,9 +26,12 @@ const (
 // op is one write waiting for the writer. The writer sets err and the
 // result, then closes done.
 type op struct {
-	kind    opKind
-	ctx     context.Context
-	ins     *storage.OccurrenceInsertParams
+	kind opKind
+	ctx  context.Context
+	ins  *storage.OccurrenceInsertParams
+	// insKeys are ins's payload search entries, read from its parameters
+	// by the caller's goroutine rather than the writer's.
+	insKeys []storage.ParamEntry
 	comp    *storage.DeliveryCompleteParams
 	fn      func(w *writer) (any, error)
 	res     any
@@ -342,8 +345,11 @@ func (w *writer) run(batch []*op) {
 				}
 			}
 			w.s.log.Error("store: batch failed", "ops", len(batch), "err", err)
-		} else if w.dirty {
-			w.s.publishDepths()
+		} else {
+			if w.dirty {
+				w.s.publishDepths()
+			}
+			w.s.ckpt.kick(time.Now())
 		}
 	}
 	w.undo, w.dirty = w.undo[:0], false
@@ -429,7 +435,7 @@ func (w *writer) insertBatch(ops []*op) error {
 		return err
 	}
 	for _, o := range ops {
-		o.insRes, o.err = w.stageInsert(o.ins)
+		o.insRes, o.err = w.stageInsertKeyed(o.ins, o.insKeys)
 	}
 	err := w.flushInserts()
 	if err == nil {
@@ -448,7 +454,7 @@ func (w *writer) insertBatch(ops []*op) error {
 	for _, o := range ops {
 		o.insRes, o.err = nil, nil
 		if err := w.alone(o, func() error {
-			res, err := w.stageInsert(o.ins)
+			res, err := w.stageInsertKeyed(o.ins, o.insKeys)
 			if err != nil {
 				return err
 			}
@@ -464,6 +470,12 @@ func (w *writer) insertBatch(ops []*op) error {
 // stageInsert checks the queue cap, assigns ids and stages the rows of
 // one occurrence and its deliveries; flushInserts writes them.
 func (w *writer) stageInsert(p *storage.OccurrenceInsertParams) (*storage.OccurrenceInsertResult, error) {
+	return w.stageInsertKeyed(p, storage.ParamKeys(p.Parameters))
+}
+
+// stageInsertKeyed is stageInsert with the payload search entries of p's
+// parameters (storage.ParamKeys) already read.
+func (w *writer) stageInsertKeyed(p *storage.OccurrenceInsertParams, keys []storage.ParamEntry) (*storage.OccurrenceInsertResult, error) {
 	n := w.pending[p.EventID]
 	if p.QueueCap > 0 && n >= p.QueueCap {
 		return nil, fault.New(fault.ErrQueueFull, "queue_full", fmt.Sprintf(
@@ -486,7 +498,7 @@ func (w *writer) stageInsert(p *storage.OccurrenceInsertParams) (*storage.Occurr
 	}
 	created := nanos(p.CreatedAt)
 	w.occIns.args = append(w.occIns.args, id, p.EventID, p.AppID, trace, p.ParentDeliveryID, params, string(status), created, p.Traceparent)
-	for _, e := range storage.ParamKeys(p.Parameters) {
+	for _, e := range keys {
 		w.parIns.args = append(w.parIns.args, p.EventID, e.Name, e.Key, id)
 	}
 	res := &storage.OccurrenceInsertResult{OccurrenceID: id, TraceID: trace}

@@ -106,7 +106,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs.StringVar(&c.Via, "via", "", "http: also run the workload with the triggers sent over the REST API (app key, keep-alive connections) of a server on 127.0.0.1, reported beside the in-process run as via_http")
 	fs.IntVar(&c.Viewers, "viewers", 0, "also run the workload with this many live viewers reading the websocket of a server on 127.0.0.1, reported beside the in-process run (with none) as with_viewers")
 	natsRun := fs.Bool("nats", false, "also run the workload on NATS JetStream (an in-process 3-server cluster, R3): one node, then three nodes sharing the producers; prints three lines: sqlite, nats-1, nats-3")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the in-process measured window to this file")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the in-process measured window to this file (and of the -via http and -viewers windows to FILE.http and FILE.viewers)")
 	memProfile := fs.String("memprofile", "", "write an allocation profile (allocs, since the start) to this file after the in-process window")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "Usage: eventloom bench [flags]\n\nRuns the ceiling's workload through the real engine and SQLite store and\nprints one JSON line (events_per_s, deliveries_per_s, handler_start_latency_ms,\ncpu_cores_used, mem.rss_mb). Progress goes to stderr.\n\nFlags:\n")

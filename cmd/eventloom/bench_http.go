@@ -185,7 +185,7 @@ func runHTTPPhase(ctx context.Context, c benchConfig, dir string, progress io.Wr
 			return nil, err
 		}
 		defer stop()
-		return rig.measure(ctx, c, "via http", trigger, "", progress)
+		return rig.measure(ctx, c, "via http", trigger, phaseProfile(c.cpuProfile, "http"), progress)
 	})
 }
 
@@ -200,7 +200,7 @@ func runViewersPhase(ctx context.Context, c benchConfig, dir string, progress io
 		defer bv.close()
 		hub := srv.ws.Hub()
 		dropped0, skipped0 := hub.ViewerDropped(), hub.Skipped()
-		ph, err := rig.measure(ctx, c, fmt.Sprintf("%d viewers", c.Viewers), rig.inProcess, "", progress)
+		ph, err := rig.measure(ctx, c, fmt.Sprintf("%d viewers", c.Viewers), rig.inProcess, phaseProfile(c.cpuProfile, "viewers"), progress)
 		if err != nil {
 			return nil, err
 		}
@@ -220,4 +220,14 @@ func checkBenchVia(via string) error {
 		return nil
 	}
 	return errors.New("-via is " + fmt.Sprintf("%q", via) + "; use http (triggers over the REST API of a server on loopback, reported beside the in-process run), or leave it out")
+}
+
+// phaseProfile is where a compared phase writes its CPU profile: beside
+// the in-process one (-cpuprofile cpu.out: cpu.out.http, cpu.out.viewers),
+// or nowhere without -cpuprofile.
+func phaseProfile(cpuProfile, phase string) string {
+	if cpuProfile == "" {
+		return ""
+	}
+	return cpuProfile + "." + phase
 }

@@ -3,7 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -15,21 +15,13 @@ func TestBenchViaHTTPAndViewersReport(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs three short benchmark phases")
 	}
-	var out, errs bytes.Buffer
-	args := []string{"bench", "-duration", "1s", "-warmup", "200ms", "-producers", "4", "-apps", "2", "-sync", "NORMAL", "-via", "http", "-viewers", "5", "-dir", t.TempDir()}
-	if code := run(context.Background(), args, &out, &errs); code != 0 {
-		t.Fatalf("bench exited %d: %s", code, errs.String())
-	}
-	var res benchResult
-	if err := json.Unmarshal(out.Bytes(), &res); err != nil {
-		t.Fatalf("report %q: %v", out.String(), err)
-	}
+	res, progress := runBenchReport(t, "-duration", "1s", "-warmup", "200ms", "-producers", "4", "-apps", "2", "-sync", "NORMAL", "-via", "http", "-viewers", "5", "-dir", t.TempDir())
 	if res.TriggersPerS <= 0 || res.TriggerLatencyMS["p99"] <= 0 || res.DeliveriesPerS <= 0 {
-		t.Fatalf("in-process figures missing: %s", out.String())
+		t.Fatalf("in-process figures missing: %+v", res)
 	}
 	for name, ph := range map[string]*benchPhase{"via_http": res.ViaHTTP, "with_viewers": res.WithViewers} {
 		if ph == nil {
-			t.Fatalf("no %s in the report: %s", name, out.String())
+			t.Fatalf("no %s in the report: %s", name, fmt.Sprintf("%+v", res))
 		}
 		if ph.Triggered == 0 || ph.TriggersPerS <= 0 || ph.TriggerLatencyMS["p50"] <= 0 || ph.TriggerLatencyMS["p99"] < ph.TriggerLatencyMS["p50"] || ph.DeliveriesPerS <= 0 || ph.Refused != 0 {
 			t.Fatalf("%s = %+v", name, ph)
@@ -48,8 +40,8 @@ func TestBenchViaHTTPAndViewersReport(t *testing.T) {
 			t.Fatalf("ratio %s = %v in %v", k, res.Ratios[k], res.Ratios)
 		}
 	}
-	if !strings.Contains(errs.String(), "bench via http:") || !strings.Contains(errs.String(), "bench 5 viewers:") {
-		t.Fatalf("progress lacks the phases: %s", errs.String())
+	if !strings.Contains(progress, "bench via http:") || !strings.Contains(progress, "bench 5 viewers:") {
+		t.Fatalf("progress lacks the phases: %s", progress)
 	}
 }
 

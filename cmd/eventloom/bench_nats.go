@@ -67,7 +67,7 @@ func benchNATS(ctx context.Context, c benchConfig, dir string, stdout, progress 
 
 // benchStorage is the first node's backend: SQLite in dataDir, or the
 // first JetStream node's.
-func benchStorage(ctx context.Context, c benchConfig, dataDir string) (storage.Storage, error) {
+func benchStorage(ctx context.Context, c benchConfig, dataDir string, commits store.CommitObserver) (storage.Storage, error) {
 	if len(c.nats) > 0 {
 		// runBench closes it; closing a JetStream store twice is harmless.
 		return c.nats[0], nil
@@ -75,7 +75,7 @@ func benchStorage(ctx context.Context, c benchConfig, dataDir string) (storage.S
 	if err := os.MkdirAll(dataDir, 0o755); err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, store.Config{Dir: dataDir, Synchronous: c.Sync})
+	return store.Open(ctx, store.Config{Dir: dataDir, Synchronous: c.Sync, Commits: commits})
 }
 
 // benchOtherNodes starts an engine on every JetStream node after the

@@ -32,6 +32,8 @@ type benchRig struct {
 	// lat is their trigger-to-handler-start latency.
 	handled atomic.Uint64
 	lat     *hist
+	// commits counts the SQLite writer's batches of the window.
+	commits *benchCommits
 	rcv     *benchReceiver
 	pull    *pullBench
 	// payloads are the trigger values the producers cycle through.
@@ -43,7 +45,8 @@ type benchRig struct {
 // design; the caller must close it.
 func newBenchRig(ctx context.Context, c benchConfig, dir string, progress io.Writer) (_ *benchRig, err error) {
 	r := &benchRig{lat: newHist(), ref: design.EventRef{App: "Shop", Event: benchEvent.Name}}
-	if r.st, err = benchStorage(ctx, c, dir); err != nil {
+	r.commits = &benchCommits{counting: &r.measuring}
+	if r.st, err = benchStorage(ctx, c, dir, r.commits); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -180,6 +183,9 @@ type benchPhase struct {
 	ViewerMsgsPerS float64 `json:"viewer_messages_per_s,omitempty"`
 	ViewerDropped  uint64  `json:"viewer_dropped,omitempty"`
 	ViewerSkipped  uint64  `json:"viewer_skipped,omitempty"`
+	// Commits is the SQLite writer's batches in the window (commits_per_s,
+	// ops_per_commit, commit_ms_mean); absent on JetStream.
+	Commits map[string]any `json:"commits,omitempty"`
 }
 
 // measure runs c.Producers producers calling trigger (at c.Rate in all,
@@ -291,5 +297,6 @@ loop:
 	if v := lastErr.Load(); v != nil {
 		ph.LastError = v.(string)
 	}
+	ph.Commits = r.commits.extra(el)
 	return ph, ctx.Err()
 }
