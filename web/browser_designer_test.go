@@ -101,13 +101,18 @@ func TestBrowserDesignerDragSubscribes(t *testing.T) {
 		t.Fatal("a private event's subscription was stored")
 	}
 	screenshot(t, ctx, "designer-refused")
-	// A second drag on the same page, as a person designing goes on.
-	// The panel is closed first: a connect-mode drag made while it is
-	// open does not reach its target app (a known defect, not this test's).
-	do(t, ctx, "close the panel", chromedp.Click(chromedp.CSS(`#side-close`)))
-	waitJS(t, ctx, `document.getElementById("side").hidden`)
+	// A second drag on the same page, with the side panel still open, as
+	// a person designing goes on. The panel narrowed the canvas and
+	// fitted the design again: clear of the minimap, so both ends of the
+	// drag are on the canvas itself (a press on the minimap pans the view).
+	waitJS(t, ctx, `!document.getElementById("side").hidden`)
 	from = evalPoint(t, ctx, `__eventloomTest.designer.pagePos("event:Shop.Placed")`)
 	to = evalPoint(t, ctx, `__eventloomTest.designer.pagePos("app:Mail")`)
+	for _, p := range []point{from, to} {
+		if under, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](fmt.Sprintf(`document.elementFromPoint(%f, %f)?.closest(".minimap, #side") != null`, p.X, p.Y))); under {
+			t.Fatalf("with the side panel open, the node at %v is under the minimap or the panel", p)
+		}
+	}
 	do(t, ctx, "drag Placed onto Mail", drag(from, to))
 	// The edge shows at once, dotted; the message changes once it is stored.
 	waitJS(t, ctx, `__eventloomTest.designer.hasEdge("sub:Mail:Shop.Placed") && document.querySelector('[data-testid="designer-message"]').textContent.includes("now handles")`)

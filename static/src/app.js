@@ -2,6 +2,7 @@
 // Bundled by esbuild (go generate) into dist/app.js, loaded on every page.
 import { openSocket } from "./socket.js";
 import { expose } from "./testhooks.js";
+import "./keepopen.js";
 
 // Character counters for Text inputs and the payload size of the
 // trigger-test form, updated as the user types.

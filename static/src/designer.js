@@ -15,7 +15,7 @@ import { eventID, subID } from "./ids.js";
 import { splitEventRef, subRef } from "./subref.js";
 import { showSide, openSide, postSide, watchSide, savePositions } from "./panel.js";
 import { elements, graphStyle, addOrUpdate } from "./graph.js";
-import { arrangement, clearOfSiblings, makeRoom, inView, keepInView } from "./layout.js";
+import { arrangement, clearOfSiblings, makeRoom, inView, keepInView, fitClear, refitOnResize } from "./layout.js";
 import { expose } from "./testhooks.js";
 
 cytoscape.use(edgehandles);
@@ -154,6 +154,7 @@ function start() {
     foldLabel();
   });
   const map = minimap(cy);
+  refitOnResize(cy);
   // App names stay readable at any zoom (at least appLabelPx on screen),
   // so a zoomed-out design still says which box is which; event and
   // arrow labels come back as the zoom makes them readable.
@@ -189,7 +190,7 @@ function start() {
     cy.animate({ fit: { eles: cy.elements(), padding: 30 } }, { duration: 200 });
     saveLayout(cy.nodes(), true).then((ok) => { if (ok) say("Arranged and saved."); });
   });
-  document.getElementById("fit").addEventListener("click", () => cy.fit(undefined, 30));
+  document.getElementById("fit").addEventListener("click", () => fitClear(cy, cy.elements(), 30, cy.maxZoom()));
   document.getElementById("search").addEventListener("change", (e) => {
     const q = e.target.value.trim().toLowerCase();
     const hit = cy.nodes().filter((n) => n.data("label").toLowerCase() === q || (n.data("ref") || "").toLowerCase() === q)[0]

@@ -86,3 +86,51 @@ export function keepInView(cy, el) {
   const dy = b.y2 > h - m ? h - m - b.y2 : b.y1 < m ? m - b.y1 : 0;
   cy.panBy({ x: dx, y: dy });
 }
+
+// fitClear fits eles (the whole design by default) in the canvas with a
+// margin of m pixels and no closer than maxZoom, clear of the minimap in
+// the canvas's bottom-right corner: above it or to its left, whichever
+// shows the design larger. A plain fit would draw nodes under the
+// minimap once the side panel narrows the canvas, where nobody can see
+// or grab them (a press there pans the view instead).
+export function fitClear(cy, eles = cy.elements(), m = 30, maxZoom = 1.25) {
+  if (eles.empty()) return;
+  const bb = eles.boundingBox(), w = cy.width(), h = cy.height();
+  const map = cy.container().querySelector(".minimap");
+  const mw = map ? map.offsetWidth + 8 : 0, mh = map ? map.offsetHeight + 8 : 0;
+  // Each region is {w, h} from the canvas's top-left corner.
+  const regions = map ? [{ w, h: h - mh }, { w: w - mw, h }] : [{ w, h }];
+  let best = null;
+  for (const r of regions) {
+    const z = Math.min(maxZoom, (r.w - 2 * m) / (bb.w || 1), (r.h - 2 * m) / (bb.h || 1));
+    if (z > 0 && (!best || z > best.z)) best = { z, r };
+  }
+  if (!best) { cy.fit(eles, m); return; } // a canvas too small for any margin
+  const { z, r } = best;
+  cy.viewport({ zoom: z, pan: { x: r.w / 2 - (bb.x1 + bb.w / 2) * z, y: r.h / 2 - (bb.y1 + bb.h / 2) * z } });
+}
+
+// refitOnResize keeps a design that was wholly in view in view, clear of
+// the minimap, when the canvas changes size: the side panel narrows it
+// when it opens and again when its page arrives (the panel grows to fit
+// a form), after any fit made on opening. A view a person moved off part
+// of the design is left as it is.
+export function refitOnResize(cy) {
+  let w = cy.width(), h = cy.height();
+  cy.on("resize", () => {
+    const b = cy.elements().renderedBoundingBox(), was = b.x1 >= 0 && b.y1 >= 0 && b.x2 <= w && b.y2 <= h;
+    w = cy.width(); h = cy.height();
+    if (was && !clearInView(cy, b)) fitClear(cy);
+  });
+}
+
+// clearInView reports whether the rendered box b lies in the canvas and
+// off the minimap.
+function clearInView(cy, b) {
+  if (!inView(cy, b, 0)) return false;
+  const map = cy.container().querySelector(".minimap");
+  if (!map) return true;
+  const c = cy.container().getBoundingClientRect(), r = map.getBoundingClientRect();
+  const x1 = r.left - c.left, y1 = r.top - c.top;
+  return b.x2 <= x1 || b.y2 <= y1;
+}

@@ -7,7 +7,7 @@
 
 import { eventRef, splitEventRef, subRef } from "./subref.js";
 import { appID, eventID, subID } from "./ids.js";
-import { inView, keepInView } from "./layout.js";
+import { inView, keepInView, fitClear } from "./layout.js";
 import { path } from "./api.js";
 
 // canvas is the designer's graph once watchSide was given it.
@@ -69,7 +69,7 @@ function showPanel(href, label, el) {
     cy.resize();
     // The canvas narrowed: a design that was wholly in view is fitted
     // again; what was clicked is brought back into view in any case.
-    if (whole) { cy.fit(undefined, 30); if (cy.zoom() > 1.25) { cy.zoom(1.25); cy.center(); } }
+    if (whole) fitClear(cy);
     if (el && el.inside()) keepInView(cy, el);
   }
   if (!window.htmx) { location.href = href; return false; } // no htmx build: the page itself
