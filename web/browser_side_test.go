@@ -70,11 +70,14 @@ func TestBrowserDesignerSidePanel(t *testing.T) {
 	if got, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#side-body textarea[name="description"]').value`)); got != "Parcel left the warehouse" {
 		t.Fatalf("the refused form lost the description: %q", got)
 	}
+	before := designerCounts(t, ctx)
 	do(t, ctx, "fix the name and save",
 		chromedp.SetValue(chromedp.CSS(`#side-body input[name="name"]`), "Shipped"),
 		chromedp.Click(chromedp.CSS(`#side-body input[name="public"]`)),
+		chromedp.Evaluate[chromedp.Void](recordFetches),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="event-save"]`)))
 	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("event:Shop.Shipped").length === 1`)
+	assertCreatedInOnePost(t, ctx, s, before, "/apps/Shop/events/new", "event:Shop.Shipped")
 	if code, _, _ := s.call("GET", "/api/v1/apps/Shop/events/Shipped", adminToken, ""); code != 200 {
 		t.Fatal("the event saved in the panel is not in the API")
 	}
@@ -83,11 +86,14 @@ func TestBrowserDesignerSidePanel(t *testing.T) {
 	}
 	screenshot(t, ctx, "designer-side-saved")
 
+	before = designerCounts(t, ctx)
 	do(t, ctx, "new app", chromedp.Click(chromedp.CSS(`[data-testid="new-app"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#side-body [data-testid="create-app"]`)),
 		chromedp.SendKeys(chromedp.CSS(`#side-body [data-testid="create-app"] input[name="name"]`), "Billing"),
+		chromedp.Evaluate[chromedp.Void](recordFetches),
 		chromedp.Click(chromedp.CSS(`#side-body [data-testid="create-app"] button[type="submit"]`)))
 	waitJS(t, ctx, `__eventloomTest.designer.cy.getElementById("app:Billing").length === 1 && window.samePage === true && !__eventloomTest.designer.cy.animated()`)
+	assertCreatedInOnePost(t, ctx, s, before, "/apps", "app:Billing")
 
 	// An edge opens its subscription; pausing it there redraws the edge.
 	mid := evalPoint(t, ctx, `(() => { const e = __eventloomTest.designer.cy.getElementById("sub:Stock:Shop.OrderPlaced"), b = __eventloomTest.designer.cy.container().getBoundingClientRect(), p = e.renderedMidpoint(); return {x: b.left + p.x, y: b.top + p.y}; })()`)

@@ -17,13 +17,14 @@ import { showSide, openSide, postSide, watchSide, savePositions } from "./panel.
 import { elements, graphStyle, addOrUpdate } from "./graph.js";
 import { arrangement, clearOfSiblings, makeRoom, inView, keepInView, fitClear, refitOnResize } from "./layout.js";
 import { expose } from "./testhooks.js";
+import { appSpot } from "./spot.js";
 
 cytoscape.use(edgehandles);
 
 // view is the canvas and what tests read of it (testhooks.js's
 // "designer"): cy once drawn, ready once its first frame is on screen,
-// and counts of the saves and redraws done.
-const view = expose("designer", { cy: null, ready: false, saves: 0, refreshes: 0, loadMs: 0, gesture: "", lastExport: null });
+// and counts of the saves begun (saving) and done, and of redraws.
+const view = expose("designer", { cy: null, ready: false, saves: 0, saving: 0, refreshes: 0, loadMs: 0, gesture: "", lastExport: null });
 
 // appLabelPx is the smallest an app's name is drawn on screen, in pixels.
 const appLabelPx = 12;
@@ -50,6 +51,7 @@ function saveLayout(nodes, replace) {
     const p = n.position();
     positions[n.id()] = { x: p.x, y: p.y };
   });
+  view.saving++; // saves begun: one counts the moment it is asked for
   return savePositions(positions, replace).then((r) => {
     view.saves++;
     return r;
@@ -308,9 +310,9 @@ function refreshDesign(cy, data) {
   const els = elements(data), want = new Set(els.map((e) => e.data.id));
   cy.batch(() => {
     cy.elements().filter((x) => !x.hasClass("eh-ghost") && !x.hasClass("eh-preview") && !x.hasClass("eh-handle") && !x.hasClass("meta") && !want.has(x.id())).remove();
-    // A new app (with no saved place) goes right of everything, in view.
-    const bb = cy.elements().boundingBox(), ext = cy.extent();
-    const center = cy.elements().length ? { x: bb.x2 + 110, y: Math.max(bb.y1, ext.y1) + 60 } : { x: (ext.x1 + ext.x2) / 2, y: (ext.y1 + ext.y2) / 2 };
+    // A new app with no saved place goes where the panel's create form
+    // would have placed it: right of everything, in view.
+    const center = appSpot(cy);
     for (const e of els.filter((x) => x.group === "nodes")) addOrUpdate(cy, e, data.positions, center);
     for (const e of els.filter((x) => x.group === "edges")) addOrUpdate(cy, e, data.positions, center);
   });

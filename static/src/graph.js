@@ -108,7 +108,7 @@ export function addOrUpdate(cy, e, saved, center) {
   if (!x.length) {
     if (e.group === "nodes") {
       e.position = saved[e.data.id] || below(cy, e.data.parent) || center;
-      if (!saved[e.data.id]) e.data.fresh = true;
+      e.data.fresh = true; // new, even where saved (a panel's create): its app may need room
     }
     cy.add(e);
     return;

@@ -9,6 +9,7 @@ import { eventRef, splitEventRef, subRef } from "./subref.js";
 import { appID, eventID, subID } from "./ids.js";
 import { inView, keepInView, fitClear } from "./layout.js";
 import { path } from "./api.js";
+import { fillSpot } from "./spot.js";
 
 // canvas is the designer's graph once watchSide was given it.
 let canvas = null;
@@ -143,6 +144,10 @@ export function watchSide(cy, redraw) {
     if (page) document.getElementById("side-page").href = new URL(page, location.href).href;
     if (ctx.request.method !== "GET" && res && res.status < 400) document.getElementById("side-errors").replaceChildren();
   });
+  // A create form (new app, new event) carries where the canvas places
+  // its node, filled in as it is submitted (capture: before htmx reads
+  // the form), so the one post saves the node and its position.
+  side.addEventListener("submit", (e) => { if (e.target instanceof HTMLFormElement) fillSpot(cy, e.target); }, true);
   document.addEventListener(designChanged, (e) => {
     const box = document.getElementById("cy");
     redraw(cy, applyChange(JSON.parse(box.dataset.design), e.detail || {}));

@@ -46,8 +46,18 @@ func appFromForm(c echo.Context) (design.App, templates.FieldErrors) {
 	return a, nil
 }
 
+// appCreate creates an app from the apps page's form, and saves its place
+// on the designer's canvas in the same request when the form carries one
+// (the side panel's create); a bad place refuses the create too.
 func (s *Console) appCreate(c echo.Context) error {
 	a, errs := appFromForm(c)
+	spot, placed, bad := newNodeSpot(c)
+	if bad != "" {
+		if errs == nil {
+			errs = templates.FieldErrors{}
+		}
+		errs[spotField] = bad
+	}
 	if errs == nil {
 		if _, err := s.eng.CreateApp(c.Request().Context(), a); err != nil {
 			if len(fault.All(err)) == 0 {
@@ -58,6 +68,9 @@ func (s *Console) appCreate(c echo.Context) error {
 	}
 	if errs != nil {
 		return s.render(c, http.StatusUnprocessableEntity, templates.Apps(s.page(c, "Apps", "apps"), s.appRows(), a, errs), nil)
+	}
+	if err := s.placeNode(c, appNodeID(a.Name), spot, placed); err != nil {
+		return err
 	}
 	return back(c, "/apps/"+url.PathEscape(a.Name), "Created "+a.Name+".")
 }

@@ -104,6 +104,11 @@ func (s *Console) eventSave(c echo.Context) error {
 	original := c.Param("event")
 	ctx := formConfirmed(c)
 	var err error
+	spot, placed, bad := newNodeSpot(c)
+	if original == "" && bad != "" {
+		e := templates.EventEditProps{App: app, Event: ev, Errors: templates.FieldErrors{spotField: bad}}
+		return s.render(c, http.StatusUnprocessableEntity, templates.EventEditor(s.page(c, "Edit event", "apps"), e), nil)
+	}
 	if original == "" {
 		_, err = s.eng.CreateEvent(ctx, app, ev)
 	} else {
@@ -118,6 +123,11 @@ func (s *Console) eventSave(c echo.Context) error {
 			delete(e.Errors, "") // the notice says it, with the subscriptions
 		}
 		return s.render(c, httperr.Classify(err).Status, templates.EventEditor(s.page(c, "Edit event", "apps"), e), nil)
+	}
+	if original == "" {
+		if err := s.placeNode(c, eventNodeID(designerEvent{App: app, Name: ev.Name}), spot, placed); err != nil {
+			return err
+		}
 	}
 	if r.f.Get("more") != "" {
 		return back(c, "/apps/"+url.PathEscape(app)+"/events/"+url.PathEscape(ev.Name)+"/edit", "Saved.")

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"math"
 	"net/http"
 	"sort"
 	"strconv"
@@ -46,8 +45,8 @@ func positionsFromForm(f map[string][]string) (canvas.Layout, error) {
 			errs = append(errs, fault.Field(name+"."+id, "missing_coordinate", "the position of "+id+" has no "+name+"; send both x."+id+" and y."+id))
 			return 0
 		}
-		v, err := strconv.ParseFloat(raw, 64)
-		if err != nil || math.IsInf(v, 0) || math.IsNaN(v) {
+		v, ok := finite(raw)
+		if !ok {
 			errs = append(errs, fault.Field(name+"."+id, "bad_coordinate", name+" of "+id+" is "+strconv.Quote(raw)+", not a number; send a decimal number such as 120.5"))
 			return 0
 		}
