@@ -231,7 +231,7 @@ func (w *writer) finished(occ int64, dead bool) delivery.OccurrenceStatus {
 // flushCompletions writes the staged attempts and the settled
 // occurrences' statuses.
 func (w *writer) flushCompletions() error {
-	if err := w.attIns.flush(w); err != nil {
+	if err := w.attIns.flush(w.ctx, w.conn); err != nil {
 		return fmt.Errorf("insert attempts: %w", err)
 	}
 	if len(w.settled) == 0 {

@@ -1,6 +1,10 @@
 package store
 
-import "database/sql"
+import (
+	"context"
+	"database/sql"
+	"errors"
+)
 
 // multiInsert stages rows for one table and writes them with multi-row
 // INSERTs of 2^k rows (at most maxRows), so a handful of prepared
@@ -25,7 +29,7 @@ func (m *multiInsert) reset() {
 	m.args = m.args[:0]
 }
 
-func (m *multiInsert) stmt(w *writer, k int) (*sql.Stmt, error) {
+func (m *multiInsert) stmt(ctx context.Context, conn *sql.Conn, k int) (*sql.Stmt, error) {
 	if st := m.stmts[k]; st != nil {
 		return st, nil
 	}
@@ -45,7 +49,7 @@ func (m *multiInsert) stmt(w *writer, k int) (*sql.Stmt, error) {
 		}
 		b = append(b, tuple...)
 	}
-	st, err := w.conn.PrepareContext(w.ctx, string(b))
+	st, err := conn.PrepareContext(ctx, string(b))
 	if err != nil {
 		return nil, err
 	}
@@ -53,22 +57,36 @@ func (m *multiInsert) stmt(w *writer, k int) (*sql.Stmt, error) {
 	return st, nil
 }
 
-func (m *multiInsert) flush(w *writer) error {
+// flush writes the staged rows on conn, whose statements m keeps: one
+// multiInsert serves one connection.
+func (m *multiInsert) flush(ctx context.Context, conn *sql.Conn) error {
 	defer m.reset()
 	rows := len(m.args) / m.cols
 	off := 0
 	for k := maxRowsLog2; k >= 0; k-- {
 		for rows-off >= 1<<k {
-			st, err := m.stmt(w, k)
+			st, err := m.stmt(ctx, conn, k)
 			if err != nil {
 				return err
 			}
 			n := 1 << k
-			if _, err := st.ExecContext(w.ctx, m.args[off*m.cols:(off+n)*m.cols]...); err != nil {
+			if _, err := st.ExecContext(ctx, m.args[off*m.cols:(off+n)*m.cols]...); err != nil {
 				return err
 			}
 			off += n
 		}
 	}
 	return nil
+}
+
+// close closes the prepared statements.
+func (m *multiInsert) close() error {
+	var errs []error
+	for i, st := range m.stmts {
+		if st != nil {
+			errs = append(errs, st.Close())
+			m.stmts[i] = nil
+		}
+	}
+	return errors.Join(errs...)
 }

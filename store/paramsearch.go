@@ -98,11 +98,13 @@ func (g paramGroup) closed(c storage.ParamCond) bool {
 	return false
 }
 
-// indexSQL selects the occurrence ids the index holds for g.
+// indexSQL selects the occurrence ids the index holds for g: those it
+// covers (up to search.progress.upto). Probes read it alone; a search
+// reads matchSQL.
 func (g paramGroup) indexSQL() (string, []any) {
 	var b strings.Builder
 	var args []any
-	b.WriteString("SELECT occurrence_id FROM occurrence_params WHERE ")
+	b.WriteString("SELECT occurrence_id FROM search.occurrence_params WHERE ")
 	switch len(g.events) {
 	case 0:
 	case 1:
@@ -115,11 +117,59 @@ func (g paramGroup) indexSQL() (string, []any) {
 	b.WriteString("name = ?")
 	args = append(args, g.name)
 	for _, c := range g.conds {
-		cond, cargs := valueOp("value", nil, c, g.closed(c))
+		cond, cargs := valueOp("value", nil, indexedCond(c), g.closed(c))
 		b.WriteString(" AND " + cond)
 		args = append(args, cargs...)
 	}
 	return b.String(), args
+}
+
+// indexedCond is c as the index can answer it: a text value is cut to the
+// index's maxIndexedText bytes, as the index cuts what it holds. A cut
+// value v[:n] is at most v, so an index range from the cut lower bound
+// holds every match (and more: inexact says when the rows must be tested
+// too).
+func indexedCond(c storage.ParamCond) storage.ParamCond {
+	if s, ok := c.Value.(string); ok {
+		c.Value = indexedText(s)
+	}
+	return c
+}
+
+// inexact reports whether the index's answer for g holds occurrences that
+// do not match (text cut to maxIndexedText bytes): an equality or lower
+// bound at least that long, or any upper bound on text (a long value whose
+// cut is under the bound may not be).
+func (g paramGroup) inexact() bool {
+	for _, c := range g.conds {
+		s, ok := c.Value.(string)
+		if !ok {
+			continue
+		}
+		switch c.Op {
+		case storage.ParamEq:
+			if len(s) >= maxIndexedText {
+				return true
+			}
+		case storage.ParamGE:
+			if len(s) > maxIndexedText {
+				return true
+			}
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// matchSQL selects every occurrence id g matches: the index's, and those
+// of the occurrences past what it covers (searchindex.go), tested by their
+// JSON. One statement reads both, so they meet at the same upto.
+func (g paramGroup) matchSQL() (string, []any) {
+	sel, args := g.indexSQL()
+	cond, cargs := g.rowSQL("event_id", "parameters")
+	return sel + " UNION ALL SELECT id FROM occurrences WHERE id > (SELECT upto FROM search.progress) AND " + cond,
+		append(args, cargs...)
 }
 
 // keyExpr is the index key of parameter name in the JSON column params,
@@ -240,7 +290,7 @@ func planParams(ctx context.Context, q querier, groups []paramGroup, lim paramLi
 	}
 	var bestIDs []int64
 	if best >= 0 {
-		sel, args := groups[best].indexSQL()
+		sel, args := groups[best].matchSQL()
 		rows, err := q.QueryContext(ctx, sel, args...)
 		if err != nil {
 			return paramPlan{}, fmt.Errorf("read the payload index for %s: %w", groups[best].name, err)
@@ -262,7 +312,7 @@ func planParams(ctx context.Context, q querier, groups []paramGroup, lim paramLi
 	case best >= 0:
 		p := paramPlan{kind: planIDs, ids: bestIDs}
 		for i, g := range groups {
-			if i != best {
+			if i != best || g.inexact() {
 				p.rows = append(p.rows, g)
 			}
 		}
@@ -286,7 +336,13 @@ func planParams(ctx context.Context, q querier, groups []paramGroup, lim paramLi
 	}
 	// A bounded set of matches drives the query (the other filters'
 	// indexes are not used), unless it is unbounded too.
-	return paramPlan{kind: planIndex, index: groups, bounded: minN <= probe}, nil
+	p := paramPlan{kind: planIndex, index: groups, bounded: minN <= probe}
+	for _, g := range groups {
+		if g.inexact() {
+			p.rows = append(p.rows, g)
+		}
+	}
+	return p, nil
 }
 
 // col is a column of a condition: prefixed with + (which keeps SQLite
@@ -308,7 +364,7 @@ func (p paramPlan) apply(w *where, idCol, eventCol, params string, outer func(st
 		w.add(idCol+" IN (SELECT value FROM json_each(?))", idList(p.ids))
 	}
 	for _, g := range p.index {
-		sel, args := g.indexSQL()
+		sel, args := g.matchSQL()
 		w.addN(idCol+" IN ("+sel+")", args...)
 	}
 	for _, g := range p.rows {

@@ -2,11 +2,11 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,14 +14,14 @@ import (
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
-// TestParamIndexBackfillMatchesWrites: migration 11 indexes the
-// occurrences stored before it with exactly the keys the writer gives new
-// ones (storage.ParamKey), DateTime padding included, so a search finds
-// old and new occurrences alike.
-func TestParamIndexBackfillMatchesWrites(t *testing.T) {
-	dir := t.TempDir()
+// TestParamIndexAndTailAgree: the index holds exactly the keys of
+// storage.ParamKey (DateTime padding included, nulls left out), and a
+// search finds the same occurrences whether the index covers them or
+// tests their JSON because it has not got to them yet (the tail).
+func TestParamIndexAndTailAgree(t *testing.T) {
 	ctx := context.Background()
-	f := newFixture(t, dir)
+	f := newFixture(t, t.TempDir())
+	stopIndexLoop(t, f.s)
 	for _, params := range []string{
 		`{"OrderId":"A-1"}`,
 		`{"OrderId":"10","Qty":10,"Price":19.99,"Big":123456789012345678901234,"Ok":true,"No":false,"Gone":null}`,
@@ -34,46 +34,59 @@ func TestParamIndexBackfillMatchesWrites(t *testing.T) {
 			t.Fatalf("insert %s: %v", params, err)
 		}
 	}
-	if err := f.s.Close(); err != nil {
+	if err := f.s.search.catchUp(ctx); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open("sqlite", filepath.Join(dir, DatabaseFile))
+	r, err := f.s.rdb.QueryContext(ctx, `SELECT name, typeof(value), value, occurrence_id FROM search.occurrence_params ORDER BY occurrence_id, name`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	rows := func() []string {
-		t.Helper()
-		r, err := db.QueryContext(ctx, `SELECT event_id, name, typeof(value), value, occurrence_id FROM occurrence_params ORDER BY occurrence_id, name`)
-		if err != nil {
+	type entry struct {
+		name, typ string
+		value     any
+		occ       int64
+	}
+	var entries []entry
+	for r.Next() {
+		var e entry
+		if err := r.Scan(&e.name, &e.typ, &e.value, &e.occ); err != nil {
 			t.Fatal(err)
 		}
-		defer r.Close()
-		var out []string
-		for r.Next() {
-			var ev, occ int64
-			var name, typ string
-			var v any
-			if err := r.Scan(&ev, &name, &typ, &v, &occ); err != nil {
+		entries = append(entries, e)
+	}
+	r.Close()
+	if len(entries) != 16 {
+		t.Fatalf("the index holds %d values, want 16 (nulls left out): %v", len(entries), entries)
+	}
+	for _, e := range entries {
+		if want, _ := storage.ParamKey(e.value); e.name == "Then" && e.value != "2026-01-01T10:00:00.500000000Z" || !reflect.DeepEqual(want, e.value) {
+			t.Fatalf("index entry %+v is not its own storage.ParamKey (%v), or a DateTime is not padded", e, want)
+		}
+	}
+	search := func() [][]int64 {
+		var out [][]int64
+		for _, e := range entries {
+			os, err := f.s.OccurrenceList(ctx, &storage.OccurrenceListParams{Params: []storage.ParamCond{{Name: e.name, Op: storage.ParamEq, Value: e.value}}})
+			if err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fmt.Sprintf("%d %s %s %v %d", ev, name, typ, v, occ))
+			var ids []int64
+			for _, o := range os {
+				ids = append(ids, o.ID)
+			}
+			if !slices.Contains(ids, e.occ) {
+				t.Fatalf("%s = %v (%s) found %v, not occurrence %d", e.name, e.value, e.typ, ids, e.occ)
+			}
+			out = append(out, ids)
 		}
 		return out
 	}
-	written := rows()
-	if len(written) != 16 {
-		t.Fatalf("the writer indexed %d values, want 16 (nulls left out):\n%s", len(written), strings.Join(written, "\n"))
-	}
-	backfill := migrations[10][strings.Index(migrations[10], "INSERT OR IGNORE"):]
-	if _, err := db.ExecContext(ctx, "DELETE FROM occurrence_params"); err != nil {
+	indexed := search()
+	if _, err := f.s.search.conn.ExecContext(ctx, "DELETE FROM occurrence_params; UPDATE progress SET upto = 0"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ExecContext(ctx, backfill); err != nil {
-		t.Fatalf("backfill: %v", err)
-	}
-	if got := rows(); !reflect.DeepEqual(got, written) {
-		t.Fatalf("backfilled index differs from the written one:\nbackfill:\n%s\nwriter:\n%s", strings.Join(got, "\n"), strings.Join(written, "\n"))
+	if tail := search(); !reflect.DeepEqual(tail, indexed) {
+		t.Fatalf("searching the tail found %v, the index %v", tail, indexed)
 	}
 }
 
@@ -85,14 +98,29 @@ func TestParamPlansAgree(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t, t.TempDir())
 	var ps []*storage.OccurrenceInsertParams
+	long := strings.Repeat("x", maxIndexedText+6)
 	for i := range 300 {
 		p := f.params(0, false)
 		p.CreatedAt = t0.Add(time.Duration(i) * time.Second)
-		p.Parameters = json.RawMessage(fmt.Sprintf(`{"OrderId":"o%d","Qty":%d,"Price":%d.5,"Ok":%t,"When":%q}`,
-			i%7, i%50, i%20, i%3 == 0, t0.Add(time.Duration(i)*time.Second+time.Duration(i%2)*time.Millisecond*500).Format(time.RFC3339Nano)))
+		// Notes longer than the index keeps share their cut: the
+		// index alone cannot tell them apart.
+		note := long + strconv.Itoa(i%5)
+		if i%6 == 0 {
+			note = "short"
+		}
+		p.Parameters = json.RawMessage(fmt.Sprintf(`{"OrderId":"o%d","Qty":%d,"Price":%d.5,"Ok":%t,"When":%q,"Note":%q}`,
+			i%7, i%50, i%20, i%3 == 0, t0.Add(time.Duration(i)*time.Second+time.Duration(i%2)*time.Millisecond*500).Format(time.RFC3339Nano), note))
 		ps = append(ps, p)
 	}
-	if _, err := f.s.OccurrenceInsertBatch(ctx, ps); err != nil {
+	// The index covers the first half; the second half is its tail.
+	stopIndexLoop(t, f.s)
+	if _, err := f.s.OccurrenceInsertBatch(ctx, ps[:150]); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.search.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.s.OccurrenceInsertBatch(ctx, ps[150:]); err != nil {
 		t.Fatal(err)
 	}
 	k := func(v any) any { x, _ := storage.ParamKey(v); return x }
@@ -106,6 +134,9 @@ func TestParamPlansAgree(t *testing.T) {
 		"two names":  {{Name: "OrderId", Op: storage.ParamEq, Value: "o1"}, {Name: "Qty", Op: storage.ParamLE, Value: int64(25)}},
 		"mixed kind": {{Name: "OrderId", Op: storage.ParamLE, Value: int64(3)}},
 		"no event":   {{Name: "Qty", Op: storage.ParamEq, Value: int64(4), EventIDs: []int64{-1}}},
+		"long text":  {{Name: "Note", Op: storage.ParamEq, Value: long + "3"}},
+		"long range": {{Name: "Note", Op: storage.ParamGE, Value: long + "1"}, {Name: "Note", Op: storage.ParamLE, Value: long + "2"}},
+		"cut bound":  {{Name: "Note", Op: storage.ParamLE, Value: long[:maxIndexedText]}},
 	}
 	run := func(t *testing.T, lim paramLimits, conds []storage.ParamCond) (occ, del []int64, n int) {
 		f.s.paramLimits = lim
@@ -129,19 +160,53 @@ func TestParamPlansAgree(t *testing.T) {
 		}
 		return occ, del, n
 	}
-	for name, conds := range cases {
-		t.Run(name, func(t *testing.T) {
-			o1, d1, n1 := run(t, defaultParamLimits, conds)
-			for _, lim := range []paramLimits{{driven: -1, walk: 1 << 30}, {driven: -1, walk: 0}} {
-				o2, d2, n2 := run(t, lim, conds)
-				if !reflect.DeepEqual(o1, o2) || !reflect.DeepEqual(d1, d2) || n1 != n2 {
-					t.Fatalf("driven: %d occurrences %v, deliveries %v, count %d\nwith %+v: %d occurrences %v, deliveries %v, count %d",
-						len(o1), o1, d1, n1, lim, len(o2), o2, d2, n2)
-				}
-			}
-			if name != "mixed kind" && name != "no event" && len(o1) == 0 {
-				t.Fatalf("the case matches nothing, so it proves nothing")
-			}
-		})
+	type answer struct {
+		occ, del []int64
+		n        int
 	}
+	// Every plan, with the index covering half, all, then none of the
+	// occurrences, gives the first answer.
+	want := map[string]answer{}
+	for _, state := range []string{"half indexed", "indexed", "not indexed"} {
+		switch state {
+		case "half indexed":
+			if got := count(t, f.s, "SELECT count(DISTINCT occurrence_id) FROM search.occurrence_params"); got != 150 {
+				t.Fatalf("the index covers %d occurrences, want the first 150", got)
+			}
+		case "indexed":
+			if err := f.s.search.catchUp(ctx); err != nil {
+				t.Fatal(err)
+			}
+		case "not indexed":
+			if _, err := f.s.search.conn.ExecContext(ctx, "DELETE FROM occurrence_params; UPDATE progress SET upto = 0"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, conds := range cases {
+			t.Run(state+"/"+name, func(t *testing.T) {
+				for _, lim := range []paramLimits{defaultParamLimits, {driven: -1, walk: 1 << 30}, {driven: -1, walk: 0}} {
+					o, d, n := run(t, lim, conds)
+					w, ok := want[name]
+					if !ok {
+						want[name] = answer{o, d, n}
+						if name != "mixed kind" && name != "no event" && len(o) == 0 {
+							t.Fatalf("the case matches nothing, so it proves nothing")
+						}
+						continue
+					}
+					if !reflect.DeepEqual(w.occ, o) || !reflect.DeepEqual(w.del, d) || w.n != n {
+						t.Fatalf("first: %d occurrences %v, deliveries %v, count %d\nwith %+v: %d occurrences %v, deliveries %v, count %d",
+							len(w.occ), w.occ, w.del, w.n, lim, len(o), o, d, n)
+					}
+				}
+			})
+		}
+	}
+}
+
+// stopIndexLoop stops s's payload search indexing loop, so the test moves
+// the index with catchUp alone.
+func stopIndexLoop(t testing.TB, s *Store) {
+	t.Helper()
+	s.search.stopLoop()
 }

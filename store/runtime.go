@@ -28,7 +28,7 @@ func (s *Store) do(ctx context.Context, fn func(w *writer) (any, error)) (any, e
 func (s *Store) OccurrenceInsert(ctx context.Context, p *storage.OccurrenceInsertParams) (*storage.OccurrenceInsertResult, error) {
 	// The parameters are read for the payload search index here, on the
 	// caller's goroutine: the one writer's time is every trigger's.
-	o := &op{kind: opInsert, ins: p, insKeys: storage.ParamKeys(p.Parameters)}
+	o := &op{kind: opInsert, ins: p}
 	if err := s.submit(ctx, o); err != nil {
 		return nil, fmt.Errorf("occurrence insert: %w", err)
 	}

@@ -251,4 +251,13 @@ SELECT o.event_id, j.key,
 FROM occurrences o, json_each(o.parameters) j
 WHERE j.type IN ('text', 'integer', 'real', 'true', 'false');
 `,
+	// 12: the payload search index moves to a file of its own beside the
+	// database (searchindex.go), filled a step behind the writer; the
+	// first start after this migration builds it from the occurrences.
+	// The lineage names this database and its copies, so an index built
+	// from another database is never read as this one's.
+	`
+DROP TABLE occurrence_params;
+INSERT OR IGNORE INTO settings (name, value) VALUES ('store.lineage', lower(hex(randomblob(16))));
+`,
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -73,6 +72,7 @@ type Store struct {
 	closeEr error
 	lock    *os.File // LockFile, held until Close
 	ckpt    *checkpointer
+	search  *searchIndex
 	// paramLimits choose payload search plans; tests lower them to
 	// exercise every plan on small data.
 	paramLimits paramLimits
@@ -135,10 +135,6 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 // it wait for locks instead of failing; _txlock=immediate takes the write
 // lock at BEGIN, avoiding busy errors on lock upgrade.
 func dsn(path, sync string, readOnly bool) string {
-	// A URI path must escape what would end it or start an escape: a
-	// '#' in a directory name (Go's t.TempDir makes such names) would
-	// otherwise cut the file name short and open another database.
-	u := url.URL{Scheme: "file", Opaque: strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)}
 	q := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(" + sync + ")&_pragma=foreign_keys(ON)"
 	if readOnly {
 		q = "mode=ro&" + q + "&_pragma=query_only(1)"
@@ -152,7 +148,7 @@ func dsn(path, sync string, readOnly bool) string {
 		// writer's own threshold is a backstop.
 		q += "&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerAutoCheckpointPages) + ")&_txlock=immediate"
 	}
-	return u.String() + "?" + q
+	return fileURI(path) + "?" + q
 }
 
 func (s *Store) open(ctx context.Context, syncLevel int) error {
@@ -182,12 +178,27 @@ func (s *Store) open(ctx context.Context, syncLevel int) error {
 		return err
 	}
 
-	rdb, err := sql.Open("sqlite", dsn(s.path, s.cfg.Synchronous, true))
+	// The payload search index is opened (and created) before the
+	// readers, which attach it.
+	var lineage string
+	var newest int64
+	if err := conn.QueryRowContext(ctx, `SELECT (SELECT value FROM settings WHERE name = ?), (SELECT coalesce(max(id), 0) FROM occurrences)`,
+		lineageSetting).Scan(&lineage, &newest); err != nil {
+		conn.Close()
+		return fmt.Errorf("read the database's lineage: %w", err)
+	}
+	indexPath := filepath.Join(filepath.Dir(s.path), SearchIndexFile)
+	connector, err := newAttachConnector(dsn(s.path, s.cfg.Synchronous, true), indexPath)
 	if err != nil {
 		conn.Close()
 		return err
 	}
+	rdb := sql.OpenDB(connector)
 	s.rdb = rdb
+	if s.search, err = openSearchIndex(ctx, indexPath, lineage, newest, rdb, s.log); err != nil {
+		conn.Close()
+		return err
+	}
 	rdb.SetMaxOpenConns(s.cfg.Readers)
 	rdb.SetMaxIdleConns(s.cfg.Readers)
 	rdb.SetConnMaxLifetime(0)
@@ -225,6 +236,7 @@ func (s *Store) open(ctx context.Context, syncLevel int) error {
 	s.publishDepths()
 	s.ops = make(chan *op, 4*s.cfg.MaxBatch)
 	go s.w.loop()
+	s.search.start()
 	return nil
 }
 
@@ -323,8 +335,14 @@ func (s *Store) closeDBs() error {
 	if s.w != nil {
 		errs = append(errs, s.w.close())
 	}
+	if s.search != nil { // before the readers, from which it reads
+		s.search.stopLoop()
+	}
 	if s.rdb != nil {
 		errs = append(errs, s.rdb.Close())
+	}
+	if s.search != nil { // after the readers, which attach it
+		errs = append(errs, s.search.close())
 	}
 	if s.wdb != nil {
 		errs = append(errs, s.wdb.Close())

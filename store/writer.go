@@ -26,12 +26,9 @@ const (
 // op is one write waiting for the writer. The writer sets err and the
 // result, then closes done.
 type op struct {
-	kind opKind
-	ctx  context.Context
-	ins  *storage.OccurrenceInsertParams
-	// insKeys are ins's payload search entries, read from its parameters
-	// by the caller's goroutine rather than the writer's.
-	insKeys []storage.ParamEntry
+	kind    opKind
+	ctx     context.Context
+	ins     *storage.OccurrenceInsertParams
 	comp    *storage.DeliveryCompleteParams
 	fn      func(w *writer) (any, error)
 	res     any
@@ -88,12 +85,10 @@ type writer struct {
 	// returns to a delivery that held it.
 	nextToken int64
 
-	stmts  map[string]*sql.Stmt
-	occIns *multiInsert
-	delIns *multiInsert
-	attIns *multiInsert
-	// parIns stages the payload search index's rows (occurrence_params).
-	parIns  *multiInsert
+	stmts   map[string]*sql.Stmt
+	occIns  *multiInsert
+	delIns  *multiInsert
+	attIns  *multiInsert
 	settled []settled
 
 	batch    []*op
@@ -120,7 +115,6 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 			"id, occurrence_id, subscription_id, app_id, event_id, status, next_attempt_at, claim_token, lease_until, created_at, updated_at", 11),
 		attIns: newMultiInsert("attempts",
 			"delivery_id, number, started_at, finished_at, outcome, error, log, response", 8),
-		parIns: newMultiInsert("occurrence_params", "event_id, name, value, occurrence_id", 4),
 	}
 	if err := w.load(ctx); err != nil {
 		return nil, err
@@ -189,12 +183,8 @@ func (w *writer) close() error {
 	for _, st := range w.stmts {
 		errs = append(errs, st.Close())
 	}
-	for _, m := range []*multiInsert{w.occIns, w.delIns, w.attIns, w.parIns} {
-		for _, st := range m.stmts {
-			if st != nil {
-				errs = append(errs, st.Close())
-			}
-		}
+	for _, m := range []*multiInsert{w.occIns, w.delIns, w.attIns} {
+		errs = append(errs, m.close())
 	}
 	errs = append(errs, w.conn.Close())
 	return errors.Join(errs...)
@@ -331,6 +321,7 @@ func (w *writer) run(batch []*op) {
 		}
 	}
 	if n := len(w.generic) + len(w.inserts) + len(w.complete); n > 0 {
+		firstOcc := w.nextOcc
 		start := time.Now()
 		err := w.runTx()
 		if obs := w.s.cfg.Commits; obs != nil {
@@ -348,6 +339,9 @@ func (w *writer) run(batch []*op) {
 		} else {
 			if w.dirty {
 				w.s.publishDepths()
+			}
+			if w.nextOcc != firstOcc {
+				w.s.search.kick()
 			}
 			w.s.ckpt.kick(time.Now())
 		}
@@ -418,7 +412,6 @@ func (w *writer) resetStaged() {
 	w.occIns.reset()
 	w.delIns.reset()
 	w.attIns.reset()
-	w.parIns.reset()
 	w.settled = w.settled[:0]
 	w.ids = w.ids[:0]
 }
@@ -435,7 +428,7 @@ func (w *writer) insertBatch(ops []*op) error {
 		return err
 	}
 	for _, o := range ops {
-		o.insRes, o.err = w.stageInsertKeyed(o.ins, o.insKeys)
+		o.insRes, o.err = w.stageInsert(o.ins)
 	}
 	err := w.flushInserts()
 	if err == nil {
@@ -454,7 +447,7 @@ func (w *writer) insertBatch(ops []*op) error {
 	for _, o := range ops {
 		o.insRes, o.err = nil, nil
 		if err := w.alone(o, func() error {
-			res, err := w.stageInsertKeyed(o.ins, o.insKeys)
+			res, err := w.stageInsert(o.ins)
 			if err != nil {
 				return err
 			}
@@ -468,14 +461,9 @@ func (w *writer) insertBatch(ops []*op) error {
 }
 
 // stageInsert checks the queue cap, assigns ids and stages the rows of
-// one occurrence and its deliveries; flushInserts writes them.
+// one occurrence and its deliveries; flushInserts writes them. The
+// payload search index reads the occurrence later (searchindex.go).
 func (w *writer) stageInsert(p *storage.OccurrenceInsertParams) (*storage.OccurrenceInsertResult, error) {
-	return w.stageInsertKeyed(p, storage.ParamKeys(p.Parameters))
-}
-
-// stageInsertKeyed is stageInsert with the payload search entries of p's
-// parameters (storage.ParamKeys) already read.
-func (w *writer) stageInsertKeyed(p *storage.OccurrenceInsertParams, keys []storage.ParamEntry) (*storage.OccurrenceInsertResult, error) {
 	n := w.pending[p.EventID]
 	if p.QueueCap > 0 && n >= p.QueueCap {
 		return nil, fault.New(fault.ErrQueueFull, "queue_full", fmt.Sprintf(
@@ -498,9 +486,6 @@ func (w *writer) stageInsertKeyed(p *storage.OccurrenceInsertParams, keys []stor
 	}
 	created := nanos(p.CreatedAt)
 	w.occIns.args = append(w.occIns.args, id, p.EventID, p.AppID, trace, p.ParentDeliveryID, params, string(status), created, p.Traceparent)
-	for _, e := range keys {
-		w.parIns.args = append(w.parIns.args, p.EventID, e.Name, e.Key, id)
-	}
 	res := &storage.OccurrenceInsertResult{OccurrenceID: id, TraceID: trace}
 	if len(p.Deliveries) > 0 {
 		res.Deliveries = make([]storage.Claim, len(p.Deliveries))
@@ -527,14 +512,11 @@ func (w *writer) stageInsertKeyed(p *storage.OccurrenceInsertParams, keys []stor
 }
 
 func (w *writer) flushInserts() error {
-	if err := w.occIns.flush(w); err != nil {
+	if err := w.occIns.flush(w.ctx, w.conn); err != nil {
 		return fmt.Errorf("insert occurrences: %w", err)
 	}
-	if err := w.delIns.flush(w); err != nil {
+	if err := w.delIns.flush(w.ctx, w.conn); err != nil {
 		return fmt.Errorf("insert deliveries: %w", err)
-	}
-	if err := w.parIns.flush(w); err != nil {
-		return fmt.Errorf("insert payload search index: %w", err)
 	}
 	return nil
 }

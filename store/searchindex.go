@@ -1,0 +1,378 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"modernc.org/sqlite"
+
+	"github.com/eventloom/eventloom/engine/storage"
+)
+
+// SearchIndexFile is the payload search index's file inside Config.Dir.
+// It is derived from the database: deleting it (with the store closed)
+// loses nothing, the next Open rebuilds it.
+const SearchIndexFile = "eventloom-search.db"
+
+// searchIndexFormat is the index file's user_version: a file of another
+// format is rebuilt.
+const searchIndexFormat = 1
+
+// searchChunk is the most occurrences one index transaction covers. Its
+// pages stay in memory until it commits, and an occurrence's entries land
+// on as many pages as it has parameters: at 2,000 occurrences a
+// transaction held ~40 MB more than the process without the index
+// (eventloom bench -fill 100000); at 100, ~10 MB.
+const searchChunk = 100
+
+// maxIndexedText is the most bytes of a text value the index keeps: a
+// longer value is kept cut (indexedText), and a search tests the JSON of
+// what the cut matches (paramGroup.inexact). Equality on ids, names and
+// addresses stays exact in the index, while a long free text costs no
+// more index than a short one: its whole length would make its entry,
+// and the pages every batch of the index rewrites, ten times larger.
+const maxIndexedText = 64
+
+// indexedText is s as the index keeps it: its first maxIndexedText bytes.
+func indexedText(s string) string {
+	if len(s) > maxIndexedText {
+		return s[:maxIndexedText]
+	}
+	return s
+}
+
+// lineageSetting names the settings row that identifies a database and
+// its copies (migration 13): an index built from another database is
+// rebuilt.
+const lineageSetting = "store.lineage"
+
+// searchIndex keeps the payload search index (occurrence_params: one row
+// per parameter of each occurrence, keyed by event, name and value) in a
+// file of its own, filled by its own goroutine a step behind the writer.
+// Written by the writer, those rows land at scattered places of the
+// index and made the transaction every trigger waits on several times
+// larger; here they are written beside it, under another lock, in larger
+// batches. The index covers the occurrences up to progress.upto; a search
+// adds the occurrences past it (the tail, a few batches at most) by
+// testing their JSON (paramGroup.matchSQL), so its answer is exact while
+// the index catches up.
+type searchIndex struct {
+	log  *slog.Logger
+	src  *sql.DB // the database's read pool: where occurrences come from
+	db   *sql.DB
+	conn *sql.Conn // the index's one connection
+	ins  *multiInsert
+
+	mu      sync.Mutex // serialises steps: the loop's and catchUp's
+	lastLog time.Time  // of catching-up progress, guarded by mu
+
+	wake chan struct{}
+	stop chan struct{}
+	done chan struct{}
+}
+
+// fileURI is path as an SQLite URI filename. A '#' in a directory name
+// (Go's t.TempDir makes such names) or a '?' would otherwise end the file
+// name early and open another database.
+func fileURI(path string) string {
+	u := url.URL{Scheme: "file", Opaque: strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)}
+	return u.String()
+}
+
+// openSearchIndex opens (creating or rebuilding as needed) the index at
+// path for the database whose lineage and newest occurrence id are given.
+// The loop starts with start.
+func openSearchIndex(ctx context.Context, path, lineage string, newest int64, src *sql.DB, log *slog.Logger) (*searchIndex, error) {
+	db, err := sql.Open("sqlite", fileURI(path)+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)")
+	if err != nil {
+		return nil, fmt.Errorf("payload search index: %w", err)
+	}
+	db.SetMaxOpenConns(1)
+	x := &searchIndex{
+		log: log, src: src, db: db,
+		ins:  newMultiInsert("occurrence_params", "event_id, name, value, occurrence_id", 4),
+		wake: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{}),
+	}
+	if x.conn, err = db.Conn(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("payload search index: %w", err)
+	}
+	if err := x.prepare(ctx, lineage, newest); err != nil {
+		x.conn.Close()
+		db.Close()
+		return nil, fmt.Errorf("payload search index %s: %w", path, err)
+	}
+	return x, nil
+}
+
+// prepare creates the index's tables, or drops and recreates them when
+// the file holds another format, another database's index, or an index
+// past the newest occurrence (the database was replaced by an older copy,
+// whose next occurrences reuse those ids).
+func (x *searchIndex) prepare(ctx context.Context, lineage string, newest int64) error {
+	var format int
+	if err := x.conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&format); err != nil {
+		return err
+	}
+	if format == searchIndexFormat {
+		var of string
+		var upto int64
+		err := x.conn.QueryRowContext(ctx, "SELECT lineage, upto FROM progress").Scan(&of, &upto)
+		switch {
+		case err != nil:
+			x.log.Warn("store: the payload search index is unreadable; rebuilding it", "err", err)
+		case of != lineage:
+			x.log.Warn("store: the payload search index belongs to another database; rebuilding it")
+		case upto > newest:
+			x.log.Warn("store: the payload search index is newer than the database (restored from a copy?); rebuilding it",
+				"indexed_upto", upto, "newest_occurrence", newest)
+		default:
+			return nil
+		}
+	} else if format != 0 {
+		x.log.Warn("store: the payload search index has another format; rebuilding it", "format", format, "want", searchIndexFormat)
+	}
+	tx, err := x.conn.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		"DROP TABLE IF EXISTS occurrence_params",
+		"DROP TABLE IF EXISTS progress",
+		// Values keep their JSON class (no column type, so no
+		// affinity): storage.ParamKey.
+		`CREATE TABLE occurrence_params (
+			event_id      INTEGER NOT NULL,
+			name          TEXT    NOT NULL,
+			value                 NOT NULL,
+			occurrence_id INTEGER NOT NULL,
+			PRIMARY KEY (event_id, name, value, occurrence_id)
+		) WITHOUT ROWID`,
+		`CREATE TABLE progress (
+			one     INTEGER PRIMARY KEY CHECK (one = 1),
+			lineage TEXT    NOT NULL,
+			upto    INTEGER NOT NULL
+		)`,
+		fmt.Sprintf("PRAGMA user_version = %d", searchIndexFormat),
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO progress (one, lineage, upto) VALUES (1, ?, 0)", lineage); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// start runs the loop, which indexes at once what the database holds.
+func (x *searchIndex) start() {
+	x.kick()
+	go x.loop()
+}
+
+// kick tells the loop that occurrences were committed. It never blocks.
+func (x *searchIndex) kick() {
+	select {
+	case x.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (x *searchIndex) loop() {
+	defer close(x.done)
+	ctx := context.Background()
+	for {
+		select {
+		case <-x.stop:
+			return
+		case <-x.wake:
+		}
+		for {
+			// Let commits gather: one index transaction then covers
+			// many (at 1,000 triggers/s, ~20 instead of one each).
+			if !x.pause(searchSettle) {
+				return
+			}
+			start := time.Now()
+			n, err := x.step(ctx)
+			if err != nil {
+				// Searches stay exact (the tail grows); the next commit
+				// tries again.
+				x.log.Warn("store: payload search index: indexing failed; searches test each newer occurrence until it succeeds", "err", err)
+				break
+			}
+			if n < searchChunk {
+				break
+			}
+			// Catching up, it rests as long as it worked: at most
+			// half a core, so triggers, which wait on the writer, keep
+			// the rest while the index trails a burst.
+			if !x.pause(time.Since(start)) {
+				return
+			}
+		}
+	}
+}
+
+// searchSettle is how long the loop lets commits gather after a kick.
+const searchSettle = 20 * time.Millisecond
+
+// pause waits d, or until stop (then false).
+func (x *searchIndex) pause(d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-x.stop:
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// catchUp indexes every occurrence committed so far.
+func (x *searchIndex) catchUp(ctx context.Context) error {
+	for {
+		n, err := x.step(ctx)
+		if err != nil {
+			return err
+		}
+		if n < searchChunk {
+			return nil
+		}
+	}
+}
+
+// step indexes up to searchChunk occurrences past progress.upto in one
+// transaction and says how many it read.
+func (x *searchIndex) step(ctx context.Context) (int, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var upto int64
+	if err := x.conn.QueryRowContext(ctx, "SELECT upto FROM progress").Scan(&upto); err != nil {
+		return 0, fmt.Errorf("read progress: %w", err)
+	}
+	rows, err := x.src.QueryContext(ctx, `SELECT id, event_id, parameters FROM occurrences WHERE id > ? ORDER BY id LIMIT ?`, upto, searchChunk)
+	if err != nil {
+		return 0, fmt.Errorf("read occurrences after %d: %w", upto, err)
+	}
+	n, last := 0, upto
+	for rows.Next() {
+		var id, event int64
+		var params []byte
+		if err := rows.Scan(&id, &event, &params); err != nil {
+			rows.Close()
+			x.ins.reset()
+			return 0, fmt.Errorf("read occurrences after %d: %w", upto, err)
+		}
+		for _, e := range storage.ParamKeys(json.RawMessage(params)) {
+			if s, ok := e.Key.(string); ok {
+				e.Key = indexedText(s)
+			}
+			x.ins.args = append(x.ins.args, event, e.Name, e.Key, id)
+		}
+		n, last = n+1, id
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		x.ins.reset()
+		return 0, fmt.Errorf("read occurrences after %d: %w", upto, err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	if err := x.commit(ctx, last); err != nil {
+		return 0, fmt.Errorf("index occurrences %d to %d: %w", upto+1, last, err)
+	}
+	if n == searchChunk && time.Since(x.lastLog) > 5*time.Second {
+		x.lastLog = time.Now()
+		var newest int64
+		if err := x.src.QueryRowContext(ctx, "SELECT coalesce(max(id), 0) FROM occurrences").Scan(&newest); err == nil {
+			x.log.Info("store: payload search index catching up", "indexed_upto", last, "newest_occurrence", newest)
+		}
+	}
+	return n, nil
+}
+
+// commit writes the staged rows and moves upto to last.
+func (x *searchIndex) commit(ctx context.Context, last int64) (err error) {
+	if _, err := x.conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		x.ins.reset()
+		return err
+	}
+	defer func() {
+		if err != nil {
+			_, _ = x.conn.ExecContext(context.Background(), "ROLLBACK")
+		}
+	}()
+	if err := x.ins.flush(ctx, x.conn); err != nil {
+		return err
+	}
+	if _, err := x.conn.ExecContext(ctx, "UPDATE progress SET upto = ?", last); err != nil {
+		return err
+	}
+	_, err = x.conn.ExecContext(ctx, "COMMIT")
+	return err
+}
+
+// stopLoop stops the loop (idempotent); the index stays as it is.
+func (x *searchIndex) stopLoop() {
+	select {
+	case <-x.done:
+	default:
+		close(x.stop)
+		<-x.done
+	}
+}
+
+// close closes the file. Called after stopLoop and after the readers that
+// attach the file are closed, it is the file's last connection: SQLite
+// then checkpoints the file's WAL into it and removes the WAL.
+func (x *searchIndex) close() error {
+	return errors.Join(x.ins.close(), x.conn.Close(), x.db.Close())
+}
+
+// attachConnector opens the database's read connections with the index
+// attached (read only) as schema "search", so one statement reads both.
+type attachConnector struct {
+	driver.Connector
+	index string // the index's URI filename
+}
+
+// newAttachConnector is the connector of dsn's connections, each with the
+// index file at path attached.
+func newAttachConnector(dsn, path string) (driver.Connector, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return attachConnector{Connector: c, index: fileURI(path) + "?mode=ro"}, nil
+}
+
+// Connect opens a connection and attaches the index.
+func (c attachConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ex, ok := conn.(driver.ExecerContext)
+	if !ok {
+		conn.Close()
+		return nil, errors.New("attach the payload search index: the driver's connection cannot execute statements")
+	}
+	if _, err := ex.ExecContext(ctx, "ATTACH DATABASE ? AS search", []driver.NamedValue{{Ordinal: 1, Value: c.index}}); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("attach the payload search index: %w", err)
+	}
+	return conn, nil
+}

@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/eventloom/eventloom/engine/storage"
+)
+
+// insertK stores an occurrence of f's event whose parameter K is k.
+func insertK(t *testing.T, f *fixture, s *Store, k string) int64 {
+	t.Helper()
+	p := f.params(0, false)
+	p.Parameters = json.RawMessage(`{"K":"` + k + `"}`)
+	r, err := s.OccurrenceInsert(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r.OccurrenceID
+}
+
+// findK is the ids of the occurrences whose K is k, newest first.
+func findK(t *testing.T, s *Store, k string) []int64 {
+	t.Helper()
+	os, err := s.OccurrenceList(context.Background(), &storage.OccurrenceListParams{
+		Params: []storage.ParamCond{{Name: "K", Op: storage.ParamEq, Value: k}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, o := range os {
+		ids = append(ids, o.ID)
+	}
+	return ids
+}
+
+// moveFile replaces to with from, dropping to's WAL and shared memory.
+func moveFile(t *testing.T, from, to string) {
+	t.Helper()
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if err := os.Remove(to + suffix); err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Rename(from, to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSearchIndexRebuildsForAnotherDatabase: an index file left beside
+// another database (same ids, other payloads) is rebuilt, not read.
+func TestSearchIndexRebuildsForAnotherDatabase(t *testing.T) {
+	ctx := context.Background()
+	a, b := t.TempDir(), t.TempDir()
+	fa := newFixture(t, a)
+	insertK(t, fa, fa.s, "a")
+	if err := fa.s.search.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	fa.s.Close()
+	fb := newFixture(t, b)
+	first := insertK(t, fb, fb.s, "b")
+	insertK(t, fb, fb.s, "b2")
+	fb.s.Close()
+	moveFile(t, filepath.Join(a, SearchIndexFile), filepath.Join(b, SearchIndexFile))
+
+	s := openStore(t, b)
+	if got := findK(t, s, "a"); got != nil {
+		t.Fatalf("K=a found %v in a database that never stored it", got)
+	}
+	if got := findK(t, s, "b"); !reflect.DeepEqual(got, []int64{first}) {
+		t.Fatalf("K=b found %v, want [%d]", got, first)
+	}
+	if err := s.search.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "SELECT count(*) FROM search.occurrence_params"); n != 2 {
+		t.Fatalf("the rebuilt index holds %d values, want this database's 2", n)
+	}
+}
+
+// TestSearchIndexRebuildsAfterAnOlderCopy: a database replaced by an
+// older copy of itself hands the ids the index already covers to new
+// occurrences, so the index is rebuilt.
+func TestSearchIndexRebuildsAfterAnOlderCopy(t *testing.T) {
+	ctx := context.Background()
+	dir, keep := t.TempDir(), t.TempDir()
+	f := newFixture(t, dir)
+	insertK(t, f, f.s, "a")
+	f.s.Close()
+	db := filepath.Join(dir, DatabaseFile)
+	copyFile(t, db, filepath.Join(keep, DatabaseFile))
+
+	s := openStore(t, dir)
+	reused := insertK(t, f, s, "b")
+	insertK(t, f, s, "c")
+	if err := s.search.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	moveFile(t, filepath.Join(keep, DatabaseFile), db)
+
+	s = openStore(t, dir)
+	if id := insertK(t, f, s, "d"); id != reused {
+		t.Fatalf("the restored copy gave the new occurrence id %d, want the reused %d (the case this test is about)", id, reused)
+	}
+	if got := findK(t, s, "b"); got != nil {
+		t.Fatalf("K=b found %v after the database went back to before it", got)
+	}
+	if got := findK(t, s, "d"); !reflect.DeepEqual(got, []int64{reused}) {
+		t.Fatalf("K=d found %v, want [%d]", got, reused)
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
