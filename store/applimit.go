@@ -11,9 +11,9 @@ import (
 func (s *Store) Features() storage.Features { return storage.Features{} }
 
 // appLeasedQuery counts the running deliveries, with a lease not ended
-// before ?2, of the app that handles subscription ?1. It reads an index
-// by status (deliveries_lease or deliveries_status), so it walks the
-// running deliveries only (a few per app's limit): the unary + keeps the
+// before ?2, of the app that handles subscription ?1. It reads
+// deliveries_lease (partial: running deliveries only, which the partial
+// deliveries_status leaves out), so it walks the running deliveries only (a few per app's limit): the unary + keeps the
 // planner off deliveries_app, which would walk every delivery the app
 // ever had.
 const appLeasedQuery = `SELECT count(*) FROM deliveries

@@ -30,7 +30,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
+	for _, q := range append([]string{
 		"ALTER TABLE attempts DROP COLUMN log",
 		"ALTER TABLE deliveries DROP COLUMN schedule_base",
 		"DROP TABLE sessions",
@@ -44,8 +44,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		"DROP TABLE user_tokens",
 		"DROP TABLE users",
 		"DROP TABLE occurrence_params",
-		"PRAGMA user_version = 1",
-	} {
+	}, append(undoMigration12, "PRAGMA user_version = 1")...) {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}
