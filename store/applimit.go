@@ -12,10 +12,10 @@ func (s *Store) Features() storage.Features { return storage.Features{} }
 
 // appLeasedQuery counts the running deliveries, with a lease not ended
 // before ?2, of the app that handles subscription ?1. It reads
-// deliveries_lease (partial: running deliveries only, which the partial
-// deliveries_status leaves out), so it walks the running deliveries only (a few per app's limit): the unary + keeps the
-// planner off deliveries_app, which would walk every delivery the app
-// ever had.
+// deliveries_lease (running deliveries only; the partial
+// deliveries_status leaves them out), so it walks the running deliveries
+// only (a few per app's limit): the unary + keeps the planner off
+// deliveries_app, which would walk every delivery the app ever had.
 const appLeasedQuery = `SELECT count(*) FROM deliveries
 	WHERE status = 'running' AND lease_until >= ?2
 	AND +app_id = (SELECT app_id FROM subscriptions WHERE id = ?1)`
