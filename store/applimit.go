@@ -11,11 +11,11 @@ import (
 func (s *Store) Features() storage.Features { return storage.Features{} }
 
 // appLeasedQuery counts the running deliveries, with a lease not ended
-// before ?2, of the app that handles subscription ?1. It reads an index
-// by status (deliveries_lease or deliveries_status), so it walks the
-// running deliveries only (a few per app's limit): the unary + keeps the
-// planner off deliveries_app, which would walk every delivery the app
-// ever had.
+// before ?2, of the app that handles subscription ?1. It reads
+// deliveries_lease (running deliveries only; the partial
+// deliveries_status leaves them out), so it walks the running deliveries
+// only (a few per app's limit): the unary + keeps the planner off
+// deliveries_app, which would walk every delivery the app ever had.
 const appLeasedQuery = `SELECT count(*) FROM deliveries
 	WHERE status = 'running' AND lease_until >= ?2
 	AND +app_id = (SELECT app_id FROM subscriptions WHERE id = ?1)`

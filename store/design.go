@@ -336,11 +336,19 @@ func (w *writer) designOp(op *storage.DesignOp, now int64) error {
 	return storage.UnknownOp(op.Kind)
 }
 
+// discardSubscriptionQuery discards subscription ?2's unfinished
+// deliveries at ?1, finding them by the due index and the lease index
+// (running deliveries are not in the partial deliveries_status), not by
+// a scan of every delivery.
+const discardSubscriptionQuery = `UPDATE deliveries SET status = 'discarded', lease_until = 0, updated_at = ?1
+	WHERE id IN (SELECT id FROM deliveries WHERE subscription_id = ?2 AND status IN ('pending', 'retrying')
+		UNION ALL SELECT id FROM deliveries WHERE status = 'running' AND subscription_id = ?2)
+	RETURNING occurrence_id`
+
 // discardSubscription discards the unfinished deliveries of a deleted
 // subscription and settles their occurrences.
 func (w *writer) discardSubscription(id, now int64) error {
-	rows, err := w.query(`UPDATE deliveries SET status = 'discarded', lease_until = 0, updated_at = ?
-		WHERE subscription_id = ? AND status IN ('pending', 'running', 'retrying') RETURNING occurrence_id`, now, id)
+	rows, err := w.query(discardSubscriptionQuery, now, id)
 	if err != nil {
 		return err
 	}

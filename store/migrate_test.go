@@ -30,7 +30,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
+	for _, q := range append([]string{
 		"ALTER TABLE attempts DROP COLUMN log",
 		"ALTER TABLE deliveries DROP COLUMN schedule_base",
 		"DROP TABLE sessions",
@@ -46,8 +46,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		// Migration 12's lineage; the payload search index file stays
 		// behind, built from what is now another database.
 		"DELETE FROM settings WHERE name = 'store.lineage'",
-		"PRAGMA user_version = 1",
-	} {
+	}, append(undoMigration13, "PRAGMA user_version = 1")...) {
 		if _, err := db.ExecContext(ctx, q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -413,6 +413,11 @@ func (w *where) addN(cond string, args ...any) {
 
 // occurrenceWhere builds OccurrenceList's conditions.
 func occurrenceWhere(ctx context.Context, q querier, p *storage.OccurrenceListParams, lim paramLimits) (where, error) {
+	if p.Status != "" {
+		if _, err := occurrenceStatusCond("o.status", p.Status); err != nil {
+			return where{}, err
+		}
+	}
 	base := func(plan paramPlan) where {
 		var w where
 		if p.AppID != 0 {
@@ -422,10 +427,12 @@ func occurrenceWhere(ctx context.Context, q querier, p *storage.OccurrenceListPa
 			w.add(plan.col("o.event_id")+" = ?", p.EventID)
 		}
 		if p.Status != "" {
-			w.add(plan.col("o.status")+" = ?", string(p.Status))
+			cond, _ := occurrenceStatusCond(plan.col("o.status"), p.Status) // checked above
+			w.addN(cond)
 		}
 		if p.TraceID != 0 {
-			w.add(plan.col("o.trace_id")+" = ?", p.TraceID)
+			cond, args := traceCond(plan.col("o.trace_id"), p.TraceID)
+			w.addN(cond, args...)
 		}
 		if !p.Since.IsZero() {
 			w.add(plan.col("o.created_at")+" >= ?", bound(p.Since))
@@ -457,6 +464,11 @@ func occurrenceWhere(ctx context.Context, q querier, p *storage.OccurrenceListPa
 // deliveryWhere builds DeliveryList's and DeliveryCount's conditions
 // (list: for a page, not a count).
 func deliveryWhere(ctx context.Context, q querier, p *storage.DeliveryListParams, lim paramLimits, list bool) (where, error) {
+	if p.Status != "" {
+		if _, err := deliveryStatusCond("d.status", p.Status); err != nil {
+			return where{}, err
+		}
+	}
 	base := func(plan paramPlan) where {
 		var w where
 		if p.AppID != 0 {
@@ -472,10 +484,12 @@ func deliveryWhere(ctx context.Context, q querier, p *storage.DeliveryListParams
 			w.add(plan.col("d.subscription_id")+" = ?", p.SubscriptionID)
 		}
 		if p.TraceID != 0 {
-			w.add("d.occurrence_id IN (SELECT id FROM occurrences WHERE trace_id = ?)", p.TraceID)
+			cond, args := traceCond("trace_id", p.TraceID)
+			w.addN("d.occurrence_id IN (SELECT id FROM occurrences WHERE "+cond+")", args...)
 		}
 		if p.Status != "" {
-			w.add(plan.col("d.status")+" = ?", string(p.Status))
+			cond, _ := deliveryStatusCond(plan.col("d.status"), p.Status) // checked above
+			w.addN(cond)
 		}
 		if !p.Since.IsZero() {
 			w.add(plan.col("d.created_at")+" >= ?", bound(p.Since))

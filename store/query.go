@@ -230,8 +230,7 @@ func (s *Store) OccurrenceList(ctx context.Context, p *storage.OccurrenceListPar
 	if err != nil {
 		return nil, fmt.Errorf("occurrence list: %w", err)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+occurrenceCols+w.String()+` ORDER BY o.id DESC LIMIT ?`,
-		append(w.args, limit(p.Limit))...)
+	rows, err := s.rdb.QueryContext(ctx, occurrenceListQuery(w), append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("occurrence list: %w", err)
 	}
@@ -245,7 +244,7 @@ func (s *Store) OccurrenceList(ctx context.Context, p *storage.OccurrenceListPar
 // TraceGet returns a trace's occurrences oldest first, with deliveries and
 // attempts.
 func (s *Store) TraceGet(ctx context.Context, traceID int64) ([]delivery.Occurrence, error) {
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+occurrenceCols+` WHERE o.trace_id = ? ORDER BY o.id`, traceID)
+	rows, err := s.rdb.QueryContext(ctx, traceQuery, traceID, 0, -1)
 	if err != nil {
 		return nil, fmt.Errorf("trace %d: %w", traceID, err)
 	}
@@ -269,8 +268,7 @@ func (s *Store) TraceList(ctx context.Context, p *storage.TraceListParams) ([]de
 	if p.Limit <= 0 {
 		return nil, fmt.Errorf("trace %d: %w", p.TraceID, fault.New(fault.ErrInvalid, "invalid_limit", "a trace page needs a positive limit"))
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+occurrenceCols+` WHERE o.trace_id = ? AND o.id > ? ORDER BY o.id LIMIT ?`,
-		p.TraceID, p.AfterID, p.Limit)
+	rows, err := s.rdb.QueryContext(ctx, traceQuery, p.TraceID, p.AfterID, p.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("trace %d: %w", p.TraceID, err)
 	}
@@ -353,8 +351,7 @@ func (s *Store) DeliveryList(ctx context.Context, p *storage.DeliveryListParams)
 	if err != nil {
 		return nil, fmt.Errorf("delivery list: %w", err)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+deliveryCols+w.String()+` ORDER BY d.id DESC LIMIT ?`,
-		append(w.args, limit(p.Limit))...)
+	rows, err := s.rdb.QueryContext(ctx, deliveryListQuery(w), append(w.args, limit(p.Limit))...)
 	if err != nil {
 		return nil, fmt.Errorf("delivery list: %w", err)
 	}

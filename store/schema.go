@@ -260,4 +260,22 @@ WHERE j.type IN ('text', 'integer', 'real', 'true', 'false');
 DROP TABLE occurrence_params;
 INSERT OR IGNORE INTO settings (name, value) VALUES ('store.lineage', lower(hex(randomblob(16))));
 `,
+	// 13: three hot indexes become partial, so the single writer
+	// maintains fewer b-tree entries per occurrence and delivery (issue
+	// 12). Almost every occurrence ends completed and a root occurrence
+	// is its own trace (trace_id = id), so only pending and dead ones
+	// keep a status entry and only caused ones a trace entry: settling
+	// an occurrence deletes one entry instead of moving it. Running
+	// deliveries are all in deliveries_lease already and succeeded ones
+	// are the bulk, found at once by a newest-first walk of the table.
+	// A query uses a partial index only when its WHERE clause holds the
+	// index's term literally (store/partial.go writes them so).
+	`
+DROP INDEX occurrences_status;
+CREATE INDEX occurrences_status ON occurrences(status, id) WHERE status <> 'completed';
+DROP INDEX occurrences_trace;
+CREATE INDEX occurrences_trace ON occurrences(trace_id, id) WHERE trace_id <> id;
+DROP INDEX deliveries_status;
+CREATE INDEX deliveries_status ON deliveries(status, id) WHERE status NOT IN ('running', 'succeeded');
+`,
 }

@@ -136,11 +136,12 @@ func (w *writer) load(ctx context.Context) error {
 	}
 	w.nextOcc, w.nextDel, w.nextToken = occ+1, del+1, max(tok+1, 2)
 
+	// The implied status <> 'completed' lets the partial occurrences_status serve.
 	rows, err := w.conn.QueryContext(ctx, `SELECT o.id, o.event_id,
 			count(d.id) FILTER (WHERE d.status IN ('pending', 'running', 'retrying')),
 			count(d.id) FILTER (WHERE d.status = 'dead')
 		FROM occurrences o LEFT JOIN deliveries d ON d.occurrence_id = o.id
-		WHERE o.status = 'pending' GROUP BY o.id`)
+		WHERE o.status = 'pending' AND o.status <> 'completed' GROUP BY o.id`)
 	if err != nil {
 		return fmt.Errorf("load queue counters: %w", err)
 	}
