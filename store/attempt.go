@@ -13,13 +13,13 @@ import (
 // [p.Since, p.Until), walking deliveries by id (the table itself, so a page
 // costs its own rows rather than a sort of the whole window). The first
 // page starts at the lowest delivery id updated since p.Since, read once
-// from deliveries_updated.
+// from the indexes touchedSince reads.
 func (s *Store) AttemptFinishedList(ctx context.Context, p *storage.AttemptFinishedListParams) (*storage.AttemptFinishedPage, error) {
 	after := p.AfterDeliveryID
 	if after == 0 {
 		var first sql.NullInt64
-		if err := s.rdb.QueryRowContext(ctx, `SELECT min(id) FROM deliveries INDEXED BY deliveries_updated WHERE updated_at >= ?`,
-			bound(p.Since)).Scan(&first); err != nil {
+		if err := s.rdb.QueryRowContext(ctx, `SELECT min(id) FROM (`+touchedSince+`)`,
+			bound(p.Since), bound(p.Since)).Scan(&first); err != nil {
 			return nil, fmt.Errorf("finished attempts: first delivery: %w", err)
 		}
 		if !first.Valid {

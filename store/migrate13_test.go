@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -35,18 +33,7 @@ func TestMigration13MakesIndexesPartial(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db, err := sql.Open("sqlite", filepath.Join(dir, DatabaseFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range append(undoMigration13, "PRAGMA user_version = 12") {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	rollBack(t, dir, 12, undoMigration13...)
 
 	s := openStore(t, dir)
 	if v := count(t, s, "PRAGMA user_version"); v != len(migrations) || v < 13 {

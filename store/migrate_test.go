@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -26,11 +27,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 	}
 
 	// Take the database back to schema version 1, as an older program left it.
-	db, err := sql.Open("sqlite", filepath.Join(dir, DatabaseFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range append([]string{
+	rollBack(t, dir, 1, append(append([]string{
 		"ALTER TABLE attempts DROP COLUMN log",
 		"ALTER TABLE deliveries DROP COLUMN schedule_base",
 		"DROP TABLE sessions",
@@ -46,14 +43,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		// Migration 12's lineage; the payload search index file stays
 		// behind, built from what is now another database.
 		"DELETE FROM settings WHERE name = 'store.lineage'",
-	}, append(undoMigration13, "PRAGMA user_version = 1")...) {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
-		}
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	}, undoMigration14...), undoMigration13...)...)
 
 	s := openStore(t, dir)
 	if v := count(t, s, "PRAGMA user_version"); v != len(migrations) {
@@ -78,5 +68,24 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 	}
 	if d.ScheduleBase != 1 || d.Status != delivery.Pending {
 		t.Fatalf("replayed = %+v; want pending with schedule base 1", d)
+	}
+}
+
+// rollBack takes the closed database in dir back to schema version by
+// running undo, as an older program would have left it.
+func rollBack(t *testing.T, dir string, version int, undo ...string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", filepath.Join(dir, DatabaseFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range append(undo, fmt.Sprintf("PRAGMA user_version = %d", version)) {
+		if _, err := db.ExecContext(context.Background(), q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -25,6 +25,17 @@ const (
 	deliveryStatusTerm = "%[1]sstatus NOT IN ('running', 'succeeded')"
 )
 
+// touchedSince selects the ids of the deliveries updated at or after its
+// argument, given twice: the others from deliveries_updated, the running
+// ones, which that index leaves out (migration 14), from deliveries_lease.
+const touchedSince = `SELECT id FROM deliveries INDEXED BY deliveries_updated WHERE updated_at >= ? AND status <> 'running'
+	UNION ALL SELECT id FROM deliveries INDEXED BY deliveries_lease WHERE status = 'running' AND updated_at >= ?`
+
+// countsSince counts the deliveries updated at or after its argument,
+// given twice, by status, reading the same two indexes as touchedSince.
+const countsSince = `SELECT status, count(*) FROM deliveries INDEXED BY deliveries_updated WHERE updated_at >= ? AND status <> 'running' GROUP BY status
+	UNION ALL SELECT status, count(*) FROM deliveries INDEXED BY deliveries_lease WHERE status = 'running' AND updated_at >= ? GROUP BY status`
+
 // traceQuery reads trace ?1's occurrences after id ?2, oldest first, at
 // most ?3 (-1: all): the root by its rowid merged with the caused ones
 // in the order of the partial trace index, so a page of a large trace

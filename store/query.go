@@ -367,7 +367,7 @@ func (s *Store) DeliveryList(ctx context.Context, p *storage.DeliveryListParams)
 func (s *Store) DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error) {
 	q, args := `SELECT status, count(*) FROM deliveries GROUP BY status`, []any(nil)
 	if !since.IsZero() {
-		q, args = `SELECT status, count(*) FROM deliveries INDEXED BY deliveries_updated WHERE updated_at >= ? GROUP BY status`, []any{bound(since)}
+		q, args = countsSince, []any{bound(since), bound(since)}
 	}
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
