@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/url"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -112,6 +114,18 @@ func openSearchIndex(ctx context.Context, path, lineage string, newest int64, sr
 		return nil, fmt.Errorf("payload search index %s: %w", path, err)
 	}
 	return x, nil
+}
+
+// removeSearchIndex deletes the index file at path with its WAL and
+// shared memory files; missing ones are not an error.
+func removeSearchIndex(path string) error {
+	var errs []error
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // prepare creates the index's tables, or drops and recreates them when

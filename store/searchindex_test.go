@@ -126,3 +126,26 @@ func copyFile(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestSearchIndexDamagedIsRebuilt: an index file that is not a database
+// is deleted and built again; the store opens and searches find what it
+// holds.
+func TestSearchIndexDamagedIsRebuilt(t *testing.T) {
+	dir := t.TempDir()
+	f := newFixture(t, dir)
+	id := insertK(t, f, f.s, "a")
+	f.s.Close()
+	if err := os.WriteFile(filepath.Join(dir, SearchIndexFile), []byte("not a database, not at all, no page header here"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s := openStore(t, dir)
+	if err := s.search.catchUp(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "SELECT count(*) FROM search.occurrence_params"); n != 1 {
+		t.Fatalf("the rebuilt index holds %d values, want 1", n)
+	}
+	if got := findK(t, s, "a"); !reflect.DeepEqual(got, []int64{id}) {
+		t.Fatalf("K=a found %v, want [%d]", got, id)
+	}
+}
