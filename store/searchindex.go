@@ -225,12 +225,14 @@ func (x *searchIndex) loop() {
 			return
 		case <-x.wake:
 		}
+		// Let commits gather: one index transaction then covers many
+		// (at 1,000 triggers/s, a chunk instead of one each). Only once
+		// per wake: catching up (a rebuild of a large history, say)
+		// rests only as long as it works.
+		if !x.pause(searchSettle) {
+			return
+		}
 		for {
-			// Let commits gather: one index transaction then covers
-			// many (at 1,000 triggers/s, a chunk instead of one each).
-			if !x.pause(searchSettle) {
-				return
-			}
 			start := time.Now()
 			n, err := x.step(ctx)
 			if err != nil {
