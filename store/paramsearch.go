@@ -114,7 +114,7 @@ func (g paramGroup) indexSQL() (string, []any) {
 		b.WriteString("event_id IN (SELECT value FROM json_each(?)) AND ")
 		args = append(args, idList(g.events))
 	}
-	b.WriteString("name = ?")
+	b.WriteString("name = ? AND bucket IN (" + searchBuckets + ")")
 	args = append(args, g.name)
 	for _, c := range g.conds {
 		cond, cargs := valueOp("value", nil, indexedCond(c), g.closed(c))
@@ -123,6 +123,12 @@ func (g paramGroup) indexSQL() (string, []any) {
 	}
 	return b.String(), args
 }
+
+// searchBuckets selects the index's buckets, up to the one of the newest
+// occurrence it covers: with bucket constrained, each bucket's range of a
+// name and value is sought; without, every entry of the name is read.
+const searchBuckets = `WITH RECURSIVE b(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM b
+	WHERE n < (SELECT upto >> shift FROM search.progress)) SELECT n FROM b`
 
 // indexedCond is c as the index can answer it: a text value is cut to the
 // index's maxIndexedText bytes, as the index cuts what it holds. A cut

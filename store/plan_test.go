@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/eventloom/eventloom/engine/storage"
 )
 
 // TestCompletePlanLooksUpByID guards the hot completion statement: it must
@@ -56,4 +58,21 @@ func storePlan(t *testing.T, s *Store, q string, args ...any) []string {
 		t.Fatal(err)
 	}
 	return plan
+}
+
+// TestParamIndexPlanSeeksEachBucket guards the payload index's reads: a
+// search must seek its value in each bucket (the key's third column),
+// never read every entry of the parameter's name.
+func TestParamIndexPlanSeeksEachBucket(t *testing.T) {
+	s := newFixture(t, t.TempDir()).s
+	for want, c := range map[string]storage.ParamCond{
+		"bucket=? AND value=?": {Name: "K", Op: storage.ParamEq, Value: "a"},
+		"bucket=? AND value>?": {Name: "K", Op: storage.ParamGE, Value: 3.5},
+	} {
+		q, args := paramGroup{name: "K", conds: []storage.ParamCond{c}, events: []int64{1}}.indexSQL()
+		plan := storePlan(t, s, q, args...)
+		if !strings.Contains(plan[0], "USING PRIMARY KEY (event_id=? AND name=? AND "+want) {
+			t.Fatalf("plan of %s = %q, want a search of occurrence_params by event, name, %s", q, plan, want)
+		}
+	}
 }

@@ -116,6 +116,41 @@ func TestSearchIndexRebuildsAfterAnOlderCopy(t *testing.T) {
 	}
 }
 
+// TestSearchIndexRebuildsForAnotherBucketWidth: an index whose buckets
+// are of another width than the store's is rebuilt with the store's, and
+// searches find what they found before.
+func TestSearchIndexRebuildsForAnotherBucketWidth(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := newFixture(t, dir)
+	var ids []int64
+	for range 9 {
+		ids = append([]int64{insertK(t, f, f.s, "a")}, ids...)
+	}
+	if err := f.s.search.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, f.s, "SELECT count(DISTINCT bucket) FROM search.occurrence_params"); n != 5 {
+		t.Fatalf("9 occurrences from id 1 are in %d buckets of 2, want 5", n)
+	}
+	f.s.Close()
+
+	s, err := Open(ctx, Config{Dir: dir, bucketShift: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.search.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "SELECT count(DISTINCT bucket) FROM search.occurrence_params"); n != 2 {
+		t.Fatalf("9 occurrences from id 1 are in %d buckets of 8, want 2 (ids 1-7 and 8-9)", n)
+	}
+	if got := findK(t, s, "a"); !reflect.DeepEqual(got, ids) {
+		t.Fatalf("K=a found %v, want %v", got, ids)
+	}
+}
+
 func copyFile(t *testing.T, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(from)

@@ -41,6 +41,11 @@ type Config struct {
 	// tried to, from the writer's goroutine: metrics read group commit's
 	// batch sizes and latency from it. Nil means nobody is told.
 	Commits CommitObserver
+
+	// bucketShift is the payload search index's bucket width as a
+	// shift (searchBucketShift when zero); tests narrow it so a few
+	// occurrences span many buckets.
+	bucketShift int
 }
 
 // CommitObserver learns of each write batch: how many operations it held
@@ -195,7 +200,7 @@ func (s *Store) open(ctx context.Context, syncLevel int) error {
 	}
 	rdb := sql.OpenDB(connector)
 	s.rdb = rdb
-	if s.search, err = openSearchIndex(ctx, indexPath, s.path, lineage, newest, s.log); err != nil {
+	if s.search, err = openSearchIndex(ctx, indexPath, s.path, lineage, newest, s.cfg.bucketShift, s.log); err != nil {
 		// The index is derived: one that cannot be opened (a damaged
 		// file, say) is deleted and built again.
 		s.log.Warn("store: the payload search index cannot be opened; deleting it to build it again", "err", err)
@@ -203,7 +208,7 @@ func (s *Store) open(ctx context.Context, syncLevel int) error {
 			conn.Close()
 			return fmt.Errorf("%w; deleting it to rebuild it failed too: %v (stop eventloom and delete %s and its -wal and -shm files by hand)", err, rerr, indexPath)
 		}
-		if s.search, err = openSearchIndex(ctx, indexPath, s.path, lineage, newest, s.log); err != nil {
+		if s.search, err = openSearchIndex(ctx, indexPath, s.path, lineage, newest, s.cfg.bucketShift, s.log); err != nil {
 			conn.Close()
 			return err
 		}
