@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -88,6 +89,10 @@ type searchIndex struct {
 
 	mu      sync.Mutex // serialises steps: the loop's and catchUp's
 	lastLog time.Time  // of catching-up progress, guarded by mu
+
+	// indexed is progress.upto as last committed; newest is the newest
+	// occurrence id the writer committed. Their difference is lag.
+	indexed, newest atomic.Int64
 
 	wake chan struct{}
 	stop chan struct{}
@@ -183,6 +188,8 @@ func (x *searchIndex) prepare(ctx context.Context, lineage string, newest int64)
 			x.log.Warn("store: the payload search index is newer than the database (restored from a copy?); rebuilding it",
 				"indexed_upto", upto, "newest_occurrence", newest)
 		default:
+			x.indexed.Store(upto)
+			x.newest.Store(newest)
 			return nil
 		}
 	} else if format != 0 {
@@ -221,17 +228,21 @@ func (x *searchIndex) prepare(ctx context.Context, lineage string, newest int64)
 	if _, err := tx.ExecContext(ctx, "INSERT INTO main.progress (one, lineage, upto, shift) VALUES (1, ?, 0, ?)", lineage, x.shift); err != nil {
 		return err
 	}
+	x.indexed.Store(0)
+	x.newest.Store(newest)
 	return tx.Commit()
 }
 
 // start runs the loop, which indexes at once what the database holds.
 func (x *searchIndex) start() {
-	x.kick()
+	x.kick(x.newest.Load())
 	go x.loop()
 }
 
-// kick tells the loop that occurrences were committed. It never blocks.
-func (x *searchIndex) kick() {
+// kick tells the loop that occurrences up to id newest were committed.
+// It never blocks.
+func (x *searchIndex) kick(newest int64) {
+	x.newest.Store(newest)
 	select {
 	case x.wake <- struct{}{}:
 	default:
@@ -379,8 +390,17 @@ func (x *searchIndex) commit(ctx context.Context, last int64) (err error) {
 	if _, err := x.conn.ExecContext(ctx, "UPDATE main.progress SET upto = ?", last); err != nil {
 		return err
 	}
-	_, err = x.conn.ExecContext(ctx, "COMMIT")
-	return err
+	if _, err = x.conn.ExecContext(ctx, "COMMIT"); err != nil {
+		return err
+	}
+	x.indexed.Store(last)
+	return nil
+}
+
+// lag is how many occurrence ids the writer committed past the index's
+// reach.
+func (x *searchIndex) lag() int64 {
+	return max(0, x.newest.Load()-x.indexed.Load())
 }
 
 // stopLoop stops the loop (idempotent); the index stays as it is.

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -182,5 +183,43 @@ func TestSearchIndexDamagedIsRebuilt(t *testing.T) {
 	}
 	if got := findK(t, s, "a"); !reflect.DeepEqual(got, []int64{id}) {
 		t.Fatalf("K=a found %v, want [%d]", got, id)
+	}
+}
+
+// TestSearchIndexLagCountsWhatItHasYetToReach: the lag is the occurrences
+// committed past the index, down to 0 once it caught up, and it is known
+// again after a restart that left some behind.
+func TestSearchIndexLagCountsWhatItHasYetToReach(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	f := newFixture(t, dir)
+	stopIndexLoop(t, f.s)
+	for _, k := range []string{"a", "b", "c"} {
+		insertK(t, f, f.s, k)
+	}
+	if lag := f.s.SearchIndexLag(); lag != 3 {
+		t.Fatalf("lag = %d with 3 occurrences unindexed, want 3", lag)
+	}
+	if err := f.s.search.catchUp(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if lag := f.s.SearchIndexLag(); lag != 0 {
+		t.Fatalf("lag = %d after catching up, want 0", lag)
+	}
+	newest := insertK(t, f, f.s, "d")
+	var lineage string
+	if err := f.s.rdb.QueryRowContext(ctx, "SELECT value FROM settings WHERE name = ?", lineageSetting).Scan(&lineage); err != nil {
+		t.Fatal(err)
+	}
+	f.s.Close()
+
+	// The index as the next Open finds it, before its loop starts.
+	x, err := openSearchIndex(ctx, filepath.Join(dir, SearchIndexFile), filepath.Join(dir, DatabaseFile), lineage, newest, testBucketShift, slog.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.close()
+	if lag := x.lag(); lag != 1 {
+		t.Fatalf("lag = %d on opening with 1 occurrence unindexed, want 1", lag)
 	}
 }

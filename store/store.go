@@ -410,6 +410,14 @@ func (s *Store) publishDepths() {
 	s.depths.Store(&m)
 }
 
+// SearchIndexLag is how many occurrences (by id) the payload search index
+// has yet to reach. Searches stay exact meanwhile by testing those
+// occurrences' JSON, so they slow as it grows; a lag that keeps growing
+// says the index cannot keep up with the triggers.
+func (s *Store) SearchIndexLag() int64 {
+	return s.search.lag()
+}
+
 // QueueDepths returns the pending occurrences per event id, from the
 // counters as of the last commit.
 func (s *Store) QueueDepths(ctx context.Context) (map[int64]int, error) {

@@ -342,7 +342,7 @@ func (w *writer) run(batch []*op) {
 				w.s.publishDepths()
 			}
 			if w.nextOcc != firstOcc {
-				w.s.search.kick()
+				w.s.search.kick(w.nextOcc - 1)
 			}
 			w.s.ckpt.kick(time.Now())
 		}

@@ -55,6 +55,7 @@ func newMetricsServer(t *testing.T, cfg engine.Config, metricsToken string) *met
 		t.Fatal(err)
 	}
 	m.Watch(ctx, eng)
+	m.WatchSearchIndex(st)
 	if err := eng.Start(ctx); err != nil {
 		t.Fatal(err)
 	}

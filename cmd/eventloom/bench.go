@@ -219,6 +219,11 @@ func runBench(ctx context.Context, c benchConfig, dataDir string, progress io.Wr
 			"db_bytes": fileSize(filepath.Join(dataDir, "eventloom.db")) + fileSize(filepath.Join(dataDir, "eventloom.db-wal")),
 		},
 	}
+	// Whether the payload search index kept up: occurrences it had yet
+	// to reach when the measured window ended.
+	if x, ok := rig.st.(interface{ SearchIndexLag() int64 }); ok {
+		res.Extra["search_index_lag"] = x.SearchIndexLag()
+	}
 	if rig.pull != nil {
 		// Deliveries and events count the Go handlers' (the ceiling's
 		// workload); the pull app's are reported beside them.

@@ -73,7 +73,7 @@ func TestServeMetricsAddrNeedsNoCredentials(t *testing.T) {
 		t.Fatalf("metrics listener's answer does not parse: %v", err)
 	}
 	// The demo design is seeded: its events have queue gauges.
-	if fams["eventloom_queue_cap_occurrences"] == nil || fams["eventloom_store_commit_batch_ops"] == nil {
+	if fams["eventloom_queue_cap_occurrences"] == nil || fams["eventloom_store_commit_batch_ops"] == nil || fams["eventloom_search_index_lag_occurrences"] == nil {
 		t.Fatalf("metrics listener lacks the engine and store metrics: %v", body[:min(len(body), 500)])
 	}
 	if status, _ := get(strings.TrimSuffix(m[1], "/metrics")+"/api/v1/apps", ""); status != 404 {

@@ -35,6 +35,7 @@ func openBackend(ctx context.Context, c serveConfig, log *slog.Logger, m *metric
 	if err != nil {
 		return nil, err
 	}
+	m.WatchSearchIndex(st)
 	abs, _ := filepath.Abs(c.DataDir)
 	return &backend{st: st, where: abs}, nil
 }

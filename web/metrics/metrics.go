@@ -116,6 +116,20 @@ func (m *Metrics) ObserveCommit(ops int, took time.Duration, err error) {
 	}
 }
 
+// SearchIndex is a backend with a payload search index that trails its
+// writes (store.Store).
+type SearchIndex interface {
+	SearchIndexLag() int64
+}
+
+// WatchSearchIndex registers the payload search index's lag gauge.
+func (m *Metrics) WatchSearchIndex(x SearchIndex) {
+	m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "eventloom_search_index_lag_occurrences",
+		Help: "Occurrences the payload search index has yet to reach; searches test them one by one meanwhile. Growing without end means the index cannot keep up.",
+	}, func() float64 { return float64(x.SearchIndexLag()) }))
+}
+
 // WatchLive registers the live hub's viewer gauges.
 func (m *Metrics) WatchLive(live LiveStats) {
 	m.reg.MustRegister(
