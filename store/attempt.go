@@ -9,6 +9,28 @@ import (
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
+// attemptsSQL selects the attempts of the deliveries in the JSON id list
+// ?1, by delivery and number: the attempts rows, and the last attempt a
+// delivery row keeps in place of one (folded_start, migration 15). The
+// columns are delivery id, number, start, end and outcome, then, when
+// full, error, log and response; with window, only attempts finished in
+// [?2, ?3).
+func attemptsSQL(full, window bool) string {
+	rows := "SELECT delivery_id, number, started_at, finished_at, outcome"
+	folded := "SELECT id, attempts, folded_start, updated_at, '" + string(delivery.OutcomeSucceeded) + "'"
+	if full {
+		rows += ", error, log, response"
+		folded += ", '', '', ''"
+	}
+	rows += " FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?1))"
+	folded += " FROM deliveries WHERE id IN (SELECT value FROM json_each(?1)) AND folded_start <> 0"
+	if window {
+		rows += " AND finished_at >= ?2 AND finished_at < ?3"
+		folded += " AND updated_at >= ?2 AND updated_at < ?3"
+	}
+	return rows + " UNION ALL " + folded + " ORDER BY 1, 2"
+}
+
 // AttemptFinishedList returns one page of the attempts finished in
 // [p.Since, p.Until), walking deliveries by id (the table itself, so a page
 // costs its own rows rather than a sort of the whole window). The first
@@ -64,9 +86,7 @@ func (s *Store) AttemptFinishedList(ctx context.Context, p *storage.AttemptFinis
 	if len(ids) == 0 {
 		return page, nil
 	}
-	arows, err := s.rdb.QueryContext(ctx, `SELECT delivery_id, number, started_at, finished_at, outcome FROM attempts
-		WHERE delivery_id IN (SELECT value FROM json_each(?)) AND finished_at >= ? AND finished_at < ? ORDER BY delivery_id, number`,
-		idList(ids), bound(p.Since), bound(p.Until))
+	arows, err := s.rdb.QueryContext(ctx, attemptsSQL(false, true), idList(ids), bound(p.Since), bound(p.Until))
 	if err != nil {
 		return nil, fmt.Errorf("finished attempts: %w", err)
 	}

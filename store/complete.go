@@ -14,11 +14,12 @@ import (
 
 // simpleComplete is one conditional statement for every plain success of a
 // batch: it applies to the listed deliveries still running under their
-// token and returns those it changed.
+// token and returns those it changed. A plain success's attempt stays on
+// the row (folded_start, migration 15).
 const simpleComplete = `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1,
-	lease_until = 0, last_error = '', updated_at = c.at
+	lease_until = 0, last_error = '', updated_at = c.at, folded_start = c.fold
 FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS tok,
-		json_extract(value, '$[2]') AS at FROM json_each(?)) AS c
+		json_extract(value, '$[2]') AS at, json_extract(value, '$[3]') AS fold FROM json_each(?)) AS c
 WHERE deliveries.id = c.id AND deliveries.claim_token = c.tok AND +deliveries.status = 'running'
 RETURNING deliveries.id, deliveries.occurrence_id, deliveries.attempts`
 
@@ -106,6 +107,8 @@ func (w *writer) completeSimpleTx(ops []*op) error {
 		b = strconv.AppendInt(b, o.comp.Token, 10)
 		b = append(b, ',')
 		b = strconv.AppendInt(b, o.comp.Attempt.FinishedAt.UnixNano(), 10)
+		b = append(b, ',')
+		b = strconv.AppendInt(b, foldedStart(o.comp), 10)
 		b = append(b, ']')
 		o.compRes = nil
 	}
@@ -125,7 +128,9 @@ func (w *writer) completeSimpleTx(ops []*op) error {
 		if o == nil {
 			continue
 		}
-		w.stageAttempt(id, attempts, o.comp)
+		if foldedStart(o.comp) == 0 {
+			w.stageAttempt(id, attempts, o.comp)
+		}
 		o.compRes = &storage.DeliveryCompleteResult{OccurrenceStatus: w.finished(occ, false)}
 		if o.compRes.OccurrenceStatus == "" {
 			w.ids = append(w.ids, occ)
@@ -162,6 +167,19 @@ func (w *writer) completeSimpleTx(ops []*op) error {
 func leaseLost(p *storage.DeliveryCompleteParams) error {
 	return fault.New(fault.ErrLeaseLost, "lease_lost", fmt.Sprintf(
 		"delivery %d is not running under claim %d: its lease lapsed, or it finished or was discarded", p.DeliveryID, p.Token))
+}
+
+// foldedStart is the start (nanoseconds) of p's attempt when the
+// delivery row keeps it in place of an attempts row (migration 15): a
+// success with no error, log or response, and a start to keep. 0 means
+// the attempt needs its row.
+func foldedStart(p *storage.DeliveryCompleteParams) int64 {
+	a := &p.Attempt
+	if p.Completion.Status() != delivery.Succeeded || (a.Outcome != "" && a.Outcome != delivery.OutcomeSucceeded) ||
+		a.Error != "" || len(a.Log) > 0 || a.Response != nil {
+		return 0
+	}
+	return nanos(a.StartedAt)
 }
 
 // stageAttempt stages the attempts row numbered by the delivery's

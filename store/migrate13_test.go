@@ -33,7 +33,7 @@ func TestMigration13MakesIndexesPartial(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	rollBack(t, dir, 12, undoMigration13...)
+	rollBack(t, dir, 12, append(append(undoMigration15, undoMigration14...), undoMigration13...)...)
 
 	s := openStore(t, dir)
 	if v := count(t, s, "PRAGMA user_version"); v != len(migrations) || v < 13 {

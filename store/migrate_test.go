@@ -27,7 +27,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 	}
 
 	// Take the database back to schema version 1, as an older program left it.
-	rollBack(t, dir, 1, append(append([]string{
+	rollBack(t, dir, 1, append(append(append(undoMigration15,
 		"ALTER TABLE attempts DROP COLUMN log",
 		"ALTER TABLE deliveries DROP COLUMN schedule_base",
 		"DROP TABLE sessions",
@@ -43,7 +43,7 @@ func TestMigrationKeepsVersionOneData(t *testing.T) {
 		// Migration 12's lineage; the payload search index file stays
 		// behind, built from what is now another database.
 		"DELETE FROM settings WHERE name = 'store.lineage'",
-	}, undoMigration14...), undoMigration13...)...)
+	), undoMigration14...), undoMigration13...)...)
 
 	s := openStore(t, dir)
 	if v := count(t, s, "PRAGMA user_version"); v != len(migrations) {

@@ -76,3 +76,17 @@ func TestParamIndexPlanSeeksEachBucket(t *testing.T) {
 		}
 	}
 }
+
+// TestAttemptsPlanLooksUpByDelivery guards the attempts readers: both the
+// attempts rows and the attempts kept on delivery rows are found by the
+// listed ids, never by a scan of either table.
+func TestAttemptsPlanLooksUpByDelivery(t *testing.T) {
+	for _, window := range []bool{false, true} {
+		plan := queryPlan(t, attemptsSQL(!window, window), "[1,2]", 0, 1)
+		joined := strings.Join(plan, "; ")
+		if !strings.Contains(joined, "SEARCH attempts USING PRIMARY KEY (delivery_id=?)") ||
+			!strings.Contains(joined, "SEARCH deliveries USING INTEGER PRIMARY KEY (rowid=?)") || strings.Contains(joined, "SCAN attempts") || strings.Contains(joined, "SCAN deliveries") {
+			t.Fatalf("plan (window %v) = %q, want attempts and deliveries searched by id", window, plan)
+		}
+	}
+}

@@ -115,8 +115,7 @@ func attachAttempts(ctx context.Context, q querier, ds []delivery.Delivery) erro
 		idx[d.ID] = i
 		ids[i] = d.ID
 	}
-	rows, err := q.QueryContext(ctx, `SELECT delivery_id, number, started_at, finished_at, outcome, error, log, response
-		FROM attempts WHERE delivery_id IN (SELECT value FROM json_each(?)) ORDER BY delivery_id, number`, idList(ids))
+	rows, err := q.QueryContext(ctx, attemptsSQL(true, false), idList(ids))
 	if err != nil {
 		return err
 	}

@@ -287,4 +287,14 @@ CREATE INDEX deliveries_status ON deliveries(status, id) WHERE status NOT IN ('r
 DROP INDEX deliveries_updated;
 CREATE INDEX deliveries_updated ON deliveries(updated_at, status) WHERE status <> 'running';
 `,
+	// 15: a delivery's last attempt, when it succeeded with nothing to
+	// say beyond its times (no error, log or response), stays on the
+	// delivery row instead of becoming an attempts row: folded_start is
+	// its start (0: every attempt is in attempts), attempts its number,
+	// updated_at its end. Most completions are such successes, and the
+	// writer inserted an attempts row for each (issue 12). Readers take
+	// both (attemptsSQL).
+	`
+ALTER TABLE deliveries ADD COLUMN folded_start INTEGER NOT NULL DEFAULT 0;
+`,
 }

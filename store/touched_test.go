@@ -101,7 +101,7 @@ func TestMigration14MakesUpdatedPartial(t *testing.T) {
 	if err := f.s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rollBack(t, dir, 13, undoMigration14...)
+	rollBack(t, dir, 13, append(undoMigration15, undoMigration14...)...)
 	s := openStore(t, dir)
 	var def string
 	if err := s.rdb.QueryRowContext(ctx, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'deliveries_updated'").Scan(&def); err != nil {
