@@ -198,6 +198,17 @@ func (e *Engine) TracePage(ctx context.Context, traceID, afterID int64, limit in
 	return e.st.TraceList(ctx, &storage.TraceListParams{TraceID: traceID, AfterID: afterID, Limit: limit})
 }
 
+// DeadLetters counts the dead deliveries waiting for a replay or a
+// discard. Unlike DeliveryCounts with no bound, it reads only those (a
+// backend's index of unfinished states), not every delivery ever made.
+func (e *Engine) DeadLetters(ctx context.Context) (int, error) {
+	n, err := e.st.DeliveryCount(ctx, &storage.DeliveryListParams{Status: delivery.Dead})
+	if err != nil {
+		return 0, fmt.Errorf("count dead letters: %w", err)
+	}
+	return n, nil
+}
+
 // DeliveryCounts counts deliveries by state, those updated since (zero:
 // all).
 func (e *Engine) DeliveryCounts(ctx context.Context, since time.Time) (map[delivery.Status]int, error) {

@@ -11,7 +11,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/eventloom/eventloom/engine"
-	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/design"
 	"github.com/eventloom/eventloom/engine/notify"
 )
@@ -275,10 +274,10 @@ func (c *engineCollector) deadLetters(ctx context.Context) (float64, error) {
 	if c.deadOK && c.refresh > 0 && now.Sub(c.deadAt) < c.refresh {
 		return c.dead, nil
 	}
-	counts, err := c.eng.DeliveryCounts(ctx, time.Time{})
+	n, err := c.eng.DeadLetters(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("dead letters: %w", err)
+		return 0, err
 	}
-	c.dead, c.deadAt, c.deadOK = float64(counts[delivery.Dead]), now, true
+	c.dead, c.deadAt, c.deadOK = float64(n), now, true
 	return c.dead, nil
 }
