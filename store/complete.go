@@ -5,23 +5,30 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/fault"
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
-// simpleComplete is one conditional statement for every plain success of a
-// batch: it applies to the listed deliveries still running under their
-// token and returns those it changed. A plain success's attempt stays on
-// the row (folded_start, migration 15).
-const simpleComplete = `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1,
+// newSimpleComplete stages the batch's plain successes (delivery id,
+// claim token, finish, folded start) for one conditional statement: it
+// applies to the listed deliveries still running under their token and
+// returns those it changed. A plain success's attempt stays on the row
+// (folded_start, migration 15).
+func newSimpleComplete() *multiRow {
+	return newMultiRow(`WITH c(id, tok, at, fold) AS (VALUES `, `)
+UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1,
 	lease_until = 0, last_error = '', updated_at = c.at, folded_start = c.fold
-FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS tok,
-		json_extract(value, '$[2]') AS at, json_extract(value, '$[3]') AS fold FROM json_each(?)) AS c
-WHERE deliveries.id = c.id AND deliveries.claim_token = c.tok AND +deliveries.status = 'running'
-RETURNING deliveries.id, deliveries.occurrence_id, deliveries.attempts`
+FROM c WHERE deliveries.id = c.id AND deliveries.claim_token = c.tok AND +deliveries.status = 'running'
+RETURNING deliveries.id, deliveries.occurrence_id, deliveries.attempts`, 4)
+}
+
+// newSettle stages the occurrences whose last delivery finished, for one
+// statement setting status.
+func newSettle(status delivery.OccurrenceStatus) *multiRow {
+	return newMultiRow(`WITH c(id) AS (VALUES `, `) UPDATE occurrences SET status = '`+string(status)+`' WHERE id IN (SELECT id FROM c)`, 1)
+}
 
 // completeBatch records the batch's completions. Plain successes (no
 // triggered occurrences) share one conditional UPDATE and one multi-row
@@ -96,48 +103,36 @@ func (w *writer) completeSimple(ops []*op) error {
 }
 
 func (w *writer) completeSimpleTx(ops []*op) error {
-	b := append(w.jbuf[:0], '[')
-	for i, o := range ops {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '[')
-		b = strconv.AppendInt(b, o.comp.DeliveryID, 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, o.comp.Token, 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, o.comp.Attempt.FinishedAt.UnixNano(), 10)
-		b = append(b, ',')
-		b = strconv.AppendInt(b, foldedStart(o.comp), 10)
-		b = append(b, ']')
+	for _, o := range ops {
+		w.simpleComp.add(o.comp.DeliveryID, o.comp.Token, o.comp.Attempt.FinishedAt.UnixNano(), foldedStart(o.comp))
 		o.compRes = nil
 	}
-	b = append(b, ']')
-	w.jbuf = b
-	rows, err := w.query(simpleComplete, string(b))
+	err := w.simpleComp.each(w.ctx, w.conn, func(st *sql.Stmt, args []any) error {
+		rows, err := st.QueryContext(w.ctx, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, occ, attempts int64
+			if err := rows.Scan(&id, &occ, &attempts); err != nil {
+				return err
+			}
+			o := w.byID[id]
+			if o == nil {
+				continue
+			}
+			if foldedStart(o.comp) == 0 {
+				w.stageAttempt(id, attempts, o.comp)
+			}
+			o.compRes = &storage.DeliveryCompleteResult{OccurrenceStatus: w.finished(occ, false)}
+			if o.compRes.OccurrenceStatus == "" {
+				w.ids = append(w.ids, occ)
+			}
+		}
+		return rows.Err()
+	})
 	if err != nil {
-		return fmt.Errorf("complete deliveries: %w", err)
-	}
-	for rows.Next() {
-		var id, occ, attempts int64
-		if err := rows.Scan(&id, &occ, &attempts); err != nil {
-			rows.Close()
-			return fmt.Errorf("complete deliveries: %w", err)
-		}
-		o := w.byID[id]
-		if o == nil {
-			continue
-		}
-		if foldedStart(o.comp) == 0 {
-			w.stageAttempt(id, attempts, o.comp)
-		}
-		o.compRes = &storage.DeliveryCompleteResult{OccurrenceStatus: w.finished(occ, false)}
-		if o.compRes.OccurrenceStatus == "" {
-			w.ids = append(w.ids, occ)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return fmt.Errorf("complete deliveries: %w", err)
 	}
 	for _, o := range ops {
@@ -242,7 +237,11 @@ func (w *writer) finished(occ int64, dead bool) delivery.OccurrenceStatus {
 	w.delOpen(occ)
 	w.setPending(st.event, w.pending[st.event]-1)
 	status := finalStatus(st.dead)
-	w.settled = append(w.settled, settled{occ, status})
+	if st.dead {
+		w.settleDead.add(occ)
+	} else {
+		w.settleDone.add(occ)
+	}
 	return status
 }
 
@@ -252,32 +251,11 @@ func (w *writer) flushCompletions() error {
 	if err := w.attIns.flush(w.ctx, w.conn); err != nil {
 		return fmt.Errorf("insert attempts: %w", err)
 	}
-	if len(w.settled) == 0 {
-		return nil
-	}
-	for _, status := range []delivery.OccurrenceStatus{delivery.OccurrenceCompleted, delivery.OccurrenceDead} {
-		b := append(w.jbuf[:0], '[')
-		n := 0
-		for _, x := range w.settled {
-			if x.status != status {
-				continue
-			}
-			if n > 0 {
-				b = append(b, ',')
-			}
-			b = strconv.AppendInt(b, x.id, 10)
-			n++
-		}
-		b = append(b, ']')
-		w.jbuf = b
-		if n == 0 {
-			continue
-		}
-		if _, err := w.exec(`UPDATE occurrences SET status = ? WHERE id IN (SELECT value FROM json_each(?))`, string(status), string(b)); err != nil {
+	for _, m := range []*multiRow{w.settleDone, w.settleDead} {
+		if err := m.flush(w.ctx, w.conn); err != nil {
 			return fmt.Errorf("settle occurrences: %w", err)
 		}
 	}
-	w.settled = w.settled[:0]
 	return nil
 }
 

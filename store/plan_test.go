@@ -5,16 +5,28 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eventloom/eventloom/engine/delivery"
 	"github.com/eventloom/eventloom/engine/storage"
 )
 
 // TestCompletePlanLooksUpByID guards the hot completion statement: it must
-// drive from the JSON list into the primary key, never scan deliveries by
-// status (which made it O(running deliveries) per batch).
+// drive from its list of rows into the primary key, never scan deliveries
+// by status (which made it O(running deliveries) per batch).
 func TestCompletePlanLooksUpByID(t *testing.T) {
-	plan := queryPlan(t, simpleComplete, "[[1,1,5]]")
-	if len(plan) != 2 || !strings.HasPrefix(plan[0], "SCAN json_each") || !strings.Contains(plan[1], "INTEGER PRIMARY KEY") {
-		t.Fatalf("plan = %q, want json_each driving a primary-key search of deliveries", plan)
+	plan := queryPlan(t, newSimpleComplete().sql(1), 1, 1, 5, 0, 2, 1, 5, 0)
+	joined := strings.Join(plan, "; ")
+	if !strings.Contains(joined, "SCAN c; SEARCH deliveries USING INTEGER PRIMARY KEY") || strings.Contains(joined, "SCAN deliveries") {
+		t.Fatalf("plan = %q, want the listed rows driving a primary-key search of deliveries", plan)
+	}
+}
+
+// TestSettlePlanLooksUpByID guards the statement settling finished
+// occurrences: a primary-key search per listed id.
+func TestSettlePlanLooksUpByID(t *testing.T) {
+	plan := queryPlan(t, newSettle(delivery.OccurrenceCompleted).sql(1), 1, 2)
+	joined := strings.Join(plan, "; ")
+	if !strings.Contains(joined, "SEARCH occurrences USING INTEGER PRIMARY KEY") || strings.Contains(joined, "SCAN occurrences") {
+		t.Fatalf("plan = %q, want a primary-key search of occurrences", plan)
 	}
 }
 

@@ -85,7 +85,7 @@ type searchIndex struct {
 	conn *sql.Conn // the index's one connection
 	// shift: an occurrence's bucket is its id >> shift (searchBucketShift).
 	shift int
-	ins   *multiInsert
+	ins   *multiRow
 
 	mu      sync.Mutex // serialises steps: the loop's and catchUp's
 	lastLog time.Time  // of catching-up progress, guarded by mu

@@ -85,11 +85,13 @@ type writer struct {
 	// returns to a delivery that held it.
 	nextToken int64
 
-	stmts   map[string]*sql.Stmt
-	occIns  *multiInsert
-	delIns  *multiInsert
-	attIns  *multiInsert
-	settled []settled
+	stmts  map[string]*sql.Stmt
+	occIns *multiRow
+	delIns *multiRow
+	attIns *multiRow
+	// simpleComp stages the batch's plain successes; settleDone and
+	// settleDead the occurrences whose last delivery finished.
+	simpleComp, settleDone, settleDead *multiRow
 
 	batch    []*op
 	generic  []*op
@@ -115,6 +117,9 @@ func newWriter(ctx context.Context, s *Store, conn *sql.Conn) (*writer, error) {
 			"id, occurrence_id, subscription_id, app_id, event_id, status, next_attempt_at, claim_token, lease_until, created_at, updated_at", 11),
 		attIns: newMultiInsert("attempts",
 			"delivery_id, number, started_at, finished_at, outcome, error, log, response", 8),
+		simpleComp: newSimpleComplete(),
+		settleDone: newSettle(delivery.OccurrenceCompleted),
+		settleDead: newSettle(delivery.OccurrenceDead),
 	}
 	if err := w.load(ctx); err != nil {
 		return nil, err
@@ -184,7 +189,7 @@ func (w *writer) close() error {
 	for _, st := range w.stmts {
 		errs = append(errs, st.Close())
 	}
-	for _, m := range []*multiInsert{w.occIns, w.delIns, w.attIns} {
+	for _, m := range []*multiRow{w.occIns, w.delIns, w.attIns, w.simpleComp, w.settleDone, w.settleDead} {
 		errs = append(errs, m.close())
 	}
 	errs = append(errs, w.conn.Close())
@@ -413,7 +418,9 @@ func (w *writer) resetStaged() {
 	w.occIns.reset()
 	w.delIns.reset()
 	w.attIns.reset()
-	w.settled = w.settled[:0]
+	w.simpleComp.reset()
+	w.settleDone.reset()
+	w.settleDead.reset()
 	w.ids = w.ids[:0]
 }
 
