@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 )
 
@@ -39,9 +40,24 @@ Run 'eventloom <command> -h' for a command's flags.
 `
 
 func main() {
+	spareProc()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// spareProc gives the Go runtime one P more than it chose, unless
+// GOMAXPROCS is set. The store's payload search index runs on a thread at
+// the lowest priority (store/background_linux.go) and, while it works,
+// holds a P: the spare leaves a P per core to the triggers, the writer
+// and the handlers, and the OS gives the index only the CPU they leave.
+// At 1,000 triggers/s it took p99 trigger-to-handler start from a median
+// of 6.2-6.7 ms to 4.6-4.9 ms (eventloom bench -rate 1000; neither half
+// alone did).
+func spareProc() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(runtime.GOMAXPROCS(0) + 1)
+	}
 }
 
 // run executes one command and returns the process exit code.
