@@ -1,10 +1,8 @@
 package storage
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 )
 
@@ -119,30 +117,6 @@ func timeShaped(s string) bool {
 		}
 	}
 	return true
-}
-
-// ParamKeys returns the index entries of an occurrence's canonical
-// parameters object, by name; nil for an empty or unreadable object (the
-// engine stores only checked objects).
-func ParamKeys(raw json.RawMessage) []ParamEntry {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) < 2 || string(raw) == "{}" {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var vals map[string]any
-	if err := dec.Decode(&vals); err != nil {
-		return nil
-	}
-	out := make([]ParamEntry, 0, len(vals))
-	for name, v := range vals {
-		if k, ok := ParamKey(v); ok {
-			out = append(out, ParamEntry{Name: name, Key: k})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }
 
 // keyClass orders key classes as SQLite does: numbers before text.
