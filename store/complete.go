@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"database/sql/driver"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -107,20 +108,17 @@ func (w *writer) completeSimpleTx(ops []*op) error {
 		w.simpleComp.add(o.comp.DeliveryID, o.comp.Token, o.comp.Attempt.FinishedAt.UnixNano(), foldedStart(o.comp))
 		o.compRes = nil
 	}
-	err := w.simpleComp.each(w.ctx, w.conn, func(st *sql.Stmt, args []any) error {
-		rows, err := st.QueryContext(w.ctx, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, occ, attempts int64
-			if err := rows.Scan(&id, &occ, &attempts); err != nil {
-				return err
+	err := w.simpleComp.each(w.ctx, w.conn, func(st driver.Stmt, args []driver.NamedValue) error {
+		return query(w.ctx, st, args, func(vals []driver.Value) error {
+			id, ok1 := vals[0].(int64)
+			occ, ok2 := vals[1].(int64)
+			attempts, ok3 := vals[2].(int64)
+			if !ok1 || !ok2 || !ok3 {
+				return fmt.Errorf("a completed delivery's row came back as %v, not three integers", vals)
 			}
 			o := w.byID[id]
 			if o == nil {
-				continue
+				return nil
 			}
 			if foldedStart(o.comp) == 0 {
 				w.stageAttempt(id, attempts, o.comp)
@@ -129,8 +127,8 @@ func (w *writer) completeSimpleTx(ops []*op) error {
 			if o.compRes.OccurrenceStatus == "" {
 				w.ids = append(w.ids, occ)
 			}
-		}
-		return rows.Err()
+			return nil
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("complete deliveries: %w", err)
@@ -188,7 +186,7 @@ func (w *writer) stageAttempt(id, number int64, p *storage.DeliveryCompleteParam
 			outcome = delivery.OutcomeFailed
 		}
 	}
-	w.attIns.args = append(w.attIns.args, id, number, nanos(p.Attempt.StartedAt), p.Attempt.FinishedAt.UnixNano(), string(outcome), p.Attempt.Error, logText(p.Attempt.Log), responseText(p.Attempt.Response))
+	w.attIns.add(id, number, nanos(p.Attempt.StartedAt), p.Attempt.FinishedAt.UnixNano(), string(outcome), p.Attempt.Error, logText(p.Attempt.Log), responseText(p.Attempt.Response))
 }
 
 // responseText is a webhook receiver's answer as stored: a JSON object, or

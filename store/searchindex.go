@@ -86,6 +86,8 @@ type searchIndex struct {
 	// shift: an occurrence's bucket is its id >> shift (searchBucketShift).
 	shift int
 	ins   *multiRow
+	// params is the step's buffer for a row's parameters.
+	params sql.RawBytes
 
 	mu      sync.Mutex // serialises steps: the loop's and catchUp's
 	lastLog time.Time  // of catching-up progress, guarded by mu
@@ -366,17 +368,18 @@ func (x *searchIndex) step(ctx context.Context) (int, error) {
 	n, last := 0, upto
 	for rows.Next() {
 		var id, event int64
-		var params []byte
-		if err := rows.Scan(&id, &event, &params); err != nil {
+		// RawBytes: the row's text lands in one reused buffer, and
+		// ParamKeys keeps what it needs of it.
+		if err := rows.Scan(&id, &event, &x.params); err != nil {
 			rows.Close()
 			x.ins.reset()
 			return 0, fmt.Errorf("read occurrences after %d: %w", upto, err)
 		}
-		for _, e := range storage.ParamKeys(json.RawMessage(params)) {
+		for _, e := range storage.ParamKeys(json.RawMessage(x.params)) {
 			if s, ok := e.Key.(string); ok {
 				e.Key = indexedText(s)
 			}
-			x.ins.args = append(x.ins.args, event, e.Name, id>>x.shift, e.Key, id)
+			x.ins.add(event, e.Name, id>>x.shift, e.Key, id)
 		}
 		n, last = n+1, id
 	}
@@ -448,7 +451,7 @@ func (x *searchIndex) stopLoop() {
 // attach the file are closed, it is the file's last connection: SQLite
 // then checkpoints the file's WAL into it and removes the WAL.
 func (x *searchIndex) close() error {
-	return errors.Join(x.ins.close(), x.conn.Close(), x.db.Close())
+	return errors.Join(x.ins.close(x.conn), x.conn.Close(), x.db.Close())
 }
 
 // attachConnector opens the database's read connections with the index

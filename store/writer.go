@@ -189,7 +189,7 @@ func (w *writer) close() error {
 		errs = append(errs, st.Close())
 	}
 	for _, m := range []*multiRow{w.occIns, w.delIns, w.attIns, w.simpleComp, w.settleDone, w.settleDead} {
-		errs = append(errs, m.close())
+		errs = append(errs, m.close(w.conn))
 	}
 	errs = append(errs, w.conn.Close())
 	return errors.Join(errs...)
@@ -492,7 +492,7 @@ func (w *writer) stageInsert(p *storage.OccurrenceInsertParams) (*storage.Occurr
 		params = "{}"
 	}
 	created := nanos(p.CreatedAt)
-	w.occIns.args = append(w.occIns.args, id, p.EventID, p.AppID, trace, p.ParentDeliveryID, params, string(status), created, p.Traceparent)
+	w.occIns.add(id, p.EventID, p.AppID, trace, p.ParentDeliveryID, params, string(status), created, p.Traceparent)
 	res := &storage.OccurrenceInsertResult{OccurrenceID: id, TraceID: trace}
 	if len(p.Deliveries) > 0 {
 		res.Deliveries = make([]storage.Claim, len(p.Deliveries))
