@@ -40,7 +40,7 @@ type Delivery struct {
 	// attempt's own span.
 	Traceparent string
 
-	event  design.Event
+	event  *design.Event // the snapshot's, which no one changes
 	values map[string]any
 	err    error
 }
@@ -51,7 +51,7 @@ type Delivery struct {
 // nothing) does not pay for it.
 func (d *Delivery) Values() (map[string]any, error) {
 	if d.values == nil && d.err == nil {
-		d.values, d.err = payload.Decode(d.event, d.Parameters)
+		d.values, d.err = payload.Decode(*d.event, d.Parameters)
 	}
 	return d.values, d.err
 }

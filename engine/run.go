@@ -142,42 +142,48 @@ func (e *Engine) call(ctx context.Context, cs *compiled, c storage.Claim, attemp
 		return cs.goFn(ctx, &Delivery{
 			ID: c.DeliveryID, OccurrenceID: c.OccurrenceID, TraceID: c.TraceID,
 			App: cs.app.Name, Event: cs.event.Ref(), Attempt: attempt,
-			Parameters: c.Parameters, TriggeredAt: c.CreatedAt, Traceparent: c.Traceparent, event: *cs.event,
+			Parameters: c.Parameters, TriggeredAt: c.CreatedAt, Traceparent: c.Traceparent, event: cs.event,
 		})
 	case design.KindWebhook:
 		return nil, e.callWebhook(ctx, cs, c, logs)
 	case design.KindFlow:
-		if cs.flow == nil {
-			return nil, errors.New("the flow does not compile against the current design; fix the subscription")
-		}
-		values, err := payload.Decode(*cs.event, c.Parameters)
-		if err != nil {
-			return nil, fmt.Errorf("decode parameters: %w", err)
-		}
-		env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, HTTPClient: e.cfg.HTTPClient, Tracer: e.tracer, Log: func(msg string) {
-			if ctx.Err() != nil {
-				return // the attempt has ended: nothing of it shows any more
-			}
-			logs.add(msg)
-			e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
-			if e.bus.Active() {
-				n := deliveryNote(aboutClaim(cs, c), notify.FlowLogged, e.clk.Now(), attempt)
-				n.Message = msg
-				e.bus.Publish(n)
-			}
-		}}
-		ft, err := cs.flow.Run(ctx, values, env)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]Trigger, len(ft))
-		for i, t := range ft {
-			out[i] = Trigger{Event: t.Event, Values: t.Values, traceparent: t.Traceparent}
-		}
-		return out, nil
+		return e.callFlow(ctx, cs, c, attempt, logs)
 	default:
 		return nil, fmt.Errorf("handler kind %q cannot run", cs.sub.Handler.Kind)
 	}
+}
+
+// callFlow runs a flow handler. Apart from call, its log closure does not
+// move every Go handler's claim to the heap.
+func (e *Engine) callFlow(ctx context.Context, cs *compiled, c storage.Claim, attempt int, logs *attemptLog) ([]Trigger, error) {
+	if cs.flow == nil {
+		return nil, errors.New("the flow does not compile against the current design; fix the subscription")
+	}
+	values, err := payload.Decode(*cs.event, c.Parameters)
+	if err != nil {
+		return nil, fmt.Errorf("decode parameters: %w", err)
+	}
+	env := flow.Env{Clock: e.clk, Rand: e.cfg.Rand, HTTPClient: e.cfg.HTTPClient, Tracer: e.tracer, Log: func(msg string) {
+		if ctx.Err() != nil {
+			return // the attempt has ended: nothing of it shows any more
+		}
+		logs.add(msg)
+		e.log.Info("flow log", "app", cs.app.Name, "event", cs.event.Ref().String(), "delivery_id", c.DeliveryID, "message", msg)
+		if e.bus.Active() {
+			n := deliveryNote(aboutClaim(cs, c), notify.FlowLogged, e.clk.Now(), attempt)
+			n.Message = msg
+			e.bus.Publish(n)
+		}
+	}}
+	ft, err := cs.flow.Run(ctx, values, env)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Trigger, len(ft))
+	for i, t := range ft {
+		out[i] = Trigger{Event: t.Event, Values: t.Values, traceparent: t.Traceparent}
+	}
+	return out, nil
 }
 
 // succeed records a successful attempt with the occurrences the handler

@@ -281,8 +281,8 @@ func (d *Dispatcher) Inserted(p *storage.OccurrenceInsertParams, out *storage.Oc
 // queue, as when a pull worker gave places back).
 func (d *Dispatcher) offer(p *Pool, claims []storage.Claim) {
 	p.mu.Lock()
-	p.queue = append(p.queue, claims...)
-	n := min(p.limit-p.workers-p.pulled, len(p.queue))
+	p.push(claims)
+	n := min(p.limit-p.workers-p.pulled, len(p.queued()))
 	p.workers += max(n, 0)
 	p.mu.Unlock()
 	for i := 0; i < n; i++ {
@@ -296,7 +296,7 @@ func (d *Dispatcher) work(p *Pool) {
 	defer d.workers.Done()
 	for {
 		p.mu.Lock()
-		if len(p.queue) == 0 || p.workers+p.pulled > p.limit {
+		if len(p.queued()) == 0 || p.workers+p.pulled > p.limit {
 			// A worker leaving frees a place for pull workers too.
 			p.workers--
 			starved := p.takeStarvedLocked()
@@ -306,9 +306,7 @@ func (d *Dispatcher) work(p *Pool) {
 			}
 			return
 		}
-		c := p.queue[0]
-		p.queue[0] = storage.Claim{}
-		p.queue = p.queue[1:]
+		c := p.pop()
 		p.mu.Unlock()
 
 		d.cfg.Run(p, c)
@@ -423,9 +421,9 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	var queued []storage.Claim
 	for _, p := range d.pools {
 		p.mu.Lock()
-		queued = append(queued, p.queue...)
-		p.held -= len(p.queue)
-		p.queue = nil
+		queued = append(queued, p.queued()...)
+		p.held -= len(p.queued())
+		p.queue, p.head = nil, 0
 		p.mu.Unlock()
 	}
 	d.mu.Unlock()
@@ -465,7 +463,7 @@ func (d *Dispatcher) Queued(appID, id int64) bool {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, c := range p.queue {
+	for _, c := range p.queued() {
 		if c.DeliveryID == id {
 			return true
 		}

@@ -15,8 +15,12 @@ type Pool struct {
 	limit int
 	// held counts claims in memory: reserved for an insert in progress,
 	// queued, or running.
-	held    int
+	held int
+	// queue[head:] are the claims waiting for a worker, oldest first
+	// (queued, push and pop): the array is reused once drained, where
+	// slicing off the front had every append allocate a new one.
 	queue   []storage.Claim
+	head    int
 	workers int
 	// active counts handler runs in progress (timed-out runs included
 	// until they return); highWater is its maximum.
@@ -112,7 +116,7 @@ func (p *Pool) Leave() {
 func (p *Pool) load() Load {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return Load{Running: p.active, Queued: len(p.queue), Limit: p.limit, HighWater: p.highWater}
+	return Load{Running: p.active, Queued: len(p.queued()), Limit: p.limit, HighWater: p.highWater}
 }
 
 // Reservation is the pool places taken for one insert's deliveries
@@ -129,4 +133,27 @@ func (res Reservation) Cancel() {
 	for _, p := range res.pools {
 		p.unreserve(1)
 	}
+}
+
+// queued is the claims waiting for a worker. p.mu must be held.
+func (p *Pool) queued() []storage.Claim { return p.queue[p.head:] }
+
+// push queues claims. p.mu must be held.
+func (p *Pool) push(claims []storage.Claim) {
+	if p.head > 0 && len(p.queue)+len(claims) > cap(p.queue) {
+		n := copy(p.queue, p.queue[p.head:])
+		clear(p.queue[n:])
+		p.queue, p.head = p.queue[:n], 0
+	}
+	p.queue = append(p.queue, claims...)
+}
+
+// pop takes the oldest queued claim; there must be one. p.mu must be held.
+func (p *Pool) pop() storage.Claim {
+	c := p.queue[p.head]
+	p.queue[p.head] = storage.Claim{}
+	if p.head++; p.head == len(p.queue) {
+		p.queue, p.head = p.queue[:0], 0
+	}
+	return c
 }
