@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"database/sql/driver"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -86,8 +85,6 @@ type searchIndex struct {
 	// shift: an occurrence's bucket is its id >> shift (searchBucketShift).
 	shift int
 	ins   *multiRow
-	// params is the step's buffer for a row's parameters.
-	params sql.RawBytes
 
 	mu      sync.Mutex // serialises steps: the loop's and catchUp's
 	lastLog time.Time  // of catching-up progress, guarded by mu
@@ -368,14 +365,15 @@ func (x *searchIndex) step(ctx context.Context) (int, error) {
 	n, last := 0, upto
 	for rows.Next() {
 		var id, event int64
-		// RawBytes: the row's text lands in one reused buffer, and
-		// ParamKeys keeps what it needs of it.
-		if err := rows.Scan(&id, &event, &x.params); err != nil {
+		// A string, the driver's own value: ParamKeysText slices it
+		// where ParamKeys would copy it.
+		var params string
+		if err := rows.Scan(&id, &event, &params); err != nil {
 			rows.Close()
 			x.ins.reset()
 			return 0, fmt.Errorf("read occurrences after %d: %w", upto, err)
 		}
-		for _, e := range storage.ParamKeys(json.RawMessage(x.params)) {
+		for _, e := range storage.ParamKeysText(params) {
 			if s, ok := e.Key.(string); ok {
 				e.Key = indexedText(s)
 			}

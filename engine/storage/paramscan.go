@@ -16,7 +16,14 @@ import (
 // was over a quarter of what the process allocated at saturation. Names
 // and plain text values are slices of one copy of raw.
 func ParamKeys(raw json.RawMessage) []ParamEntry {
-	m := members{s: string(bytes.TrimSpace(raw))}
+	return ParamKeysText(string(bytes.TrimSpace(raw)))
+}
+
+// ParamKeysText is ParamKeys of the object's text held as a string (a
+// row's column, say): names and plain text values are slices of text,
+// with no copy.
+func ParamKeysText(text string) []ParamEntry {
+	m := members{s: text}
 	if !m.eat('{') {
 		return nil
 	}
