@@ -109,7 +109,7 @@ func (w *writer) completeSimpleTx(ops []*op) error {
 		o.compRes = nil
 	}
 	err := w.simpleComp.each(w.ctx, w.conn, func(st driver.Stmt, args []driver.NamedValue) error {
-		return query(w.ctx, st, args, func(vals []driver.Value) error {
+		return queryRows(w.ctx, st, args, func(vals []driver.Value) error {
 			id, ok1 := vals[0].(int64)
 			occ, ok2 := vals[1].(int64)
 			attempts, ok3 := vals[2].(int64)

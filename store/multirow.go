@@ -158,9 +158,9 @@ func (m *multiRow) flush(ctx context.Context, conn *sql.Conn) error {
 	})
 }
 
-// query runs st with args and calls row for each row it returns, with
+// queryRows runs st with args and calls row for each row it returns, with
 // the row's values (reused between rows).
-func query(ctx context.Context, st driver.Stmt, args []driver.NamedValue, row func(vals []driver.Value) error) error {
+func queryRows(ctx context.Context, st driver.Stmt, args []driver.NamedValue, row func(vals []driver.Value) error) error {
 	q, ok := st.(driver.StmtQueryContext)
 	if !ok {
 		return fmt.Errorf("multi-row statement: the driver's statement (%T) cannot query with a context", st)

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"slices"
@@ -16,7 +15,7 @@ import (
 // was over a quarter of what the process allocated at saturation. Names
 // and plain text values are slices of one copy of raw.
 func ParamKeys(raw json.RawMessage) []ParamEntry {
-	return ParamKeysText(string(bytes.TrimSpace(raw)))
+	return ParamKeysText(string(raw))
 }
 
 // ParamKeysText is ParamKeys of the object's text held as a string (a
